@@ -1,0 +1,45 @@
+//! Browser-side calls that are not server functions: the multipart upload and the clipboard.
+
+use gloo_net::http::Request;
+use web_sys::{File, FormData};
+
+use crate::dto::{ApiErrorBody, UploadedImage};
+use crate::error::AppError;
+
+/// Sends a photo to `POST /api/v1/images/upload` as the multipart field `image`.
+pub async fn upload_image(file: &File) -> Result<UploadedImage, AppError> {
+    let form = FormData::new().map_err(|_| AppError::Transport("FormData unavailable".into()))?;
+    form.append_with_blob_and_filename("image", file, &file.name())
+        .map_err(|_| AppError::Transport("could not read the file".into()))?;
+    let response = Request::post("/api/v1/images/upload")
+        .body(form)
+        .map_err(|e| AppError::Transport(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| AppError::Transport(e.to_string()))?;
+    if response.ok() {
+        return response.json().await.map_err(|e| AppError::Transport(e.to_string()));
+    }
+    let status = response.status();
+    Err(match response.json::<ApiErrorBody>().await {
+        Ok(body) => AppError::Invalid {
+            field: body.error.field.unwrap_or_else(|| "image".into()),
+            message: body.error.message,
+        },
+        Err(_) => AppError::Transport(format!("the server answered {status}")),
+    })
+}
+
+/// Copies text to the clipboard; resolves once the browser has done it.
+pub async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// An object URL to preview a chosen file, if the browser can make one.
+pub fn object_url(file: &File) -> Option<String> {
+    web_sys::Url::create_object_url_with_blob(file).ok()
+}

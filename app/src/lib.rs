@@ -1,0 +1,69 @@
+//! PetPixel's web app: the HTML shell, the router and the pages, rendered on the server and
+//! hydrated in the browser.
+
+pub mod api;
+pub mod browser;
+pub mod dto;
+pub mod error;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod port;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: meta tags, the header, the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Playwright waits for this marker: clicks before hydration would be lost.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="petpixel" href="/pkg/petpixel.css"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="icon" href="/favicon.svg"/>
+        <Meta name="theme-color" content="#2b2d42"/>
+        <Title formatter=|page: String| format!("{page} · PetPixel Games")/>
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">"PetPixel"<span>" Games"</span></a>
+                <nav>
+                    <a href="/create">"Make a game"</a>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::HomePage/>
+                    <Route path=path!("/create") view=pages::CreatePage/>
+                    <Route path=path!("/games/:id") view=pages::GamePage/>
+                    <Route path=path!("/g/:code") view=pages::PlayPage/>
+                </Routes>
+            </main>
+            <footer class="site-footer">"Made with Rust, Leptos and Burn."</footer>
+        </Router>
+    }
+}

@@ -1,0 +1,24 @@
+//! The port the server implements: the use-cases server functions call (server side only).
+
+use std::sync::Arc;
+
+use crate::dto::{GameRequest, GameView};
+use crate::error::AppError;
+
+/// Who is asking: until accounts exist, the visitor's session owns what it creates.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Visitor(pub String);
+
+/// The use-cases behind the pages. REST handlers and server functions are two thin edges over it.
+#[async_trait::async_trait]
+pub trait PetPixelPort: Send + Sync + 'static {
+    async fn create_game(&self, visitor: &Visitor, request: GameRequest) -> Result<GameView, AppError>;
+    /// A game owned by `visitor`; another visitor's game is `NotFound`.
+    async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
+    /// A game by its public short code (anyone holding the code may play it).
+    async fn game_by_code(&self, code: &str) -> Result<GameView, AppError>;
+}
+
+/// The port as Leptos context.
+#[derive(Clone)]
+pub struct Port(pub Arc<dyn PetPixelPort>);

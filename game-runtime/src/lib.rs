@@ -1,0 +1,14 @@
+//! The PetPixel platformer: game-data format, level generation, fixed-step simulation
+//! and software renderer (pure Rust, native and wasm), packaging for the server, and
+//! the browser entry (wasm only).
+
+pub mod assemble;
+pub mod bot;
+pub mod format;
+pub mod level;
+pub mod physics;
+pub mod render;
+pub mod sim;
+pub mod theme;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

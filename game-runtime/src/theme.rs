@@ -1,0 +1,188 @@
+//! Themes and difficulties a game is made with, and the colours each theme paints.
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Where the pet's adventure takes place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Theme {
+    Garden,
+    House,
+    Beach,
+    Space,
+    Park,
+}
+
+/// How hard the generated levels are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Difficulty {
+    Easy,
+    Normal,
+    Hard,
+}
+
+/// A name that is not one of the known lowercase names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What was expected, e.g. "theme".
+    pub kind: &'static str,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {}", self.kind)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+impl Theme {
+    pub const ALL: [Theme; 5] = [
+        Theme::Garden,
+        Theme::House,
+        Theme::Beach,
+        Theme::Space,
+        Theme::Park,
+    ];
+
+    /// Parses the lowercase name used in URLs, forms and the database.
+    pub fn parse(name: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|theme| theme.as_str() == name)
+            .ok_or(ParseError { kind: "theme" })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Garden => "garden",
+            Theme::House => "house",
+            Theme::Beach => "beach",
+            Theme::Space => "space",
+            Theme::Park => "park",
+        }
+    }
+
+    /// The colours the renderer paints this theme with.
+    pub fn palette(self) -> Palette {
+        match self {
+            Theme::Garden => Palette {
+                sky_top: [96, 168, 232],
+                sky_bottom: [192, 228, 248],
+                far: [120, 184, 112],
+                ground_top: [72, 168, 64],
+                ground: [136, 92, 56],
+                ground_dark: [104, 68, 40],
+                accent: [248, 200, 72],
+                text: [255, 255, 255],
+            },
+            Theme::House => Palette {
+                sky_top: [236, 212, 168],
+                sky_bottom: [248, 232, 200],
+                far: [220, 188, 140],
+                ground_top: [176, 72, 64],
+                ground: [168, 112, 72],
+                ground_dark: [132, 84, 52],
+                accent: [232, 120, 88],
+                text: [64, 40, 32],
+            },
+            Theme::Beach => Palette {
+                sky_top: [80, 176, 240],
+                sky_bottom: [200, 236, 248],
+                far: [48, 140, 200],
+                ground_top: [240, 216, 144],
+                ground: [224, 184, 112],
+                ground_dark: [200, 156, 88],
+                accent: [248, 112, 88],
+                text: [255, 255, 255],
+            },
+            Theme::Space => Palette {
+                sky_top: [8, 8, 32],
+                sky_bottom: [40, 24, 72],
+                far: [72, 56, 120],
+                ground_top: [168, 168, 184],
+                ground: [104, 104, 124],
+                ground_dark: [72, 72, 92],
+                accent: [120, 232, 248],
+                text: [255, 255, 255],
+            },
+            Theme::Park => Palette {
+                sky_top: [120, 192, 240],
+                sky_bottom: [220, 240, 232],
+                far: [64, 128, 80],
+                ground_top: [96, 184, 72],
+                ground: [120, 104, 88],
+                ground_dark: [92, 80, 68],
+                accent: [232, 88, 120],
+                text: [255, 255, 255],
+            },
+        }
+    }
+}
+
+impl Difficulty {
+    pub const ALL: [Difficulty; 3] = [Difficulty::Easy, Difficulty::Normal, Difficulty::Hard];
+
+    /// Parses the lowercase name used in URLs, forms and the database.
+    pub fn parse(name: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|difficulty| difficulty.as_str() == name)
+            .ok_or(ParseError { kind: "difficulty" })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difficulty::Easy => "easy",
+            Difficulty::Normal => "normal",
+            Difficulty::Hard => "hard",
+        }
+    }
+}
+
+/// An sRGB colour.
+pub type Rgb = [u8; 3];
+
+/// The colours of one theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Palette {
+    pub sky_top: Rgb,
+    pub sky_bottom: Rgb,
+    /// Background scenery (hills, sea, wallpaper, nebulae, trees).
+    pub far: Rgb,
+    /// The walkable surface of a solid tile.
+    pub ground_top: Rgb,
+    pub ground: Rgb,
+    pub ground_dark: Rgb,
+    /// Treats and highlights.
+    pub accent: Rgb,
+    /// HUD and overlay text.
+    pub text: Rgb,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_theme_and_difficulty_parses_its_own_name() {
+        for theme in Theme::ALL {
+            assert_eq!(Theme::parse(theme.as_str()), Ok(theme));
+        }
+        for difficulty in Difficulty::ALL {
+            assert_eq!(Difficulty::parse(difficulty.as_str()), Ok(difficulty));
+        }
+    }
+
+    #[test]
+    fn parsing_rejects_unknown_and_capitalised_names() {
+        assert!(Theme::parse("Garden").is_err());
+        assert!(Theme::parse("moon").is_err());
+        assert!(Difficulty::parse("").is_err());
+        assert_eq!(
+            Difficulty::parse("insane").map_err(|e| e.to_string()),
+            Err("unknown difficulty".to_string())
+        );
+    }
+}

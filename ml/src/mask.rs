@@ -1,0 +1,246 @@
+//! Cleaning a raw foreground labelling into one solid pet: tensor morphology (max-pool
+//! dilation/erosion), then small CPU passes for connected components and hole filling, and
+//! the plausibility guard on the mask's area.
+
+use std::collections::VecDeque;
+
+use burn::tensor::Tensor;
+use burn::tensor::module::{avg_pool2d, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions, PadMode};
+use image::{GrayImage, RgbaImage};
+
+use crate::MlError;
+use crate::tensors::{mask_to_gray, read_f32};
+
+/// A mask smaller than this share of the photo is a speck, not a pet.
+pub(crate) const MIN_AREA: f32 = 0.03;
+/// A mask larger than this share means the background was not told apart.
+pub(crate) const MAX_AREA: f32 = 0.97;
+
+/// The pet's mask at working resolution.
+#[derive(Debug, Clone)]
+pub(crate) struct Mask {
+    /// 255 = pet.
+    pub image: GrayImage,
+    /// Tight bounding box of the pet: `x0, y0, x1, y1`, end-exclusive.
+    pub bbox: [u32; 4],
+}
+
+impl Mask {
+    /// The working photo with the background made transparent, cropped to the pet.
+    pub fn cutout(&self, working: &RgbaImage) -> RgbaImage {
+        let [x0, y0, x1, y1] = self.bbox;
+        let mut out = image::imageops::crop_imm(working, x0, y0, x1 - x0, y1 - y0).to_image();
+        for (x, y, px) in out.enumerate_pixels_mut() {
+            let keep = self.image.get_pixel(x + x0, y + y0).0[0];
+            px.0[3] = px.0[3].min(keep);
+        }
+        out
+    }
+}
+
+/// Dilation with a `k`×`k` square; outside the image counts as a copy of the edge, so a pet
+/// running off the frame is neither grown nor eaten there.
+///
+/// # Shapes
+/// - `m`: `[H, W]`, output: `[H, W]`
+pub(crate) fn dilate(m: Tensor<2>, k: usize) -> Tensor<2> {
+    let [h, w] = m.dims();
+    let r = k / 2;
+    let padded = m.reshape([1, 1, h, w]).pad([(r, r), (r, r)], PadMode::Edge);
+    max_pool2d(padded, MaxPoolOptions::new([k, k]).with_stride([1, 1])).reshape([h, w])
+}
+
+/// Erosion with a `k`×`k` square (dilation of the complement).
+///
+/// # Shapes
+/// - `m`: `[H, W]`, output: `[H, W]`
+pub(crate) fn erode(m: Tensor<2>, k: usize) -> Tensor<2> {
+    dilate(m.neg(), k).neg()
+}
+
+/// Mean over a `k`×`k` box, edges replicated.
+///
+/// # Shapes
+/// - `m`: `[H, W]`, output: `[H, W]`
+pub(crate) fn box_blur(m: Tensor<2>, k: usize) -> Tensor<2> {
+    let [h, w] = m.dims();
+    let r = k / 2;
+    let padded = m.reshape([1, 1, h, w]).pad([(r, r), (r, r)], PadMode::Edge);
+    avg_pool2d(padded, AvgPoolOptions::new([k, k]).with_stride([1, 1])).reshape([h, w])
+}
+
+/// Opens (drops specks and thin bridges to background clutter), closes (seals fur gaps),
+/// keeps the component that covers the centre best, fills its holes and checks its area.
+///
+/// # Shapes
+/// - `fg`: `[H, W]`, 1.0 = pet
+pub(crate) fn clean(fg: Tensor<2>) -> Result<Mask, MlError> {
+    let [h, w] = fg.dims();
+    let opened = dilate(erode(fg, 3), 3);
+    let closed = erode(dilate(opened, 5), 5);
+    let bits: Vec<bool> = read_f32(closed)?.into_iter().map(|v| v > 0.5).collect();
+
+    let mut bits = central_component(&bits, w, h);
+    fill_holes(&mut bits, w, h);
+
+    let area = bits.iter().filter(|&&b| b).count() as f32 / (w * h) as f32;
+    if area < MIN_AREA {
+        return Err(MlError::NoSubjectFound(format!(
+            "only {:.0}% of the photo looks like a pet; try a closer photo against a plainer \
+             background",
+            area * 100.0
+        )));
+    }
+    if area > MAX_AREA {
+        return Err(MlError::NoSubjectFound(
+            "the pet could not be told apart from the background; try a photo with some plain \
+             background around the pet"
+                .into(),
+        ));
+    }
+    let bbox = bounding_box(&bits, w, h);
+    Ok(Mask {
+        image: mask_to_gray(&bits, w, h)?,
+        bbox,
+    })
+}
+
+/// The 4-connected component with the most pixels in the central ellipse (half the image's
+/// size), falling back to the largest one when none reaches the centre.
+fn central_component(bits: &[bool], w: usize, h: usize) -> Vec<bool> {
+    let mut label = vec![0u32; bits.len()];
+    let mut best = (0u32, (0usize, 0usize));
+    let mut next = 0u32;
+    let mut queue = VecDeque::new();
+    for start in 0..bits.len() {
+        if !bits[start] || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        queue.push_back(start);
+        let (mut central, mut size) = (0usize, 0usize);
+        while let Some(i) = queue.pop_front() {
+            let (x, y) = (i % w, i / w);
+            size += 1;
+            let dx = (x as f32 + 0.5) / w as f32 - 0.5;
+            let dy = (y as f32 + 0.5) / h as f32 - 0.5;
+            if dx * dx + dy * dy < 0.0625 {
+                central += 1;
+            }
+            let mut visit = |j: usize| {
+                if bits[j] && label[j] == 0 {
+                    label[j] = next;
+                    queue.push_back(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+        if (central, size) > best.1 {
+            best = (next, (central, size));
+        }
+    }
+    label.iter().map(|&l| l != 0 && l == best.0).collect()
+}
+
+/// Background regions that do not reach the image edge are holes in the pet (eyes, a collar
+/// highlight) and become pet.
+fn fill_holes(bits: &mut [bool], w: usize, h: usize) {
+    let mut outside = vec![false; bits.len()];
+    let mut queue: VecDeque<usize> = (0..bits.len())
+        .filter(|&i| {
+            let (x, y) = (i % w, i / w);
+            (x == 0 || y == 0 || x + 1 == w || y + 1 == h) && !bits[i]
+        })
+        .collect();
+    for &i in &queue {
+        outside[i] = true;
+    }
+    while let Some(i) = queue.pop_front() {
+        let (x, y) = (i % w, i / w);
+        let neighbours = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for j in neighbours.into_iter().flatten() {
+            if !bits[j] && !outside[j] {
+                outside[j] = true;
+                queue.push_back(j);
+            }
+        }
+    }
+    for (b, o) in bits.iter_mut().zip(outside) {
+        *b = !o;
+    }
+}
+
+/// Tight box around the set pixels, end-exclusive; the whole image when none is set.
+fn bounding_box(bits: &[bool], w: usize, h: usize) -> [u32; 4] {
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
+        let (x, y) = (i % w, i / w);
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x + 1);
+        y1 = y1.max(y + 1);
+    }
+    if x1 <= x0 || y1 <= y0 {
+        return [0, 0, w as u32, h as u32];
+    }
+    [x0 as u32, y0 as u32, x1 as u32, y1 as u32]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hole_inside_the_pet_is_filled_but_a_bay_open_to_the_edge_is_not() {
+        #[rustfmt::skip]
+        let mut bits = [
+            0, 1, 1, 1, 0,
+            0, 1, 0, 1, 0,
+            0, 1, 1, 1, 0,
+            0, 1, 0, 1, 0,
+        ].map(|b| b == 1);
+        fill_holes(&mut bits, 5, 4);
+        assert!(bits[7], "the enclosed pixel is filled");
+        assert!(
+            !bits[17],
+            "the pixel open to the bottom edge stays background"
+        );
+    }
+
+    #[test]
+    fn the_component_over_the_centre_wins_over_a_bigger_one_at_the_edge() {
+        let (w, h) = (20, 20);
+        let mut bits = vec![false; w * h];
+        for y in 0..h {
+            for x in 0..3 {
+                bits[y * w + x] = true; // a 60-pixel strip on the left edge
+            }
+        }
+        for y in 8..12 {
+            for x in 8..12 {
+                bits[y * w + x] = true; // a 16-pixel blob in the middle
+            }
+        }
+        let kept = central_component(&bits, w, h);
+        assert!(kept[10 * w + 10]);
+        assert!(!kept[0]);
+    }
+}

@@ -1,0 +1,239 @@
+//! Pixelization: crop to the pet, area-average onto the sprite grid, boost the colours a
+//! little, pick a k-means palette and map every pixel onto it, ready to animate.
+
+use burn::tensor::module::adaptive_avg_pool2d;
+use burn::tensor::{Int, Tensor, s};
+use image::Rgba;
+
+use crate::kmeans::{add_farthest, init_by_luminance, lloyd, nearest};
+use crate::mask::{Mask, erode};
+use crate::tensors::{from_f32, from_i64, read_f32};
+use crate::{MlError, SpriteOptions};
+
+/// Saturation gain: averaging many photo pixels into one washes colours out.
+const SATURATION: f32 = 1.15;
+/// Contrast gain around mid-grey, for the same reason.
+const CONTRAST: f32 = 1.08;
+/// Lloyd iterations for the palette; it converges well within this on a few thousand pixels.
+const PALETTE_ITERATIONS: usize = 12;
+/// How much darker than the darkest palette colour the outline is.
+const OUTLINE_DARKEN: f32 = 0.45;
+/// Columns kept free on each side: one for the outline, one for the walk's leg shift.
+pub(crate) const SIDE_MARGIN: usize = 2;
+
+/// The sprite on its frame canvas as palette indices, before animation and outline.
+#[derive(Debug, Clone)]
+pub(crate) struct PixelSprite {
+    /// Palette index per pixel, `[frame_height, frame_width]`; `palette.len()` = transparent.
+    pub indices: Tensor<2, Int>,
+    /// Opaque colours, darkest first.
+    pub palette: Vec<Rgba<u8>>,
+    /// Colour of the 1-px outline.
+    pub outline: Rgba<u8>,
+    /// Height of the pet in sprite pixels.
+    pub content_height: usize,
+}
+
+impl PixelSprite {
+    /// The index that means "transparent".
+    pub fn transparent(&self) -> i64 {
+        self.palette.len() as i64
+    }
+
+    /// The index that means "outline".
+    pub fn outline_index(&self) -> i64 {
+        self.palette.len() as i64 + 1
+    }
+}
+
+/// Rows kept free above the pet for the tallest stretch or hop, plus the outline.
+pub(crate) fn headroom(sprite_size: usize) -> usize {
+    (sprite_size / 16).max(3) + 1
+}
+
+/// Turns the working photo and its mask into an indexed sprite facing right.
+///
+/// # Shapes
+/// - `rgba`: `[4, H, W]` in [0, 1], the working photo
+pub(crate) fn pixelize(
+    rgba: Tensor<3>,
+    mask: &Mask,
+    opts: &SpriteOptions,
+) -> Result<PixelSprite, MlError> {
+    let device = rgba.device();
+    let [_, h, w] = rgba.dims();
+    let [x0, y0, x1, y1] = mask.bbox.map(|v| v as usize);
+    let (bw, bh) = (x1 - x0, y1 - y0);
+
+    let size = opts.sprite_size as usize;
+    let headroom = headroom(size);
+    // Grid size: the pet fills the frame height under the headroom, its width follows the
+    // aspect ratio but the frame is at most twice as wide as it is tall.
+    let mut ch = size - headroom - 1;
+    let mut cw = ((ch * bw) as f32 / bh as f32).round().max(2.0) as usize;
+    let max_cw = 2 * size - 2 * SIDE_MARGIN;
+    if cw > max_cw {
+        cw = max_cw;
+        ch = ((cw * bh) as f32 / bw as f32).round().max(2.0) as usize;
+    }
+
+    let mask_values = mask
+        .image
+        .as_raw()
+        .iter()
+        .map(|&v| f32::from(v) / 255.0)
+        .collect();
+    let mask_t = from_f32(mask_values, [1, h, w], &device);
+    let crop = rgba.slice(s![.., y0..y1, x0..x1]); // [4, bh, bw]
+    let alpha = crop.clone().slice(s![3..4, .., ..]) * mask_t.slice(s![.., y0..y1, x0..x1]); // [1, bh, bw]
+    // Pool premultiplied colour so background pixels do not bleed into the pet's edge. The
+    // photo's own edge pixels are already a blend of pet and background (a green halo on a
+    // dog on grass), so colour comes from the mask shrunk by a pixel wherever that has any.
+    let inner = erode(alpha.clone().reshape([bh, bw]), 3).reshape([1, bh, bw]);
+    let rgb = crop.slice(s![0..3, .., ..]); // [3, bh, bw]
+    let stacked = Tensor::cat(
+        vec![
+            rgb.clone() * alpha.clone(),
+            alpha,
+            rgb * inner.clone(),
+            inner,
+        ],
+        0,
+    )
+    .reshape([1, 8, bh, bw]);
+    let pooled = adaptive_avg_pool2d(stacked, [ch, cw]).reshape([8, ch, cw]);
+    let coverage = pooled.clone().slice(s![3..4, .., ..]); // [1, ch, cw]
+    let inner_coverage = pooled.clone().slice(s![7..8, .., ..]); // [1, ch, cw]
+    let edge_colour = pooled.clone().slice(s![0..3, .., ..]) / coverage.clone().clamp_min(1.0e-6);
+    let inner_colour = pooled.slice(s![4..7, .., ..]) / inner_coverage.clone().clamp_min(1.0e-6);
+    let colour = edge_colour.mask_where(
+        inner_coverage.greater_elem(0.05).expand([3, ch, cw]),
+        inner_colour,
+    ); // [3, ch, cw]
+    let opaque = coverage.greater_equal_elem(0.5).reshape([ch, cw]); // [ch, cw]
+
+    let (colour, opaque) = if faces_left(opaque.clone().float())? {
+        (colour.flip([2]), opaque.flip([1]))
+    } else {
+        (colour, opaque)
+    };
+    let colour = boost(colour);
+
+    let n = ch * cw;
+    let pixels = colour.reshape([3, n]).transpose(); // [n, 3]
+    let weights = opaque.clone().float().reshape([n]); // [n]
+    // Two thirds of the palette spread over the brightness range, the rest for outliers.
+    let outliers = opts.palette_size / 3;
+    let start = init_by_luminance(
+        pixels.clone(),
+        weights.clone(),
+        opts.palette_size - outliers,
+    )?
+    .ok_or_else(|| {
+        MlError::NoSubjectFound("the pet is too thin to draw at this sprite size".into())
+    })?;
+    let start = add_farthest(pixels.clone(), weights.clone(), start, outliers);
+    let (centroids, _) = lloyd(pixels.clone(), weights.clone(), start, PALETTE_ITERATIONS);
+    let k = centroids.dims()[0];
+    let assigned = nearest(pixels, centroids.clone()); // [n]
+    let used = assigned
+        .clone()
+        .reshape([n, 1])
+        .expand([n, k])
+        .equal(
+            Tensor::<1, Int>::arange(0..k as i64, &device)
+                .reshape([1, k])
+                .expand([n, k]),
+        )
+        .float()
+        .mul(weights.reshape([n, 1]))
+        .sum_dim(0); // [1, k]
+
+    let (palette, lookup) = compact_palette(&read_f32(centroids)?, &read_f32(used)?);
+    let transparent = palette.len() as i64;
+    let indices = from_i64(lookup, [k], &device)
+        .select(0, assigned)
+        .reshape([ch, cw])
+        .mask_fill(opaque.bool_not(), transparent); // [ch, cw]
+
+    let frame_w = cw + 2 * SIDE_MARGIN;
+    let top = size - 1 - ch;
+    let canvas = Tensor::<2, Int>::full([size, frame_w], transparent, &device)
+        .slice_assign(s![top..size - 1, SIDE_MARGIN..SIDE_MARGIN + cw], indices);
+
+    let outline = palette.first().map_or(Rgba([16, 12, 20, 255]), |c| {
+        let d = |v: u8| (f32::from(v) * OUTLINE_DARKEN).round() as u8;
+        Rgba([d(c.0[0]), d(c.0[1]), d(c.0[2]), 255])
+    });
+    Ok(PixelSprite {
+        indices: canvas,
+        palette,
+        outline,
+        content_height: ch,
+    })
+}
+
+/// Whether the pet looks left: the upper part of a side-on animal (its head) sits on the side
+/// it faces. Frontal faces are balanced and stay as photographed.
+///
+/// # Shapes
+/// - `opaque`: `[ch, cw]`, 1.0 = pet
+fn faces_left(opaque: Tensor<2>) -> Result<bool, MlError> {
+    let device = opaque.device();
+    let [ch, cw] = opaque.dims();
+    let xs = Tensor::<1, Int>::arange(0..cw as i64, &device)
+        .float()
+        .reshape([1, cw]);
+    let upper = opaque.clone().slice(s![0..(ch * 2 / 5).max(1), ..]);
+    let moments = Tensor::cat(
+        vec![
+            (upper.clone() * xs.clone()).sum().reshape([1]),
+            upper.sum().reshape([1]),
+            (opaque.clone() * xs).sum().reshape([1]),
+            opaque.sum().reshape([1]),
+        ],
+        0,
+    );
+    let m = read_f32(moments)?;
+    let (upper_x, all_x) = (m[0] / m[1].max(1.0), m[2] / m[3].max(1.0));
+    Ok(upper_x < all_x - 0.03 * cw as f32)
+}
+
+/// Lifts saturation and contrast a little, as pixel artists do after downscaling.
+///
+/// # Shapes
+/// - `rgb`: `[3, h, w]` in [0, 1], output the same
+fn boost(rgb: Tensor<3>) -> Tensor<3> {
+    let device = rgb.device();
+    let luma = (rgb.clone() * from_f32(vec![0.299, 0.587, 0.114], [3, 1, 1], &device)).sum_dim(0); // [1, h, w]
+    let saturated = luma.clone() + (rgb - luma) * SATURATION;
+    ((saturated - 0.5) * CONTRAST + 0.5).clamp(0.0, 1.0)
+}
+
+/// The palette actually used, deduplicated after rounding to 8 bits and sorted darkest first,
+/// with a lookup from k-means cluster to palette index.
+fn compact_palette(centroids: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>) {
+    let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let colours: Vec<[u8; 3]> = centroids
+        .chunks_exact(3)
+        .map(|c| [to_u8(c[0]), to_u8(c[1]), to_u8(c[2])])
+        .collect();
+    let mut palette: Vec<[u8; 3]> = colours
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| **u > 0.0)
+        .map(|(c, _)| *c)
+        .collect();
+    let luma = |c: &[u8; 3]| 299 * u32::from(c[0]) + 587 * u32::from(c[1]) + 114 * u32::from(c[2]);
+    palette.sort_by_key(|c| (luma(c), *c));
+    palette.dedup();
+    let lookup = colours
+        .iter()
+        .map(|c| palette.iter().position(|p| p == c).unwrap_or(0) as i64)
+        .collect();
+    let palette = palette
+        .into_iter()
+        .map(|[r, g, b]| Rgba([r, g, b, 255]))
+        .collect();
+    (palette, lookup)
+}

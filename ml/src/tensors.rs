@@ -1,0 +1,104 @@
+//! Moving pixels between the `image` crate and Burn tensors, and the working-resolution photo.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use image::{DynamicImage, GrayImage, RgbaImage};
+
+use crate::MlError;
+
+/// Long side of the working image: enough detail for a 64-px sprite, small enough that the
+/// segmentation's per-pixel work stays in the milliseconds on a CPU.
+pub(crate) const WORKING_SIZE: u32 = 192;
+/// Shortest side (after shrinking) that still leaves a recognisable subject.
+pub(crate) const MIN_SIDE: u32 = 16;
+/// Panoramas and strips are refused: once scaled down their short side has no detail left.
+const MAX_RATIO: u32 = 8;
+
+/// Shrinks the photo to at most `WORKING_SIZE` on its long side, as 8-bit RGBA.
+///
+/// Any colour type works (grayscale, 16-bit, float, with or without alpha): `to_rgba8` converts.
+pub(crate) fn working_image(photo: &DynamicImage) -> Result<RgbaImage, MlError> {
+    let (w, h) = (photo.width(), photo.height());
+    let too_small = MlError::ImageTooSmall {
+        width: w,
+        height: h,
+        min: MIN_SIDE,
+        max_ratio: MAX_RATIO,
+    };
+    if w.min(h) < MIN_SIDE || w.max(h) > w.min(h).saturating_mul(MAX_RATIO) {
+        return Err(too_small);
+    }
+    let working = if w.max(h) > WORKING_SIZE {
+        // `thumbnail` area-averages (each source pixel lands in one target pixel), which is
+        // both fast on 12-MP photos and free of aliasing for large factors.
+        photo.thumbnail(WORKING_SIZE, WORKING_SIZE).to_rgba8()
+    } else {
+        photo.to_rgba8()
+    };
+    if working.width().min(working.height()) < MIN_SIDE {
+        return Err(too_small);
+    }
+    Ok(working)
+}
+
+/// The image as a float tensor in [0, 1].
+///
+/// # Shapes
+/// - output: `[4, H, W]` (R, G, B, A)
+pub(crate) fn rgba_to_tensor(img: &RgbaImage, device: &Device) -> Tensor<3> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let values: Vec<f32> = img.as_raw().iter().map(|&v| f32::from(v) / 255.0).collect();
+    Tensor::<3>::from_data(TensorData::new(values, [h, w, 4]), device).permute([2, 0, 1])
+}
+
+/// Reads a float tensor back to the host.
+pub(crate) fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, MlError> {
+    t.try_into_vec_as::<f32>().map_err(backend)
+}
+
+/// A float tensor from host values.
+pub(crate) fn from_f32<const D: usize>(
+    values: Vec<f32>,
+    shape: [usize; D],
+    device: &Device,
+) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// An integer tensor from host values.
+pub(crate) fn from_i64<const D: usize>(
+    values: Vec<i64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Tensor<D, Int> {
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// Turns a backend failure into the crate's error, keeping the backend's words for the logs.
+pub(crate) fn backend(err: impl std::fmt::Display) -> MlError {
+    MlError::Backend(err.to_string())
+}
+
+/// An 8-bit RGBA image from a tensor of channel values in [0, 255].
+///
+/// # Shapes
+/// - `t`: `[H, W, 4]`
+pub(crate) fn tensor_to_rgba(t: Tensor<3>) -> Result<RgbaImage, MlError> {
+    let [h, w, _] = t.dims();
+    let bytes: Vec<u8> = read_f32(t.clamp(0.0, 255.0).round())?
+        .into_iter()
+        .map(|v| v as u8)
+        .collect();
+    RgbaImage::from_raw(w as u32, h as u32, bytes)
+        .ok_or_else(|| MlError::Backend("sheet buffer has the wrong length".into()))
+}
+
+/// An 8-bit gray image from a boolean-valued host mask.
+pub(crate) fn mask_to_gray(
+    mask: &[bool],
+    width: usize,
+    height: usize,
+) -> Result<GrayImage, MlError> {
+    let bytes = mask.iter().map(|&m| if m { 255 } else { 0 }).collect();
+    GrayImage::from_raw(width as u32, height as u32, bytes)
+        .ok_or_else(|| MlError::Backend("mask buffer has the wrong length".into()))
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+#! Builds everything the product serves: the hydrate wasm and the game runtime wasm (each
+#! once, wasm-release + wasm-bindgen + wasm-opt), the CSS and public files into site/, and
+#! the release server binary `petpixel`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+wasm_dir="$target_dir/wasm32-unknown-unknown/wasm-release"
+site=site
+stage=$(mktemp -d "${TMPDIR:-/tmp}/petpixel-site.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/pkg/game"
+
+# wasm-opt 132 from npm; Debian's older binaryen silently breaks wasm-bindgen output.
+wasm_opt() {
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue "$1" -o "$1"
+}
+
+log "hydrate wasm (frontend)"
+cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target web --no-typescript --out-name petpixel --out-dir "$stage/pkg" "$wasm_dir/frontend.wasm"
+wasm_opt "$stage/pkg/petpixel_bg.wasm"
+
+log "game runtime wasm"
+cargo build -q -p game-runtime --lib --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target web --no-typescript --out-name petpixel_game --out-dir "$stage/pkg/game" "$wasm_dir/game_runtime.wasm"
+wasm_opt "$stage/pkg/game/petpixel_game_bg.wasm"
+cp game-runtime/web/loader.js "$stage/pkg/game/loader.js"
+
+cp style/main.css "$stage/pkg/petpixel.css"
+cp -r public/. "$stage/"
+rm -rf "$site" && mkdir -p "$site" && cp -r "$stage/." "$site/"
+
+log "server (release)"
+cargo build -q --release -p server --bin petpixel
+log "built: $site/ and $target_dir/release/petpixel"
+for f in "$site/pkg/petpixel_bg.wasm" "$site/pkg/game/petpixel_game_bg.wasm"; do
+  printf '  %-40s %8d bytes, %7d gzip\n' "${f#$site/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done

@@ -1,0 +1,216 @@
+//! Typed configuration: defaults, then an optional TOML file, then environment variables.
+//!
+//! Every setting has an embedded default so the product runs with no services. The usual
+//! operator variables (`DATABASE_URL`, `REDIS_URL`, `LEPTOS_SITE_ADDR`, `PETPIXEL_DATA_DIR`,
+//! `S3_BUCKET`, ...) are read too; `PETPIXEL__SECTION__KEY` reaches any setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole configuration. Its `Debug` redacts secrets (they are `SecretString`s).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub site_addr: SocketAddr,
+    /// The built web assets (`pkg/`: hydrate wasm, CSS, game runtime).
+    pub site_root: PathBuf,
+    /// SQLite file and local blobs live here when no services are configured.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; SQLite under `data_dir` when unset.
+    #[serde(skip_serializing)]
+    pub database_url: Option<SecretString>,
+    /// Redis URL for sessions and rate limits; in-process when unset.
+    #[serde(skip_serializing)]
+    pub redis_url: Option<SecretString>,
+    /// An S3-compatible bucket for blobs; a local folder when unset.
+    pub s3: Option<S3Config>,
+    pub limits: Limits,
+    /// How many photos are processed at once (each uses one blocking thread).
+    pub ml_concurrency: usize,
+    /// `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// Whether session cookies need HTTPS.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct S3Config {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    #[serde(skip_serializing)]
+    pub secret_access_key: SecretString,
+    /// Allow plain-HTTP endpoints (local test servers).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest accepted upload, bytes.
+    pub max_upload_bytes: usize,
+    /// Largest accepted photo, pixels (width × height), checked from the header before decoding.
+    pub max_pixels: u64,
+    /// Largest accepted side, pixels.
+    pub max_dimension: u32,
+    /// Smallest accepted side, pixels.
+    pub min_dimension: u32,
+    /// Uploads per visitor per hour (the seed's `rate_limit:upload`).
+    pub uploads_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 15 * 1024 * 1024,
+            max_pixels: 48_000_000,
+            max_dimension: 12_000,
+            min_dimension: 32,
+            uploads_per_hour: 30,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: PathBuf::from("site"),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            redis_url: None,
+            s3: None,
+            limits: Limits::default(),
+            ml_concurrency: 1,
+            log_format: LogFormat::Pretty,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The plain variables operators expect, mapped onto settings.
+const PLAIN_ENV: [(&str, &str); 12] = [
+    ("LEPTOS_SITE_ADDR", "site_addr"),
+    ("LEPTOS_SITE_ROOT", "site_root"),
+    ("PETPIXEL_DATA_DIR", "data_dir"),
+    ("DATABASE_URL", "database_url"),
+    ("REDIS_URL", "redis_url"),
+    ("S3_BUCKET", "s3.bucket"),
+    ("S3_ENDPOINT", "s3.endpoint"),
+    ("S3_REGION", "s3.region"),
+    ("AWS_REGION", "s3.region"),
+    ("AWS_ACCESS_KEY_ID", "s3.access_key_id"),
+    ("AWS_SECRET_ACCESS_KEY", "s3.secret_access_key"),
+    ("S3_ALLOW_HTTP", "s3.allow_http"),
+];
+
+impl Config {
+    /// Loads defaults, then `PETPIXEL_CONFIG` (or `petpixel.toml` if present), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("PETPIXEL_CONFIG").unwrap_or_else(|_| "petpixel.toml".into());
+        let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
+        for (var, key) in PLAIN_ENV {
+            if let Ok(value) = std::env::var(var) {
+                if !value.is_empty() {
+                    figment = figment.merge(Serialized::default(key, value));
+                }
+            }
+        }
+        let figment = figment.merge(Env::prefixed("PETPIXEL__").split("__"));
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types cannot: ranges and combinations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        if l.max_upload_bytes < 1024 {
+            return Err(ConfigError::Invalid("limits.max_upload_bytes must be at least 1024".into()));
+        }
+        if l.min_dimension == 0 || l.min_dimension > l.max_dimension {
+            return Err(ConfigError::Invalid(
+                "limits.min_dimension must be between 1 and limits.max_dimension".into(),
+            ));
+        }
+        if l.max_pixels < u64::from(l.min_dimension).pow(2) {
+            return Err(ConfigError::Invalid("limits.max_pixels is smaller than one minimum-size photo".into()));
+        }
+        if self.ml_concurrency == 0 || self.ml_concurrency > 64 {
+            return Err(ConfigError::Invalid("ml_concurrency must be between 1 and 64".into()));
+        }
+        if let Some(s3) = &self.s3 {
+            if s3.bucket.is_empty() {
+                return Err(ConfigError::Invalid("s3.bucket must not be empty".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_need_no_services() {
+        let config = Config::default();
+        assert!(config.database_url.is_none() && config.redis_url.is_none() && config.s3.is_none());
+        config.validate().expect("defaults are valid");
+    }
+
+    #[test]
+    fn later_layers_override_earlier_ones() {
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("ml_concurrency = 3\n[limits]\nuploads_per_hour = 5"))
+            .merge(Serialized::default("database_url", "postgres://db/x"));
+        let config = Config::from_figment(figment).expect("valid");
+        assert_eq!(config.ml_concurrency, 3);
+        assert_eq!(config.limits.uploads_per_hour, 5);
+        assert_eq!(config.limits.max_dimension, Limits::default().max_dimension);
+        assert_eq!(config.database_url.expect("set").expose_secret(), "postgres://db/x");
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("database_url", "postgres://user:hunter2@db/x"));
+        let config = Config::from_figment(figment).expect("valid");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_ranges_are_refused_with_the_setting_named() {
+        let figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string("ml_concurrency = 0"));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("ml_concurrency"), "{err}");
+    }
+}

@@ -1,0 +1,85 @@
+//! The REST API under `/api/v1`: the same journey as the pages, for scripts and apps.
+
+use std::sync::Arc;
+
+use app::dto::{GameRequest, GameView, UploadedImage};
+use app::port::{PetPixelPort, Visitor};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+
+use super::error::HttpError;
+use super::play::html_download;
+use crate::service::Service;
+
+pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router<S> {
+    // Multipart framing adds a little on top of the photo itself.
+    let body_limit = service.config.limits.max_upload_bytes + 64 * 1024;
+    Router::new()
+        .route("/images/upload", post(upload).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/games", post(create_game))
+        .route("/games/{id}", get(game))
+        .route("/games/{id}/download", get(download))
+        .with_state(service)
+}
+
+async fn upload(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
+    let too_big = || HttpError::invalid("image", format!("the file is larger than {} MB", service.config.limits.max_upload_bytes / (1024 * 1024)));
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, too_big()))? {
+        if field.name() == Some("image") {
+            let bytes = field.bytes().await.map_err(|e| multipart_error(e, too_big()))?;
+            let uploaded = service.upload_image(&visitor, bytes).await?;
+            return Ok((StatusCode::CREATED, Json(uploaded)));
+        }
+    }
+    Err(HttpError::invalid("image", "send the photo as the multipart field `image`"))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError, too_big: HttpError) -> HttpError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_big
+    } else {
+        HttpError::invalid("image", format!("malformed upload: {}", e.body_text()))
+    }
+}
+
+async fn create_game(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    payload: Result<Json<GameRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<GameView>), HttpError> {
+    let Json(request) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
+    let view = service.create_game(&visitor, request).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+async fn game(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<Json<GameView>, HttpError> {
+    Ok(Json(service.game(&visitor, &id).await?))
+}
+
+async fn download(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let game = service.owned_game(&visitor, &id).await?;
+    html_download(&service, &game).await
+}
+
+/// Answers `/api/v1/...` paths that match no route with a JSON 404.
+pub async fn not_found() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        HttpError(app::error::AppError::NotFound),
+    )
+}

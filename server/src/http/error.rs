@@ -1,0 +1,52 @@
+//! REST errors: each `AppError` becomes one status and the JSON body `{"error": {...}}`.
+
+use app::dto::{ApiError, ApiErrorBody};
+use app::error::AppError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// The REST edge's error: an `AppError` on its way to the client.
+#[derive(Debug)]
+pub struct HttpError(pub AppError);
+
+impl From<AppError> for HttpError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl HttpError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self(AppError::invalid(field, message))
+    }
+
+    fn status(&self) -> StatusCode {
+        match &self.0 {
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let field = match &self.0 {
+            AppError::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let body = ApiErrorBody {
+            error: ApiError { code: self.0.code().to_owned(), message: self.0.to_string(), field },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self.0 {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}

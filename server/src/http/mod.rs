@@ -1,0 +1,81 @@
+//! The HTTP edge: pages (SSR + server functions), the REST API, public game routes, static
+//! assets and `/health`, with the layers they share.
+
+mod api;
+mod error;
+mod health;
+mod play;
+mod visitor;
+
+use std::sync::Arc;
+
+use app::port::{PetPixelPort, Port};
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::service::Service;
+use crate::sessions::AnySessionStore;
+
+pub use health::Health;
+
+pub struct HttpParts {
+    pub service: Arc<Service>,
+    pub sessions: AnySessionStore,
+    pub leptos: LeptosOptions,
+    pub health: Arc<Health>,
+}
+
+pub fn router(parts: HttpParts) -> Router {
+    let HttpParts { service, sessions, leptos, health } = parts;
+    let port = Port(Arc::clone(&service) as Arc<dyn PetPixelPort>);
+    let sessions = SessionManagerLayer::new(sessions)
+        .with_name("petpixel_session")
+        .with_same_site(SameSite::Lax)
+        .with_secure(service.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
+
+    // Pages, server functions and the REST API know the visitor; static files do not need to.
+    let shell_options = leptos.clone();
+    let visitor_routes = Router::new()
+        .leptos_routes_with_context(
+            &leptos,
+            generate_route_list(app::App),
+            move || provide_context(port.clone()),
+            move || app::shell(shell_options.clone()),
+        )
+        .nest("/api/v1", api::routes(Arc::clone(&service)).fallback(api::not_found))
+        .route_layer(axum::middleware::from_fn(visitor::attach))
+        .route_layer(sessions)
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(leptos.clone());
+
+    let pkg = ServeDir::new(std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir));
+    let public_routes = play::routes(service)
+        .route("/health", get(health::health).with_state(health))
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+                .service(pkg),
+        );
+
+    public_routes
+        .merge(visitor_routes)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,17 @@
+//! PetPixel's server: the composition root that wires configuration, storage, the image
+//! pipeline and the game runtime into one axum application.
+
+pub mod blobs;
+pub mod config;
+pub mod domain;
+mod http;
+pub mod intake;
+pub mod limits;
+pub mod pipeline;
+pub mod runtime_assets;
+pub mod service;
+pub mod sessions;
+pub mod startup;
+pub mod store;
+
+pub use startup::Application;

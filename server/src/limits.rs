@@ -1,0 +1,103 @@
+//! Rate limits: a fixed-window counter per key, in-process by default or in Redis so that every
+//! replica counts against the same budget (the seed's `rate_limit:*` keys).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    #[error("rate-limit store: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+/// The answer to one hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allowed { remaining: u32 },
+    Limited { retry_after: Duration },
+}
+
+#[async_trait::async_trait]
+pub trait RateLimiter: Send + Sync + 'static {
+    fn kind(&self) -> &'static str;
+    /// Counts one hit on `key` and says whether it stays within `limit` per `window`.
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Decision, LimitError>;
+}
+
+/// One process's counters.
+#[derive(Debug, Default)]
+pub struct MemoryLimiter {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for MemoryLimiter {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Decision, LimitError> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Forget finished windows so the map stays as small as the set of active visitors.
+        if windows.len() > 10_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        Ok(decide(entry.1, limit, window.saturating_sub(now.duration_since(entry.0))))
+    }
+}
+
+/// Counters in Redis: `INCR` then `EXPIRE ... NX` in one round trip.
+#[derive(Clone)]
+pub struct RedisLimiter {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl RedisLimiter {
+    pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+        Self { conn, prefix: prefix.into() }
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for RedisLimiter {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Decision, LimitError> {
+        let key = format!("{}rate_limit:{key}", self.prefix);
+        let secs = window.as_secs().max(1);
+        let mut conn = self.conn.clone();
+        let (count, ttl): (u32, i64) = redis::pipe()
+            .atomic()
+            .incr(&key, 1u32)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(secs)
+            .arg("NX")
+            .ignore()
+            .ttl(&key)
+            .query_async(&mut conn)
+            .await?;
+        let left = Duration::from_secs(u64::try_from(ttl).unwrap_or(secs));
+        Ok(decide(count, limit, left))
+    }
+}
+
+fn decide(count: u32, limit: u32, window_left: Duration) -> Decision {
+    if count <= limit {
+        Decision::Allowed { remaining: limit - count }
+    } else {
+        Decision::Limited { retry_after: window_left.max(Duration::from_secs(1)) }
+    }
+}

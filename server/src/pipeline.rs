@@ -1,0 +1,197 @@
+//! Making a game from a stored photo: cut out and pixelize (Burn, on the blocking pool),
+//! store the pictures, generate the levels, inject everything into the runtime module.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use game_runtime::format::{Animation, GameData, Sprite, FORMAT_VERSION};
+use game_runtime::physics::Physics;
+use game_runtime::theme::{Difficulty, Theme};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::blobs::Blobs;
+use crate::runtime_assets::GameRuntime;
+use crate::store::{GameAssets, GameRecord, Store};
+
+/// Why a game could not be made: `Rejected` is the photo's fault and is told to the visitor
+/// as is; anything else is ours, logged, and told as a generic failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PipelineError {
+    fn internal(context: &str, e: impl std::fmt::Display) -> Self {
+        Self::Internal(format!("{context}: {e}"))
+    }
+
+    /// What the visitor reads.
+    pub fn public_reason(&self) -> String {
+        match self {
+            Self::Rejected(reason) => reason.clone(),
+            Self::Internal(_) => "an internal error stopped the pipeline; please try again".into(),
+        }
+    }
+}
+
+pub struct Pipeline {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    ml: Arc<ml::Pipeline>,
+    runtime: Arc<GameRuntime>,
+    /// Bounds how many photos are processed at once (each holds one blocking thread).
+    permits: Semaphore,
+}
+
+impl Pipeline {
+    pub fn new(store: Arc<dyn Store>, blobs: Blobs, runtime: Arc<GameRuntime>, concurrency: usize) -> Self {
+        Self { store, blobs, ml: Arc::new(ml::Pipeline::cpu()), runtime, permits: Semaphore::new(concurrency) }
+    }
+
+    /// Starts making a game in the background.
+    pub fn spawn(self: &Arc<Self>, game_id: Uuid) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.run(game_id).await });
+    }
+
+    /// Makes one game to the end, recording success or a plain reason for failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn run(&self, game_id: Uuid) {
+        let started = Instant::now();
+        let outcome = self.make(game_id).await;
+        let recorded = match &outcome {
+            Ok(assets) => self.store.mark_game_ready(game_id, assets).await,
+            Err(e) => {
+                if let PipelineError::Internal(detail) = e {
+                    tracing::error!(%game_id, detail, "game pipeline failed");
+                }
+                self.store.mark_game_failed(game_id, &e.public_reason()).await
+            }
+        };
+        match recorded {
+            Ok(()) => tracing::info!(%game_id, ok = outcome.is_ok(), ms = started.elapsed().as_millis() as u64, "game finished"),
+            Err(e) => tracing::error!(%game_id, error = %e, "could not record the game's outcome"),
+        }
+    }
+
+    async fn make(&self, game_id: Uuid) -> Result<GameAssets, PipelineError> {
+        let game = self
+            .store
+            .game(game_id)
+            .await
+            .map_err(|e| PipelineError::internal("load game", e))?
+            .ok_or_else(|| PipelineError::Internal(format!("game {game_id} vanished")))?;
+        let image = self
+            .store
+            .image(game.image_id)
+            .await
+            .map_err(|e| PipelineError::internal("load image", e))?
+            .ok_or_else(|| PipelineError::Rejected("the photo was deleted".into()))?;
+        let original = self.blobs.get(&image.original_key).await.map_err(|e| PipelineError::internal("read photo", e))?;
+
+        let permit = self.permits.acquire().await.map_err(|e| PipelineError::internal("permits", e))?;
+        let ml = Arc::clone(&self.ml);
+        let pictures = tokio::task::spawn_blocking(move || make_pictures(&ml, &original))
+            .await
+            .map_err(|e| PipelineError::internal("ml task", e))??;
+        drop(permit);
+
+        let prefix = format!("games/{game_id}");
+        let mut assets = GameAssets::default();
+        for (name, bytes, slot) in [
+            ("cutout.png", pictures.cutout_png, &mut assets.cutout),
+            ("sprite.png", pictures.sprite_png, &mut assets.sprite),
+            ("sheet.png", pictures.sheet_png, &mut assets.sheet),
+        ] {
+            let key = format!("{prefix}/{name}");
+            self.blobs.put(&key, Bytes::from(bytes)).await.map_err(|e| PipelineError::internal("store picture", e))?;
+            *slot = Some(key);
+        }
+        self.store.set_game_assets(game_id, &assets).await.map_err(|e| PipelineError::internal("record pictures", e))?;
+
+        let runtime = Arc::clone(&self.runtime);
+        let module = tokio::task::spawn_blocking(move || assemble(&game, pictures.sprite, &runtime.module))
+            .await
+            .map_err(|e| PipelineError::internal("assemble task", e))??;
+        let key = format!("{prefix}/game.wasm");
+        self.blobs.put(&key, Bytes::from(module)).await.map_err(|e| PipelineError::internal("store module", e))?;
+        assets.module = Some(key);
+        Ok(assets)
+    }
+}
+
+struct Pictures {
+    cutout_png: Vec<u8>,
+    sprite_png: Vec<u8>,
+    sheet_png: Vec<u8>,
+    sprite: Sprite,
+}
+
+fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, PipelineError> {
+    let photo = image::load_from_memory_with_format(original, image::ImageFormat::Png)
+        .map_err(|e| PipelineError::internal("decode stored photo", e))?;
+    let out = ml.run(&photo, &ml::SpriteOptions::default()).map_err(|e| match e {
+        ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => PipelineError::Rejected(e.to_string()),
+        other => PipelineError::internal("sprite pipeline", other),
+    })?;
+    let sheet = &out.sheet;
+    let sprite = Sprite {
+        frame_width: to_u16(sheet.frame_width)?,
+        frame_height: to_u16(sheet.frame_height)?,
+        frame_count: to_u16(sheet.image.width() / sheet.frame_width.max(1))?,
+        rgba: sheet.image.as_raw().clone(),
+        animations: sheet
+            .animations
+            .iter()
+            .map(|a| {
+                Ok(Animation {
+                    name: a.name.clone(),
+                    first: to_u16(a.first)?,
+                    count: to_u16(a.count)?,
+                    fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
+                })
+            })
+            .collect::<Result<_, PipelineError>>()?,
+    };
+    Ok(Pictures {
+        cutout_png: png(&out.cutout)?,
+        sprite_png: png(&out.sprite)?,
+        sheet_png: png(&sheet.image)?,
+        sprite,
+    })
+}
+
+fn to_u16(v: u32) -> Result<u16, PipelineError> {
+    u16::try_from(v).map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
+}
+
+fn png(img: &image::RgbaImage) -> Result<Vec<u8>, PipelineError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| PipelineError::internal("encode png", e))?;
+    Ok(out.into_inner())
+}
+
+/// The game's data, injected into a copy of the runtime module.
+fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>, PipelineError> {
+    let theme = Theme::parse(&game.theme).map_err(|e| PipelineError::internal("theme", e))?;
+    let difficulty = Difficulty::parse(&game.difficulty).map_err(|e| PipelineError::internal("difficulty", e))?;
+    let levels = (0..game.level_count)
+        .map(|i| game_runtime::level::generate(game.seed, theme, difficulty, i))
+        .collect();
+    let data = GameData {
+        version: FORMAT_VERSION,
+        title: game.title.clone(),
+        pet_name: game.pet_name.clone(),
+        theme,
+        difficulty,
+        physics: Physics::for_theme(theme),
+        levels,
+        sprite,
+    };
+    game_runtime::assemble::inject(runtime, &data).map_err(|e| PipelineError::internal("inject", e))
+}

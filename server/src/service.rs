@@ -1,0 +1,259 @@
+//! The use-cases: what the REST API and the pages' server functions both call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::{GameRequest, GameStatus, GameUrls, GameView, UploadedImage, DIFFICULTIES, MAX_LEVELS, THEMES};
+use app::error::AppError;
+use app::port::{PetPixelPort, Visitor};
+use bytes::Bytes;
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::blobs::{BlobError, Blobs};
+use crate::config::Config;
+use crate::domain::{PetName, ShortCode};
+use crate::intake::{self, IntakeError};
+use crate::limits::{Decision, RateLimiter};
+use crate::pipeline::Pipeline;
+use crate::runtime_assets::GameRuntime;
+use crate::store::{GameRecord, ImageRecord, Store, StoreError};
+
+/// A picture of a game that can be fetched by its public code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picture {
+    Cutout,
+    Sprite,
+    Sheet,
+}
+
+impl Picture {
+    pub fn parse(file: &str) -> Option<Self> {
+        match file {
+            "cutout.png" => Some(Self::Cutout),
+            "sprite.png" => Some(Self::Sprite),
+            "sheet.png" => Some(Self::Sheet),
+            _ => None,
+        }
+    }
+}
+
+pub struct Service {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub blobs: Blobs,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub pipeline: Arc<Pipeline>,
+    pub runtime: Arc<GameRuntime>,
+}
+
+/// Logs an internal failure and hides its details from the client.
+fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
+    tracing::error!(context, error = %e, "internal error");
+    AppError::Internal
+}
+
+impl From<IntakeError> for AppError {
+    fn from(e: IntakeError) -> Self {
+        AppError::invalid("image", e.to_string())
+    }
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
+}
+
+impl Service {
+    /// Validates, normalises and stores a photo for `visitor`.
+    #[tracing::instrument(skip_all)]
+    pub async fn upload_image(&self, visitor: &Visitor, bytes: Bytes) -> Result<UploadedImage, AppError> {
+        let limit = self.config.limits.uploads_per_hour;
+        match self.limiter.hit(&format!("upload:{}", visitor.0), limit, Duration::from_secs(3600)).await {
+            Ok(Decision::Allowed { .. }) => {}
+            Ok(Decision::Limited { retry_after }) => {
+                return Err(AppError::RateLimited { retry_after_secs: retry_after.as_secs() });
+            }
+            Err(e) => return Err(internal("rate limit", e)),
+        }
+        let limits = self.config.limits.clone();
+        let photo = tokio::task::spawn_blocking(move || intake::accept(&bytes, &limits))
+            .await
+            .map_err(|e| internal("intake task", e))??;
+
+        let id = Uuid::new_v4();
+        let key = format!("images/{id}/original.png");
+        self.blobs.put(&key, Bytes::from(photo.png)).await.map_err(|e| internal("store photo", e))?;
+        let record = ImageRecord {
+            id,
+            visitor_id: visitor.0.clone(),
+            original_key: key.clone(),
+            content_type: photo.content_type.to_owned(),
+            width: photo.width,
+            height: photo.height,
+            created_at: Utc::now(),
+        };
+        if let Err(e) = self.store.insert_image(&record).await {
+            // Leave nothing half-written: the blob goes with the row that failed.
+            if let Err(cleanup) = self.blobs.delete(&key).await {
+                tracing::error!(error = %cleanup, key, "could not remove an orphaned photo");
+            }
+            return Err(internal("record photo", e));
+        }
+        Ok(UploadedImage { id: id.to_string(), width: photo.width, height: photo.height, content_type: record.content_type })
+    }
+
+    /// A game by code, for the public routes.
+    pub async fn public_game(&self, code: &str) -> Result<GameRecord, AppError> {
+        let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
+        self.store
+            .game_by_code(code.as_str())
+            .await
+            .map_err(|e| internal("load game", e))?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// A game owned by `visitor`.
+    pub async fn owned_game(&self, visitor: &Visitor, id: &str) -> Result<GameRecord, AppError> {
+        let game = self.store.game(parse_id(id)?).await.map_err(|e| internal("load game", e))?;
+        game.filter(|g| g.visitor_id == visitor.0).ok_or(AppError::NotFound)
+    }
+
+    /// The playable module (runtime + data) of a ready game.
+    pub async fn game_module(&self, game: &GameRecord) -> Result<Bytes, AppError> {
+        let key = game.assets.as_ref().and_then(|a| a.module.clone()).ok_or(AppError::NotFound)?;
+        self.blob(&key).await
+    }
+
+    pub async fn game_picture(&self, game: &GameRecord, picture: Picture) -> Result<Bytes, AppError> {
+        let assets = game.assets.as_ref().ok_or(AppError::NotFound)?;
+        let key = match picture {
+            Picture::Cutout => &assets.cutout,
+            Picture::Sprite => &assets.sprite,
+            Picture::Sheet => &assets.sheet,
+        };
+        self.blob(key.as_deref().ok_or(AppError::NotFound)?).await
+    }
+
+    async fn blob(&self, key: &str) -> Result<Bytes, AppError> {
+        match self.blobs.get(key).await {
+            Ok(bytes) => Ok(bytes),
+            Err(BlobError::NotFound(_)) => Err(AppError::NotFound),
+            Err(e) => Err(internal("read blob", e)),
+        }
+    }
+
+    /// One self-contained HTML file that plays the game offline.
+    pub async fn download_html(&self, game: &GameRecord) -> Result<String, AppError> {
+        let module = self.game_module(game).await?;
+        Ok(game_runtime::assemble::html_page(&game_runtime::assemble::PageOptions {
+            title: &game.title,
+            source: game_runtime::assemble::GameSource::Inline {
+                glue_js: &self.runtime.glue_js,
+                loader_js: &self.runtime.loader_js,
+                module: &module,
+            },
+        }))
+    }
+
+    /// Games interrupted by a restart are made again (every stage is idempotent).
+    pub async fn resume_unfinished(&self) -> Result<usize, StoreError> {
+        let ids = self.store.generating_games().await?;
+        for id in &ids {
+            self.pipeline.spawn(*id);
+        }
+        Ok(ids.len())
+    }
+
+    fn validate(request: &GameRequest) -> Result<(PetName, Uuid), AppError> {
+        let name = PetName::parse(&request.pet_name).map_err(|m| AppError::invalid("pet_name", m))?;
+        if !THEMES.contains(&request.theme.as_str()) {
+            return Err(AppError::invalid("theme", format!("choose one of: {}", THEMES.join(", "))));
+        }
+        if !DIFFICULTIES.contains(&request.difficulty.as_str()) {
+            return Err(AppError::invalid("difficulty", format!("choose one of: {}", DIFFICULTIES.join(", "))));
+        }
+        if !(1..=MAX_LEVELS).contains(&request.level_count) {
+            return Err(AppError::invalid("level_count", format!("choose between 1 and {MAX_LEVELS} levels")));
+        }
+        let image_id =
+            Uuid::parse_str(&request.image_id).map_err(|_| AppError::invalid("image_id", "unknown image"))?;
+        Ok((name, image_id))
+    }
+}
+
+/// A game as clients see it, with links to what exists so far.
+pub fn game_view(game: &GameRecord) -> GameView {
+    let code = &game.short_code;
+    let picture = |present: Option<&String>, file: &str| present.map(|_| format!("/api/v1/play/{code}/{file}"));
+    let assets = game.assets.clone().unwrap_or_default();
+    GameView {
+        id: game.id.to_string(),
+        short_code: code.clone(),
+        title: game.title.clone(),
+        pet_name: game.pet_name.clone(),
+        theme: game.theme.clone(),
+        difficulty: game.difficulty.clone(),
+        level_count: game.level_count,
+        status: game.status,
+        failure: game.failure_reason.clone(),
+        urls: GameUrls {
+            play: format!("/g/{code}"),
+            embed: format!("/embed/{code}"),
+            download: format!("/api/v1/play/{code}/download"),
+            cutout: picture(assets.cutout.as_ref(), "cutout.png"),
+            sprite: picture(assets.sprite.as_ref(), "sprite.png"),
+            sprite_sheet: picture(assets.sheet.as_ref(), "sheet.png"),
+        },
+    }
+}
+
+#[async_trait::async_trait]
+impl PetPixelPort for Service {
+    #[tracing::instrument(skip_all)]
+    async fn create_game(&self, visitor: &Visitor, request: GameRequest) -> Result<GameView, AppError> {
+        let (name, image_id) = Self::validate(&request)?;
+        let image = self.store.image(image_id).await.map_err(|e| internal("load image", e))?;
+        if image.is_none_or(|i| i.visitor_id != visitor.0) {
+            return Err(AppError::invalid("image_id", "unknown image: upload the photo again"));
+        }
+        let mut game = GameRecord {
+            id: Uuid::new_v4(),
+            visitor_id: visitor.0.clone(),
+            image_id,
+            short_code: ShortCode::generate().as_str().to_owned(),
+            title: format!("{}'s Great Adventure", name.as_str()),
+            pet_name: name.as_str().to_owned(),
+            theme: request.theme,
+            difficulty: request.difficulty,
+            level_count: request.level_count,
+            seed: rand::random(),
+            status: GameStatus::Generating,
+            failure_reason: None,
+            assets: None,
+            created_at: Utc::now(),
+            completed_at: None,
+        };
+        // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
+        let mut attempts = 0;
+        loop {
+            match self.store.insert_game(&game).await {
+                Ok(()) => break,
+                Err(StoreError::Conflict { field: "short_code" }) if attempts < 5 => {
+                    attempts += 1;
+                    game.short_code = ShortCode::generate().as_str().to_owned();
+                }
+                Err(e) => return Err(internal("record game", e)),
+            }
+        }
+        self.pipeline.spawn(game.id);
+        Ok(game_view(&game))
+    }
+
+    async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        Ok(game_view(&self.owned_game(visitor, id).await?))
+    }
+
+    async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
+        Ok(game_view(&self.public_game(code).await?))
+    }
+}

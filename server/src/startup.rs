@@ -1,0 +1,139 @@
+//! Building the application from its configuration: the one place that picks the embedded
+//! parts or the services, so tests can start the real server on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use redis::aio::ConnectionManager;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::blobs::Blobs;
+use crate::config::Config;
+use crate::http::{self, Health, HttpParts};
+use crate::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
+use crate::pipeline::Pipeline;
+use crate::runtime_assets::GameRuntime;
+use crate::service::Service;
+use crate::sessions::{AnySessionStore, RedisSessionStore};
+use crate::store::{PgStore, SqliteStore, Store};
+
+/// Redis keys start with this, so one Redis can serve several deployments or test runs.
+const REDIS_PREFIX: &str = "petpixel:";
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    service: Arc<Service>,
+}
+
+/// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(PgStore::connect(url.expose_secret()).await.context("connecting to PostgreSQL")?),
+        None => {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+            let path = config.data_dir.join("petpixel.sqlite3");
+            Arc::new(SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?)
+        }
+    })
+}
+
+async fn redis(config: &Config) -> anyhow::Result<Option<ConnectionManager>> {
+    let Some(url) = &config.redis_url else { return Ok(None) };
+    let client = redis::Client::open(url.expose_secret()).context("parsing REDIS_URL")?;
+    Ok(Some(ConnectionManager::new(client).await.context("connecting to Redis")?))
+}
+
+fn blobs(config: &Config) -> anyhow::Result<Blobs> {
+    Ok(match &config.s3 {
+        Some(s3) => Blobs::s3(s3).context("configuring the S3 bucket")?,
+        None => Blobs::local(&config.data_dir.join("blobs")).context("opening the local blob folder")?,
+    })
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // reqwest (used by object_store) is built without a default TLS provider: pick ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = Arc::new(config);
+        let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
+        let store = open_store(&config).await?;
+        let blobs = blobs(&config)?;
+        let redis = redis(&config).await?;
+        let (limiter, sessions): (Arc<dyn RateLimiter>, AnySessionStore) = match redis {
+            Some(conn) => (
+                Arc::new(RedisLimiter::new(conn.clone(), REDIS_PREFIX)),
+                AnySessionStore::Redis(RedisSessionStore::new(conn, REDIS_PREFIX)),
+            ),
+            None => (Arc::new(MemoryLimiter::default()), AnySessionStore::Memory(tower_sessions::MemoryStore::default())),
+        };
+        let pipeline = Arc::new(Pipeline::new(
+            Arc::clone(&store),
+            blobs.clone(),
+            Arc::clone(&runtime),
+            config.ml_concurrency,
+        ));
+        let service = Arc::new(Service { config: Arc::clone(&config), store, blobs, limiter, pipeline, runtime });
+
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .with_context(|| format!("binding {}", config.site_addr))?;
+        let addr = listener.local_addr()?;
+        let leptos = LeptosOptions::builder()
+            .output_name("petpixel")
+            .site_root(config.site_root.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let health = Arc::new(Health { service: Arc::clone(&service), sessions: sessions.kind() });
+        let router = http::router(HttpParts { service: Arc::clone(&service), sessions, leptos, health });
+        Ok(Self { listener, router, service })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr().port()
+    }
+
+    pub fn service(&self) -> Arc<Service> {
+        Arc::clone(&self.service)
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, resuming games a previous run left unfinished.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        match self.service.resume_unfinished().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(games = n, "resuming unfinished games"),
+            Err(e) => tracing::error!(error = %e, "could not list unfinished games"),
+        }
+        tracing::info!(addr = %self.addr(), "listening");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
