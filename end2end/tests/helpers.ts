@@ -1,0 +1,53 @@
+// Shared steps: waiting for hydration, making a game through the REST API, reading the game.
+import { APIRequestContext, expect, Frame, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const CHELSEA = path.join(__dirname, '..', '..', 'ml', 'testdata', 'chelsea.png');
+
+/** Clicks before hydration are lost: the app marks <body> once it is live. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+/** Uploads the shipped photo and makes a game with it; resolves when it is ready. */
+export async function makeGame(request: APIRequestContext, theme = 'garden'): Promise<{ id: string; short_code: string }> {
+  const upload = await request.post('/api/v1/images/upload', {
+    multipart: { image: { name: 'chelsea.png', mimeType: 'image/png', buffer: fs.readFileSync(CHELSEA) } },
+  });
+  expect(upload.status()).toBe(201);
+  const image = await upload.json();
+  const created = await request.post('/api/v1/games', {
+    data: { image_id: image.id, pet_name: 'Chelsea', theme, difficulty: 'easy', level_count: 1 },
+  });
+  expect(created.status()).toBe(202);
+  const game = await created.json();
+  await expect
+    .poll(async () => (await (await request.get(`/api/v1/games/${game.id}`)).json()).status, { timeout: 90_000 })
+    .toBe('ready');
+  return game;
+}
+
+export type GameState = { state: string; x: number; y: number; level: number; score: number };
+
+/** Waits until the game in `frame` has drawn its first frame, then returns its state. */
+export async function gameReady(frame: Frame | Page): Promise<GameState> {
+  await frame.waitForFunction(() => (window as any).__petpixel?.ready === true, null, { timeout: 30_000 });
+  return frame.evaluate(() => (window as any).__petpixel.state());
+}
+
+export async function gameState(frame: Frame | Page): Promise<GameState> {
+  return frame.evaluate(() => (window as any).__petpixel.state());
+}
+
+/** How many distinct colours the game canvas shows: a blank canvas has one. */
+export async function canvasColours(frame: Frame | Page): Promise<number> {
+  return frame.evaluate(() => {
+    const canvas = document.querySelector('canvas') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length; i += 16) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+}

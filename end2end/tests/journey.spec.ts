@@ -1,0 +1,51 @@
+// A person makes a game from a real pet photo and plays it: the whole journey in Chromium.
+import { expect, test } from '@playwright/test';
+import { CHELSEA, canvasColours, gameReady, gameState, waitForHydration } from './helpers';
+
+test('a pet photo becomes a game that plays in the browser', async ({ page }) => {
+  await page.goto('/create');
+  await waitForHydration(page);
+
+  await page.locator('input[type="file"][name="image"]').setInputFiles(CHELSEA);
+  await expect(page.locator('img.preview')).toBeVisible();
+  await page.getByLabel("Pet's name").fill('Chelsea');
+  await page.locator('button[data-theme="beach"]').click();
+  await page.getByLabel('Difficulty').selectOption('easy');
+  await page.getByLabel('Levels').fill('2');
+  await page.getByRole('button', { name: 'Make my game' }).click();
+
+  await expect(page).toHaveURL(/\/games\/[0-9a-f-]{36}$/);
+  await expect(page.locator('.status[data-status="ready"]')).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("Chelsea's Great Adventure");
+  for (const picture of ['img.cutout', 'img.sprite', 'img.sheet']) {
+    await expect(page.locator(picture)).toBeVisible();
+    expect(await page.locator(picture).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(8);
+  }
+
+  const frame = page.frameLocator('iframe.game-frame');
+  const handle = await page.locator('iframe.game-frame').elementHandle();
+  const game = (await handle!.contentFrame())!;
+  const first = await gameReady(game);
+  expect(first.state).toBe('title');
+  expect(await canvasColours(game)).toBeGreaterThan(8);
+
+  // Start, then run right: the pet moves and the picture changes.
+  await frame.locator('canvas').click();
+  await page.keyboard.press('Space');
+  await expect.poll(async () => (await gameState(game)).state).toBe('playing');
+  const before = await gameState(game);
+  const shotBefore = await page.locator('iframe.game-frame').screenshot();
+  await page.keyboard.down('ArrowRight');
+  await page.waitForTimeout(700);
+  await page.keyboard.up('ArrowRight');
+  const after = await gameState(game);
+  expect(after.x).toBeGreaterThan(before.x);
+  const shotAfter = await page.locator('iframe.game-frame').screenshot();
+  expect(shotAfter.equals(shotBefore)).toBe(false);
+
+  // Jump: the pet leaves the ground and comes back.
+  const ground = (await gameState(game)).y;
+  await page.keyboard.down('Space');
+  await expect.poll(async () => (await gameState(game)).y, { timeout: 2_000 }).toBeLessThan(ground);
+  await page.keyboard.up('Space');
+});

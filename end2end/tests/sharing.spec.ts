@@ -1,0 +1,57 @@
+// A ready game is shared: its public page, an iframe on another site, the offline download.
+import { expect, test } from '@playwright/test';
+import * as fs from 'fs';
+import { canvasColours, gameReady, makeGame, waitForHydration } from './helpers';
+
+let code = '';
+
+test.beforeAll(async ({ request }) => {
+  code = (await makeGame(request, 'space')).short_code;
+});
+
+test('the public game page plays the game and copies its link', async ({ page, context, baseURL }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(`/g/${code}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText("Chelsea's Great Adventure");
+  await expect(page.locator('.embed-snippet')).toHaveValue(new RegExp(`/embed/${code}`));
+  const game = (await (await page.locator('iframe.game-frame').elementHandle())!.contentFrame())!;
+  await gameReady(game);
+  expect(await canvasColours(game)).toBeGreaterThan(8);
+
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('button', { name: 'Link copied!' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/g/${code}`);
+});
+
+test('the embed works inside an iframe on another site', async ({ page, baseURL }) => {
+  // A page on a different origin; Playwright serves it, no network is involved.
+  await page.route('http://pet-blog.example/post.html', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><h1>My cat's game</h1><iframe id="g" src="${baseURL}/embed/${code}" width="640" height="360"></iframe>`,
+    }),
+  );
+  await page.goto('http://pet-blog.example/post.html');
+  const frame = (await (await page.locator('#g').elementHandle())!.contentFrame())!;
+  const state = await gameReady(frame);
+  expect(state.state).toBe('title');
+  expect(await canvasColours(frame)).toBeGreaterThan(8);
+});
+
+test('the downloaded file plays offline from file://', async ({ page }, testInfo) => {
+  await page.goto(`/g/${code}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+  const file = testInfo.outputPath('game.html');
+  await download.saveAs(file);
+  const html = fs.readFileSync(file, 'utf8');
+  expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+
+  await page.context().setOffline(true);
+  await page.goto(`file://${file}`);
+  const state = await gameReady(page);
+  expect(state.state).toBe('title');
+  expect(await canvasColours(page)).toBeGreaterThan(8);
+  await page.keyboard.press('Space');
+  await expect.poll(async () => (await page.evaluate(() => (window as any).__petpixel.state())).state).toBe('playing');
+});

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+#! Runs every test: formatting and lints, the Rust unit/integration/conformance suites
+#! (SQLite always; PostgreSQL, Redis and S3 when TEST_DATABASE_URL / TEST_REDIS_URL are set —
+#! an S3 server, moto, is started here), then the Playwright suite in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
+
+./scripts/install-tools.sh
+./scripts/build.sh
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy -q --release --workspace --all-targets -- -D warnings
+
+# A real S3 server on a free port, for the blob conformance and scale-out tests.
+s3_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+.venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"${TMPDIR:-/tmp}/petpixel-moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$s3_port/" 2>/dev/null && break
+  kill -0 $moto_pid 2>/dev/null || { log "moto_server died:"; cat "${TMPDIR:-/tmp}/petpixel-moto.log"; exit 1; }
+  sleep 0.1
+done
+export TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
+
+log "cargo test (release profile: shares the build above)"
+cargo test --release --workspace
+
+log "playwright (Chromium)"
+npx playwright test --config end2end/playwright.config.ts
