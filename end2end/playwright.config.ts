@@ -6,6 +6,7 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 
 export default defineConfig({
   testDir: './tests',
+  outputDir: './test-results',
   timeout: 120_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -17,7 +17,8 @@ mkdir -p "$stage/pkg/game"
 # wasm-opt 132 from npm; Debian's older binaryen silently breaks wasm-bindgen output.
 wasm_opt() {
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue "$1" -o "$1"
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-debug --strip-producers --strip-target-features "$1" -o "$1"
 }
 
 log "hydrate wasm (frontend)"

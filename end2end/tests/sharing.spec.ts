@@ -1,6 +1,8 @@
 // A ready game is shared: its public page, an iframe on another site, the offline download.
 import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import { canvasColours, gameReady, makeGame, waitForHydration } from './helpers';
 
 let code = '';
@@ -25,18 +27,23 @@ test('the public game page plays the game and copies its link', async ({ page, c
 });
 
 test('the embed works inside an iframe on another site', async ({ page, baseURL }) => {
-  // A page on a different origin; Playwright serves it, no network is involved.
-  await page.route('http://pet-blog.example/post.html', (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><h1>My cat's game</h1><iframe id="g" src="${baseURL}/embed/${code}" width="640" height="360"></iframe>`,
-    }),
-  );
-  await page.goto('http://pet-blog.example/post.html');
-  const frame = (await (await page.locator('#g').elementHandle())!.contentFrame())!;
-  const state = await gameReady(frame);
-  expect(state.state).toBe('title');
-  expect(await canvasColours(frame)).toBeGreaterThan(8);
+  // Another site: a real HTTP server on its own port, so a different origin.
+  const blog = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><h1>My cat's game</h1><iframe id="g" src="${baseURL}/embed/${code}" width="640" height="360"></iframe>`);
+  });
+  await new Promise<void>((resolve) => blog.listen(0, '127.0.0.1', resolve));
+  try {
+    const blogUrl = `http://127.0.0.1:${(blog.address() as AddressInfo).port}/post.html`;
+    expect(new URL(blogUrl).origin).not.toBe(new URL(baseURL!).origin);
+    await page.goto(blogUrl);
+    const frame = (await (await page.locator('#g').elementHandle())!.contentFrame())!;
+    const state = await gameReady(frame);
+    expect(state.state).toBe('title');
+    expect(await canvasColours(frame)).toBeGreaterThan(8);
+  } finally {
+    blog.close();
+  }
 });
 
 test('the downloaded file plays offline from file://', async ({ page }, testInfo) => {

@@ -2,7 +2,7 @@
 //! `game.html` (one offline file), `embed.html` + `game.wasm` (the URL form, serve
 //! the directory over HTTP) and `error.html` (game data of an unknown version).
 //!
-//!     game-runtime/build-wasm.sh /tmp/pp/pkg
+//!     scripts/build.sh   (the runtime lands in site/pkg/game)
 //!     cargo run -p game-runtime --example demo_page -- /tmp/pp/pkg
 
 use std::path::{Path, PathBuf};

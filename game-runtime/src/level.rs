@@ -255,10 +255,13 @@ pub fn generate(seed: u64, theme: Theme, difficulty: Difficulty, index: u32) -> 
     let mut x = start;
     // The last run, with the goal, is at least this long.
     let finish = 10;
-    loop {
+    // Near the end, a few smaller segments may still fit where a big one did not.
+    let mut misses = 0;
+    while misses < 4 {
         let segment = plan_segment(&mut rng, &params, &reach, surface);
         if x + segment.width() > width - finish {
-            break;
+            misses += 1;
+            continue;
         }
         surface = segment.build(&mut b, &mut rng, x, surface);
         x += segment.width();

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use game_runtime::format::{Animation, GameData, Sprite, FORMAT_VERSION};
-use game_runtime::physics::Physics;
+use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
 use game_runtime::theme::{Difficulty, Theme};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -125,6 +124,9 @@ impl Pipeline {
     }
 }
 
+/// 32-px frames: two 16-px tiles tall, the size a platformer hero reads best at.
+const SPRITE_OPTIONS: ml::SpriteOptions = ml::SpriteOptions { sprite_size: 32, palette_size: 12 };
+
 struct Pictures {
     cutout_png: Vec<u8>,
     sprite_png: Vec<u8>,
@@ -135,7 +137,7 @@ struct Pictures {
 fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, PipelineError> {
     let photo = image::load_from_memory_with_format(original, image::ImageFormat::Png)
         .map_err(|e| PipelineError::internal("decode stored photo", e))?;
-    let out = ml.run(&photo, &ml::SpriteOptions::default()).map_err(|e| match e {
+    let out = ml.run(&photo, &SPRITE_OPTIONS).map_err(|e| match e {
         ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => PipelineError::Rejected(e.to_string()),
         other => PipelineError::internal("sprite pipeline", other),
     })?;
@@ -176,22 +178,16 @@ fn png(img: &image::RgbaImage) -> Result<Vec<u8>, PipelineError> {
     Ok(out.into_inner())
 }
 
-/// The game's data, injected into a copy of the runtime module.
+/// The game's data (levels generated from the game's seed), injected into a copy of the runtime.
 fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>, PipelineError> {
-    let theme = Theme::parse(&game.theme).map_err(|e| PipelineError::internal("theme", e))?;
-    let difficulty = Difficulty::parse(&game.difficulty).map_err(|e| PipelineError::internal("difficulty", e))?;
-    let levels = (0..game.level_count)
-        .map(|i| game_runtime::level::generate(game.seed, theme, difficulty, i))
-        .collect();
-    let data = GameData {
-        version: FORMAT_VERSION,
-        title: game.title.clone(),
-        pet_name: game.pet_name.clone(),
-        theme,
-        difficulty,
-        physics: Physics::for_theme(theme),
-        levels,
-        sprite,
+    let spec = GameSpec {
+        title: &game.title,
+        pet_name: &game.pet_name,
+        theme: Theme::parse(&game.theme).map_err(|e| PipelineError::internal("theme", e))?,
+        difficulty: Difficulty::parse(&game.difficulty).map_err(|e| PipelineError::internal("difficulty", e))?,
+        seed: game.seed,
+        level_count: game.level_count,
     };
-    game_runtime::assemble::inject(runtime, &data).map_err(|e| PipelineError::internal("inject", e))
+    game_runtime::assemble::inject(runtime, &GameData::generate(&spec, sprite))
+        .map_err(|e| PipelineError::internal("inject", e))
 }

@@ -1,4 +1,4 @@
-//! The compiled game runtime (wasm module, wasm-bindgen glue, loader), built once by
+//! The compiled game runtime (wasm module and its wasm-bindgen glue), built once by
 //! `scripts/build.sh` and read at start-up; every game is this module plus its data.
 
 use std::path::Path;
@@ -7,13 +7,15 @@ use std::path::Path;
 pub const RUNTIME_DIR: &str = "pkg/game";
 pub const MODULE_FILE: &str = "petpixel_game_bg.wasm";
 pub const GLUE_FILE: &str = "petpixel_game.js";
+/// Served next to the glue for the embed page; the same text is compiled into the server.
 pub const LOADER_FILE: &str = "loader.js";
 
 #[derive(Debug)]
 pub struct GameRuntime {
     pub module: Vec<u8>,
     pub glue_js: String,
-    pub loader_js: String,
+    /// The page loader, compiled in from `game-runtime/web/loader.js`.
+    pub loader_js: &'static str,
 }
 
 impl GameRuntime {
@@ -25,7 +27,7 @@ impl GameRuntime {
             })
         };
         let text = |name: &str| read(name).and_then(|b| String::from_utf8(b).map_err(|e| format!("{name}: {e}")));
-        Ok(Self { module: read(MODULE_FILE)?, glue_js: text(GLUE_FILE)?, loader_js: text(LOADER_FILE)? })
+        Ok(Self { module: read(MODULE_FILE)?, glue_js: text(GLUE_FILE)?, loader_js: game_runtime::assemble::LOADER_JS })
     }
 
     /// URLs the embed page loads the runtime from (served from the site root).

@@ -149,7 +149,7 @@ impl Service {
             title: &game.title,
             source: game_runtime::assemble::GameSource::Inline {
                 glue_js: &self.runtime.glue_js,
-                loader_js: &self.runtime.loader_js,
+                loader_js: self.runtime.loader_js,
                 module: &module,
             },
         }))
