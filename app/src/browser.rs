@@ -18,7 +18,10 @@ pub async fn upload_image(file: &File) -> Result<UploadedImage, AppError> {
         .await
         .map_err(|e| AppError::Transport(e.to_string()))?;
     if response.ok() {
-        return response.json().await.map_err(|e| AppError::Transport(e.to_string()));
+        return response
+            .json()
+            .await
+            .map_err(|e| AppError::Transport(e.to_string()));
     }
     let status = response.status();
     Err(match response.json::<ApiErrorBody>().await {

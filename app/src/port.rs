@@ -12,7 +12,11 @@ pub struct Visitor(pub String);
 /// The use-cases behind the pages. REST handlers and server functions are two thin edges over it.
 #[async_trait::async_trait]
 pub trait PetPixelPort: Send + Sync + 'static {
-    async fn create_game(&self, visitor: &Visitor, request: GameRequest) -> Result<GameView, AppError>;
+    async fn create_game(
+        &self,
+        visitor: &Visitor,
+        request: GameRequest,
+    ) -> Result<GameView, AppError>;
     /// A game owned by `visitor`; another visitor's game is `NotFound`.
     async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// A game by its public short code (anyone holding the code may play it).

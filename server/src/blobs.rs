@@ -36,9 +36,13 @@ pub struct Blobs {
 impl Blobs {
     /// A folder on the local disk (created if missing).
     pub fn local(root: &Path) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(root).map_err(|e| BlobError::Setup(format!("{}: {e}", root.display())))?;
+        std::fs::create_dir_all(root)
+            .map_err(|e| BlobError::Setup(format!("{}: {e}", root.display())))?;
         let store = LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
-        Ok(Self { store: Arc::new(store), kind: "local" })
+        Ok(Self {
+            store: Arc::new(store),
+            kind: "local",
+        })
     }
 
     /// An S3-compatible bucket.
@@ -50,9 +54,14 @@ impl Blobs {
             .with_secret_access_key(config.secret_access_key.expose_secret())
             .with_allow_http(config.allow_http);
         if let Some(endpoint) = &config.endpoint {
-            builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false);
         }
-        Ok(Self { store: Arc::new(builder.build()?), kind: "s3" })
+        Ok(Self {
+            store: Arc::new(builder.build()?),
+            kind: "s3",
+        })
     }
 
     /// `local` or `s3`, for `/health`.
@@ -61,7 +70,9 @@ impl Blobs {
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
-        self.store.put(&parse_key(key)?, PutPayload::from_bytes(bytes)).await?;
+        self.store
+            .put(&parse_key(key)?, PutPayload::from_bytes(bytes))
+            .await?;
         Ok(())
     }
 
@@ -83,7 +94,9 @@ impl Blobs {
 
     /// Every key under a prefix (tests and clean-up).
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
-        let prefix = (!prefix.is_empty()).then(|| parse_key(prefix)).transpose()?;
+        let prefix = (!prefix.is_empty())
+            .then(|| parse_key(prefix))
+            .transpose()?;
         let metas: Vec<_> = self.store.list(prefix.as_ref()).try_collect().await?;
         let mut keys: Vec<String> = metas.into_iter().map(|m| m.location.to_string()).collect();
         keys.sort();
@@ -96,7 +109,12 @@ impl Blobs {
 fn parse_key(key: &str) -> Result<ObjectPath, BlobError> {
     let ok = !key.is_empty()
         && key.split('/').all(|part| {
-            !part.is_empty() && part != "." && part != ".." && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         });
     if !ok {
         return Err(BlobError::InvalidKey(key.to_owned()));
@@ -110,7 +128,16 @@ mod tests {
 
     #[test]
     fn keys_that_could_escape_the_root_are_refused() {
-        for key in ["", "../x", "a/../../b", "/abs", "a//b", "a/./b", "sp ace", "a\\b"] {
+        for key in [
+            "",
+            "../x",
+            "a/../../b",
+            "/abs",
+            "a//b",
+            "a/./b",
+            "sp ace",
+            "a\\b",
+        ] {
             assert!(parse_key(key).is_err(), "{key:?} accepted");
         }
         assert!(parse_key("images/0b6f/original.png").is_ok());

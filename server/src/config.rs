@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -131,12 +131,13 @@ impl Config {
     /// Loads defaults, then `PETPIXEL_CONFIG` (or `petpixel.toml` if present), then the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let file = std::env::var("PETPIXEL_CONFIG").unwrap_or_else(|_| "petpixel.toml".into());
-        let mut figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
+        let mut figment =
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
         for (var, key) in PLAIN_ENV {
-            if let Ok(value) = std::env::var(var) {
-                if !value.is_empty() {
-                    figment = figment.merge(Serialized::default(key, value));
-                }
+            if let Ok(value) = std::env::var(var)
+                && !value.is_empty()
+            {
+                figment = figment.merge(Serialized::default(key, value));
             }
         }
         let figment = figment.merge(Env::prefixed("PETPIXEL__").split("__"));
@@ -153,7 +154,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let l = &self.limits;
         if l.max_upload_bytes < 1024 {
-            return Err(ConfigError::Invalid("limits.max_upload_bytes must be at least 1024".into()));
+            return Err(ConfigError::Invalid(
+                "limits.max_upload_bytes must be at least 1024".into(),
+            ));
         }
         if l.min_dimension == 0 || l.min_dimension > l.max_dimension {
             return Err(ConfigError::Invalid(
@@ -161,15 +164,19 @@ impl Config {
             ));
         }
         if l.max_pixels < u64::from(l.min_dimension).pow(2) {
-            return Err(ConfigError::Invalid("limits.max_pixels is smaller than one minimum-size photo".into()));
+            return Err(ConfigError::Invalid(
+                "limits.max_pixels is smaller than one minimum-size photo".into(),
+            ));
         }
         if self.ml_concurrency == 0 || self.ml_concurrency > 64 {
-            return Err(ConfigError::Invalid("ml_concurrency must be between 1 and 64".into()));
+            return Err(ConfigError::Invalid(
+                "ml_concurrency must be between 1 and 64".into(),
+            ));
         }
-        if let Some(s3) = &self.s3 {
-            if s3.bucket.is_empty() {
-                return Err(ConfigError::Invalid("s3.bucket must not be empty".into()));
-            }
+        if let Some(s3) = &self.s3
+            && s3.bucket.is_empty()
+        {
+            return Err(ConfigError::Invalid("s3.bucket must not be empty".into()));
         }
         Ok(())
     }
@@ -190,26 +197,33 @@ mod tests {
     #[test]
     fn later_layers_override_earlier_ones() {
         let figment = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::string("ml_concurrency = 3\n[limits]\nuploads_per_hour = 5"))
+            .merge(Toml::string(
+                "ml_concurrency = 3\n[limits]\nuploads_per_hour = 5",
+            ))
             .merge(Serialized::default("database_url", "postgres://db/x"));
         let config = Config::from_figment(figment).expect("valid");
         assert_eq!(config.ml_concurrency, 3);
         assert_eq!(config.limits.uploads_per_hour, 5);
         assert_eq!(config.limits.max_dimension, Limits::default().max_dimension);
-        assert_eq!(config.database_url.expect("set").expose_secret(), "postgres://db/x");
+        assert_eq!(
+            config.database_url.expect("set").expose_secret(),
+            "postgres://db/x"
+        );
     }
 
     #[test]
     fn debug_output_redacts_secrets() {
-        let figment = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Serialized::default("database_url", "postgres://user:hunter2@db/x"));
+        let figment = Figment::from(Serialized::defaults(Config::default())).merge(
+            Serialized::default("database_url", "postgres://user:hunter2@db/x"),
+        );
         let config = Config::from_figment(figment).expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]
     fn invalid_ranges_are_refused_with_the_setting_named() {
-        let figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string("ml_concurrency = 0"));
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("ml_concurrency = 0"));
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("ml_concurrency"), "{err}");
     }

@@ -23,7 +23,8 @@ impl ShortCode {
 
     /// Accepts only codes this module could have made.
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == SHORT_CODE_LEN && s.bytes().all(|b| ALPHABET.contains(&b))).then(|| Self(s.to_owned()))
+        (s.len() == SHORT_CODE_LEN && s.bytes().all(|b| ALPHABET.contains(&b)))
+            .then(|| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,14 +70,25 @@ mod tests {
 
     #[test]
     fn short_codes_with_ambiguous_or_foreign_characters_are_refused() {
-        for bad in ["", "abc", "0000000000", "llllllllll", "ABCDEFGHJK", "abcdefghj/", "abcdefghjkm"] {
+        for bad in [
+            "",
+            "abc",
+            "0000000000",
+            "llllllllll",
+            "ABCDEFGHJK",
+            "abcdefghj/",
+            "abcdefghjkm",
+        ] {
             assert_eq!(ShortCode::parse(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn pet_names_are_trimmed_and_bounded() {
-        assert_eq!(PetName::parse("  Chelsea ").expect("valid").as_str(), "Chelsea");
+        assert_eq!(
+            PetName::parse("  Chelsea ").expect("valid").as_str(),
+            "Chelsea"
+        );
         assert!(PetName::parse("   ").is_err());
         assert!(PetName::parse(&"x".repeat(41)).is_err());
         assert!(PetName::parse(&"é".repeat(40)).is_ok());

@@ -19,8 +19,15 @@ pub enum IntakeError {
     TooLarge { max_mb: usize },
     #[error("only PNG, JPEG and WebP photos are accepted")]
     UnsupportedType,
-    #[error("the photo is {width}×{height}; at most {max_side} px per side and {max_mp} megapixels are accepted")]
-    TooManyPixels { width: u32, height: u32, max_side: u32, max_mp: u64 },
+    #[error(
+        "the photo is {width}×{height}; at most {max_side} px per side and {max_mp} megapixels are accepted"
+    )]
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_side: u32,
+        max_mp: u64,
+    },
     #[error("the photo is {width}×{height}; it must be at least {min}×{min} px")]
     TooSmall { width: u32, height: u32, min: u32 },
     #[error("the image file is damaged or incomplete")]
@@ -43,7 +50,9 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
         return Err(IntakeError::Empty);
     }
     if bytes.len() > limits.max_upload_bytes {
-        return Err(IntakeError::TooLarge { max_mb: limits.max_upload_bytes / (1024 * 1024) });
+        return Err(IntakeError::TooLarge {
+            max_mb: limits.max_upload_bytes / (1024 * 1024),
+        });
     }
     let format = image::guess_format(bytes).map_err(|_| IntakeError::UnsupportedType)?;
     let content_type = match format {
@@ -67,7 +76,11 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
         });
     }
     if width < limits.min_dimension || height < limits.min_dimension {
-        return Err(IntakeError::TooSmall { width, height, min: limits.min_dimension });
+        return Err(IntakeError::TooSmall {
+            width,
+            height,
+            min: limits.min_dimension,
+        });
     }
 
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -83,7 +96,11 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
     photo.apply_orientation(orientation);
 
     let photo = if photo.width().max(photo.height()) > STORED_MAX_SIDE {
-        photo.resize(STORED_MAX_SIDE, STORED_MAX_SIDE, image::imageops::FilterType::Triangle)
+        photo.resize(
+            STORED_MAX_SIDE,
+            STORED_MAX_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
     } else {
         photo
     };
@@ -94,8 +111,15 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
         image::codecs::png::CompressionType::Fast,
         image::codecs::png::FilterType::Adaptive,
     );
-    photo.write_with_encoder(encoder).map_err(|_| IntakeError::Corrupt)?;
-    Ok(AcceptedPhoto { png, width: photo.width(), height: photo.height(), content_type })
+    photo
+        .write_with_encoder(encoder)
+        .map_err(|_| IntakeError::Corrupt)?;
+    Ok(AcceptedPhoto {
+        png,
+        width: photo.width(),
+        height: photo.height(),
+        content_type,
+    })
 }
 
 #[cfg(test)]
@@ -103,9 +127,12 @@ mod tests {
     use super::*;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
+        let img =
+            image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
         let mut out = Cursor::new(Vec::new());
-        DynamicImage::ImageRgb8(img).write_to(&mut out, ImageFormat::Png).expect("encode");
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, ImageFormat::Png)
+            .expect("encode");
         out.into_inner()
     }
 
@@ -126,7 +153,11 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -135,22 +166,42 @@ mod tests {
     #[test]
     fn a_normal_png_is_accepted_and_reencoded() {
         let photo = accept(&png(120, 80), &Limits::default()).expect("accepted");
-        assert_eq!((photo.width, photo.height, photo.content_type), (120, 80, "image/png"));
-        assert_eq!(image::guess_format(&photo.png).expect("png"), ImageFormat::Png);
+        assert_eq!(
+            (photo.width, photo.height, photo.content_type),
+            (120, 80, "image/png")
+        );
+        assert_eq!(
+            image::guess_format(&photo.png).expect("png"),
+            ImageFormat::Png
+        );
     }
 
     #[test]
     fn a_decompression_bomb_is_refused_from_its_header() {
         let bomb = png_header_only(60_000, 60_000);
-        assert!(matches!(accept(&bomb, &Limits::default()), Err(IntakeError::TooManyPixels { .. })));
+        assert!(matches!(
+            accept(&bomb, &Limits::default()),
+            Err(IntakeError::TooManyPixels { .. })
+        ));
         let wide = png_header_only(11_000, 11_000);
-        assert!(matches!(accept(&wide, &Limits::default()), Err(IntakeError::TooManyPixels { .. })));
+        assert!(matches!(
+            accept(&wide, &Limits::default()),
+            Err(IntakeError::TooManyPixels { .. })
+        ));
     }
 
     #[test]
     fn other_types_are_refused_by_content_not_name() {
-        for bytes in [&b"GIF89a\x01\x00\x01\x00"[..], b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"%PDF-1.4", b"hello"] {
-            assert_eq!(accept(bytes, &Limits::default()).unwrap_err(), IntakeError::UnsupportedType);
+        for bytes in [
+            &b"GIF89a\x01\x00\x01\x00"[..],
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            b"%PDF-1.4",
+            b"hello",
+        ] {
+            assert_eq!(
+                accept(bytes, &Limits::default()).expect_err("refused"),
+                IntakeError::UnsupportedType
+            );
         }
     }
 
@@ -158,14 +209,29 @@ mod tests {
     fn truncated_and_empty_files_are_refused() {
         let mut truncated = png(200, 200);
         truncated.truncate(truncated.len() / 2);
-        assert_eq!(accept(&truncated, &Limits::default()).unwrap_err(), IntakeError::Corrupt);
-        assert_eq!(accept(&[], &Limits::default()).unwrap_err(), IntakeError::Empty);
+        assert_eq!(
+            accept(&truncated, &Limits::default()).expect_err("refused"),
+            IntakeError::Corrupt
+        );
+        assert_eq!(
+            accept(&[], &Limits::default()).expect_err("refused"),
+            IntakeError::Empty
+        );
     }
 
     #[test]
     fn size_limits_apply() {
-        let limits = Limits { max_upload_bytes: 2048, ..Limits::default() };
-        assert!(matches!(accept(&png(300, 300), &limits), Err(IntakeError::TooLarge { .. })));
-        assert!(matches!(accept(&png(8, 8), &Limits::default()), Err(IntakeError::TooSmall { .. })));
+        let limits = Limits {
+            max_upload_bytes: 2048,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            accept(&png(300, 300), &limits),
+            Err(IntakeError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            accept(&png(8, 8), &Limits::default()),
+            Err(IntakeError::TooSmall { .. })
+        ));
     }
 }

@@ -41,7 +41,10 @@ impl RateLimiter for MemoryLimiter {
 
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Decision, LimitError> {
         let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Forget finished windows so the map stays as small as the set of active visitors.
         if windows.len() > 10_000 {
             windows.retain(|_, (start, _)| now.duration_since(*start) < window);
@@ -51,7 +54,11 @@ impl RateLimiter for MemoryLimiter {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        Ok(decide(entry.1, limit, window.saturating_sub(now.duration_since(entry.0))))
+        Ok(decide(
+            entry.1,
+            limit,
+            window.saturating_sub(now.duration_since(entry.0)),
+        ))
     }
 }
 
@@ -64,7 +71,10 @@ pub struct RedisLimiter {
 
 impl RedisLimiter {
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
-        Self { conn, prefix: prefix.into() }
+        Self {
+            conn,
+            prefix: prefix.into(),
+        }
     }
 }
 
@@ -96,8 +106,12 @@ impl RateLimiter for RedisLimiter {
 
 fn decide(count: u32, limit: u32, window_left: Duration) -> Decision {
     if count <= limit {
-        Decision::Allowed { remaining: limit - count }
+        Decision::Allowed {
+            remaining: limit - count,
+        }
     } else {
-        Decision::Limited { retry_after: window_left.max(Duration::from_secs(1)) }
+        Decision::Limited {
+            retry_after: window_left.max(Duration::from_secs(1)),
+        }
     }
 }

@@ -6,7 +6,11 @@ use server::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "petpixel", version, about = "PetPixel Games: your pet stars in its own video game")]
+#[command(
+    name = "petpixel",
+    version,
+    about = "PetPixel Games: your pet stars in its own video game"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -26,7 +30,12 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load().context("loading configuration")?;
     init_logging(config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => server::Application::build(config).await?.run_until_stopped().await,
+        Command::Serve => {
+            server::Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await
+        }
         Command::Migrate => {
             let store = server::startup::open_store(&config).await?;
             tracing::info!(engine = store.engine(), "database is up to date");

@@ -48,8 +48,19 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(store: Arc<dyn Store>, blobs: Blobs, runtime: Arc<GameRuntime>, concurrency: usize) -> Self {
-        Self { store, blobs, ml: Arc::new(ml::Pipeline::cpu()), runtime, permits: Semaphore::new(concurrency) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Blobs,
+        runtime: Arc<GameRuntime>,
+        concurrency: usize,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            ml: Arc::new(ml::Pipeline::cpu()),
+            runtime,
+            permits: Semaphore::new(concurrency),
+        }
     }
 
     /// Starts making a game in the background.
@@ -69,11 +80,15 @@ impl Pipeline {
                 if let PipelineError::Internal(detail) = e {
                     tracing::error!(%game_id, detail, "game pipeline failed");
                 }
-                self.store.mark_game_failed(game_id, &e.public_reason()).await
+                self.store
+                    .mark_game_failed(game_id, &e.public_reason())
+                    .await
             }
         };
         match recorded {
-            Ok(()) => tracing::info!(%game_id, ok = outcome.is_ok(), ms = started.elapsed().as_millis() as u64, "game finished"),
+            Ok(()) => {
+                tracing::info!(%game_id, ok = outcome.is_ok(), ms = started.elapsed().as_millis() as u64, "game finished")
+            }
             Err(e) => tracing::error!(%game_id, error = %e, "could not record the game's outcome"),
         }
     }
@@ -91,9 +106,17 @@ impl Pipeline {
             .await
             .map_err(|e| PipelineError::internal("load image", e))?
             .ok_or_else(|| PipelineError::Rejected("the photo was deleted".into()))?;
-        let original = self.blobs.get(&image.original_key).await.map_err(|e| PipelineError::internal("read photo", e))?;
+        let original = self
+            .blobs
+            .get(&image.original_key)
+            .await
+            .map_err(|e| PipelineError::internal("read photo", e))?;
 
-        let permit = self.permits.acquire().await.map_err(|e| PipelineError::internal("permits", e))?;
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PipelineError::internal("permits", e))?;
         let ml = Arc::clone(&self.ml);
         let pictures = tokio::task::spawn_blocking(move || make_pictures(&ml, &original))
             .await
@@ -108,24 +131,37 @@ impl Pipeline {
             ("sheet.png", pictures.sheet_png, &mut assets.sheet),
         ] {
             let key = format!("{prefix}/{name}");
-            self.blobs.put(&key, Bytes::from(bytes)).await.map_err(|e| PipelineError::internal("store picture", e))?;
+            self.blobs
+                .put(&key, Bytes::from(bytes))
+                .await
+                .map_err(|e| PipelineError::internal("store picture", e))?;
             *slot = Some(key);
         }
-        self.store.set_game_assets(game_id, &assets).await.map_err(|e| PipelineError::internal("record pictures", e))?;
+        self.store
+            .set_game_assets(game_id, &assets)
+            .await
+            .map_err(|e| PipelineError::internal("record pictures", e))?;
 
         let runtime = Arc::clone(&self.runtime);
-        let module = tokio::task::spawn_blocking(move || assemble(&game, pictures.sprite, &runtime.module))
-            .await
-            .map_err(|e| PipelineError::internal("assemble task", e))??;
+        let module =
+            tokio::task::spawn_blocking(move || assemble(&game, pictures.sprite, &runtime.module))
+                .await
+                .map_err(|e| PipelineError::internal("assemble task", e))??;
         let key = format!("{prefix}/game.wasm");
-        self.blobs.put(&key, Bytes::from(module)).await.map_err(|e| PipelineError::internal("store module", e))?;
+        self.blobs
+            .put(&key, Bytes::from(module))
+            .await
+            .map_err(|e| PipelineError::internal("store module", e))?;
         assets.module = Some(key);
         Ok(assets)
     }
 }
 
 /// 32-px frames: two 16-px tiles tall, the size a platformer hero reads best at.
-const SPRITE_OPTIONS: ml::SpriteOptions = ml::SpriteOptions { sprite_size: 32, palette_size: 12 };
+const SPRITE_OPTIONS: ml::SpriteOptions = ml::SpriteOptions {
+    sprite_size: 32,
+    palette_size: 12,
+};
 
 struct Pictures {
     cutout_png: Vec<u8>,
@@ -138,7 +174,9 @@ fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, Pipelin
     let photo = image::load_from_memory_with_format(original, image::ImageFormat::Png)
         .map_err(|e| PipelineError::internal("decode stored photo", e))?;
     let out = ml.run(&photo, &SPRITE_OPTIONS).map_err(|e| match e {
-        ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => PipelineError::Rejected(e.to_string()),
+        ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => {
+            PipelineError::Rejected(e.to_string())
+        }
         other => PipelineError::internal("sprite pipeline", other),
     })?;
     let sheet = &out.sheet;
@@ -169,12 +207,14 @@ fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, Pipelin
 }
 
 fn to_u16(v: u32) -> Result<u16, PipelineError> {
-    u16::try_from(v).map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
+    u16::try_from(v)
+        .map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
 }
 
 fn png(img: &image::RgbaImage) -> Result<Vec<u8>, PipelineError> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| PipelineError::internal("encode png", e))?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| PipelineError::internal("encode png", e))?;
     Ok(out.into_inner())
 }
 
@@ -184,7 +224,8 @@ fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>
         title: &game.title,
         pet_name: &game.pet_name,
         theme: Theme::parse(&game.theme).map_err(|e| PipelineError::internal("theme", e))?,
-        difficulty: Difficulty::parse(&game.difficulty).map_err(|e| PipelineError::internal("difficulty", e))?,
+        difficulty: Difficulty::parse(&game.difficulty)
+            .map_err(|e| PipelineError::internal("difficulty", e))?,
         seed: game.seed,
         level_count: game.level_count,
     };

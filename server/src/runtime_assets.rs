@@ -23,11 +23,20 @@ impl GameRuntime {
         let dir = site_root.join(RUNTIME_DIR);
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| {
-                format!("{}: {e} — build the web assets first (scripts/build.sh)", dir.join(name).display())
+                format!(
+                    "{}: {e} — build the web assets first (scripts/build.sh)",
+                    dir.join(name).display()
+                )
             })
         };
-        let text = |name: &str| read(name).and_then(|b| String::from_utf8(b).map_err(|e| format!("{name}: {e}")));
-        Ok(Self { module: read(MODULE_FILE)?, glue_js: text(GLUE_FILE)?, loader_js: game_runtime::assemble::LOADER_JS })
+        let text = |name: &str| {
+            read(name).and_then(|b| String::from_utf8(b).map_err(|e| format!("{name}: {e}")))
+        };
+        Ok(Self {
+            module: read(MODULE_FILE)?,
+            glue_js: text(GLUE_FILE)?,
+            loader_js: game_runtime::assemble::LOADER_JS,
+        })
     }
 
     /// URLs the embed page loads the runtime from (served from the site root).

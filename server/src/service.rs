@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::dto::{GameRequest, GameStatus, GameUrls, GameView, UploadedImage, DIFFICULTIES, MAX_LEVELS, THEMES};
+use app::dto::{
+    DIFFICULTIES, GameRequest, GameStatus, GameUrls, GameView, MAX_LEVELS, THEMES, UploadedImage,
+};
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
 use bytes::Bytes;
@@ -66,12 +68,26 @@ fn parse_id(id: &str) -> Result<Uuid, AppError> {
 impl Service {
     /// Validates, normalises and stores a photo for `visitor`.
     #[tracing::instrument(skip_all)]
-    pub async fn upload_image(&self, visitor: &Visitor, bytes: Bytes) -> Result<UploadedImage, AppError> {
+    pub async fn upload_image(
+        &self,
+        visitor: &Visitor,
+        bytes: Bytes,
+    ) -> Result<UploadedImage, AppError> {
         let limit = self.config.limits.uploads_per_hour;
-        match self.limiter.hit(&format!("upload:{}", visitor.0), limit, Duration::from_secs(3600)).await {
+        match self
+            .limiter
+            .hit(
+                &format!("upload:{}", visitor.0),
+                limit,
+                Duration::from_secs(3600),
+            )
+            .await
+        {
             Ok(Decision::Allowed { .. }) => {}
             Ok(Decision::Limited { retry_after }) => {
-                return Err(AppError::RateLimited { retry_after_secs: retry_after.as_secs() });
+                return Err(AppError::RateLimited {
+                    retry_after_secs: retry_after.as_secs(),
+                });
             }
             Err(e) => return Err(internal("rate limit", e)),
         }
@@ -82,7 +98,10 @@ impl Service {
 
         let id = Uuid::new_v4();
         let key = format!("images/{id}/original.png");
-        self.blobs.put(&key, Bytes::from(photo.png)).await.map_err(|e| internal("store photo", e))?;
+        self.blobs
+            .put(&key, Bytes::from(photo.png))
+            .await
+            .map_err(|e| internal("store photo", e))?;
         let record = ImageRecord {
             id,
             visitor_id: visitor.0.clone(),
@@ -99,7 +118,12 @@ impl Service {
             }
             return Err(internal("record photo", e));
         }
-        Ok(UploadedImage { id: id.to_string(), width: photo.width, height: photo.height, content_type: record.content_type })
+        Ok(UploadedImage {
+            id: id.to_string(),
+            width: photo.width,
+            height: photo.height,
+            content_type: record.content_type,
+        })
     }
 
     /// A game by code, for the public routes.
@@ -114,17 +138,30 @@ impl Service {
 
     /// A game owned by `visitor`.
     pub async fn owned_game(&self, visitor: &Visitor, id: &str) -> Result<GameRecord, AppError> {
-        let game = self.store.game(parse_id(id)?).await.map_err(|e| internal("load game", e))?;
-        game.filter(|g| g.visitor_id == visitor.0).ok_or(AppError::NotFound)
+        let game = self
+            .store
+            .game(parse_id(id)?)
+            .await
+            .map_err(|e| internal("load game", e))?;
+        game.filter(|g| g.visitor_id == visitor.0)
+            .ok_or(AppError::NotFound)
     }
 
     /// The playable module (runtime + data) of a ready game.
     pub async fn game_module(&self, game: &GameRecord) -> Result<Bytes, AppError> {
-        let key = game.assets.as_ref().and_then(|a| a.module.clone()).ok_or(AppError::NotFound)?;
+        let key = game
+            .assets
+            .as_ref()
+            .and_then(|a| a.module.clone())
+            .ok_or(AppError::NotFound)?;
         self.blob(&key).await
     }
 
-    pub async fn game_picture(&self, game: &GameRecord, picture: Picture) -> Result<Bytes, AppError> {
+    pub async fn game_picture(
+        &self,
+        game: &GameRecord,
+        picture: Picture,
+    ) -> Result<Bytes, AppError> {
         let assets = game.assets.as_ref().ok_or(AppError::NotFound)?;
         let key = match picture {
             Picture::Cutout => &assets.cutout,
@@ -145,14 +182,16 @@ impl Service {
     /// One self-contained HTML file that plays the game offline.
     pub async fn download_html(&self, game: &GameRecord) -> Result<String, AppError> {
         let module = self.game_module(game).await?;
-        Ok(game_runtime::assemble::html_page(&game_runtime::assemble::PageOptions {
-            title: &game.title,
-            source: game_runtime::assemble::GameSource::Inline {
-                glue_js: &self.runtime.glue_js,
-                loader_js: self.runtime.loader_js,
-                module: &module,
+        Ok(game_runtime::assemble::html_page(
+            &game_runtime::assemble::PageOptions {
+                title: &game.title,
+                source: game_runtime::assemble::GameSource::Inline {
+                    glue_js: &self.runtime.glue_js,
+                    loader_js: self.runtime.loader_js,
+                    module: &module,
+                },
             },
-        }))
+        ))
     }
 
     /// Games interrupted by a restart are made again (every stage is idempotent).
@@ -165,18 +204,28 @@ impl Service {
     }
 
     fn validate(request: &GameRequest) -> Result<(PetName, Uuid), AppError> {
-        let name = PetName::parse(&request.pet_name).map_err(|m| AppError::invalid("pet_name", m))?;
+        let name =
+            PetName::parse(&request.pet_name).map_err(|m| AppError::invalid("pet_name", m))?;
         if !THEMES.contains(&request.theme.as_str()) {
-            return Err(AppError::invalid("theme", format!("choose one of: {}", THEMES.join(", "))));
+            return Err(AppError::invalid(
+                "theme",
+                format!("choose one of: {}", THEMES.join(", ")),
+            ));
         }
         if !DIFFICULTIES.contains(&request.difficulty.as_str()) {
-            return Err(AppError::invalid("difficulty", format!("choose one of: {}", DIFFICULTIES.join(", "))));
+            return Err(AppError::invalid(
+                "difficulty",
+                format!("choose one of: {}", DIFFICULTIES.join(", ")),
+            ));
         }
         if !(1..=MAX_LEVELS).contains(&request.level_count) {
-            return Err(AppError::invalid("level_count", format!("choose between 1 and {MAX_LEVELS} levels")));
+            return Err(AppError::invalid(
+                "level_count",
+                format!("choose between 1 and {MAX_LEVELS} levels"),
+            ));
         }
-        let image_id =
-            Uuid::parse_str(&request.image_id).map_err(|_| AppError::invalid("image_id", "unknown image"))?;
+        let image_id = Uuid::parse_str(&request.image_id)
+            .map_err(|_| AppError::invalid("image_id", "unknown image"))?;
         Ok((name, image_id))
     }
 }
@@ -184,7 +233,9 @@ impl Service {
 /// A game as clients see it, with links to what exists so far.
 pub fn game_view(game: &GameRecord) -> GameView {
     let code = &game.short_code;
-    let picture = |present: Option<&String>, file: &str| present.map(|_| format!("/api/v1/play/{code}/{file}"));
+    let picture = |present: Option<&String>, file: &str| {
+        present.map(|_| format!("/api/v1/play/{code}/{file}"))
+    };
     let assets = game.assets.clone().unwrap_or_default();
     GameView {
         id: game.id.to_string(),
@@ -210,11 +261,22 @@ pub fn game_view(game: &GameRecord) -> GameView {
 #[async_trait::async_trait]
 impl PetPixelPort for Service {
     #[tracing::instrument(skip_all)]
-    async fn create_game(&self, visitor: &Visitor, request: GameRequest) -> Result<GameView, AppError> {
+    async fn create_game(
+        &self,
+        visitor: &Visitor,
+        request: GameRequest,
+    ) -> Result<GameView, AppError> {
         let (name, image_id) = Self::validate(&request)?;
-        let image = self.store.image(image_id).await.map_err(|e| internal("load image", e))?;
+        let image = self
+            .store
+            .image(image_id)
+            .await
+            .map_err(|e| internal("load image", e))?;
         if image.is_none_or(|i| i.visitor_id != visitor.0) {
-            return Err(AppError::invalid("image_id", "unknown image: upload the photo again"));
+            return Err(AppError::invalid(
+                "image_id",
+                "unknown image: upload the photo again",
+            ));
         }
         let mut game = GameRecord {
             id: Uuid::new_v4(),
@@ -238,7 +300,9 @@ impl PetPixelPort for Service {
         loop {
             match self.store.insert_game(&game).await {
                 Ok(()) => break,
-                Err(StoreError::Conflict { field: "short_code" }) if attempts < 5 => {
+                Err(StoreError::Conflict {
+                    field: "short_code",
+                }) if attempts < 5 => {
                     attempts += 1;
                     game.short_code = ShortCode::generate().as_str().to_owned();
                 }

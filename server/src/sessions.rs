@@ -1,11 +1,11 @@
 //! A tower-sessions store on Redis (`session:{id}` with the session's expiry as TTL), used
 //! when `REDIS_URL` is set; the embedded default is tower-sessions' in-process `MemoryStore`.
 
-use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
-use tower_sessions::SessionStore;
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
@@ -15,13 +15,18 @@ pub struct RedisSessionStore {
 
 impl std::fmt::Debug for RedisSessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisSessionStore").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisSessionStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
 impl RedisSessionStore {
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
-        Self { conn, prefix: prefix.into() }
+        Self {
+            conn,
+            prefix: prefix.into(),
+        }
     }
 
     fn key(&self, id: &Id) -> String {
@@ -31,7 +36,9 @@ impl RedisSessionStore {
     /// Writes a record; with `only_new` it refuses to overwrite (id collision on create).
     async fn write(&self, record: &Record, only_new: bool) -> Result<bool> {
         let body = serde_json::to_vec(record).map_err(|e| Error::Encode(e.to_string()))?;
-        let ttl = (record.expiry_date - time::OffsetDateTime::now_utc()).whole_seconds().max(1);
+        let ttl = (record.expiry_date - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(1);
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(&record.id)).arg(body).arg("EX").arg(ttl);
         if only_new {
@@ -63,7 +70,8 @@ impl SessionStore for RedisSessionStore {
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let mut conn = self.conn.clone();
         let body: Option<Vec<u8>> = conn.get(self.key(id)).await.map_err(backend)?;
-        body.map(|b| serde_json::from_slice(&b).map_err(|e| Error::Decode(e.to_string()))).transpose()
+        body.map(|b| serde_json::from_slice(&b).map_err(|e| Error::Decode(e.to_string())))
+            .transpose()
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {

@@ -33,26 +33,43 @@ pub struct Application {
 /// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match &config.database_url {
-        Some(url) => Arc::new(PgStore::connect(url.expose_secret()).await.context("connecting to PostgreSQL")?),
+        Some(url) => Arc::new(
+            PgStore::connect(url.expose_secret())
+                .await
+                .context("connecting to PostgreSQL")?,
+        ),
         None => {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("creating the data directory {}", config.data_dir.display())
+            })?;
             let path = config.data_dir.join("petpixel.sqlite3");
-            Arc::new(SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?)
+            Arc::new(
+                SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?,
+            )
         }
     })
 }
 
 async fn redis(config: &Config) -> anyhow::Result<Option<ConnectionManager>> {
-    let Some(url) = &config.redis_url else { return Ok(None) };
+    let Some(url) = &config.redis_url else {
+        return Ok(None);
+    };
     let client = redis::Client::open(url.expose_secret()).context("parsing REDIS_URL")?;
-    Ok(Some(ConnectionManager::new(client).await.context("connecting to Redis")?))
+    Ok(Some(
+        ConnectionManager::new(client)
+            .await
+            .context("connecting to Redis")?,
+    ))
 }
 
 fn blobs(config: &Config) -> anyhow::Result<Blobs> {
     Ok(match &config.s3 {
         Some(s3) => Blobs::s3(s3).context("configuring the S3 bucket")?,
-        None => Blobs::local(&config.data_dir.join("blobs")).context("opening the local blob folder")?,
+        None => {
+            Blobs::local(&config.data_dir.join("blobs")).context("opening the local blob folder")?
+        }
     })
 }
 
@@ -70,7 +87,10 @@ impl Application {
                 Arc::new(RedisLimiter::new(conn.clone(), REDIS_PREFIX)),
                 AnySessionStore::Redis(RedisSessionStore::new(conn, REDIS_PREFIX)),
             ),
-            None => (Arc::new(MemoryLimiter::default()), AnySessionStore::Memory(tower_sessions::MemoryStore::default())),
+            None => (
+                Arc::new(MemoryLimiter::default()),
+                AnySessionStore::Memory(tower_sessions::MemoryStore::default()),
+            ),
         };
         let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&store),
@@ -78,7 +98,14 @@ impl Application {
             Arc::clone(&runtime),
             config.ml_concurrency,
         ));
-        let service = Arc::new(Service { config: Arc::clone(&config), store, blobs, limiter, pipeline, runtime });
+        let service = Arc::new(Service {
+            config: Arc::clone(&config),
+            store,
+            blobs,
+            limiter,
+            pipeline,
+            runtime,
+        });
 
         let listener = TcpListener::bind(config.site_addr)
             .await
@@ -90,13 +117,27 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let health = Arc::new(Health { service: Arc::clone(&service), sessions: sessions.kind() });
-        let router = http::router(HttpParts { service: Arc::clone(&service), sessions, leptos, health });
-        Ok(Self { listener, router, service })
+        let health = Arc::new(Health {
+            service: Arc::clone(&service),
+            sessions: sessions.kind(),
+        });
+        let router = http::router(HttpParts {
+            service: Arc::clone(&service),
+            sessions,
+            leptos,
+            health,
+        });
+        Ok(Self {
+            listener,
+            router,
+            service,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn port(&self) -> u16 {
@@ -115,7 +156,9 @@ impl Application {
             Err(e) => tracing::error!(error = %e, "could not list unfinished games"),
         }
         tracing::info!(addr = %self.addr(), "listening");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     }
 }

@@ -4,8 +4,8 @@
 mod common;
 
 use common::journey::{assert_game_is_playable, make_a_game};
-use common::{chelsea, TestApp};
-use serde_json::{json, Value};
+use common::{TestApp, chelsea};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_photo_becomes_a_playable_game_through_the_rest_api() {
@@ -19,7 +19,12 @@ async fn a_photo_becomes_a_playable_game_through_the_rest_api() {
 async fn another_visitor_gets_404_for_my_games_and_cannot_use_my_photos() {
     let app = TestApp::spawn().await;
     let me = app.visitor();
-    let image: Value = app.upload(&me, chelsea(), "c.png").await.json().await.expect("json");
+    let image: Value = app
+        .upload(&me, chelsea(), "c.png")
+        .await
+        .json()
+        .await
+        .expect("json");
     let created: Value = me
         .post(app.url("/api/v1/games"))
         .json(&json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "space", "difficulty": "easy", "level_count": 1}))
@@ -32,11 +37,19 @@ async fn another_visitor_gets_404_for_my_games_and_cannot_use_my_photos() {
     let id = created["id"].as_str().expect("id");
 
     let stranger = app.visitor();
-    let theirs = stranger.get(app.url(&format!("/api/v1/games/{id}"))).send().await.expect("get");
+    let theirs = stranger
+        .get(app.url(&format!("/api/v1/games/{id}")))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(theirs.status(), 404);
     let body: Value = theirs.json().await.expect("json");
     assert_eq!(body["error"]["code"], "not_found");
-    let download = stranger.get(app.url(&format!("/api/v1/games/{id}/download"))).send().await.expect("get");
+    let download = stranger
+        .get(app.url(&format!("/api/v1/games/{id}/download")))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(download.status(), 404);
     let reuse = stranger
         .post(app.url("/api/v1/games"))
@@ -52,7 +65,15 @@ async fn another_visitor_gets_404_for_my_games_and_cannot_use_my_photos() {
     let finished = app.wait_until_finished(&me, id).await;
     assert_eq!(finished["status"], "ready");
     let code = finished["short_code"].as_str().expect("code");
-    assert_eq!(stranger.get(app.url(&format!("/embed/{code}"))).send().await.expect("embed").status(), 200);
+    assert_eq!(
+        stranger
+            .get(app.url(&format!("/embed/{code}")))
+            .send()
+            .await
+            .expect("embed")
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -62,10 +83,18 @@ async fn health_reports_the_versions_of_its_parts() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["parts"]["database"], json!({"engine": "sqlite", "status": "ok"}));
+    assert_eq!(
+        body["parts"]["database"],
+        json!({"engine": "sqlite", "status": "ok"})
+    );
     assert_eq!(body["parts"]["blobs"], "local");
     assert_eq!(body["parts"]["sessions"], "memory");
-    assert!(body["parts"]["game_runtime"]["module_bytes"].as_u64().unwrap_or(0) > 1000);
+    assert!(
+        body["parts"]["game_runtime"]["module_bytes"]
+            .as_u64()
+            .unwrap_or(0)
+            > 1000
+    );
     assert!(body["version"].is_string());
 }
 
@@ -75,19 +104,60 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
     let client = app.visitor();
     let home = client.get(app.url("/")).send().await.expect("home");
     assert_eq!(home.status(), 200);
-    assert_eq!(home.headers()["content-security-policy"], "frame-ancestors 'self'");
+    assert_eq!(
+        home.headers()["content-security-policy"],
+        "frame-ancestors 'self'"
+    );
     let html = home.text().await.expect("html");
     assert!(html.contains("Your pet, starring in its own video game"));
-    assert!(html.contains("/pkg/petpixel.js"), "hydration scripts are linked");
+    assert!(
+        html.contains("/pkg/petpixel.js"),
+        "hydration scripts are linked"
+    );
 
-    let create = client.get(app.url("/create")).send().await.expect("create").text().await.expect("html");
+    let create = client
+        .get(app.url("/create"))
+        .send()
+        .await
+        .expect("create")
+        .text()
+        .await
+        .expect("html");
     assert!(create.contains("name=\"image\"") && create.contains("data-theme=\"space\""));
 
-    assert_eq!(client.get(app.url("/no/such/page")).send().await.expect("404").status(), 404);
-    let api = client.get(app.url("/api/v1/nothing")).send().await.expect("api 404");
+    assert_eq!(
+        client
+            .get(app.url("/no/such/page"))
+            .send()
+            .await
+            .expect("404")
+            .status(),
+        404
+    );
+    let api = client
+        .get(app.url("/api/v1/nothing"))
+        .send()
+        .await
+        .expect("api 404");
     assert_eq!(api.status(), 404);
     let body: Value = api.json().await.expect("json");
     assert_eq!(body["error"]["code"], "not_found");
-    assert_eq!(client.get(app.url("/embed/zzzzzzzzzz")).send().await.expect("embed").status(), 404);
-    assert_eq!(client.get(app.url("/embed/not-a-code")).send().await.expect("embed").status(), 404);
+    assert_eq!(
+        client
+            .get(app.url("/embed/zzzzzzzzzz"))
+            .send()
+            .await
+            .expect("embed")
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(app.url("/embed/not-a-code"))
+            .send()
+            .await
+            .expect("embed")
+            .status(),
+        404
+    );
 }

@@ -7,33 +7,63 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use server::limits::{Decision, MemoryLimiter, RateLimiter, RedisLimiter};
 use server::sessions::RedisSessionStore;
-use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
 
 async fn limiter_conformance(limiter: &dyn RateLimiter) {
     let key = format!("upload:{}", uuid::Uuid::new_v4());
     let window = Duration::from_secs(60);
-    assert_eq!(limiter.hit(&key, 2, window).await.expect("hit"), Decision::Allowed { remaining: 1 });
-    assert_eq!(limiter.hit(&key, 2, window).await.expect("hit"), Decision::Allowed { remaining: 0 });
+    assert_eq!(
+        limiter.hit(&key, 2, window).await.expect("hit"),
+        Decision::Allowed { remaining: 1 }
+    );
+    assert_eq!(
+        limiter.hit(&key, 2, window).await.expect("hit"),
+        Decision::Allowed { remaining: 0 }
+    );
     match limiter.hit(&key, 2, window).await.expect("hit") {
-        Decision::Limited { retry_after } => assert!(retry_after <= window && retry_after >= Duration::from_secs(1)),
+        Decision::Limited { retry_after } => {
+            assert!(retry_after <= window && retry_after >= Duration::from_secs(1))
+        }
         other => panic!("third hit allowed: {other:?}"),
     }
     let other = format!("upload:{}", uuid::Uuid::new_v4());
-    assert_eq!(limiter.hit(&other, 2, window).await.expect("hit"), Decision::Allowed { remaining: 1 });
+    assert_eq!(
+        limiter.hit(&other, 2, window).await.expect("hit"),
+        Decision::Allowed { remaining: 1 }
+    );
 
     // A window that ends lets the visitor in again.
     let short = format!("short:{}", uuid::Uuid::new_v4());
-    limiter.hit(&short, 1, Duration::from_secs(1)).await.expect("hit");
-    assert!(matches!(limiter.hit(&short, 1, Duration::from_secs(1)).await.expect("hit"), Decision::Limited { .. }));
+    limiter
+        .hit(&short, 1, Duration::from_secs(1))
+        .await
+        .expect("hit");
+    assert!(matches!(
+        limiter
+            .hit(&short, 1, Duration::from_secs(1))
+            .await
+            .expect("hit"),
+        Decision::Limited { .. }
+    ));
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(limiter.hit(&short, 1, Duration::from_secs(1)).await.expect("hit"), Decision::Allowed { remaining: 0 });
+    assert_eq!(
+        limiter
+            .hit(&short, 1, Duration::from_secs(1))
+            .await
+            .expect("hit"),
+        Decision::Allowed { remaining: 0 }
+    );
 }
 
 async fn redis() -> Option<ConnectionManager> {
     let url = common::service_url("TEST_REDIS_URL")?;
     let client = redis::Client::open(url).expect("redis url");
-    Some(ConnectionManager::new(client).await.expect("connect to Redis"))
+    Some(
+        ConnectionManager::new(client)
+            .await
+            .expect("connect to Redis"),
+    )
 }
 
 fn test_prefix() -> String {
@@ -51,10 +81,16 @@ async fn redis_limiter_conforms_and_is_shared_between_instances() {
     let prefix = test_prefix();
     limiter_conformance(&RedisLimiter::new(conn.clone(), prefix.clone())).await;
     // Two replicas with the same Redis count against one budget.
-    let (a, b) = (RedisLimiter::new(conn.clone(), prefix.clone()), RedisLimiter::new(conn, prefix));
+    let (a, b) = (
+        RedisLimiter::new(conn.clone(), prefix.clone()),
+        RedisLimiter::new(conn, prefix),
+    );
     let window = Duration::from_secs(60);
     a.hit("shared", 1, window).await.expect("hit");
-    assert!(matches!(b.hit("shared", 1, window).await.expect("hit"), Decision::Limited { .. }));
+    assert!(matches!(
+        b.hit("shared", 1, window).await.expect("hit"),
+        Decision::Limited { .. }
+    ));
 }
 
 #[tokio::test]
@@ -63,20 +99,43 @@ async fn redis_session_store_round_trips_expires_and_deletes() {
     let store = RedisSessionStore::new(conn, test_prefix());
     let mut data = std::collections::HashMap::new();
     data.insert("visitor".to_owned(), serde_json::json!("v-123"));
-    let mut record = Record { id: Id::default(), data, expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(5) };
+    let mut record = Record {
+        id: Id::default(),
+        data,
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(5),
+    };
     store.create(&mut record).await.expect("create");
-    let loaded = store.load(&record.id).await.expect("load").expect("present");
+    let loaded = store
+        .load(&record.id)
+        .await
+        .expect("load")
+        .expect("present");
     assert_eq!(loaded.data["visitor"], "v-123");
 
     record.data.insert("n".into(), serde_json::json!(2));
     store.save(&record).await.expect("save");
-    assert_eq!(store.load(&record.id).await.expect("load").expect("present").data["n"], 2);
+    assert_eq!(
+        store
+            .load(&record.id)
+            .await
+            .expect("load")
+            .expect("present")
+            .data["n"],
+        2
+    );
 
     store.delete(&record.id).await.expect("delete");
     assert!(store.load(&record.id).await.expect("load").is_none());
 
-    let mut short = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() + time::Duration::seconds(1) };
+    let mut short = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::seconds(1),
+    };
     store.create(&mut short).await.expect("create");
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert!(store.load(&short.id).await.expect("load").is_none(), "expired sessions are gone");
+    assert!(
+        store.load(&short.id).await.expect("load").is_none(),
+        "expired sessions are gone"
+    );
 }

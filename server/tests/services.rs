@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::journey;
 use common::TestApp;
+use common::journey;
 use secrecy::SecretString;
 
 #[tokio::test]
@@ -24,9 +24,20 @@ async fn a_photo_becomes_a_game_on_postgres_redis_and_s3() {
         c.s3 = Some(bucket);
     })
     .await;
-    let health: serde_json::Value = reqwest::get(app.url("/health")).await.expect("health").json().await.expect("json");
+    let health: serde_json::Value = reqwest::get(app.url("/health"))
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(health["parts"]["database"]["engine"], "postgres");
-    assert_eq!((health["parts"]["blobs"].as_str(), health["parts"]["sessions"].as_str()), (Some("s3"), Some("redis")));
+    assert_eq!(
+        (
+            health["parts"]["blobs"].as_str(),
+            health["parts"]["sessions"].as_str()
+        ),
+        (Some("s3"), Some("redis"))
+    );
 
     let client = app.visitor();
     let game = journey::make_a_game(&app, &client).await;

@@ -56,7 +56,10 @@ async fn conformance(store: Arc<dyn Store>) {
     let g = game(&img, "abcdefghjk");
     store.insert_game(&g).await.expect("insert game");
     assert_eq!(store.game(g.id).await.expect("load"), Some(g.clone()));
-    assert_eq!(store.game_by_code("abcdefghjk").await.expect("load"), Some(g.clone()));
+    assert_eq!(
+        store.game_by_code("abcdefghjk").await.expect("load"),
+        Some(g.clone())
+    );
     assert_eq!(store.game_by_code("zzzzzzzzzz").await.expect("load"), None);
 
     // Short codes are unique, and the conflict names the field.
@@ -68,13 +71,25 @@ async fn conformance(store: Arc<dyn Store>) {
     }
 
     // Unfinished games are listed oldest first; progress keeps a game generating.
-    let later = GameRecord { created_at: g.created_at + chrono::Duration::seconds(1), ..game(&img, "mnpqrstuvw") };
+    let later = GameRecord {
+        created_at: g.created_at + chrono::Duration::seconds(1),
+        ..game(&img, "mnpqrstuvw")
+    };
     store.insert_game(&later).await.expect("insert");
-    assert_eq!(store.generating_games().await.expect("list"), vec![g.id, later.id]);
-    let partial = GameAssets { cutout: Some("games/x/cutout.png".into()), ..GameAssets::default() };
+    assert_eq!(
+        store.generating_games().await.expect("list"),
+        vec![g.id, later.id]
+    );
+    let partial = GameAssets {
+        cutout: Some("games/x/cutout.png".into()),
+        ..GameAssets::default()
+    };
     store.set_game_assets(g.id, &partial).await.expect("assets");
     let loaded = store.game(g.id).await.expect("load").expect("exists");
-    assert_eq!((loaded.status, loaded.assets), (GameStatus::Generating, Some(partial)));
+    assert_eq!(
+        (loaded.status, loaded.assets),
+        (GameStatus::Generating, Some(partial))
+    );
 
     // Ready and failed are final states with their details.
     let done = GameAssets {
@@ -85,11 +100,20 @@ async fn conformance(store: Arc<dyn Store>) {
     };
     store.mark_game_ready(g.id, &done).await.expect("ready");
     let ready = store.game(g.id).await.expect("load").expect("exists");
-    assert_eq!((ready.status, ready.assets.as_ref()), (GameStatus::Ready, Some(&done)));
+    assert_eq!(
+        (ready.status, ready.assets.as_ref()),
+        (GameStatus::Ready, Some(&done))
+    );
     assert!(ready.completed_at.is_some());
-    store.mark_game_failed(later.id, "no pet found").await.expect("failed");
+    store
+        .mark_game_failed(later.id, "no pet found")
+        .await
+        .expect("failed");
     let failed = store.game(later.id).await.expect("load").expect("exists");
-    assert_eq!((failed.status, failed.failure_reason.as_deref()), (GameStatus::Failed, Some("no pet found")));
+    assert_eq!(
+        (failed.status, failed.failure_reason.as_deref()),
+        (GameStatus::Failed, Some("no pet found"))
+    );
     assert!(store.generating_games().await.expect("list").is_empty());
 
     // Deleting an image that no game uses works; a missing one reports false.
@@ -109,14 +133,21 @@ async fn sqlite_store_keeps_data_in_its_file_across_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("db.sqlite3");
     let img = image("v");
-    SqliteStore::open(&path).await.expect("open").insert_image(&img).await.expect("insert");
+    SqliteStore::open(&path)
+        .await
+        .expect("open")
+        .insert_image(&img)
+        .await
+        .expect("insert");
     let reopened = SqliteStore::open(&path).await.expect("reopen");
     assert_eq!(reopened.image(img.id).await.expect("load"), Some(img));
 }
 
 #[tokio::test]
 async fn postgres_store_conforms() {
-    let Some(admin) = common::service_url("TEST_DATABASE_URL") else { return };
+    let Some(admin) = common::service_url("TEST_DATABASE_URL") else {
+        return;
+    };
     let db = common::TempPgDatabase::create(&admin).await;
     conformance(Arc::new(PgStore::connect(&db.url).await.expect("postgres"))).await;
     // Migrations are idempotent: a second replica starting up finds nothing to do.

@@ -5,13 +5,16 @@ mod common;
 
 use std::io::Cursor;
 
-use common::{chelsea, TestApp};
-use serde_json::{json, Value};
+use common::{TestApp, chelsea};
+use serde_json::{Value, json};
 
 fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
+    });
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("encode");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode");
     out.into_inner()
 }
 
@@ -24,19 +27,33 @@ fn bomb(width: u32, height: u32) -> Vec<u8> {
     for &b in &v[12..29] {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     v[29..33].copy_from_slice(&(!crc).to_be_bytes());
     v
 }
 
-async fn assert_rejected(app: &TestApp, client: &reqwest::Client, bytes: Vec<u8>, name: &str, status: u16, says: &str) {
+async fn assert_rejected(
+    app: &TestApp,
+    client: &reqwest::Client,
+    bytes: Vec<u8>,
+    name: &str,
+    status: u16,
+    says: &str,
+) {
     let response = app.upload(client, bytes, name).await;
     assert_eq!(response.status().as_u16(), status, "{name}");
     let body: Value = response.json().await.expect("a JSON error body");
     let message = body["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains(says), "{name}: {message:?} should mention {says:?}");
+    assert!(
+        message.contains(says),
+        "{name}: {message:?} should mention {says:?}"
+    );
     assert_eq!(body["error"]["field"], "image", "{name}");
 }
 
@@ -50,23 +67,83 @@ async fn uploads_are_refused_with_clear_errors_and_leave_nothing_behind() {
     let app = TestApp::spawn_with(|c| c.limits.max_upload_bytes = 600 * 1024).await;
     let client = app.visitor();
 
-    assert_rejected(&app, &client, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), "cat.gif", 422, "only PNG, JPEG and WebP").await;
-    assert_rejected(&app, &client, b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec(), "cat.png", 422, "only PNG").await;
-    assert_rejected(&app, &client, b"just text, named like a photo".to_vec(), "cat.jpg", 422, "only PNG").await;
+    assert_rejected(
+        &app,
+        &client,
+        b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+        "cat.gif",
+        422,
+        "only PNG, JPEG and WebP",
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &client,
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec(),
+        "cat.png",
+        422,
+        "only PNG",
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &client,
+        b"just text, named like a photo".to_vec(),
+        "cat.jpg",
+        422,
+        "only PNG",
+    )
+    .await;
     let mut truncated = chelsea();
     truncated.truncate(truncated.len() / 3);
-    assert_rejected(&app, &client, truncated, "truncated.png", 422, "damaged or incomplete").await;
+    assert_rejected(
+        &app,
+        &client,
+        truncated,
+        "truncated.png",
+        422,
+        "damaged or incomplete",
+    )
+    .await;
     assert_rejected(&app, &client, Vec::new(), "empty.png", 422, "empty").await;
-    assert_rejected(&app, &client, bomb(50_000, 50_000), "bomb.png", 422, "megapixels").await;
+    assert_rejected(
+        &app,
+        &client,
+        bomb(50_000, 50_000),
+        "bomb.png",
+        422,
+        "megapixels",
+    )
+    .await;
     assert_rejected(&app, &client, png(8, 8), "tiny.png", 422, "at least").await;
-    assert_rejected(&app, &client, vec![0x89; 700 * 1024], "huge.png", 422, "larger than").await;
+    assert_rejected(
+        &app,
+        &client,
+        vec![0x89; 700 * 1024],
+        "huge.png",
+        422,
+        "larger than",
+    )
+    .await;
 
     let form = reqwest::multipart::Form::new().text("photo", "wrong field");
-    let response = client.post(app.url("/api/v1/images/upload")).multipart(form).send().await.expect("send");
+    let response = client
+        .post(app.url("/api/v1/images/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(response.status(), 422);
 
-    assert_eq!(stored_images(&app), 0, "no blob was left behind by a refused upload");
-    assert_eq!(app.upload(&client, chelsea(), "chelsea.png").await.status(), 201);
+    assert_eq!(
+        stored_images(&app),
+        0,
+        "no blob was left behind by a refused upload"
+    );
+    assert_eq!(
+        app.upload(&client, chelsea(), "chelsea.png").await.status(),
+        201
+    );
     assert_eq!(stored_images(&app), 1);
 }
 
@@ -75,21 +152,38 @@ async fn uploads_beyond_the_hourly_limit_get_429_with_retry_after() {
     let app = TestApp::spawn_with(|c| c.limits.uploads_per_hour = 2).await;
     let client = app.visitor();
     for _ in 0..2 {
-        assert_eq!(app.upload(&client, png(64, 64), "a.png").await.status(), 201);
+        assert_eq!(
+            app.upload(&client, png(64, 64), "a.png").await.status(),
+            201
+        );
     }
     let response = app.upload(&client, png(64, 64), "a.png").await;
     assert_eq!(response.status(), 429);
-    let retry: u64 = response.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
     assert!((1..=3600).contains(&retry));
     // The limit is per visitor.
-    assert_eq!(app.upload(&app.visitor(), png(64, 64), "a.png").await.status(), 201);
+    assert_eq!(
+        app.upload(&app.visitor(), png(64, 64), "a.png")
+            .await
+            .status(),
+        201
+    );
 }
 
 #[tokio::test]
 async fn game_requests_are_validated_field_by_field() {
     let app = TestApp::spawn().await;
     let client = app.visitor();
-    let image: Value = app.upload(&client, png(64, 64), "a.png").await.json().await.expect("json");
+    let image: Value = app
+        .upload(&client, png(64, 64), "a.png")
+        .await
+        .json()
+        .await
+        .expect("json");
     let valid = json!({"image_id": image["id"], "pet_name": "Rex", "theme": "beach", "difficulty": "hard", "level_count": 3});
     let cases = [
         ("pet_name", json!("   ")),
@@ -104,7 +198,12 @@ async fn game_requests_are_validated_field_by_field() {
     for (field, value) in cases {
         let mut body = valid.clone();
         body[field] = value.clone();
-        let response = client.post(app.url("/api/v1/games")).json(&body).send().await.expect("send");
+        let response = client
+            .post(app.url("/api/v1/games"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(response.status(), 422, "{field} = {value}");
         let error: Value = response.json().await.expect("json");
         assert_eq!(error["error"]["field"], field, "{field} = {value}: {error}");
@@ -117,7 +216,12 @@ async fn game_requests_are_validated_field_by_field() {
         .await
         .expect("send");
     assert_eq!(malformed.status(), 422);
-    let response = client.post(app.url("/api/v1/games")).json(&valid).send().await.expect("send");
+    let response = client
+        .post(app.url("/api/v1/games"))
+        .json(&valid)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(response.status(), 202);
 }
 
@@ -127,8 +231,14 @@ async fn a_photo_without_a_subject_gives_a_failed_game_with_a_plain_reason() {
     let client = app.visitor();
     let flat = image::RgbImage::from_pixel(200, 150, image::Rgb([120, 160, 200]));
     let mut bytes = Cursor::new(Vec::new());
-    flat.write_to(&mut bytes, image::ImageFormat::Png).expect("encode");
-    let image: Value = app.upload(&client, bytes.into_inner(), "sky.png").await.json().await.expect("json");
+    flat.write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("encode");
+    let image: Value = app
+        .upload(&client, bytes.into_inner(), "sky.png")
+        .await
+        .json()
+        .await
+        .expect("json");
     let created: Value = client
         .post(app.url("/api/v1/games"))
         .json(&json!({"image_id": image["id"], "pet_name": "Nobody", "theme": "park", "difficulty": "easy", "level_count": 1}))
@@ -138,8 +248,13 @@ async fn a_photo_without_a_subject_gives_a_failed_game_with_a_plain_reason() {
         .json()
         .await
         .expect("json");
-    let game = app.wait_until_finished(&client, created["id"].as_str().expect("id")).await;
+    let game = app
+        .wait_until_finished(&client, created["id"].as_str().expect("id"))
+        .await;
     assert_eq!(game["status"], "failed");
     let reason = game["failure"].as_str().unwrap_or_default();
-    assert!(!reason.is_empty() && !reason.contains("internal"), "a plain reason: {reason:?}");
+    assert!(
+        !reason.is_empty() && !reason.contains("internal"),
+        "a plain reason: {reason:?}"
+    );
 }

@@ -6,12 +6,12 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::create_game;
 use crate::browser;
-use crate::dto::{GameRequest, DIFFICULTIES, MAX_LEVELS, MAX_PET_NAME_CHARS, THEMES};
+use crate::dto::{DIFFICULTIES, GameRequest, MAX_LEVELS, MAX_PET_NAME_CHARS, THEMES};
 
 #[component]
 pub fn CreatePage() -> impl IntoView {
@@ -59,8 +59,11 @@ pub fn CreatePage() -> impl IntoView {
         busy.set(true);
         error.set(None);
         let navigate = navigate.clone();
-        let (theme, difficulty, level_count) =
-            (theme.get_untracked(), difficulty.get_untracked(), levels.get_untracked());
+        let (theme, difficulty, level_count) = (
+            theme.get_untracked(),
+            difficulty.get_untracked(),
+            levels.get_untracked(),
+        );
         spawn_local(async move {
             let created = async {
                 let image = browser::upload_image(&file).await?;

@@ -19,13 +19,13 @@ pub fn GamePage() -> impl IntoView {
 
     // Poll while the game is being made; each answer schedules the next question.
     Effect::new(move |_| {
-        if let Some(Ok(view)) = game.get() {
-            if view.status == GameStatus::Generating {
-                leptos::task::spawn_local(async move {
-                    gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
-                    game.refetch();
-                });
-            }
+        if let Some(Ok(view)) = game.get()
+            && view.status == GameStatus::Generating
+        {
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+                game.refetch();
+            });
         }
     });
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::dto::{GameRequest, GameView, UploadedImage};
 use app::port::{PetPixelPort, Visitor};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -18,7 +18,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
     // Multipart framing adds a little on top of the photo itself.
     let body_limit = service.config.limits.max_upload_bytes + 64 * 1024;
     Router::new()
-        .route("/images/upload", post(upload).layer(DefaultBodyLimit::max(body_limit)))
+        .route(
+            "/images/upload",
+            post(upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
         .route("/games", post(create_game))
         .route("/games/{id}", get(game))
         .route("/games/{id}/download", get(download))
@@ -30,15 +33,33 @@ async fn upload(
     Extension(visitor): Extension<Visitor>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
-    let too_big = || HttpError::invalid("image", format!("the file is larger than {} MB", service.config.limits.max_upload_bytes / (1024 * 1024)));
-    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, too_big()))? {
+    let too_big = || {
+        HttpError::invalid(
+            "image",
+            format!(
+                "the file is larger than {} MB",
+                service.config.limits.max_upload_bytes / (1024 * 1024)
+            ),
+        )
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, too_big()))?
+    {
         if field.name() == Some("image") {
-            let bytes = field.bytes().await.map_err(|e| multipart_error(e, too_big()))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(e, too_big()))?;
             let uploaded = service.upload_image(&visitor, bytes).await?;
             return Ok((StatusCode::CREATED, Json(uploaded)));
         }
     }
-    Err(HttpError::invalid("image", "send the photo as the multipart field `image`"))
+    Err(HttpError::invalid(
+        "image",
+        "send the photo as the multipart field `image`",
+    ))
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError, too_big: HttpError) -> HttpError {

@@ -2,9 +2,9 @@
 
 use app::dto::{ApiError, ApiErrorBody};
 use app::error::AppError;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 /// The REST edge's error: an `AppError` on its way to the client.
 #[derive(Debug)]
@@ -39,13 +39,17 @@ impl IntoResponse for HttpError {
             _ => None,
         };
         let body = ApiErrorBody {
-            error: ApiError { code: self.0.code().to_owned(), message: self.0.to_string(), field },
+            error: ApiError {
+                code: self.0.code().to_owned(),
+                message: self.0.to_string(),
+                field,
+            },
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self.0 {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_secs } = self.0
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

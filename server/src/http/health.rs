@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::service::Service;
 
@@ -23,7 +23,11 @@ pub async fn health(State(health): State<Arc<Health>>) -> (StatusCode, Json<Valu
             "unavailable"
         }
     };
-    let status = if database == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "status": if status == StatusCode::OK { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),

@@ -10,11 +10,11 @@ mod visitor;
 use std::sync::Arc;
 
 use app::port::{PetPixelPort, Port};
-use axum::http::{header, HeaderValue};
-use axum::routing::get;
 use axum::Router;
-use leptos::prelude::{provide_context, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use leptos::prelude::{LeptosOptions, provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -34,7 +34,12 @@ pub struct HttpParts {
 }
 
 pub fn router(parts: HttpParts) -> Router {
-    let HttpParts { service, sessions, leptos, health } = parts;
+    let HttpParts {
+        service,
+        sessions,
+        leptos,
+        health,
+    } = parts;
     let port = Port(Arc::clone(&service) as Arc<dyn PetPixelPort>);
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("petpixel_session")
@@ -51,7 +56,10 @@ pub fn router(parts: HttpParts) -> Router {
             move || provide_context(port.clone()),
             move || app::shell(shell_options.clone()),
         )
-        .nest("/api/v1", api::routes(Arc::clone(&service)).fallback(api::not_found))
+        .nest(
+            "/api/v1",
+            api::routes(Arc::clone(&service)).fallback(api::not_found),
+        )
         .route_layer(axum::middleware::from_fn(visitor::attach))
         .route_layer(sessions)
         .fallback(leptos_axum::file_and_error_handler(app::shell))
@@ -63,7 +71,10 @@ pub fn router(parts: HttpParts) -> Router {
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
                 .service(pkg),
         );
 

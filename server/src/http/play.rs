@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
-use game_runtime::assemble::{html_page, GameSource, PageOptions};
+use game_runtime::assemble::{GameSource, PageOptions, html_page};
 
 use super::error::HttpError;
 use crate::runtime_assets::GameRuntime;
@@ -24,7 +24,10 @@ pub fn routes(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
-async fn embed(State(service): State<Arc<Service>>, Path(code): Path<String>) -> Result<Response, HttpError> {
+async fn embed(
+    State(service): State<Arc<Service>>,
+    Path(code): Path<String>,
+) -> Result<Response, HttpError> {
     let game = service.public_game(&code).await?;
     let module_url = format!("/api/v1/play/{}/game.wasm", game.short_code);
     let page = html_page(&PageOptions {
@@ -37,7 +40,10 @@ async fn embed(State(service): State<Arc<Service>>, Path(code): Path<String>) ->
     });
     Ok((
         [
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors *")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("frame-ancestors *"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         Html(page),
@@ -45,10 +51,19 @@ async fn embed(State(service): State<Arc<Service>>, Path(code): Path<String>) ->
         .into_response())
 }
 
-async fn module(State(service): State<Arc<Service>>, Path(code): Path<String>) -> Result<Response, HttpError> {
+async fn module(
+    State(service): State<Arc<Service>>,
+    Path(code): Path<String>,
+) -> Result<Response, HttpError> {
     let game = service.public_game(&code).await?;
     let bytes = service.game_module(&game).await?;
-    Ok(([(header::CONTENT_TYPE, "application/wasm"), (header::CACHE_CONTROL, "public, max-age=300")], bytes)
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/wasm"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        bytes,
+    )
         .into_response())
 }
 
@@ -59,10 +74,20 @@ async fn picture(
     let picture = Picture::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
     let game = service.public_game(&code).await?;
     let bytes = service.game_picture(&game, picture).await?;
-    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=300")], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
-async fn download(State(service): State<Arc<Service>>, Path(code): Path<String>) -> Result<Response, HttpError> {
+async fn download(
+    State(service): State<Arc<Service>>,
+    Path(code): Path<String>,
+) -> Result<Response, HttpError> {
     let game = service.public_game(&code).await?;
     html_download(&service, &game).await
 }
@@ -73,9 +98,16 @@ pub async fn html_download(service: &Service, game: &GameRecord) -> Result<Respo
     let file: String = game
         .title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let disposition = format!("attachment; filename=\"{}.html\"", file.trim_matches('-'));
-    let disposition = HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"));
+    let disposition =
+        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"));
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Html(html)).into_response())
 }

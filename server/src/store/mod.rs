@@ -142,11 +142,14 @@ struct GameColumns {
 
 impl GameColumns {
     fn into_record(self) -> Result<GameRecord, StoreError> {
-        let config: GameConfig =
-            serde_json::from_str(&self.config).map_err(|e| StoreError::Corrupt(format!("games.config: {e}")))?;
+        let config: GameConfig = serde_json::from_str(&self.config)
+            .map_err(|e| StoreError::Corrupt(format!("games.config: {e}")))?;
         let assets = self
             .assets
-            .map(|a| serde_json::from_str(&a).map_err(|e| StoreError::Corrupt(format!("games.assets: {e}"))))
+            .map(|a| {
+                serde_json::from_str(&a)
+                    .map_err(|e| StoreError::Corrupt(format!("games.assets: {e}")))
+            })
             .transpose()?;
         Ok(GameRecord {
             id: parse_uuid(&self.id)?,
@@ -291,7 +294,11 @@ macro_rules! store_impl {
                 row.map(|r| game_columns(&r)?.into_record()).transpose()
             }
 
-            async fn set_game_assets(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError> {
+            async fn set_game_assets(
+                &self,
+                id: Uuid,
+                assets: &GameAssets,
+            ) -> Result<(), StoreError> {
                 sqlx::query($sql::SET_GAME_ASSETS)
                     .bind(json(assets)?)
                     .bind(id.to_string())
@@ -300,7 +307,11 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn mark_game_ready(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError> {
+            async fn mark_game_ready(
+                &self,
+                id: Uuid,
+                assets: &GameAssets,
+            ) -> Result<(), StoreError> {
                 sqlx::query($sql::MARK_GAME_READY)
                     .bind(json(assets)?)
                     .bind(Utc::now())
@@ -356,9 +367,18 @@ pub(crate) use store_impl;
 macro_rules! game_select {
     ($id:literal, $image_id:literal, $config:literal, $assets:literal, $where:literal) => {
         concat!(
-            "SELECT ", $id, " AS id, visitor_id, ", $image_id, " AS image_id, short_code, title, pet_name, theme, ",
-            "difficulty, level_count, ", $config, " AS config, status, failure_reason, ", $assets, " AS assets, ",
-            "created_at, completed_at FROM games WHERE ", $where
+            "SELECT ",
+            $id,
+            " AS id, visitor_id, ",
+            $image_id,
+            " AS image_id, short_code, title, pet_name, theme, ",
+            "difficulty, level_count, ",
+            $config,
+            " AS config, status, failure_reason, ",
+            $assets,
+            " AS assets, ",
+            "created_at, completed_at FROM games WHERE ",
+            $where
         )
     };
 }

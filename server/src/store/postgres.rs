@@ -1,13 +1,13 @@
 //! The scale-out store: PostgreSQL with the seed's native column types.
 
 use chrono::Utc;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 use super::{
-    game_select, json, map_unique, parse_uuid, store_impl, GameAssets, GameColumns, GameConfig, GameRecord,
-    ImageColumns, ImageRecord, StoreError,
+    GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns, ImageRecord, StoreError,
+    game_select, json, map_unique, parse_uuid, store_impl,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -39,16 +39,27 @@ mod sql {
     pub const INSERT_GAME: &str = "INSERT INTO games (id, visitor_id, image_id, short_code, title, pet_name, theme, \
         difficulty, level_count, package_type, game_url, config, status, created_at) \
         VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8, $9, 'free', $10, $11::jsonb, $12, $13)";
-    pub const SELECT_GAME_BY_ID: &str =
-        super::game_select!("id::text", "image_id::text", "config::text", "assets::text", "id = $1::uuid");
-    pub const SELECT_GAME_BY_CODE: &str =
-        super::game_select!("id::text", "image_id::text", "config::text", "assets::text", "short_code = $1");
+    pub const SELECT_GAME_BY_ID: &str = super::game_select!(
+        "id::text",
+        "image_id::text",
+        "config::text",
+        "assets::text",
+        "id = $1::uuid"
+    );
+    pub const SELECT_GAME_BY_CODE: &str = super::game_select!(
+        "id::text",
+        "image_id::text",
+        "config::text",
+        "assets::text",
+        "short_code = $1"
+    );
     pub const SET_GAME_ASSETS: &str = "UPDATE games SET assets = $1::jsonb WHERE id = $2::uuid";
     pub const MARK_GAME_READY: &str = "UPDATE games SET status = 'ready', assets = $1::jsonb, completed_at = $2, \
         failure_reason = NULL WHERE id = $3::uuid";
     pub const MARK_GAME_FAILED: &str = "UPDATE games SET status = 'failed', failure_reason = $1, completed_at = $2 \
         WHERE id = $3::uuid";
-    pub const GENERATING_GAMES: &str = "SELECT id::text FROM games WHERE status = 'generating' ORDER BY created_at";
+    pub const GENERATING_GAMES: &str =
+        "SELECT id::text FROM games WHERE status = 'generating' ORDER BY created_at";
 }
 
 store_impl!(PgStore, sqlx::Postgres, "postgres", sql);

@@ -4,13 +4,13 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::Utc;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
 
 use super::{
-    game_select, json, map_unique, parse_uuid, store_impl, GameAssets, GameColumns, GameConfig, GameRecord,
-    ImageColumns, ImageRecord, StoreError,
+    GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns, ImageRecord, StoreError,
+    game_select, json, map_unique, parse_uuid, store_impl,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -41,7 +41,10 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions, max: u32) -> Result<Self, StoreError> {
-        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -56,15 +59,17 @@ mod sql {
     pub const INSERT_GAME: &str = "INSERT INTO games (id, visitor_id, image_id, short_code, title, pet_name, theme, \
         difficulty, level_count, package_type, game_url, config, status, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'free', $10, $11, $12, $13)";
-    pub const SELECT_GAME_BY_ID: &str = super::game_select!("id", "image_id", "config", "assets", "id = $1");
-    pub const SELECT_GAME_BY_CODE: &str = super::game_select!("id", "image_id", "config", "assets", "short_code = $1");
+    pub const SELECT_GAME_BY_ID: &str =
+        super::game_select!("id", "image_id", "config", "assets", "id = $1");
+    pub const SELECT_GAME_BY_CODE: &str =
+        super::game_select!("id", "image_id", "config", "assets", "short_code = $1");
     pub const SET_GAME_ASSETS: &str = "UPDATE games SET assets = $1 WHERE id = $2";
     pub const MARK_GAME_READY: &str = "UPDATE games SET status = 'ready', assets = $1, completed_at = $2, \
         failure_reason = NULL WHERE id = $3";
     pub const MARK_GAME_FAILED: &str = "UPDATE games SET status = 'failed', failure_reason = $1, completed_at = $2 \
         WHERE id = $3";
-    pub const GENERATING_GAMES: &str = "SELECT id FROM games WHERE status = 'generating' ORDER BY created_at";
+    pub const GENERATING_GAMES: &str =
+        "SELECT id FROM games WHERE status = 'generating' ORDER BY created_at";
 }
 
 store_impl!(SqliteStore, sqlx::Sqlite, "sqlite", sql);
-

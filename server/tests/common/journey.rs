@@ -1,15 +1,18 @@
 //! The journey shared by the embedded and the scale-out tests.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{chelsea, TestApp};
+use super::{TestApp, chelsea};
 
 /// Uploads the shipped photo, creates a game and waits until it is ready.
 pub async fn make_a_game(app: &TestApp, client: &reqwest::Client) -> Value {
     let response = app.upload(client, chelsea(), "chelsea.png").await;
     assert_eq!(response.status(), 201);
     let image: Value = response.json().await.expect("json");
-    assert_eq!((image["width"].as_u64(), image["height"].as_u64()), (Some(451), Some(300)));
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(451), Some(300))
+    );
 
     let response = client
         .post(app.url("/api/v1/games"))
@@ -25,7 +28,9 @@ pub async fn make_a_game(app: &TestApp, client: &reqwest::Client) -> Value {
     assert_eq!(created["status"], "generating");
     assert_eq!(created["short_code"].as_str().map(str::len), Some(10));
 
-    let game = app.wait_until_finished(client, created["id"].as_str().expect("id")).await;
+    let game = app
+        .wait_until_finished(client, created["id"].as_str().expect("id"))
+        .await;
     assert_eq!(game["status"], "ready", "{game}");
     game
 }
@@ -35,40 +40,79 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
     let anyone = reqwest::Client::new();
     let code = game["short_code"].as_str().expect("code");
 
-    let module = anyone.get(app.url(&format!("/api/v1/play/{code}/game.wasm"))).send().await.expect("module");
+    let module = anyone
+        .get(app.url(&format!("/api/v1/play/{code}/game.wasm")))
+        .send()
+        .await
+        .expect("module");
     assert_eq!(module.status(), 200);
     assert_eq!(module.headers()["content-type"], "application/wasm");
     let module = module.bytes().await.expect("bytes");
-    let section = game_runtime::assemble::read_section(&module).expect("the game data section is injected");
+    let section =
+        game_runtime::assemble::read_section(&module).expect("the game data section is injected");
     let data = game_runtime::format::decode(section).expect("the game data decodes");
     assert_eq!(data.pet_name, "Chelsea");
     assert_eq!(data.levels.len(), 2);
-    assert!(data.sprite.frame_count >= 2, "at least a two-frame animation");
+    assert!(
+        data.sprite.frame_count >= 2,
+        "at least a two-frame animation"
+    );
     let opaque = data.sprite.rgba.chunks(4).filter(|p| p[3] > 0).count();
-    assert!(opaque > 50, "the sprite has the pet in it ({opaque} opaque pixels)");
+    assert!(
+        opaque > 50,
+        "the sprite has the pet in it ({opaque} opaque pixels)"
+    );
 
     for file in ["cutout.png", "sprite.png", "sheet.png"] {
-        let png = anyone.get(app.url(&format!("/api/v1/play/{code}/{file}"))).send().await.expect("picture");
+        let png = anyone
+            .get(app.url(&format!("/api/v1/play/{code}/{file}")))
+            .send()
+            .await
+            .expect("picture");
         assert_eq!(png.status(), 200, "{file}");
         let bytes = png.bytes().await.expect("bytes");
         assert!(bytes.starts_with(b"\x89PNG"), "{file} is a PNG");
     }
 
-    let embed = anyone.get(app.url(&format!("/embed/{code}"))).send().await.expect("embed");
+    let embed = anyone
+        .get(app.url(&format!("/embed/{code}")))
+        .send()
+        .await
+        .expect("embed");
     assert_eq!(embed.status(), 200);
-    assert_eq!(embed.headers()["content-security-policy"], "frame-ancestors *");
+    assert_eq!(
+        embed.headers()["content-security-policy"],
+        "frame-ancestors *"
+    );
     let html = embed.text().await.expect("html");
     assert!(html.contains(&format!("/api/v1/play/{code}/game.wasm")));
 
-    let download = anyone.get(app.url(&format!("/api/v1/play/{code}/download"))).send().await.expect("download");
+    let download = anyone
+        .get(app.url(&format!("/api/v1/play/{code}/download")))
+        .send()
+        .await
+        .expect("download");
     assert_eq!(download.status(), 200);
-    let disposition = download.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     let html = download.text().await.expect("html");
-    assert!(!html.contains("src=\"/") && !html.contains("http://") && !html.contains("https://"), "self-contained");
+    assert!(
+        !html.contains("src=\"/") && !html.contains("http://") && !html.contains("https://"),
+        "self-contained"
+    );
 
-    let page = anyone.get(app.url(&format!("/g/{code}"))).send().await.expect("play page");
+    let page = anyone
+        .get(app.url(&format!("/g/{code}")))
+        .send()
+        .await
+        .expect("play page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
-    assert!(html.contains("Great Adventure") && html.contains(&format!("/embed/{code}")), "the play page shows the game");
+    assert!(
+        html.contains("Great Adventure") && html.contains(&format!("/embed/{code}")),
+        "the play page shows the game"
+    );
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use server::config::{Config, S3Config};
 use server::Application;
+use server::config::{Config, S3Config};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -42,10 +42,21 @@ impl TempPgDatabase {
     pub async fn create(admin_url: &str) -> Self {
         use sqlx::Connection;
         let name = format!("petpixel_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
-        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
-        Self { admin_url: admin_url.to_owned(), url: format!("{base}/{name}"), name }
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(base, _)| base);
+        Self {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
     }
 }
 
@@ -54,11 +65,18 @@ impl Drop for TempPgDatabase {
         let (admin, name) = (self.admin_url.clone(), self.name.clone());
         // Drop needs its own runtime: the test's may already be shutting down.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             });
         })
@@ -112,29 +130,52 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut config = Self::config(&data_dir);
         adjust(&mut config);
-        let app = Application::build(config.clone()).await.expect("application builds");
+        let app = Application::build(config.clone())
+            .await
+            .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(async move { app.run_until_stopped().await.expect("server runs") });
-        Self { base, data_dir, config }
+        Self {
+            base,
+            data_dir,
+            config,
+        }
     }
 
     /// A client with its own cookie jar: one visitor.
     pub fn visitor(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub async fn upload(&self, client: &reqwest::Client, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
+    pub async fn upload(
+        &self,
+        client: &reqwest::Client,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
         let form = reqwest::multipart::Form::new().part("image", part);
-        client.post(self.url("/api/v1/images/upload")).multipart(form).send().await.expect("upload request")
+        client
+            .post(self.url("/api/v1/images/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload request")
     }
 
     /// Polls a game until it leaves `generating` (the pipeline runs in the background).
-    pub async fn wait_until_finished(&self, client: &reqwest::Client, id: &str) -> serde_json::Value {
+    pub async fn wait_until_finished(
+        &self,
+        client: &reqwest::Client,
+        id: &str,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let game: serde_json::Value = client
@@ -148,7 +189,10 @@ impl TestApp {
             if game["status"] != "generating" {
                 return game;
             }
-            assert!(Instant::now() < deadline, "game {id} still generating after 120 s");
+            assert!(
+                Instant::now() < deadline,
+                "game {id} still generating after 120 s"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
