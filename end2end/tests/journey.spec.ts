@@ -1,5 +1,6 @@
 // A person makes a game from a real pet photo and plays it: the whole journey in Chromium.
 import { expect, test } from '@playwright/test';
+import * as fs from 'fs';
 import { CHELSEA, canvasColours, gameReady, gameState, waitForHydration } from './helpers';
 
 test('a pet photo becomes a game that plays in the browser', async ({ page }) => {
@@ -48,4 +49,24 @@ test('a pet photo becomes a game that plays in the browser', async ({ page }) =>
   await page.keyboard.down('Space');
   await expect.poll(async () => (await gameState(game)).y, { timeout: 2_000 }).toBeLessThan(ground);
   await page.keyboard.up('Space');
+});
+
+test('a photo can be dropped onto the create page', async ({ page }) => {
+  await page.goto('/create');
+  await waitForHydration(page);
+  const photo = fs.readFileSync(CHELSEA).toString('base64');
+  const dataTransfer = await page.evaluateHandle(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'chelsea.png', { type: 'image/png' }));
+    return transfer;
+  }, photo);
+  await page.locator('label.dropzone').dispatchEvent('dragover', { dataTransfer });
+  await expect(page.locator('label.dropzone')).toHaveClass(/dragging/);
+  await page.locator('label.dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.locator('img.preview')).toBeVisible();
+  await expect(page.locator('label.dropzone')).not.toHaveClass(/dragging/);
+  expect(await page.locator('input[name="image"]').evaluate((input: HTMLInputElement) => input.files?.[0]?.name)).toBe(
+    'chelsea.png',
+  );
 });
