@@ -8,11 +8,11 @@ WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pinned in Cargo.tom
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: Chromium for the Playwright suite, pkg-config/libssl are not needed (rustls).
+# Debian packages: Chromium for the Playwright suite; no OpenSSL is needed (rustls everywhere).
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v node >/dev/null || need_apt+=(nodejs npm)
-command -v python3 >/dev/null || need_apt+=(python3 python3-venv python3-pip)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3 python3-venv python3-pip)
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v curl >/dev/null || need_apt+=(curl)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use server::config::Config;
 use server::Application;
+use server::config::Config;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -14,7 +14,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(20);
+    let runs: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let photo = std::fs::read(root.join("ml/testdata/chelsea.png"))?;
     let data = tempfile::tempdir()?;
@@ -22,7 +25,10 @@ async fn main() -> anyhow::Result<()> {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: root.join("site"),
         data_dir: data.path().to_path_buf(),
-        limits: server::config::Limits { uploads_per_hour: 10_000, ..Default::default() },
+        limits: server::config::Limits {
+            uploads_per_hour: 10_000,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let app = Application::build(config).await?;
@@ -55,7 +61,10 @@ async fn main() -> anyhow::Result<()> {
             .error_for_status()?
             .json()
             .await?;
-        let url = format!("{base}/api/v1/games/{}", game["id"].as_str().unwrap_or_default());
+        let url = format!(
+            "{base}/api/v1/games/{}",
+            game["id"].as_str().unwrap_or_default()
+        );
         loop {
             let status: serde_json::Value = client.get(&url).send().await?.json().await?;
             match status["status"].as_str() {
@@ -68,8 +77,18 @@ async fn main() -> anyhow::Result<()> {
     }
     totals.sort();
     uploads.sort();
-    println!("upload → game ready, chelsea.png (451×300), 3 levels, embedded defaults, {runs} runs:");
-    println!("  upload alone      p50 {:>7.1?}  p95 {:>7.1?}", percentile(&uploads, 0.5), percentile(&uploads, 0.95));
-    println!("  upload → ready    p50 {:>7.1?}  p95 {:>7.1?}", percentile(&totals, 0.5), percentile(&totals, 0.95));
+    println!(
+        "upload → game ready, chelsea.png (451×300), 3 levels, embedded defaults, {runs} runs:"
+    );
+    println!(
+        "  upload alone      p50 {:>7.1?}  p95 {:>7.1?}",
+        percentile(&uploads, 0.5),
+        percentile(&uploads, 0.95)
+    );
+    println!(
+        "  upload → ready    p50 {:>7.1?}  p95 {:>7.1?}",
+        percentile(&totals, 0.5),
+        percentile(&totals, 0.95)
+    );
     Ok(())
 }
