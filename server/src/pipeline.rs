@@ -183,7 +183,7 @@ fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, Pipelin
     let sprite = Sprite {
         frame_width: to_u16(sheet.frame_width)?,
         frame_height: to_u16(sheet.frame_height)?,
-        frame_count: to_u16(sheet.image.width() / sheet.frame_width.max(1))?,
+        frame_count: to_u16(sheet.frame_count())?,
         rgba: sheet.image.as_raw().clone(),
         animations: sheet
             .animations

@@ -1,10 +1,8 @@
 //! The whole journey through the REST API against the real server on its embedded defaults:
 //! photo → stored → cut out and pixelized → game module with the sprite injected → playable.
 
-mod common;
-
-use common::journey::{assert_game_is_playable, make_a_game};
-use common::{TestApp, chelsea};
+use crate::common::journey::{assert_game_is_playable, make_a_game};
+use crate::common::{TestApp, chelsea};
 use serde_json::{Value, json};
 
 #[tokio::test]

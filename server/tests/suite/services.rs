@@ -1,23 +1,21 @@
 //! The same journey on the scale-out parts: PostgreSQL, Redis and an S3 server together.
 
-mod common;
-
-use common::TestApp;
-use common::journey;
+use crate::common::TestApp;
+use crate::common::journey;
 use secrecy::SecretString;
 
 #[tokio::test]
 async fn a_photo_becomes_a_game_on_postgres_redis_and_s3() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (Some(pg), Some(redis), Some(s3)) = (
-        common::service_url("TEST_DATABASE_URL"),
-        common::service_url("TEST_REDIS_URL"),
-        common::service_url("TEST_S3_ENDPOINT"),
+        crate::common::service_url("TEST_DATABASE_URL"),
+        crate::common::service_url("TEST_REDIS_URL"),
+        crate::common::service_url("TEST_S3_ENDPOINT"),
     ) else {
         return;
     };
-    let db = common::TempPgDatabase::create(&pg).await;
-    let bucket = common::create_bucket(&s3).await;
+    let db = crate::common::TempPgDatabase::create(&pg).await;
+    let bucket = crate::common::create_bucket(&s3).await;
     let app = TestApp::spawn_with(|c| {
         c.database_url = Some(SecretString::from(db.url.clone()));
         c.redis_url = Some(SecretString::from(redis));

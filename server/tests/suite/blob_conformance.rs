@@ -1,8 +1,6 @@
 //! The blob store behaves the same on the local folder and on a real S3 server (moto,
 //! `TEST_S3_ENDPOINT`, started by scripts/test.sh).
 
-mod common;
-
 use bytes::Bytes;
 use server::blobs::{BlobError, Blobs};
 
@@ -65,9 +63,9 @@ async fn local_blobs_conform() {
 #[tokio::test]
 async fn s3_blobs_conform() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(endpoint) = common::service_url("TEST_S3_ENDPOINT") else {
+    let Some(endpoint) = crate::common::service_url("TEST_S3_ENDPOINT") else {
         return;
     };
-    let config = common::create_bucket(&endpoint).await;
+    let config = crate::common::create_bucket(&endpoint).await;
     conformance(&Blobs::s3(&config).expect("s3")).await;
 }

@@ -1,8 +1,6 @@
 //! One conformance suite for every `Store`: SQLite always, PostgreSQL when
 //! `TEST_DATABASE_URL` is set (and always under CI).
 
-mod common;
-
 use std::sync::Arc;
 
 use app::dto::GameStatus;
@@ -145,10 +143,10 @@ async fn sqlite_store_keeps_data_in_its_file_across_reopen() {
 
 #[tokio::test]
 async fn postgres_store_conforms() {
-    let Some(admin) = common::service_url("TEST_DATABASE_URL") else {
+    let Some(admin) = crate::common::service_url("TEST_DATABASE_URL") else {
         return;
     };
-    let db = common::TempPgDatabase::create(&admin).await;
+    let db = crate::common::TempPgDatabase::create(&admin).await;
     conformance(Arc::new(PgStore::connect(&db.url).await.expect("postgres"))).await;
     // Migrations are idempotent: a second replica starting up finds nothing to do.
     PgStore::connect(&db.url).await.expect("second connect");

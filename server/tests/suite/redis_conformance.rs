@@ -1,7 +1,5 @@
 //! Rate limits and sessions behave the same in-process and in Redis (`TEST_REDIS_URL`).
 
-mod common;
-
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -57,7 +55,7 @@ async fn limiter_conformance(limiter: &dyn RateLimiter) {
 }
 
 async fn redis() -> Option<ConnectionManager> {
-    let url = common::service_url("TEST_REDIS_URL")?;
+    let url = crate::common::service_url("TEST_REDIS_URL")?;
     let client = redis::Client::open(url).expect("redis url");
     Some(
         ConnectionManager::new(client)

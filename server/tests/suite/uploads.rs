@@ -1,11 +1,9 @@
 //! Every upload rejection and request limit, through the real server: a clear 4xx JSON error,
 //! and nothing half-written left behind.
 
-mod common;
-
 use std::io::Cursor;
 
-use common::{TestApp, chelsea};
+use crate::common::{TestApp, chelsea};
 use serde_json::{Value, json};
 
 fn png(width: u32, height: u32) -> Vec<u8> {

@@ -1,0 +1,11 @@
+//! The server's integration tests, in one binary (one link instead of one per file): the real
+//! server on port 0, the storage/blob/limit conformance suites, and the scale-out journey.
+
+mod common;
+
+mod blob_conformance;
+mod journey;
+mod redis_conformance;
+mod services;
+mod store_conformance;
+mod uploads;
