@@ -23,15 +23,12 @@ async fn another_visitor_gets_404_for_my_games_and_cannot_use_my_photos() {
         .json()
         .await
         .expect("json");
-    let created: Value = me
-        .post(app.url("/api/v1/games"))
-        .json(&json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "space", "difficulty": "easy", "level_count": 1}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
+    let created = app
+        .create_game(
+            &me,
+            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "space", "difficulty": "easy", "level_count": 1}),
+        )
+        .await;
     let id = created["id"].as_str().expect("id");
 
     let stranger = app.visitor();

@@ -237,15 +237,12 @@ async fn a_photo_without_a_subject_gives_a_failed_game_with_a_plain_reason() {
         .json()
         .await
         .expect("json");
-    let created: Value = client
-        .post(app.url("/api/v1/games"))
-        .json(&json!({"image_id": image["id"], "pet_name": "Nobody", "theme": "park", "difficulty": "easy", "level_count": 1}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
+    let created = app
+        .create_game(
+            &client,
+            json!({"image_id": image["id"], "pet_name": "Nobody", "theme": "park", "difficulty": "easy", "level_count": 1}),
+        )
+        .await;
     let game = app
         .wait_until_finished(&client, created["id"].as_str().expect("id"))
         .await;

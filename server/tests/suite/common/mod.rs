@@ -170,6 +170,23 @@ impl TestApp {
             .expect("upload request")
     }
 
+    /// `POST /api/v1/games` with `body`, answering the response as JSON.
+    pub async fn create_game(
+        &self,
+        client: &reqwest::Client,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        client
+            .post(self.url("/api/v1/games"))
+            .json(&body)
+            .send()
+            .await
+            .expect("create game")
+            .json()
+            .await
+            .expect("json")
+    }
+
     /// Polls a game until it leaves `generating` (the pipeline runs in the background).
     pub async fn wait_until_finished(
         &self,
