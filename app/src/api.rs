@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{GameRequest, GameView};
+use crate::dto::{CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -39,4 +39,25 @@ pub async fn get_game(id: String) -> Result<GameView, AppError> {
 pub async fn get_game_by_code(code: String) -> Result<GameView, AppError> {
     let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
     port.0.game_by_code(&code).await
+}
+
+/// The pixel-art styles on offer.
+#[server(prefix = "/_sf", endpoint = "list_styles")]
+pub async fn list_styles() -> Result<Vec<StyleView>, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    Ok(port.0.styles())
+}
+
+/// Cuts the pet out of an uploaded photo.
+#[server(prefix = "/_sf", endpoint = "remove_background")]
+pub async fn remove_background(image_id: String) -> Result<CutoutView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.remove_background(&visitor, &image_id).await
+}
+
+/// Draws the cut-out pet in one style.
+#[server(prefix = "/_sf", endpoint = "pixel_art")]
+pub async fn pixel_art(request: PixelArtRequest) -> Result<PixelArtView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.pixel_art(&visitor, request).await
 }

@@ -28,6 +28,72 @@ pub struct GameRequest {
     pub theme: String,
     pub difficulty: String,
     pub level_count: u32,
+    /// A pixel-art style id from `GET /api/v1/pixel-art/styles`; `classic-16` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+}
+
+/// The style a game gets when its request names none.
+pub const DEFAULT_STYLE: &str = "classic-16";
+/// Sprite sizes the pixel-art previews can be drawn at.
+pub const SPRITE_SIZES: [u32; 3] = [32, 48, 64];
+
+/// One pixel-art style, as `GET /api/v1/pixel-art/styles` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StyleView {
+    /// Stable id, e.g. `game-boy`.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// Most colours a sprite in this style has, outline excluded.
+    pub colours: u32,
+    /// The fixed palette as `#rrggbb`, or none for styles that pick colours per photo.
+    pub palette: Option<Vec<String>>,
+}
+
+/// The pet cut out of an uploaded photo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutoutView {
+    pub image_id: String,
+    /// `neural` (U²-Net-p and matting), `photo-alpha` (the photo's own transparency) or
+    /// `colour-model` (the fallback when the net found no plausible pet).
+    pub method: String,
+    /// Advice for the owner when the cut-out may be poor, in plain words.
+    pub notice: Option<String>,
+    /// The cut-out: the pet on a transparent background.
+    pub cutout_url: String,
+    /// The mask over the whole photo.
+    pub mask_url: String,
+}
+
+/// What `POST /api/v1/pixel-art/generate` draws.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelArtRequest {
+    pub image_id: String,
+    pub style: String,
+    /// Frame height in pixels: 32, 48 or 64 (default 48).
+    #[serde(default)]
+    pub size: Option<u32>,
+    /// Ordered dithering (default off).
+    #[serde(default)]
+    pub dither: Option<bool>,
+}
+
+/// A pixel-art sprite and its animated sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelArtView {
+    pub image_id: String,
+    pub style: String,
+    pub size: u32,
+    pub dither: bool,
+    pub sprite_url: String,
+    pub sheet_url: String,
+    /// The frame table in Aseprite's sheet-JSON layout.
+    pub sheet_json_url: String,
+    /// An animated GIF cycling through the animations.
+    pub preview_url: String,
+    /// The sprite's colours as `#rrggbb`, outline last.
+    pub palette: Vec<String>,
 }
 
 /// Where a game is in its life.
@@ -59,6 +125,7 @@ pub struct GameView {
     pub theme: String,
     pub difficulty: String,
     pub level_count: u32,
+    pub style: String,
     pub status: GameStatus,
     /// A plain-words reason when `status` is `failed`.
     pub failure: Option<String>,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::dto::{GameRequest, GameView};
+use crate::dto::{CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView};
 use crate::error::AppError;
 
 /// Who is asking: until accounts exist, the visitor's session owns what it creates.
@@ -21,6 +21,20 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// A game by its public short code (anyone holding the code may play it).
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError>;
+    /// The pixel-art styles on offer.
+    fn styles(&self) -> Vec<StyleView>;
+    /// Cuts the pet out of one of `visitor`'s photos (once; later calls reuse the result).
+    async fn remove_background(
+        &self,
+        visitor: &Visitor,
+        image_id: &str,
+    ) -> Result<CutoutView, AppError>;
+    /// Draws the cut-out pet in a style (once per style, size and dithering).
+    async fn pixel_art(
+        &self,
+        visitor: &Visitor,
+        request: PixelArtRequest,
+    ) -> Result<PixelArtView, AppError>;
 }
 
 /// The port as Leptos context.

@@ -9,6 +9,8 @@ test('a pet photo becomes a game that plays in the browser', async ({ page }) =>
 
   await page.locator('input[type="file"][name="image"]').setInputFiles(CHELSEA);
   await expect(page.locator('img.preview')).toBeVisible();
+  // The photo is uploaded and cut out straight away; the cut-out replaces the photo.
+  await expect(page.locator('label.dropzone img.cutout')).toBeVisible({ timeout: 60_000 });
   await page.getByLabel("Pet's name").fill('Chelsea');
   await page.locator('button[data-theme="beach"]').click();
   await page.getByLabel('Difficulty').selectOption('easy');

@@ -1,7 +1,7 @@
 //! Animation: poses made by remapping the indexed sprite's rows and columns (squash, stretch,
-//! bob, leg shuffle, hop), a palette-remap tint for "hurt", a 1-px outline per frame, and the
-//! frames laid out left to right in one sheet. Remapping indices (never blending colours)
-//! keeps every frame on the sprite's palette.
+//! bob, leg shuffle, hop), a palette-remap tint for "hurt", a 1-px outline per frame, mirrored
+//! copies facing left, and the frames laid out left to right in one sheet. Remapping indices
+//! (never blending colours) keeps every frame on the pixel grid and on the sprite's palette.
 
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
@@ -61,6 +61,34 @@ fn animations(sprite_size: usize) -> Vec<(&'static str, u32, Vec<Pose>)> {
                 Pose { bob: 1, ..rest },
             ],
         ),
+        (
+            "run",
+            12,
+            vec![
+                Pose {
+                    legs: 2,
+                    stretch: -1,
+                    ..rest
+                },
+                Pose {
+                    lift: 1,
+                    bob: 2,
+                    legs: -1,
+                    ..rest
+                },
+                Pose {
+                    legs: -2,
+                    stretch: -1,
+                    ..rest
+                },
+                Pose {
+                    lift: 1,
+                    bob: 2,
+                    legs: 1,
+                    ..rest
+                },
+            ],
+        ),
         ("jump", 10, vec![Pose { stretch, ..rest }]),
         (
             "fall",
@@ -100,7 +128,8 @@ fn animations(sprite_size: usize) -> Vec<(&'static str, u32, Vec<Pose>)> {
     ]
 }
 
-/// All frames of all animations in one row, with the frame table.
+/// All frames of all animations in one row, with the frame table: the right-facing
+/// animations first under their plain names, then their mirror images as `<name>-left`.
 pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError> {
     let device = sprite.indices.device();
     let [height, width] = sprite.indices.dims();
@@ -126,6 +155,18 @@ pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError>
             frames.push(outlined(frame, sprite));
         }
     }
+    let facing_right = frames.len() as u32;
+    let mirrored: Vec<Tensor<2, Int>> = frames.iter().map(|f| f.clone().flip([1])).collect();
+    frames.extend(mirrored);
+    let left: Vec<Animation> = table
+        .iter()
+        .map(|a| Animation {
+            name: format!("{}-left", a.name),
+            first: a.first + facing_right,
+            ..a.clone()
+        })
+        .collect();
+    table.extend(left);
 
     let count = frames.len();
     let sheet = Tensor::cat(frames, 1).reshape([height * width * count]); // [H·W·F]

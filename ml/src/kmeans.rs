@@ -8,7 +8,7 @@ use crate::MlError;
 use crate::tensors::{from_f32, from_i64, read_f32};
 
 /// Rec. 601 luma weights: the init spreads centroids from dark to light, as a person would.
-const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
+pub(crate) const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
 
 /// Squared Euclidean distance from every point to every centroid.
 ///

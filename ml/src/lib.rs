@@ -2,62 +2,71 @@
 //! animate it into a sprite sheet, with the heavy lifting done as Burn tensor operations.
 //!
 //! ```no_run
-//! let pipeline = ml::Pipeline::cpu();
+//! let pipeline = ml::Pipeline::cpu().expect("the segmentation net loads");
 //! let photo = image::open("cat.jpg").expect("a photo");
 //! let out = pipeline.run(&photo, &ml::SpriteOptions::default()).expect("a sprite");
 //! out.sheet.image.save("sheet.png").expect("written");
 //! ```
 
 mod animate;
+mod colour_model;
+mod compute;
 mod decode;
 mod kmeans;
 mod mask;
+mod matte;
 mod pixelize;
+mod quantize;
 mod segment;
 mod sheet;
+mod style;
 mod tensors;
+mod u2net;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 use image::{DynamicImage, GrayImage, Rgba, RgbaImage};
 
+pub use compute::{Compute, UnknownCompute};
 pub use decode::{MAX_PHOTO_SIDE, decode_photo};
-pub use sheet::{Animation, SpriteSheet};
+pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
+pub use style::{Style, StyleInfo, UnknownStyle};
+pub use u2net::WeightReport;
 
 /// Sprite sizes the game's tile grid supports.
 pub const SPRITE_SIZES: [u32; 3] = [32, 48, 64];
 
-/// How big and how colourful the sprite should be.
+/// How big the sprite should be and how it should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpriteOptions {
     /// Height of one frame in pixels: 32, 48 or 64.
     pub sprite_size: u32,
-    /// Most colours in the sprite's palette (2 to 32), not counting the outline.
-    pub palette_size: usize,
+    /// The palette the sprite is drawn in.
+    pub style: Style,
+    /// Ordered (4×4 Bayer) dithering between neighbouring palette colours; it shows most with
+    /// small fixed palettes such as `game-boy`.
+    pub dither: bool,
 }
 
 impl Default for SpriteOptions {
     fn default() -> Self {
         Self {
             sprite_size: 48,
-            palette_size: 12,
+            style: Style::Classic16,
+            dither: false,
         }
     }
 }
 
 impl SpriteOptions {
-    fn validate(&self) -> Result<(), MlError> {
+    /// Checks the options before any work is done; [`Pipeline::run`] calls this too.
+    pub fn validate(&self) -> Result<(), MlError> {
         if !SPRITE_SIZES.contains(&self.sprite_size) {
             return Err(MlError::InvalidOptions(format!(
                 "sprite size must be 32, 48 or 64 px, not {}",
                 self.sprite_size
-            )));
-        }
-        if !(2..=32).contains(&self.palette_size) {
-            return Err(MlError::InvalidOptions(format!(
-                "palette size must be between 2 and 32 colours, not {}",
-                self.palette_size
             )));
         }
         Ok(())
@@ -65,7 +74,7 @@ impl SpriteOptions {
 }
 
 /// Why a photo could not be turned into a sprite. The messages are plain words a pet owner
-/// can act on; they never contain internal details except for `Backend`.
+/// can act on; they never contain internal details except for `Backend` and `Encode`.
 #[derive(Debug, thiserror::Error)]
 pub enum MlError {
     /// The photo (or its short side once scaled to the working size) is too small to work with.
@@ -91,13 +100,30 @@ pub enum MlError {
     /// The tensor backend failed; this is a bug or a broken device, not a bad photo.
     #[error("image backend failed: {0}")]
     Backend(String),
+    /// Writing an output image (the preview GIF) failed; a bug, not a bad photo.
+    #[error("the sprite could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// How the pet was told apart from the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentMethod {
+    /// U²-Net-p, refined with a guided-filter matte.
+    Neural,
+    /// The photo came with transparency, which is kept as it is.
+    PhotoAlpha,
+    /// The net's mask was implausible (a tight crop of a face, say) and the colour-model
+    /// fallback found the pet instead; worth offering the owner a crop step.
+    ColourModel,
 }
 
 /// Everything one photo turns into.
 #[derive(Debug, Clone)]
 pub struct SpriteOutput {
-    /// The foreground mask at working resolution (255 = pet, 0 = background).
+    /// The foreground mask at working resolution (255 = pet, 0 = background, soft edges).
     pub mask: GrayImage,
+    /// How the mask was found.
+    pub method: SegmentMethod,
     /// The photo at working resolution, background transparent, cropped to the pet.
     pub cutout: RgbaImage,
     /// The single pixel-art sprite (idle frame 0), outline included.
@@ -111,10 +137,37 @@ pub struct SpriteOutput {
     pub outline: Rgba<u8>,
 }
 
+/// The pet cut out of its photo.
+#[derive(Debug, Clone)]
+pub struct Cutout {
+    /// The photo at working resolution cropped to the pet, background transparent, edge
+    /// colours cleaned of the old background.
+    pub image: RgbaImage,
+    /// The mask over the whole working-resolution photo (255 = pet, soft edges).
+    pub mask: GrayImage,
+    /// How the mask was found.
+    pub method: SegmentMethod,
+}
+
+/// A cut-out drawn as pixel art and animated.
+#[derive(Debug, Clone)]
+pub struct PixelArt {
+    /// The single sprite (idle frame 0), outline included.
+    pub sprite: RgbaImage,
+    /// All animation frames in one row, with their frame table.
+    pub sheet: SpriteSheet,
+    /// The sprite's palette (opaque colours, darkest first).
+    pub palette: Vec<Rgba<u8>>,
+    /// The outline colour.
+    pub outline: Rgba<u8>,
+}
+
 /// Wall-clock time of each pipeline stage, for benchmarks.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StageTimings {
-    /// Shrinking to working resolution, segmentation and mask clean-up.
+    /// Shrinking the photo to working resolution (area-average) and into a tensor.
+    pub shrink: Duration,
+    /// Segmentation and mask clean-up.
     pub segment: Duration,
     /// Cropping, pooling onto the sprite grid, palette and mapping.
     pub pixelize: Duration,
@@ -122,22 +175,38 @@ pub struct StageTimings {
     pub animate: Duration,
 }
 
-/// The image pipeline bound to one Burn device. Create it once and share it: it is cheap to
-/// clone and `Send + Sync`.
+/// The image pipeline bound to one Burn device, with the segmentation net loaded. Create it
+/// once and share it: it is cheap to clone and `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     device: Device,
+    net: Arc<u2net::U2Net>,
 }
 
 impl Pipeline {
     /// A pipeline on the pure-Rust CPU backend (Flex), which needs no GPU or drivers.
-    pub fn cpu() -> Self {
+    pub fn cpu() -> Result<Self, MlError> {
         Self::with_device(Device::flex())
     }
 
+    /// A pipeline on the device `compute` names; GPU choices need their cargo feature.
+    pub fn on(compute: Compute) -> Result<Self, MlError> {
+        Self::with_device(compute.device()?)
+    }
+
     /// A pipeline on any Burn device, e.g. `Device::wgpu(..)` with the `wgpu` feature.
-    pub fn with_device(device: Device) -> Self {
-        Self { device }
+    pub fn with_device(device: Device) -> Result<Self, MlError> {
+        let (net, _) = u2net::U2Net::load(&device)?;
+        Ok(Self {
+            device,
+            net: Arc::new(net),
+        })
+    }
+
+    /// Loads the segmentation net's embedded weights into its architecture on `device` and
+    /// reports how they landed (every tensor placed, none left over).
+    pub fn check_weights(device: &Device) -> Result<WeightReport, MlError> {
+        u2net::U2Net::load(device).map(|(_, report)| report)
     }
 
     /// Turns a photo of a pet into a mask, a cutout, a sprite and an animated sprite sheet.
@@ -152,12 +221,65 @@ impl Pipeline {
         opts: &SpriteOptions,
     ) -> Result<(SpriteOutput, StageTimings), MlError> {
         opts.validate()?;
+        let (cutout, shrink, segment) = self.remove_background_timed(photo)?;
+        let (art, pixelize, animate) = self.pixel_art_timed(&cutout.image, opts)?;
+        let timings = StageTimings {
+            shrink,
+            segment,
+            pixelize,
+            animate,
+        };
+        let output = SpriteOutput {
+            mask: cutout.mask,
+            method: cutout.method,
+            cutout: cutout.image,
+            sprite: art.sprite,
+            sheet: art.sheet,
+            palette: art.palette,
+            outline: art.outline,
+        };
+        Ok((output, timings))
+    }
+
+    /// Cuts the pet out of a photo. The result is what [`Pipeline::pixel_art`] takes, so a
+    /// caller can store it and try styles without segmenting again.
+    pub fn remove_background(&self, photo: &DynamicImage) -> Result<Cutout, MlError> {
+        self.remove_background_timed(photo)
+            .map(|(cutout, _, _)| cutout)
+    }
+
+    /// Draws a cut-out (transparent background, as [`Pipeline::remove_background`] makes, or
+    /// any sticker-style PNG) as a pixel-art sprite and animates it.
+    pub fn pixel_art(&self, cutout: &RgbaImage, opts: &SpriteOptions) -> Result<PixelArt, MlError> {
+        opts.validate()?;
+        self.pixel_art_timed(cutout, opts).map(|(art, _, _)| art)
+    }
+
+    fn remove_background_timed(
+        &self,
+        photo: &DynamicImage,
+    ) -> Result<(Cutout, Duration, Duration), MlError> {
         let started = Instant::now();
         let working = tensors::working_image(photo)?;
         let rgba = tensors::rgba_to_tensor(&working, &self.device);
-        let mask = segment::foreground_mask(rgba.clone())?;
-        let segmented = Instant::now();
+        let shrunk = Instant::now();
+        let found = segment::segment(&self.net, &working, rgba)?;
+        let colours = tensors::tensor_to_rgba(found.rgba.permute([1, 2, 0]).mul_scalar(255.0))?;
+        let cutout = Cutout {
+            image: found.mask.cutout(&colours),
+            mask: found.mask.image,
+            method: found.method,
+        };
+        Ok((cutout, shrunk - started, shrunk.elapsed()))
+    }
 
+    fn pixel_art_timed(
+        &self,
+        cutout: &RgbaImage,
+        opts: &SpriteOptions,
+    ) -> Result<(PixelArt, Duration, Duration), MlError> {
+        let started = Instant::now();
+        let (rgba, mask) = tensors::cutout_to_tensor(cutout, &self.device)?;
         let pixels = pixelize::pixelize(rgba, &mask, opts)?;
         let pixelized = Instant::now();
 
@@ -165,21 +287,12 @@ impl Pipeline {
         let sprite =
             image::imageops::crop_imm(&sheet.image, 0, 0, sheet.frame_width, sheet.frame_height)
                 .to_image();
-        let animated = Instant::now();
-
-        let timings = StageTimings {
-            segment: segmented - started,
-            pixelize: pixelized - segmented,
-            animate: animated - pixelized,
-        };
-        let output = SpriteOutput {
-            cutout: mask.cutout(&working),
-            mask: mask.image,
+        let art = PixelArt {
             sprite,
             sheet,
-            palette: pixels.palette.clone(),
+            palette: pixels.palette,
             outline: pixels.outline,
         };
-        Ok((output, timings))
+        Ok((art, pixelized - started, pixelized.elapsed()))
     }
 }

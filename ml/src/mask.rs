@@ -65,17 +65,27 @@ pub(crate) fn erode(m: Tensor<2>, k: usize) -> Tensor<2> {
 /// - `m`: `[H, W]`, output: `[H, W]`
 pub(crate) fn box_blur(m: Tensor<2>, k: usize) -> Tensor<2> {
     let [h, w] = m.dims();
+    box_blur_channels(m.reshape([1, h, w]), k).reshape([h, w])
+}
+
+/// [`box_blur`] of each channel.
+///
+/// # Shapes
+/// - `m`: `[C, H, W]`, output: `[C, H, W]`
+pub(crate) fn box_blur_channels(m: Tensor<3>, k: usize) -> Tensor<3> {
+    let [c, h, w] = m.dims();
     let r = k / 2;
-    let padded = m.reshape([1, 1, h, w]).pad([(r, r), (r, r)], PadMode::Edge);
-    avg_pool2d(padded, AvgPoolOptions::new([k, k]).with_stride([1, 1])).reshape([h, w])
+    let padded = m.reshape([1, c, h, w]).pad([(r, r), (r, r)], PadMode::Edge);
+    avg_pool2d(padded, AvgPoolOptions::new([k, k]).with_stride([1, 1])).reshape([c, h, w])
 }
 
 /// Opens (drops specks and thin bridges to background clutter), closes (seals fur gaps),
 /// keeps the component that covers the centre best, fills its holes and checks its area.
+/// The result is row-major, one flag per pixel.
 ///
 /// # Shapes
 /// - `fg`: `[H, W]`, 1.0 = pet
-pub(crate) fn clean(fg: Tensor<2>) -> Result<Mask, MlError> {
+pub(crate) fn solid(fg: Tensor<2>) -> Result<Vec<bool>, MlError> {
     let [h, w] = fg.dims();
     let opened = dilate(erode(fg, 3), 3);
     let closed = erode(dilate(opened, 5), 5);
@@ -87,8 +97,8 @@ pub(crate) fn clean(fg: Tensor<2>) -> Result<Mask, MlError> {
     let area = bits.iter().filter(|&&b| b).count() as f32 / (w * h) as f32;
     if area < MIN_AREA {
         return Err(MlError::NoSubjectFound(format!(
-            "only {:.0}% of the photo looks like a pet; try a closer photo against a plainer \
-             background",
+            "only {:.0}% of the photo looks like a pet; try a photo where the whole pet is in \
+             the picture, against a plainer background",
             area * 100.0
         )));
     }
@@ -99,11 +109,36 @@ pub(crate) fn clean(fg: Tensor<2>) -> Result<Mask, MlError> {
                 .into(),
         ));
     }
-    let bbox = bounding_box(&bits, w, h);
-    Ok(Mask {
-        image: mask_to_gray(&bits, w, h)?,
-        bbox,
-    })
+    Ok(bits)
+}
+
+impl Mask {
+    /// A hard mask from [`solid`]'s flags.
+    pub fn from_bits(bits: &[bool], w: usize, h: usize) -> Result<Self, MlError> {
+        Ok(Self {
+            image: mask_to_gray(bits, w, h)?,
+            bbox: bounding_box(bits, w, h),
+        })
+    }
+
+    /// A soft mask; its box holds every pixel that is at least faintly pet.
+    ///
+    /// # Shapes
+    /// - `alpha`: `[H, W]` in [0, 1]
+    pub fn from_alpha(alpha: Tensor<2>) -> Result<Self, MlError> {
+        let [h, w] = alpha.dims();
+        let bytes: Vec<u8> = read_f32(alpha)?
+            .into_iter()
+            .map(|a| (a * 255.0).round().clamp(0.0, 255.0) as u8)
+            .collect();
+        let visible: Vec<bool> = bytes.iter().map(|&a| a >= 8).collect();
+        let image = GrayImage::from_raw(w as u32, h as u32, bytes)
+            .ok_or_else(|| MlError::Backend("mask buffer has the wrong length".into()))?;
+        Ok(Self {
+            image,
+            bbox: bounding_box(&visible, w, h),
+        })
+    }
 }
 
 /// The 4-connected component with the most pixels in the central ellipse (half the image's

@@ -1,25 +1,21 @@
 //! Pixelization: crop to the pet, area-average onto the sprite grid, boost the colours a
-//! little, pick a k-means palette and map every pixel onto it, ready to animate.
+//! little and map every pixel onto the style's palette, ready to animate.
 
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Int, Tensor, s};
 use image::Rgba;
 
-use crate::kmeans::{add_farthest, init_by_luminance, lloyd, nearest};
 use crate::mask::{Mask, erode};
-use crate::tensors::{from_f32, from_i64, read_f32};
+use crate::quantize::quantize;
+use crate::tensors::{from_f32, read_f32};
 use crate::{MlError, SpriteOptions};
 
 /// Saturation gain: averaging many photo pixels into one washes colours out.
 const SATURATION: f32 = 1.15;
 /// Contrast gain around mid-grey, for the same reason.
 const CONTRAST: f32 = 1.08;
-/// Lloyd iterations for the palette; it converges well within this on a few thousand pixels.
-const PALETTE_ITERATIONS: usize = 12;
-/// How much darker than the darkest palette colour the outline is.
-const OUTLINE_DARKEN: f32 = 0.45;
-/// Columns kept free on each side: one for the outline, one for the walk's leg shift.
-pub(crate) const SIDE_MARGIN: usize = 2;
+/// Columns kept free on each side: one for the outline, two for the run's leg shift.
+pub(crate) const SIDE_MARGIN: usize = 3;
 
 /// The sprite on its frame canvas as palette indices, before animation and outline.
 #[derive(Debug, Clone)]
@@ -122,37 +118,10 @@ pub(crate) fn pixelize(
     let n = ch * cw;
     let pixels = colour.reshape([3, n]).transpose(); // [n, 3]
     let weights = opaque.clone().float().reshape([n]); // [n]
-    // Two thirds of the palette spread over the brightness range, the rest for outliers.
-    let outliers = opts.palette_size / 3;
-    let start = init_by_luminance(
-        pixels.clone(),
-        weights.clone(),
-        opts.palette_size - outliers,
-    )?
-    .ok_or_else(|| {
-        MlError::NoSubjectFound("the pet is too thin to draw at this sprite size".into())
-    })?;
-    let start = add_farthest(pixels.clone(), weights.clone(), start, outliers);
-    let (centroids, _) = lloyd(pixels.clone(), weights.clone(), start, PALETTE_ITERATIONS);
-    let k = centroids.dims()[0];
-    let assigned = nearest(pixels, centroids.clone()); // [n]
-    let used = assigned
-        .clone()
-        .reshape([n, 1])
-        .expand([n, k])
-        .equal(
-            Tensor::<1, Int>::arange(0..k as i64, &device)
-                .reshape([1, k])
-                .expand([n, k]),
-        )
-        .float()
-        .mul(weights.reshape([n, 1]))
-        .sum_dim(0); // [1, k]
-
-    let (palette, lookup) = compact_palette(&read_f32(centroids)?, &read_f32(used)?);
-    let transparent = palette.len() as i64;
-    let indices = from_i64(lookup, [k], &device)
-        .select(0, assigned)
+    let quantized = quantize(pixels, weights, [ch, cw], opts.style, opts.dither)?;
+    let transparent = quantized.palette.len() as i64;
+    let indices = quantized
+        .indices
         .reshape([ch, cw])
         .mask_fill(opaque.bool_not(), transparent); // [ch, cw]
 
@@ -161,14 +130,10 @@ pub(crate) fn pixelize(
     let canvas = Tensor::<2, Int>::full([size, frame_w], transparent, &device)
         .slice_assign(s![top..size - 1, SIDE_MARGIN..SIDE_MARGIN + cw], indices);
 
-    let outline = palette.first().map_or(Rgba([16, 12, 20, 255]), |c| {
-        let d = |v: u8| (f32::from(v) * OUTLINE_DARKEN).round() as u8;
-        Rgba([d(c.0[0]), d(c.0[1]), d(c.0[2]), 255])
-    });
     Ok(PixelSprite {
         indices: canvas,
-        palette,
-        outline,
+        palette: quantized.palette,
+        outline: quantized.outline,
         content_height: ch,
     })
 }
@@ -208,32 +173,4 @@ fn boost(rgb: Tensor<3>) -> Tensor<3> {
     let luma = (rgb.clone() * from_f32(vec![0.299, 0.587, 0.114], [3, 1, 1], &device)).sum_dim(0); // [1, h, w]
     let saturated = luma.clone() + (rgb - luma) * SATURATION;
     ((saturated - 0.5) * CONTRAST + 0.5).clamp(0.0, 1.0)
-}
-
-/// The palette actually used, deduplicated after rounding to 8 bits and sorted darkest first,
-/// with a lookup from k-means cluster to palette index.
-fn compact_palette(centroids: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>) {
-    let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    let colours: Vec<[u8; 3]> = centroids
-        .chunks_exact(3)
-        .map(|c| [to_u8(c[0]), to_u8(c[1]), to_u8(c[2])])
-        .collect();
-    let mut palette: Vec<[u8; 3]> = colours
-        .iter()
-        .zip(used)
-        .filter(|(_, u)| **u > 0.0)
-        .map(|(c, _)| *c)
-        .collect();
-    let luma = |c: &[u8; 3]| 299 * u32::from(c[0]) + 587 * u32::from(c[1]) + 114 * u32::from(c[2]);
-    palette.sort_by_key(|c| (luma(c), *c));
-    palette.dedup();
-    let lookup = colours
-        .iter()
-        .map(|c| palette.iter().position(|p| p == c).unwrap_or(0) as i64)
-        .collect();
-    let palette = palette
-        .into_iter()
-        .map(|[r, g, b]| Rgba([r, g, b, 255]))
-        .collect();
-    (palette, lookup)
 }

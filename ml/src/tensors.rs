@@ -7,7 +7,7 @@ use crate::MlError;
 
 /// Long side of the working image: enough detail for a 64-px sprite, small enough that the
 /// segmentation's per-pixel work stays in the milliseconds on a CPU.
-pub(crate) const WORKING_SIZE: u32 = 192;
+pub(crate) const WORKING_SIZE: u32 = 512;
 /// Shortest side (after shrinking) that still leaves a recognisable subject.
 pub(crate) const MIN_SIDE: u32 = 16;
 /// Panoramas and strips are refused: once scaled down their short side has no detail left.
@@ -48,6 +48,60 @@ pub(crate) fn rgba_to_tensor(img: &RgbaImage, device: &Device) -> Tensor<3> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let values: Vec<f32> = img.as_raw().iter().map(|&v| f32::from(v) / 255.0).collect();
     Tensor::<3>::from_data(TensorData::new(values, [h, w, 4]), device).permute([2, 0, 1])
+}
+
+/// A cut-out as an opaque colour tensor and its alpha as the mask.
+///
+/// # Shapes
+/// - output: `[4, H, W]` in [0, 1] with alpha 1, and the mask at `[H, W]`
+pub(crate) fn cutout_to_tensor(
+    cutout: &RgbaImage,
+    device: &Device,
+) -> Result<(Tensor<3>, crate::mask::Mask), MlError> {
+    let shrunk;
+    let cutout = if cutout.width().max(cutout.height()) > WORKING_SIZE {
+        shrunk = shrink_cutout(cutout);
+        &shrunk
+    } else {
+        cutout
+    };
+    let (w, h) = (cutout.width() as usize, cutout.height() as usize);
+    if w.min(h) < 2 {
+        return Err(MlError::NoSubjectFound(
+            "the cut-out is empty; try another photo".into(),
+        ));
+    }
+    let rgba = rgba_to_tensor(cutout, device);
+    let alpha = rgba.clone().narrow(0, 3, 1).reshape([h, w]);
+    let coverage = read_f32(alpha.clone().mean())?
+        .first()
+        .copied()
+        .unwrap_or(0.0);
+    if coverage < 0.01 {
+        return Err(MlError::NoSubjectFound(
+            "the cut-out is almost entirely transparent; try another photo".into(),
+        ));
+    }
+    let opaque = Tensor::cat(
+        vec![rgba.narrow(0, 0, 3), Tensor::ones([1, h, w], device)],
+        0,
+    );
+    let mask = crate::mask::Mask::from_alpha(alpha)?;
+    Ok((opaque, mask))
+}
+
+/// A full-size cut-out (a sticker PNG) shrunk to the working size before it becomes a
+/// tensor, as photos are: the sprite grid is at most 128 px wide, and turning 12 MP into
+/// floats alone would take most of a second.
+///
+/// `thumbnail` averages colour without weighting it by alpha, so the outermost working pixels
+/// pick up some of the transparent pixels' colour; that ring is a fraction of a sprite pixel,
+/// and pixelization takes colour from the eroded interior wherever it can.
+fn shrink_cutout(cutout: &RgbaImage) -> RgbaImage {
+    let (w, h) = (u64::from(cutout.width()), u64::from(cutout.height()));
+    let long = w.max(h).max(1);
+    let side = |v: u64| ((v * u64::from(WORKING_SIZE) + long / 2) / long).max(1) as u32;
+    image::imageops::thumbnail(cutout, side(w), side(h))
 }
 
 /// Reads a float tensor back to the host.

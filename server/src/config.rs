@@ -41,6 +41,9 @@ pub struct Config {
     pub limits: Limits,
     /// How many photos are processed at once (each uses one blocking thread).
     pub ml_concurrency: usize,
+    /// Where the image models run: `cpu` (always available), `wgpu` or `cuda` (when the
+    /// server was built with that feature of the `ml` crate).
+    pub ml_compute: String,
     /// `pretty` or `json`.
     pub log_format: LogFormat,
     /// Whether session cookies need HTTPS.
@@ -105,6 +108,7 @@ impl Default for Config {
             s3: None,
             limits: Limits::default(),
             ml_concurrency: 1,
+            ml_compute: "cpu".into(),
             log_format: LogFormat::Pretty,
             secure_cookies: false,
         }
@@ -168,6 +172,9 @@ impl Config {
                 "limits.max_pixels is smaller than one minimum-size photo".into(),
             ));
         }
+        self.ml_compute
+            .parse::<ml::Compute>()
+            .map_err(|e| ConfigError::Invalid(format!("ml_compute: {e}")))?;
         if self.ml_concurrency == 0 || self.ml_concurrency > 64 {
             return Err(ConfigError::Invalid(
                 "ml_concurrency must be between 1 and 64".into(),
@@ -226,5 +233,10 @@ mod tests {
             .merge(Toml::string("ml_concurrency = 0"));
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("ml_concurrency"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("ml_compute = \"tpu\""));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("ml_compute"), "{err}");
     }
 }

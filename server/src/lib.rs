@@ -13,5 +13,6 @@ pub mod service;
 pub mod sessions;
 pub mod startup;
 pub mod store;
+pub mod studio;
 
 pub use startup::Application;

@@ -1,5 +1,6 @@
-//! Making a game from a stored photo: cut out and pixelize (Burn, on the blocking pool),
-//! store the pictures, generate the levels, inject everything into the runtime module.
+//! Making a game from a stored photo: cut out (reusing the studio's cut-out when its owner
+//! already made one) and draw the sprite (Burn, on the blocking pool), store the pictures,
+//! generate the levels, inject everything into the runtime module.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,12 +8,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
 use game_runtime::theme::{Difficulty, Theme};
-use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::blobs::Blobs;
 use crate::runtime_assets::GameRuntime;
 use crate::store::{GameAssets, GameRecord, Store};
+use crate::studio::{Look, Studio, png};
 
 /// Why a game could not be made: `Rejected` is the photo's fault and is told to the visitor
 /// as is; anything else is ours, logged, and told as a generic failure.
@@ -25,7 +26,7 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
-    fn internal(context: &str, e: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(context: &str, e: impl std::fmt::Display) -> Self {
         Self::Internal(format!("{context}: {e}"))
     }
 
@@ -41,25 +42,22 @@ impl PipelineError {
 pub struct Pipeline {
     store: Arc<dyn Store>,
     blobs: Blobs,
-    ml: Arc<ml::Pipeline>,
+    studio: Arc<Studio>,
     runtime: Arc<GameRuntime>,
-    /// Bounds how many photos are processed at once (each holds one blocking thread).
-    permits: Semaphore,
 }
 
 impl Pipeline {
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Blobs,
+        studio: Arc<Studio>,
         runtime: Arc<GameRuntime>,
-        concurrency: usize,
     ) -> Self {
         Self {
             store,
             blobs,
-            ml: Arc::new(ml::Pipeline::cpu()),
+            studio,
             runtime,
-            permits: Semaphore::new(concurrency),
         }
     }
 
@@ -106,22 +104,14 @@ impl Pipeline {
             .await
             .map_err(|e| PipelineError::internal("load image", e))?
             .ok_or_else(|| PipelineError::Rejected("the photo was deleted".into()))?;
-        let original = self
-            .blobs
-            .get(&image.original_key)
-            .await
-            .map_err(|e| PipelineError::internal("read photo", e))?;
-
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| PipelineError::internal("permits", e))?;
-        let ml = Arc::clone(&self.ml);
-        let pictures = tokio::task::spawn_blocking(move || make_pictures(&ml, &original))
-            .await
-            .map_err(|e| PipelineError::internal("ml task", e))??;
-        drop(permit);
+        let style = game
+            .style
+            .parse()
+            .map_err(|e| PipelineError::internal("stored style", e))?;
+        let (cutout, _) = self.studio.cutout(image.id, &image.original_key).await?;
+        let cutout_png = png(&cutout)?;
+        let art = self.studio.draw(cutout, game_look(style)).await?;
+        let pictures = Pictures::new(cutout_png, &art)?;
 
         let prefix = format!("games/{game_id}");
         let mut assets = GameAssets::default();
@@ -158,10 +148,13 @@ impl Pipeline {
 }
 
 /// 32-px frames: two 16-px tiles tall, the size a platformer hero reads best at.
-const SPRITE_OPTIONS: ml::SpriteOptions = ml::SpriteOptions {
-    sprite_size: 32,
-    palette_size: 12,
-};
+fn game_look(style: ml::Style) -> Look {
+    Look {
+        style,
+        size: 32,
+        dither: false,
+    }
+}
 
 struct Pictures {
     cutout_png: Vec<u8>,
@@ -170,52 +163,39 @@ struct Pictures {
     sprite: Sprite,
 }
 
-fn make_pictures(ml: &ml::Pipeline, original: &[u8]) -> Result<Pictures, PipelineError> {
-    let photo = image::load_from_memory_with_format(original, image::ImageFormat::Png)
-        .map_err(|e| PipelineError::internal("decode stored photo", e))?;
-    let out = ml.run(&photo, &SPRITE_OPTIONS).map_err(|e| match e {
-        ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => {
-            PipelineError::Rejected(e.to_string())
-        }
-        other => PipelineError::internal("sprite pipeline", other),
-    })?;
-    let sheet = &out.sheet;
-    let sprite = Sprite {
-        frame_width: to_u16(sheet.frame_width)?,
-        frame_height: to_u16(sheet.frame_height)?,
-        frame_count: to_u16(sheet.frame_count())?,
-        rgba: sheet.image.as_raw().clone(),
-        animations: sheet
-            .animations
-            .iter()
-            .map(|a| {
-                Ok(Animation {
-                    name: a.name.clone(),
-                    first: to_u16(a.first)?,
-                    count: to_u16(a.count)?,
-                    fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
+impl Pictures {
+    fn new(cutout_png: Vec<u8>, art: &ml::PixelArt) -> Result<Self, PipelineError> {
+        let sheet = &art.sheet;
+        let sprite = Sprite {
+            frame_width: to_u16(sheet.frame_width)?,
+            frame_height: to_u16(sheet.frame_height)?,
+            frame_count: to_u16(sheet.frame_count())?,
+            rgba: sheet.image.as_raw().clone(),
+            animations: sheet
+                .animations
+                .iter()
+                .map(|a| {
+                    Ok(Animation {
+                        name: a.name.clone(),
+                        first: to_u16(a.first)?,
+                        count: to_u16(a.count)?,
+                        fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
+                    })
                 })
-            })
-            .collect::<Result<_, PipelineError>>()?,
-    };
-    Ok(Pictures {
-        cutout_png: png(&out.cutout)?,
-        sprite_png: png(&out.sprite)?,
-        sheet_png: png(&sheet.image)?,
-        sprite,
-    })
+                .collect::<Result<_, PipelineError>>()?,
+        };
+        Ok(Self {
+            cutout_png,
+            sprite_png: png(&art.sprite)?,
+            sheet_png: png(&sheet.image)?,
+            sprite,
+        })
+    }
 }
 
 fn to_u16(v: u32) -> Result<u16, PipelineError> {
     u16::try_from(v)
         .map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
-}
-
-fn png(img: &image::RgbaImage) -> Result<Vec<u8>, PipelineError> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| PipelineError::internal("encode png", e))?;
-    Ok(out.into_inner())
 }
 
 /// The game's data (levels generated from the game's seed), injected into a copy of the runtime.

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::dto::{
-    DIFFICULTIES, GameRequest, GameStatus, GameUrls, GameView, MAX_LEVELS, THEMES, UploadedImage,
+    CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls, GameView,
+    MAX_LEVELS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -17,9 +18,10 @@ use crate::config::Config;
 use crate::domain::{PetName, ShortCode};
 use crate::intake::{self, IntakeError};
 use crate::limits::{Decision, RateLimiter};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, PipelineError};
 use crate::runtime_assets::GameRuntime;
 use crate::store::{GameRecord, ImageRecord, Store, StoreError};
+use crate::studio::{ART_FILES, Look, Studio, hex, method_name};
 
 /// A picture of a game that can be fetched by its public code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +48,7 @@ pub struct Service {
     pub blobs: Blobs,
     pub limiter: Arc<dyn RateLimiter>,
     pub pipeline: Arc<Pipeline>,
+    pub studio: Arc<Studio>,
     pub runtime: Arc<GameRuntime>,
 }
 
@@ -64,6 +67,37 @@ impl From<IntakeError> for AppError {
 fn parse_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound)
 }
+
+impl From<PipelineError> for AppError {
+    fn from(e: PipelineError) -> Self {
+        match e {
+            PipelineError::Rejected(reason) => AppError::invalid("image", reason),
+            PipelineError::Internal(detail) => internal("image pipeline", detail),
+        }
+    }
+}
+
+/// A picture of an uploaded photo's cut-out, fetched by its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFile {
+    Cutout,
+    Mask,
+}
+
+impl ImageFile {
+    pub fn parse(file: &str) -> Option<Self> {
+        match file {
+            "cutout.png" => Some(Self::Cutout),
+            "mask.png" => Some(Self::Mask),
+            _ => None,
+        }
+    }
+}
+
+/// What the owner reads next to a cut-out made by the fallback.
+const FALLBACK_NOTICE: &str = "We could not find the whole pet with our usual method, so this \
+    cut-out may be rough. A photo showing the whole pet, with some background around it, \
+    works best.";
 
 impl Service {
     /// Validates, normalises and stores a photo for `visitor`.
@@ -171,6 +205,46 @@ impl Service {
         self.blob(key.as_deref().ok_or(AppError::NotFound)?).await
     }
 
+    /// One of `visitor`'s uploaded photos; another visitor's is `NotFound`.
+    pub async fn owned_image(&self, visitor: &Visitor, id: &str) -> Result<ImageRecord, AppError> {
+        let image = self
+            .store
+            .image(parse_id(id)?)
+            .await
+            .map_err(|e| internal("load image", e))?;
+        image
+            .filter(|i| i.visitor_id == visitor.0)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The cut-out or mask of an image whose background was removed.
+    pub async fn image_file(
+        &self,
+        image: &ImageRecord,
+        file: ImageFile,
+    ) -> Result<Bytes, AppError> {
+        let key = match file {
+            ImageFile::Cutout => Studio::cutout_key(image.id),
+            ImageFile::Mask => Studio::mask_key(image.id),
+        };
+        self.blob(&key).await
+    }
+
+    /// One file of a look drawn by the studio (`sprite.png`, `sheet.png`, `sheet.json`,
+    /// `preview.gif`).
+    pub async fn art_file(
+        &self,
+        image: &ImageRecord,
+        look: &str,
+        file: &str,
+    ) -> Result<Bytes, AppError> {
+        let look = Look::from_slug(look).ok_or(AppError::NotFound)?;
+        if !ART_FILES.contains(&file) {
+            return Err(AppError::NotFound);
+        }
+        self.blob(&Studio::art_key(image.id, &look, file)).await
+    }
+
     async fn blob(&self, key: &str) -> Result<Bytes, AppError> {
         match self.blobs.get(key).await {
             Ok(bytes) => Ok(bytes),
@@ -228,6 +302,25 @@ impl Service {
             .map_err(|_| AppError::invalid("image_id", "unknown image"))?;
         Ok((name, image_id))
     }
+
+    fn parse_style(style: Option<&str>) -> Result<ml::Style, AppError> {
+        style.unwrap_or(DEFAULT_STYLE).parse().map_err(|_| {
+            let ids: Vec<&str> = ml::Style::ALL.iter().map(|s| s.id()).collect();
+            AppError::invalid("style", format!("choose one of: {}", ids.join(", ")))
+        })
+    }
+
+    fn parse_look(request: &PixelArtRequest) -> Result<Look, AppError> {
+        let size = request.size.unwrap_or(48);
+        if !ml::SPRITE_SIZES.contains(&size) {
+            return Err(AppError::invalid("size", "choose 32, 48 or 64 pixels"));
+        }
+        Ok(Look {
+            style: Self::parse_style(Some(&request.style))?,
+            size,
+            dither: request.dither.unwrap_or(false),
+        })
+    }
 }
 
 /// A game as clients see it, with links to what exists so far.
@@ -245,6 +338,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
         theme: game.theme.clone(),
         difficulty: game.difficulty.clone(),
         level_count: game.level_count,
+        style: game.style.clone(),
         status: game.status,
         failure: game.failure_reason.clone(),
         urls: GameUrls {
@@ -267,6 +361,7 @@ impl PetPixelPort for Service {
         request: GameRequest,
     ) -> Result<GameView, AppError> {
         let (name, image_id) = Self::validate(&request)?;
+        let style = Self::parse_style(request.style.as_deref())?;
         let image = self
             .store
             .image(image_id)
@@ -289,6 +384,7 @@ impl PetPixelPort for Service {
             difficulty: request.difficulty,
             level_count: request.level_count,
             seed: rand::random(),
+            style: style.id().to_owned(),
             status: GameStatus::Generating,
             failure_reason: None,
             assets: None,
@@ -319,5 +415,68 @@ impl PetPixelPort for Service {
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
         Ok(game_view(&self.public_game(code).await?))
+    }
+
+    fn styles(&self) -> Vec<StyleView> {
+        ml::Style::ALL
+            .into_iter()
+            .map(|style| StyleView {
+                id: style.id().to_owned(),
+                name: style.name().to_owned(),
+                description: style.description().to_owned(),
+                colours: u32::try_from(style.max_colours()).unwrap_or(u32::MAX),
+                palette: style
+                    .palette()
+                    .map(|colours| colours.into_iter().map(hex).collect()),
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_background(
+        &self,
+        visitor: &Visitor,
+        image_id: &str,
+    ) -> Result<CutoutView, AppError> {
+        let image = self
+            .owned_image(visitor, image_id)
+            .await
+            .map_err(|_| AppError::invalid("image_id", "unknown image: upload the photo again"))?;
+        let (_, meta) = self.studio.cutout(image.id, &image.original_key).await?;
+        let base = format!("/api/v1/images/{}", image.id);
+        Ok(CutoutView {
+            image_id: image.id.to_string(),
+            notice: (meta.method == method_name(ml::SegmentMethod::ColourModel))
+                .then(|| FALLBACK_NOTICE.to_owned()),
+            method: meta.method,
+            cutout_url: format!("{base}/cutout.png"),
+            mask_url: format!("{base}/mask.png"),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pixel_art(
+        &self,
+        visitor: &Visitor,
+        request: PixelArtRequest,
+    ) -> Result<PixelArtView, AppError> {
+        let look = Self::parse_look(&request)?;
+        let image = self
+            .owned_image(visitor, &request.image_id)
+            .await
+            .map_err(|_| AppError::invalid("image_id", "unknown image: upload the photo again"))?;
+        let meta = self.studio.art(image.id, &image.original_key, look).await?;
+        let base = format!("/api/v1/images/{}/art/{}", image.id, look.slug());
+        Ok(PixelArtView {
+            image_id: image.id.to_string(),
+            style: look.style.id().to_owned(),
+            size: look.size,
+            dither: look.dither,
+            sprite_url: format!("{base}/sprite.png"),
+            sheet_url: format!("{base}/sheet.png"),
+            sheet_json_url: format!("{base}/sheet.json"),
+            preview_url: format!("{base}/preview.gif"),
+            palette: meta.palette,
+        })
     }
 }

@@ -10,6 +10,7 @@ use leptos::prelude::LeptosOptions;
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::blobs::Blobs;
 use crate::config::Config;
@@ -20,6 +21,7 @@ use crate::runtime_assets::GameRuntime;
 use crate::service::Service;
 use crate::sessions::{AnySessionStore, RedisSessionStore};
 use crate::store::{PgStore, SqliteStore, Store};
+use crate::studio::Studio;
 
 /// Redis keys start with this, so one Redis can serve several deployments or test runs.
 const REDIS_PREFIX: &str = "petpixel:";
@@ -92,11 +94,18 @@ impl Application {
                 AnySessionStore::Memory(tower_sessions::MemoryStore::default()),
             ),
         };
+        let compute: ml::Compute = config.ml_compute.parse()?;
+        let ml = ml::Pipeline::on(compute).context("loading the image models")?;
+        let studio = Arc::new(Studio::new(
+            blobs.clone(),
+            Arc::new(ml),
+            Arc::new(Semaphore::new(config.ml_concurrency)),
+        ));
         let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&store),
             blobs.clone(),
+            Arc::clone(&studio),
             Arc::clone(&runtime),
-            config.ml_concurrency,
         ));
         let service = Arc::new(Service {
             config: Arc::clone(&config),
@@ -104,6 +113,7 @@ impl Application {
             blobs,
             limiter,
             pipeline,
+            studio,
             runtime,
         });
 

@@ -1,4 +1,5 @@
-//! The create page: a photo (drag-and-drop or file picker), the pet's name, a world, a
+//! The create page: a photo (drag-and-drop or file picker), which is uploaded and cut out at
+//! once; a pixel-art style, previewed on the pet itself; the pet's name, a world, a
 //! difficulty and a number of levels.
 
 use leptos::ev::{DragEvent, SubmitEvent};
@@ -9,14 +10,33 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::create_game;
+use crate::api::{create_game, list_styles, pixel_art, remove_background};
 use crate::browser;
-use crate::dto::{DIFFICULTIES, GameRequest, MAX_LEVELS, MAX_PET_NAME_CHARS, THEMES};
+use crate::dto::{
+    CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, MAX_LEVELS, MAX_PET_NAME_CHARS,
+    PixelArtRequest, PixelArtView, StyleView, THEMES,
+};
+
+/// Where the chosen photo is on its way to a cut-out.
+#[derive(Clone, Debug, PartialEq)]
+enum PhotoState {
+    Empty,
+    Working(&'static str),
+    Ready(CutoutView),
+    Refused(String),
+}
+
+/// Frame height of the style previews.
+const PREVIEW_SIZE: u32 = 48;
 
 #[component]
 pub fn CreatePage() -> impl IntoView {
     let file_input = NodeRef::<Input>::new();
     let preview = RwSignal::new(None::<String>);
+    let photo = RwSignal::new(PhotoState::Empty);
+    let style = RwSignal::new(DEFAULT_STYLE.to_owned());
+    let art = RwSignal::new(None::<Result<PixelArtView, String>>);
+    let styles = Resource::new(|| (), |_| list_styles());
     let pet_name = RwSignal::new(String::new());
     let theme = RwSignal::new(THEMES[0].to_owned());
     let difficulty = RwSignal::new("normal".to_owned());
@@ -32,9 +52,53 @@ pub fn CreatePage() -> impl IntoView {
             .and_then(|input| input.files())
             .and_then(|files| files.get(0))
     };
+    // Draws the cut-out pet in the chosen style; a newer request wins over an older one.
+    let draw = move || {
+        let PhotoState::Ready(cutout) = photo.get_untracked() else {
+            return;
+        };
+        let wanted = style.get_untracked();
+        art.set(None);
+        spawn_local(async move {
+            let drawn = pixel_art(PixelArtRequest {
+                image_id: cutout.image_id,
+                style: wanted.clone(),
+                size: Some(PREVIEW_SIZE),
+                dither: None,
+            })
+            .await;
+            if style.get_untracked() == wanted {
+                art.set(Some(drawn.map_err(|e| e.to_string())));
+            }
+        });
+    };
+    // Uploads the photo and cuts the pet out as soon as it is chosen.
     let show_preview = move || {
         error.set(None);
-        preview.set(chosen_file().and_then(|file| browser::object_url(&file)));
+        art.set(None);
+        let Some(file) = chosen_file() else {
+            return;
+        };
+        preview.set(browser::object_url(&file));
+        photo.set(PhotoState::Working("Uploading your photo…"));
+        spawn_local(async move {
+            let cut = async {
+                let image = browser::upload_image(&file).await?;
+                photo.set(PhotoState::Working("Cutting your pet out…"));
+                remove_background(image.id).await
+            };
+            match cut.await {
+                Ok(cutout) => {
+                    photo.set(PhotoState::Ready(cutout));
+                    draw();
+                }
+                Err(e) => photo.set(PhotoState::Refused(e.to_string())),
+            }
+        });
+    };
+    let pick_style = move |id: String| {
+        style.set(id);
+        draw();
     };
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
@@ -47,9 +111,22 @@ pub fn CreatePage() -> impl IntoView {
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some(file) = chosen_file() else {
-            error.set(Some("Choose a photo of your pet first.".into()));
-            return;
+        let image_id = match photo.get_untracked() {
+            PhotoState::Ready(cutout) => cutout.image_id,
+            PhotoState::Working(_) => {
+                error.set(Some(
+                    "Your photo is still being cut out; one moment.".into(),
+                ));
+                return;
+            }
+            PhotoState::Refused(_) => {
+                error.set(Some("Choose another photo of your pet first.".into()));
+                return;
+            }
+            PhotoState::Empty => {
+                error.set(Some("Choose a photo of your pet first.".into()));
+                return;
+            }
         };
         let name = pet_name.get_untracked().trim().to_owned();
         if name.is_empty() {
@@ -59,24 +136,16 @@ pub fn CreatePage() -> impl IntoView {
         busy.set(true);
         error.set(None);
         let navigate = navigate.clone();
-        let (theme, difficulty, level_count) = (
-            theme.get_untracked(),
-            difficulty.get_untracked(),
-            levels.get_untracked(),
-        );
+        let request = GameRequest {
+            image_id,
+            pet_name: name,
+            theme: theme.get_untracked(),
+            difficulty: difficulty.get_untracked(),
+            level_count: levels.get_untracked(),
+            style: Some(style.get_untracked()),
+        };
         spawn_local(async move {
-            let created = async {
-                let image = browser::upload_image(&file).await?;
-                create_game(GameRequest {
-                    image_id: image.id,
-                    pet_name: name,
-                    theme,
-                    difficulty,
-                    level_count,
-                })
-                .await
-            };
-            match created.await {
+            match create_game(request).await {
                 Ok(game) => navigate(&format!("/games/{}", game.id), NavigateOptions::default()),
                 Err(e) => {
                     error.set(Some(e.to_string()));
@@ -108,13 +177,60 @@ pub fn CreatePage() -> impl IntoView {
                         accept="image/png,image/jpeg,image/webp"
                         on:change=move |_| show_preview()
                     />
-                    {move || match preview.get() {
-                        Some(url) => view! { <img class="preview" src=url alt="Your photo"/> }.into_any(),
-                        None => view! {
+                    {move || match (photo.get(), preview.get()) {
+                        (PhotoState::Ready(cutout), _) => view! {
+                            <img class="preview cutout checkerboard" src=cutout.cutout_url alt="Your pet, cut out"/>
+                        }.into_any(),
+                        (_, Some(url)) => view! { <img class="preview" src=url alt="Your photo"/> }.into_any(),
+                        (_, None) => view! {
                             <span class="hint">"Drop a photo of your pet here, or click to choose one"</span>
                         }.into_any(),
                     }}
                 </label>
+                {move || match photo.get() {
+                    PhotoState::Working(step) => Some(view! { <p class="progress" role="status">{step}</p> }.into_any()),
+                    PhotoState::Refused(reason) => Some(view! {
+                        <p class="error photo-error" role="alert">{reason}" Choose another photo."</p>
+                    }.into_any()),
+                    PhotoState::Ready(cutout) => cutout.notice.map(|notice| view! {
+                        <p class="notice" role="status">{notice}</p>
+                    }.into_any()),
+                    PhotoState::Empty => None,
+                }}
+
+                <fieldset class="field">
+                    <legend>"Pixel-art style"</legend>
+                    <Suspense fallback=|| view! { <p>"Loading styles…"</p> }>
+                        {move || styles.get().map(|listed| match listed {
+                            Ok(list) => view! { <StylePicker styles=list chosen=style on_pick=pick_style/> }.into_any(),
+                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        })}
+                    </Suspense>
+                    {move || match (photo.get(), art.get()) {
+                        (PhotoState::Ready(_), None) => Some(view! {
+                            <p class="progress" role="status">"Drawing your pet…"</p>
+                        }.into_any()),
+                        (PhotoState::Ready(_), Some(Ok(drawn))) => Some(view! {
+                            <figure class="style-preview" data-style=drawn.style.clone()>
+                                <img class="pixelated" src=drawn.preview_url.clone() alt="Your pet in this style, animated"/>
+                                <figcaption>
+                                    <span class="swatches">
+                                        {drawn.palette.iter().map(|c| view! {
+                                            <span class="swatch" style=format!("background:{c}") title=c.clone()></span>
+                                        }).collect_view()}
+                                    </span>
+                                    <a href=drawn.sheet_url.clone() rel="external" download="">"Sprite sheet"</a>
+                                    " · "
+                                    <a href=drawn.sheet_json_url.clone() rel="external" download="">"Frame table (Aseprite JSON)"</a>
+                                </figcaption>
+                            </figure>
+                        }.into_any()),
+                        (PhotoState::Ready(_), Some(Err(e))) => Some(view! {
+                            <p class="error" role="alert">{e}</p>
+                        }.into_any()),
+                        _ => None,
+                    }}
+                </fieldset>
 
                 <label class="field">
                     "Pet's name"
@@ -173,9 +289,48 @@ pub fn CreatePage() -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
 
                 <button class="button primary" type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Uploading…" } else { "Make my game" }}
+                    {move || if busy.get() { "Starting…" } else { "Make my game" }}
                 </button>
             </form>
         </section>
+    }
+}
+
+/// The styles as buttons with their palettes; styles that take colours from the photo say so.
+#[component]
+fn StylePicker(
+    styles: Vec<StyleView>,
+    chosen: RwSignal<String>,
+    on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="style-picker">
+            {styles.into_iter().map(|s| {
+                let id = s.id.clone();
+                let pressed_id = s.id.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="style"
+                        data-style=s.id.clone()
+                        title=s.description.clone()
+                        aria-pressed=move || (chosen.get() == pressed_id).to_string()
+                        on:click=move |_| on_pick(id.clone())
+                    >
+                        <strong>{s.name.clone()}</strong>
+                        <span class="swatches">
+                            {match s.palette.clone() {
+                                Some(colours) => colours.into_iter().take(16).map(|c| view! {
+                                    <span class="swatch" style=format!("background:{c}")></span>
+                                }).collect_view().into_any(),
+                                None => view! {
+                                    <span class="from-photo">{format!("{} colours from your photo", s.colours)}</span>
+                                }.into_any(),
+                            }}
+                        </span>
+                    </button>
+                }
+            }).collect_view()}
+        </div>
     }
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use app::dto::{GameRequest, GameView, UploadedImage};
+use app::dto::{
+    CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView, UploadedImage,
+};
 use app::port::{PetPixelPort, Visitor};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
@@ -12,7 +14,7 @@ use axum::{Extension, Json, Router};
 
 use super::error::HttpError;
 use super::play::html_download;
-use crate::service::Service;
+use crate::service::{ImageFile, Service};
 
 pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router<S> {
     // Multipart framing adds a little on top of the photo itself.
@@ -22,6 +24,11 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
             "/images/upload",
             post(upload).layer(DefaultBodyLimit::max(body_limit)),
         )
+        .route("/images/remove-background", post(remove_background))
+        .route("/images/{id}/{file}", get(image_file))
+        .route("/images/{id}/art/{look}/{file}", get(art_file))
+        .route("/pixel-art/styles", get(styles))
+        .route("/pixel-art/generate", post(generate))
         .route("/games", post(create_game))
         .route("/games/{id}", get(game))
         .route("/games/{id}/download", get(download))
@@ -68,6 +75,75 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, too_big: HttpErr
     } else {
         HttpError::invalid("image", format!("malformed upload: {}", e.body_text()))
     }
+}
+
+/// The body of `POST /images/remove-background`.
+#[derive(serde::Deserialize)]
+struct ImageRef {
+    image_id: String,
+}
+
+async fn remove_background(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    payload: Result<Json<ImageRef>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<CutoutView>, HttpError> {
+    let Json(body) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
+    Ok(Json(
+        service.remove_background(&visitor, &body.image_id).await?,
+    ))
+}
+
+async fn styles(State(service): State<Arc<Service>>) -> Json<Vec<StyleView>> {
+    Json(service.styles())
+}
+
+async fn generate(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    payload: Result<Json<PixelArtRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<PixelArtView>, HttpError> {
+    let Json(request) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
+    Ok(Json(service.pixel_art(&visitor, request).await?))
+}
+
+async fn image_file(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, HttpError> {
+    let kind = ImageFile::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
+    let image = service.owned_image(&visitor, &id).await?;
+    let bytes = service.image_file(&image, kind).await?;
+    Ok(owned_file(&file, bytes))
+}
+
+async fn art_file(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, look, file)): Path<(String, String, String)>,
+) -> Result<Response, HttpError> {
+    let image = service.owned_image(&visitor, &id).await?;
+    let bytes = service.art_file(&image, &look, &file).await?;
+    Ok(owned_file(&file, bytes))
+}
+
+/// A file only its owner may fetch; what a key holds never changes once written.
+fn owned_file(name: &str, bytes: bytes::Bytes) -> Response {
+    let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 async fn create_game(

@@ -54,6 +54,8 @@ pub struct GameRecord {
     pub difficulty: String,
     pub level_count: u32,
     pub seed: u64,
+    /// The pixel-art style id the sprite is drawn in (`ml::Style`).
+    pub style: String,
     pub status: GameStatus,
     pub failure_reason: Option<String>,
     pub assets: Option<GameAssets>,
@@ -74,6 +76,13 @@ pub struct GameAssets {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct GameConfig {
     seed: u64,
+    /// Games made before styles existed were drawn in the k-means palette.
+    #[serde(default = "default_style")]
+    style: String,
+}
+
+fn default_style() -> String {
+    "classic-16".into()
 }
 
 #[async_trait::async_trait]
@@ -162,6 +171,7 @@ impl GameColumns {
             difficulty: self.difficulty,
             level_count: to_u32(self.level_count, "level_count")?,
             seed: config.seed,
+            style: config.style,
             status: parse_status(&self.status)?,
             failure_reason: self.failure_reason,
             assets,
@@ -269,7 +279,10 @@ macro_rules! store_impl {
                     .bind(&game.difficulty)
                     .bind(i64::from(game.level_count))
                     .bind(format!("/g/{}", game.short_code))
-                    .bind(json(&GameConfig { seed: game.seed })?)
+                    .bind(json(&GameConfig {
+                        seed: game.seed,
+                        style: game.style.clone(),
+                    })?)
                     .bind(game.status.as_str())
                     .bind(game.created_at)
                     .execute(&self.pool)

@@ -8,4 +8,5 @@ mod journey;
 mod redis_conformance;
 mod services;
 mod store_conformance;
+mod studio;
 mod uploads;

@@ -33,6 +33,7 @@ fn game(image: &ImageRecord, code: &str) -> GameRecord {
         difficulty: "normal".into(),
         level_count: 3,
         seed: u64::MAX - 7,
+        style: "game-boy".into(),
         status: GameStatus::Generating,
         failure_reason: None,
         assets: None,

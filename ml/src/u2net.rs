@@ -1,0 +1,120 @@
+//! Salient-object detection with U²-Net-p (Qin et al. 2020), the net rembg uses for its
+//! "u2netp" model. `build.rs` imports the published ONNX file with burn-onnx, so the layers
+//! below are Burn modules and the weights are embedded in the binary.
+//!
+//! Pre- and post-processing follow rembg's so that the same weights give the same mask:
+//! Lanczos resize to 320×320 (aspect ratio not kept), scale by the brightest value, ImageNet
+//! normalisation, then min-max normalisation of the fused output.
+
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::{Device, Tensor};
+use image::RgbaImage;
+use image::imageops::FilterType;
+
+use crate::MlError;
+use crate::tensors::{from_f32, read_f32};
+
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    unused_imports,
+    unused_variables,
+    unreachable_pub,
+    dead_code,
+    missing_docs
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/model/u2netp.rs"));
+
+    /// The net with its embedded weights, or the store's complaint when they do not fit.
+    pub(super) fn load(device: &Device) -> Result<(Model, burn_store::ApplyResult), String> {
+        let mut model = Model::new(device);
+        let mut store = BurnpackStore::from_static(EMBEDDED_STATES);
+        let applied = model.load_from(&mut store).map_err(|e| e.to_string())?;
+        Ok((model, applied))
+    }
+}
+
+/// The net's fixed input side: burn-onnx folds the ONNX file's static shapes into the code.
+pub(crate) const INPUT_SIDE: usize = 320;
+/// ImageNet statistics the net was trained with.
+const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+const STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// The loaded net. Loading is cheap (the weights are in the binary) but not free, so a
+/// [`crate::Pipeline`] loads it once and shares it.
+#[derive(Debug)]
+pub(crate) struct U2Net {
+    model: generated::Model,
+    device: Device,
+}
+
+/// How the embedded weights landed in the architecture, for the load test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightReport {
+    /// Tensors the weights file filled.
+    pub applied: usize,
+    /// Parameters of the architecture the file had nothing for.
+    pub missing: Vec<String>,
+    /// Tensors in the file the architecture has no place for.
+    pub unused: Vec<String>,
+    /// Shape or type mismatches.
+    pub errors: Vec<String>,
+}
+
+impl U2Net {
+    /// Builds the net on `device` and fills it with the embedded weights. Any missing,
+    /// unused or mismatched tensor is an error: a half-loaded net gives plausible garbage.
+    pub fn load(device: &Device) -> Result<(Self, WeightReport), MlError> {
+        let (model, applied) = generated::load(device).map_err(MlError::Backend)?;
+        let report = WeightReport {
+            applied: applied.applied.len(),
+            missing: applied.missing.into_iter().map(|(path, _)| path).collect(),
+            unused: applied.unused,
+            errors: applied.errors.iter().map(|e| format!("{e:?}")).collect(),
+        };
+        if !(report.missing.is_empty() && report.unused.is_empty() && report.errors.is_empty()) {
+            return Err(MlError::Backend(format!(
+                "the embedded U²-Net-p weights do not fit the architecture: {report:?}"
+            )));
+        }
+        let net = Self {
+            model,
+            device: device.clone(),
+        };
+        Ok((net, report))
+    }
+
+    /// The probability that each pixel belongs to the salient object, at the image's size,
+    /// min-max normalised like rembg's; and the net's raw peak before that normalisation,
+    /// which is low when nothing in the photo stands out.
+    ///
+    /// # Shapes
+    /// - output: `[H, W]` in [0, 1]
+    pub fn saliency(&self, image: &RgbaImage) -> Result<(Tensor<2>, f32), MlError> {
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let side = INPUT_SIDE as u32;
+        let small = image::imageops::resize(image, side, side, FilterType::Lanczos3);
+        let values: Vec<f32> = small.as_raw().iter().map(|&v| f32::from(v)).collect();
+        let rgba = from_f32(values, [INPUT_SIDE, INPUT_SIDE, 4], &self.device);
+        let rgb = rgba.narrow(2, 0, 3).permute([2, 0, 1]); // [3, 320, 320]
+        // rembg divides by the brightest channel value, not by 255.
+        let brightest = rgb.clone().max().clamp_min(1.0e-6).reshape([1, 1, 1]);
+        let mean = from_f32(MEAN.to_vec(), [3, 1, 1], &self.device);
+        let std = from_f32(STD.to_vec(), [3, 1, 1], &self.device);
+        let input = ((rgb / brightest - mean) / std).unsqueeze_dim::<4>(0); // [1, 3, 320, 320]
+
+        let fused = self.model.forward(input); // [1, 1, 320, 320]
+        let lo = fused.clone().min().reshape([1, 1, 1, 1]);
+        let hi = fused.clone().max().reshape([1, 1, 1, 1]);
+        let peak = read_f32(hi.clone())?.first().copied().unwrap_or(0.0);
+        let normalised = (fused - lo.clone()) / (hi - lo).clamp_min(1.0e-6);
+        let resized = interpolate(
+            normalised,
+            InterpolateOptions::new(InterpolateMode::Bilinear).with_output_size([h, w]),
+        );
+        Ok((resized.clamp(0.0, 1.0).reshape([h, w]), peak))
+    }
+}

@@ -1,0 +1,302 @@
+//! The pixel-art studio: cuts pets out of stored photos and draws them in styles. Each result
+//! is kept in blob storage next to the photo, so it is made once however often it is asked
+//! for, and a game reuses the cut-out its owner already saw.
+//!
+//! Blob layout under `images/{id}/`: `cutout.png`, `mask.png`, `cutout.json` (written last:
+//! its presence means the others are complete), and `art/{look}/` with `sprite.png`,
+//! `sheet.png`, `sheet.json`, `preview.gif` and `art.json` (again last).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use image::{ImageFormat, RgbaImage};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::blobs::{BlobError, Blobs};
+use crate::pipeline::PipelineError;
+
+/// How a sprite should look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Look {
+    pub style: ml::Style,
+    pub size: u32,
+    pub dither: bool,
+}
+
+impl Look {
+    /// The folder name of this look's files, e.g. `game-boy-48-dither`.
+    pub fn slug(&self) -> String {
+        let dither = if self.dither { "-dither" } else { "" };
+        format!("{}-{}{dither}", self.style.id(), self.size)
+    }
+
+    /// Parses a [`Look::slug`] back; anything else is `None`.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        let (rest, dither) = match slug.strip_suffix("-dither") {
+            Some(rest) => (rest, true),
+            None => (slug, false),
+        };
+        let (style, size) = rest.rsplit_once('-')?;
+        let look = Self {
+            style: style.parse().ok()?,
+            size: size.parse().ok()?,
+            dither,
+        };
+        ml::SPRITE_SIZES.contains(&look.size).then_some(look)
+    }
+
+    fn options(&self) -> ml::SpriteOptions {
+        ml::SpriteOptions {
+            sprite_size: self.size,
+            style: self.style,
+            dither: self.dither,
+        }
+    }
+}
+
+/// What `cutout.json` records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutoutMeta {
+    /// `neural`, `photo-alpha` or `colour-model`.
+    pub method: String,
+}
+
+/// What `art.json` records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtMeta {
+    /// `#rrggbb`, outline last.
+    pub palette: Vec<String>,
+}
+
+/// Files a look is made of, the names the art route serves.
+pub const ART_FILES: [&str; 4] = ["sprite.png", "sheet.png", "sheet.json", "preview.gif"];
+
+pub struct Studio {
+    blobs: Blobs,
+    ml: Arc<ml::Pipeline>,
+    /// Shared with the game pipeline: bounds the photos processed at once (each holds one
+    /// blocking thread and a few hundred MB at most).
+    permits: Arc<Semaphore>,
+}
+
+impl Studio {
+    pub fn new(blobs: Blobs, ml: Arc<ml::Pipeline>, permits: Arc<Semaphore>) -> Self {
+        Self { blobs, ml, permits }
+    }
+
+    pub fn cutout_key(image_id: Uuid) -> String {
+        format!("images/{image_id}/cutout.png")
+    }
+
+    pub fn mask_key(image_id: Uuid) -> String {
+        format!("images/{image_id}/mask.png")
+    }
+
+    pub fn art_key(image_id: Uuid, look: &Look, file: &str) -> String {
+        format!("images/{image_id}/art/{}/{file}", look.slug())
+    }
+
+    /// The pet cut out of the photo stored at `original_key`, made on first use.
+    pub async fn cutout(
+        &self,
+        image_id: Uuid,
+        original_key: &str,
+    ) -> Result<(RgbaImage, CutoutMeta), PipelineError> {
+        let meta_key = format!("images/{image_id}/cutout.json");
+        if let Some(meta) = self.json::<CutoutMeta>(&meta_key).await? {
+            let png = self.get(&Self::cutout_key(image_id)).await?;
+            let image = image::load_from_memory_with_format(&png, ImageFormat::Png)
+                .map_err(|e| PipelineError::internal("decode stored cut-out", e))?
+                .to_rgba8();
+            return Ok((image, meta));
+        }
+
+        let original = self.get(original_key).await?;
+        let ml = Arc::clone(&self.ml);
+        let made = self
+            .blocking(move || {
+                let photo = image::load_from_memory_with_format(&original, ImageFormat::Png)
+                    .map_err(|e| PipelineError::internal("decode stored photo", e))?;
+                let cutout = ml.remove_background(&photo).map_err(rejected_or_internal)?;
+                let cutout_png = png(&cutout.image)?;
+                let mask_png = gray_png(&cutout.mask)?;
+                Ok((cutout, cutout_png, mask_png))
+            })
+            .await?;
+        let (cutout, cutout_png, mask_png) = made;
+        let meta = CutoutMeta {
+            method: method_name(cutout.method).to_owned(),
+        };
+        self.put(&Self::cutout_key(image_id), cutout_png).await?;
+        self.put(&Self::mask_key(image_id), mask_png).await?;
+        self.put(&meta_key, to_json(&meta)?).await?;
+        Ok((cutout.image, meta))
+    }
+
+    /// The cut-out pet drawn in `look`, made on first use.
+    pub async fn art(
+        &self,
+        image_id: Uuid,
+        original_key: &str,
+        look: Look,
+    ) -> Result<ArtMeta, PipelineError> {
+        let meta_key = Self::art_key(image_id, &look, "art.json");
+        if let Some(meta) = self.json::<ArtMeta>(&meta_key).await? {
+            return Ok(meta);
+        }
+        let (cutout, _) = self.cutout(image_id, original_key).await?;
+        let ml = Arc::clone(&self.ml);
+        let files = self
+            .blocking(move || {
+                let art = ml
+                    .pixel_art(&cutout, &look.options())
+                    .map_err(rejected_or_internal)?;
+                let json = serde_json::to_vec_pretty(&art.sheet.frame_table_json())
+                    .map_err(|e| PipelineError::internal("encode frame table", e))?;
+                let gif = art
+                    .sheet
+                    .preview_gif()
+                    .map_err(|e| PipelineError::internal("encode preview", e))?;
+                let mut palette: Vec<String> = art.palette.iter().map(|c| hex(*c)).collect();
+                palette.push(hex(art.outline));
+                Ok((
+                    [png(&art.sprite)?, png(&art.sheet.image)?, json, gif],
+                    palette,
+                ))
+            })
+            .await?;
+        let (blobs, palette) = files;
+        for (file, bytes) in ART_FILES.iter().zip(blobs) {
+            self.put(&Self::art_key(image_id, &look, file), bytes)
+                .await?;
+        }
+        let meta = ArtMeta { palette };
+        self.put(&meta_key, to_json(&meta)?).await?;
+        Ok(meta)
+    }
+
+    /// Draws a cut-out for a game, without storing the look (the game stores its own).
+    pub async fn draw(&self, cutout: RgbaImage, look: Look) -> Result<ml::PixelArt, PipelineError> {
+        let ml = Arc::clone(&self.ml);
+        self.blocking(move || {
+            ml.pixel_art(&cutout, &look.options())
+                .map_err(rejected_or_internal)
+        })
+        .await
+    }
+
+    /// Runs image work on the blocking pool once a permit is free.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PipelineError> + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PipelineError::internal("permits", e))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| PipelineError::internal("image task", e))?
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes, PipelineError> {
+        self.blobs
+            .get(key)
+            .await
+            .map_err(|e| PipelineError::internal("read blob", e))
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PipelineError> {
+        self.blobs
+            .put(key, Bytes::from(bytes))
+            .await
+            .map_err(|e| PipelineError::internal("store blob", e))
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, PipelineError> {
+        match self.blobs.get(key).await {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| PipelineError::internal("stored metadata", e)),
+            Err(BlobError::NotFound(_)) => Ok(None),
+            Err(e) => Err(PipelineError::internal("read blob", e)),
+        }
+    }
+}
+
+/// The photo's fault (told to the owner as is) or ours.
+fn rejected_or_internal(e: ml::MlError) -> PipelineError {
+    match e {
+        ml::MlError::NoSubjectFound(_) | ml::MlError::ImageTooSmall { .. } => {
+            PipelineError::Rejected(e.to_string())
+        }
+        other => PipelineError::internal("image pipeline", other),
+    }
+}
+
+pub fn method_name(method: ml::SegmentMethod) -> &'static str {
+    match method {
+        ml::SegmentMethod::Neural => "neural",
+        ml::SegmentMethod::PhotoAlpha => "photo-alpha",
+        ml::SegmentMethod::ColourModel => "colour-model",
+    }
+}
+
+pub fn hex(c: image::Rgba<u8>) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2])
+}
+
+pub fn png(img: &RgbaImage) -> Result<Vec<u8>, PipelineError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| PipelineError::internal("encode png", e))?;
+    Ok(out.into_inner())
+}
+
+fn gray_png(img: &image::GrayImage) -> Result<Vec<u8>, PipelineError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| PipelineError::internal("encode png", e))?;
+    Ok(out.into_inner())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, PipelineError> {
+    serde_json::to_vec(value).map_err(|e| PipelineError::internal("encode metadata", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_look_survives_its_slug_and_odd_slugs_are_refused() {
+        for style in ml::Style::ALL {
+            for size in ml::SPRITE_SIZES {
+                for dither in [false, true] {
+                    let look = Look {
+                        style,
+                        size,
+                        dither,
+                    };
+                    assert_eq!(Look::from_slug(&look.slug()), Some(look));
+                }
+            }
+        }
+        for odd in [
+            "",
+            "game-boy",
+            "game-boy-33",
+            "nope-48",
+            "pico-8-48-dithered",
+            "../x",
+        ] {
+            assert_eq!(Look::from_slug(odd), None, "{odd}");
+        }
+    }
+}
