@@ -219,9 +219,11 @@ pub fn CreatePage() -> impl IntoView {
                                             <span class="swatch" style=format!("background:{c}") title=c.clone()></span>
                                         }).collect_view()}
                                     </span>
-                                    <a href=drawn.sheet_url.clone() rel="external" download="">"Sprite sheet"</a>
-                                    " · "
-                                    <a href=drawn.sheet_json_url.clone() rel="external" download="">"Frame table (Aseprite JSON)"</a>
+                                    <span class="downloads">
+                                        <a href=drawn.sheet_url.clone() rel="external" download="">"Sprite sheet"</a>
+                                        " · "
+                                        <a href=drawn.sheet_json_url.clone() rel="external" download="">"Frame table (Aseprite JSON)"</a>
+                                    </span>
                                 </figcaption>
                             </figure>
                         }.into_any()),
