@@ -33,5 +33,11 @@ export TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 log "cargo test (release profile: shares the build above)"
 cargo test --release --workspace --exclude frontend
 
+# The wgpu backend on Mesa's lavapipe (software Vulkan, so no GPU is needed): the pipeline
+# must give the CPU's answer there too.
+log "cargo test: ml on wgpu (lavapipe)"
+XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}" CUBECL_WGPU_DEFAULT_DEVICE=Cpu \
+  cargo test --release -p ml --features wgpu --test backends
+
 log "playwright (Chromium)"
 npx playwright test --config end2end/playwright.config.ts

@@ -217,6 +217,17 @@ impl Service {
             .ok_or(AppError::NotFound)
     }
 
+    /// The visitor's photo a studio request names; an unknown one is the request's fault.
+    async fn image_for_studio(&self, visitor: &Visitor, id: &str) -> Result<ImageRecord, AppError> {
+        match self.owned_image(visitor, id).await {
+            Err(AppError::NotFound) => Err(AppError::invalid(
+                "image_id",
+                "unknown image: upload the photo again",
+            )),
+            other => other,
+        }
+    }
+
     /// The cut-out or mask of an image whose background was removed.
     pub async fn image_file(
         &self,
@@ -438,10 +449,7 @@ impl PetPixelPort for Service {
         visitor: &Visitor,
         image_id: &str,
     ) -> Result<CutoutView, AppError> {
-        let image = self
-            .owned_image(visitor, image_id)
-            .await
-            .map_err(|_| AppError::invalid("image_id", "unknown image: upload the photo again"))?;
+        let image = self.image_for_studio(visitor, image_id).await?;
         let (_, meta) = self.studio.cutout(image.id, &image.original_key).await?;
         let base = format!("/api/v1/images/{}", image.id);
         Ok(CutoutView {
@@ -461,10 +469,7 @@ impl PetPixelPort for Service {
         request: PixelArtRequest,
     ) -> Result<PixelArtView, AppError> {
         let look = Self::parse_look(&request)?;
-        let image = self
-            .owned_image(visitor, &request.image_id)
-            .await
-            .map_err(|_| AppError::invalid("image_id", "unknown image: upload the photo again"))?;
+        let image = self.image_for_studio(visitor, &request.image_id).await?;
         let meta = self.studio.art(image.id, &image.original_key, look).await?;
         let base = format!("/api/v1/images/{}/art/{}", image.id, look.slug());
         Ok(PixelArtView {
