@@ -108,10 +108,9 @@ impl Pipeline {
             .style
             .parse()
             .map_err(|e| PipelineError::internal("stored style", e))?;
-        let (cutout, _) = self.studio.cutout(image.id, &image.original_key).await?;
-        let cutout_png = png(&cutout)?;
-        let art = self.studio.draw(cutout, game_look(style)).await?;
-        let pictures = Pictures::new(cutout_png, &art)?;
+        let cutout = self.studio.cutout(image.id, &image.original_key).await?;
+        let art = self.studio.draw(cutout.image, game_look(style)).await?;
+        let pictures = Pictures::new(cutout.png.to_vec(), &art)?;
 
         let prefix = format!("games/{game_id}");
         let mut assets = GameAssets::default();

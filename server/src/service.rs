@@ -450,7 +450,11 @@ impl PetPixelPort for Service {
         image_id: &str,
     ) -> Result<CutoutView, AppError> {
         let image = self.image_for_studio(visitor, image_id).await?;
-        let (_, meta) = self.studio.cutout(image.id, &image.original_key).await?;
+        let meta = self
+            .studio
+            .cutout(image.id, &image.original_key)
+            .await?
+            .meta;
         let base = format!("/api/v1/images/{}", image.id);
         Ok(CutoutView {
             image_id: image.id.to_string(),

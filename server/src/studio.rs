@@ -70,6 +70,13 @@ pub struct ArtMeta {
     pub palette: Vec<String>,
 }
 
+/// A stored cut-out: the picture, its PNG bytes as stored, and how it was made.
+pub struct StoredCutout {
+    pub image: RgbaImage,
+    pub png: Bytes,
+    pub meta: CutoutMeta,
+}
+
 /// Files a look is made of, the names the art route serves.
 pub const ART_FILES: [&str; 4] = ["sprite.png", "sheet.png", "sheet.json", "preview.gif"];
 
@@ -103,19 +110,24 @@ impl Studio {
         &self,
         image_id: Uuid,
         original_key: &str,
-    ) -> Result<(RgbaImage, CutoutMeta), PipelineError> {
+    ) -> Result<StoredCutout, PipelineError> {
         let meta_key = format!("images/{image_id}/cutout.json");
         if let Some(meta) = self.json::<CutoutMeta>(&meta_key).await? {
             let png = self.get(&Self::cutout_key(image_id)).await?;
-            let image = image::load_from_memory_with_format(&png, ImageFormat::Png)
-                .map_err(|e| PipelineError::internal("decode stored cut-out", e))?
-                .to_rgba8();
-            return Ok((image, meta));
+            let bytes = png.clone();
+            let image = tokio::task::spawn_blocking(move || {
+                image::load_from_memory_with_format(&bytes, ImageFormat::Png)
+                    .map(|i| i.to_rgba8())
+                    .map_err(|e| PipelineError::internal("decode stored cut-out", e))
+            })
+            .await
+            .map_err(|e| PipelineError::internal("decode task", e))??;
+            return Ok(StoredCutout { image, png, meta });
         }
 
         let original = self.get(original_key).await?;
         let ml = Arc::clone(&self.ml);
-        let made = self
+        let (cutout, cutout_png, mask_png) = self
             .blocking(move || {
                 let photo = image::load_from_memory_with_format(&original, ImageFormat::Png)
                     .map_err(|e| PipelineError::internal("decode stored photo", e))?;
@@ -125,14 +137,19 @@ impl Studio {
                 Ok((cutout, cutout_png, mask_png))
             })
             .await?;
-        let (cutout, cutout_png, mask_png) = made;
         let meta = CutoutMeta {
             method: method_name(cutout.method).to_owned(),
         };
-        self.put(&Self::cutout_key(image_id), cutout_png).await?;
-        self.put(&Self::mask_key(image_id), mask_png).await?;
-        self.put(&meta_key, to_json(&meta)?).await?;
-        Ok((cutout.image, meta))
+        let png = Bytes::from(cutout_png);
+        self.put(&Self::cutout_key(image_id), png.clone()).await?;
+        self.put(&Self::mask_key(image_id), Bytes::from(mask_png))
+            .await?;
+        self.put(&meta_key, Bytes::from(to_json(&meta)?)).await?;
+        Ok(StoredCutout {
+            image: cutout.image,
+            png,
+            meta,
+        })
     }
 
     /// The cut-out pet drawn in `look`, made on first use.
@@ -146,7 +163,7 @@ impl Studio {
         if let Some(meta) = self.json::<ArtMeta>(&meta_key).await? {
             return Ok(meta);
         }
-        let (cutout, _) = self.cutout(image_id, original_key).await?;
+        let cutout = self.cutout(image_id, original_key).await?.image;
         let ml = Arc::clone(&self.ml);
         let files = self
             .blocking(move || {
@@ -169,11 +186,11 @@ impl Studio {
             .await?;
         let (blobs, palette) = files;
         for (file, bytes) in ART_FILES.iter().zip(blobs) {
-            self.put(&Self::art_key(image_id, &look, file), bytes)
+            self.put(&Self::art_key(image_id, &look, file), Bytes::from(bytes))
                 .await?;
         }
         let meta = ArtMeta { palette };
-        self.put(&meta_key, to_json(&meta)?).await?;
+        self.put(&meta_key, Bytes::from(to_json(&meta)?)).await?;
         Ok(meta)
     }
 
@@ -209,9 +226,9 @@ impl Studio {
             .map_err(|e| PipelineError::internal("read blob", e))
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PipelineError> {
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), PipelineError> {
         self.blobs
-            .put(key, Bytes::from(bytes))
+            .put(key, bytes)
             .await
             .map_err(|e| PipelineError::internal("store blob", e))
     }

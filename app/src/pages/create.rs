@@ -36,6 +36,8 @@ pub fn CreatePage() -> impl IntoView {
     let photo = RwSignal::new(PhotoState::Empty);
     let style = RwSignal::new(DEFAULT_STYLE.to_owned());
     let art = RwSignal::new(None::<Result<PixelArtView, String>>);
+    // Counts photo choices, so a slow answer for an earlier photo cannot replace a later one.
+    let choice = RwSignal::new(0u32);
     let styles = Resource::new(|| (), |_| list_styles());
     let pet_name = RwSignal::new(String::new());
     let theme = RwSignal::new(THEMES[0].to_owned());
@@ -58,6 +60,7 @@ pub fn CreatePage() -> impl IntoView {
             return;
         };
         let wanted = style.get_untracked();
+        let this_choice = choice.get_untracked();
         art.set(None);
         spawn_local(async move {
             let drawn = pixel_art(PixelArtRequest {
@@ -67,7 +70,7 @@ pub fn CreatePage() -> impl IntoView {
                 dither: None,
             })
             .await;
-            if style.get_untracked() == wanted {
+            if style.get_untracked() == wanted && choice.get_untracked() == this_choice {
                 art.set(Some(drawn.map_err(|e| e.to_string())));
             }
         });
@@ -81,13 +84,22 @@ pub fn CreatePage() -> impl IntoView {
         };
         preview.set(browser::object_url(&file));
         photo.set(PhotoState::Working("Uploading your photo…"));
+        choice.update(|n| *n += 1);
+        let this_choice = choice.get_untracked();
+        let current = move || choice.get_untracked() == this_choice;
         spawn_local(async move {
             let cut = async {
                 let image = browser::upload_image(&file).await?;
-                photo.set(PhotoState::Working("Cutting your pet out…"));
+                if current() {
+                    photo.set(PhotoState::Working("Cutting your pet out…"));
+                }
                 remove_background(image.id).await
             };
-            match cut.await {
+            let outcome = cut.await;
+            if !current() {
+                return;
+            }
+            match outcome {
                 Ok(cutout) => {
                     photo.set(PhotoState::Ready(cutout));
                     draw();
