@@ -35,6 +35,24 @@ pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
 pub use style::{Style, StyleInfo, UnknownStyle};
 pub use u2net::WeightReport;
 
+/// Intersection over union of two masks thresholded at half, `ours` resized (bilinear) to
+/// `reference`'s size first: how the benchmark and the tests compare masks with rembg's.
+pub fn mask_iou(ours: &GrayImage, reference: &GrayImage) -> f64 {
+    let ours = image::imageops::resize(
+        ours,
+        reference.width(),
+        reference.height(),
+        image::imageops::FilterType::Triangle,
+    );
+    let (mut both, mut either) = (0u64, 0u64);
+    for (a, b) in ours.pixels().zip(reference.pixels()) {
+        let (a, b) = (a.0[0] >= 128, b.0[0] >= 128);
+        both += u64::from(a && b);
+        either += u64::from(a || b);
+    }
+    both as f64 / either.max(1) as f64
+}
+
 /// Sprite sizes the game's tile grid supports.
 pub const SPRITE_SIZES: [u32; 3] = [32, 48, 64];
 

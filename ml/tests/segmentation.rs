@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
-use image::{DynamicImage, GrayImage};
+use image::DynamicImage;
 use ml::{MlError, Pipeline, SegmentMethod};
 
 fn pipeline() -> &'static Pipeline {
@@ -15,23 +15,6 @@ fn pipeline() -> &'static Pipeline {
 
 fn chelsea() -> DynamicImage {
     image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/chelsea.png")).expect("photo")
-}
-
-/// Intersection over union of two masks thresholded at half, `ours` resized to `reference`.
-fn iou(ours: &GrayImage, reference: &GrayImage) -> f64 {
-    let ours = image::imageops::resize(
-        ours,
-        reference.width(),
-        reference.height(),
-        image::imageops::FilterType::Triangle,
-    );
-    let (mut both, mut either) = (0u64, 0u64);
-    for (a, b) in ours.pixels().zip(reference.pixels()) {
-        let (a, b) = (a.0[0] >= 128, b.0[0] >= 128);
-        both += u64::from(a && b);
-        either += u64::from(a || b);
-    }
-    both as f64 / either.max(1) as f64
 }
 
 #[test]
@@ -54,7 +37,7 @@ fn chelseas_mask_matches_rembgs_with_the_same_weights() {
     .to_luma8();
     let cutout = pipeline().remove_background(&chelsea()).expect("a cut-out");
     assert_eq!(cutout.method, SegmentMethod::Neural);
-    let score = iou(&cutout.mask, &reference);
+    let score = ml::mask_iou(&cutout.mask, &reference);
     assert!(score >= 0.97, "IoU against rembg {score:.4}");
 }
 

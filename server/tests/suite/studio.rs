@@ -27,6 +27,18 @@ async fn post(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) 
     (status, response.json().await.expect("json"))
 }
 
+async fn styles(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let listed: Value = client
+        .get(app.url("/api/v1/pixel-art/styles"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    listed.as_array().expect("a list").clone()
+}
+
 async fn fetch(client: &reqwest::Client, url: &str) -> (u16, String, Vec<u8>) {
     let response = client.get(url).send().await.expect("get");
     let status = response.status().as_u16();
@@ -46,16 +58,7 @@ async fn fetch(client: &reqwest::Client, url: &str) -> (u16, String, Vec<u8>) {
 #[tokio::test]
 async fn the_styles_are_listed_with_their_palettes() {
     let app = TestApp::spawn().await;
-    let styles: Value = app
-        .visitor()
-        .get(app.url("/api/v1/pixel-art/styles"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
-    let styles = styles.as_array().expect("a list");
+    let styles = styles(&app, &app.visitor()).await;
     assert!(styles.len() >= 6, "{styles:?}");
     let game_boy = styles
         .iter()
@@ -282,17 +285,8 @@ async fn a_game_is_drawn_in_the_style_its_owner_picked() {
     let id = created["id"].as_str().expect("id");
     let game = app.wait_until_finished(&me, id).await;
     assert_eq!(game["status"], "ready", "{game}");
-    let styles: Value = me
-        .get(app.url("/api/v1/pixel-art/styles"))
-        .send()
+    let pico: Vec<String> = styles(&app, &me)
         .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
-    let pico: Vec<String> = styles
-        .as_array()
-        .expect("list")
         .iter()
         .find(|s| s["id"] == "pico-8")
         .expect("pico-8")["palette"]

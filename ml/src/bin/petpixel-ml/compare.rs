@@ -51,7 +51,7 @@ pub fn compare(pipeline: &Pipeline, peer_dir: &Path, photos: &[String]) -> Resul
             .collect();
         times.sort();
         let ours = times[WARM_RUNS / 2];
-        let iou = iou(&cutout.mask, &peer.mask);
+        let iou = ml::mask_iou(&cutout.mask, &peer.mask);
         let ratio = ours.as_secs_f64() / peer.warm.as_secs_f64();
         ratios.push(ratio);
         let name = path
@@ -115,21 +115,4 @@ fn peer_figures(lines: &str, peer_dir: &Path, photo: &Path) -> Result<Peer, Fail
         rss_mib: record["peak_rss_mib"].as_f64().unwrap_or(f64::NAN),
         mask,
     })
-}
-
-/// Intersection over union of two masks thresholded at half, `ours` resized to `reference`.
-fn iou(ours: &GrayImage, reference: &GrayImage) -> f64 {
-    let ours = image::imageops::resize(
-        ours,
-        reference.width(),
-        reference.height(),
-        image::imageops::FilterType::Triangle,
-    );
-    let (mut both, mut either) = (0u64, 0u64);
-    for (a, b) in ours.pixels().zip(reference.pixels()) {
-        let (a, b) = (a.0[0] >= 128, b.0[0] >= 128);
-        both += u64::from(a && b);
-        either += u64::from(a || b);
-    }
-    both as f64 / either.max(1) as f64
 }
