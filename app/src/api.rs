@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView};
+use crate::dto::{
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
+    UploadedImage,
+};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -60,4 +63,11 @@ pub async fn remove_background(image_id: String) -> Result<CutoutView, AppError>
 pub async fn pixel_art(request: PixelArtRequest) -> Result<PixelArtView, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.pixel_art(&visitor, request).await
+}
+
+/// A new photo made of a rectangle of an uploaded one.
+#[server(prefix = "/_sf", endpoint = "crop_image")]
+pub async fn crop_image(image_id: String, crop: CropRequest) -> Result<UploadedImage, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.crop_image(&visitor, &image_id, crop).await
 }

@@ -20,6 +20,16 @@ pub struct UploadedImage {
     pub content_type: String,
 }
 
+/// `POST /api/v1/images/crop`: a rectangle of an uploaded photo, in its pixels, to use as a
+/// new photo (the original stays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CropRequest {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// The request that starts a game.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameRequest {

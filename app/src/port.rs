@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::dto::{CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView};
+use crate::dto::{
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
+    UploadedImage,
+};
 use crate::error::AppError;
 
 /// Who is asking: until accounts exist, the visitor's session owns what it creates.
@@ -23,6 +26,13 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError>;
     /// The pixel-art styles on offer.
     fn styles(&self) -> Vec<StyleView>;
+    /// A new photo for `visitor` made of a rectangle of one of their photos.
+    async fn crop_image(
+        &self,
+        visitor: &Visitor,
+        image_id: &str,
+        crop: CropRequest,
+    ) -> Result<UploadedImage, AppError>;
     /// Cuts the pet out of one of `visitor`'s photos (once; later calls reuse the result).
     async fn remove_background(
         &self,

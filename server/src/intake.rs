@@ -32,6 +32,8 @@ pub enum IntakeError {
     TooSmall { width: u32, height: u32, min: u32 },
     #[error("the image file is damaged or incomplete")]
     Corrupt,
+    #[error("the crop must lie inside the {width}×{height} photo")]
+    CropOutside { width: u32, height: u32 },
 }
 
 /// A photo that passed every check, re-encoded as PNG without metadata.
@@ -104,6 +106,40 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
     } else {
         photo
     };
+    stored(photo, content_type)
+}
+
+/// A rectangle of a stored photo (one `accept` made) as a photo of its own, checked again
+/// against the stored pixels and the smallest photo accepted. CPU work: call it off the
+/// async runtime.
+pub fn crop(
+    stored_png: &[u8],
+    limits: &Limits,
+    rect: app::dto::CropRequest,
+) -> Result<AcceptedPhoto, IntakeError> {
+    let photo = image::load_from_memory_with_format(stored_png, ImageFormat::Png)
+        .map_err(|_| IntakeError::Corrupt)?;
+    let (width, height) = (photo.width(), photo.height());
+    let inside =
+        |start: u32, len: u32, size: u32| start.checked_add(len).is_some_and(|e| e <= size);
+    if !inside(rect.x, rect.width, width) || !inside(rect.y, rect.height, height) {
+        return Err(IntakeError::CropOutside { width, height });
+    }
+    if rect.width < limits.min_dimension || rect.height < limits.min_dimension {
+        return Err(IntakeError::TooSmall {
+            width: rect.width,
+            height: rect.height,
+            min: limits.min_dimension,
+        });
+    }
+    stored(
+        photo.crop_imm(rect.x, rect.y, rect.width, rect.height),
+        "image/png",
+    )
+}
+
+/// The photo as the PNG we keep: 8-bit RGBA, no metadata.
+fn stored(photo: DynamicImage, content_type: &'static str) -> Result<AcceptedPhoto, IntakeError> {
     let photo = DynamicImage::ImageRgba8(photo.into_rgba8());
     let mut png = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::dto::{
-    CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls, GameView,
-    MAX_LEVELS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
+    CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls,
+    GameView, MAX_LEVELS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -107,6 +107,17 @@ impl Service {
         visitor: &Visitor,
         bytes: Bytes,
     ) -> Result<UploadedImage, AppError> {
+        self.count_new_photo(visitor).await?;
+        let limits = self.config.limits.clone();
+        let photo = tokio::task::spawn_blocking(move || intake::accept(&bytes, &limits))
+            .await
+            .map_err(|e| internal("intake task", e))??;
+
+        self.store_photo(visitor, photo).await
+    }
+
+    /// Uploads and crops both make photos: they share the per-visitor hourly limit.
+    async fn count_new_photo(&self, visitor: &Visitor) -> Result<(), AppError> {
         let limit = self.config.limits.uploads_per_hour;
         match self
             .limiter
@@ -125,11 +136,15 @@ impl Service {
             }
             Err(e) => return Err(internal("rate limit", e)),
         }
-        let limits = self.config.limits.clone();
-        let photo = tokio::task::spawn_blocking(move || intake::accept(&bytes, &limits))
-            .await
-            .map_err(|e| internal("intake task", e))??;
+        Ok(())
+    }
 
+    /// Stores an accepted photo and its row; nothing is left half-written.
+    async fn store_photo(
+        &self,
+        visitor: &Visitor,
+        photo: intake::AcceptedPhoto,
+    ) -> Result<UploadedImage, AppError> {
         let id = Uuid::new_v4();
         let key = format!("images/{id}/original.png");
         self.blobs
@@ -441,6 +456,24 @@ impl PetPixelPort for Service {
                     .map(|colours| colours.into_iter().map(hex).collect()),
             })
             .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn crop_image(
+        &self,
+        visitor: &Visitor,
+        image_id: &str,
+        crop: CropRequest,
+    ) -> Result<UploadedImage, AppError> {
+        let image = self.image_for_studio(visitor, image_id).await?;
+        self.count_new_photo(visitor).await?;
+        let original = self.blob(&image.original_key).await?;
+        let limits = self.config.limits.clone();
+        let photo = tokio::task::spawn_blocking(move || intake::crop(&original, &limits, crop))
+            .await
+            .map_err(|e| internal("crop task", e))?
+            .map_err(|e| AppError::invalid("crop", e.to_string()))?;
+        self.store_photo(visitor, photo).await
     }
 
     #[tracing::instrument(skip_all)]

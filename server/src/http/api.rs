@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use app::dto::{
-    CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView, UploadedImage,
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
+    UploadedImage,
 };
 use app::port::{PetPixelPort, Visitor};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -24,6 +25,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
             "/images/upload",
             post(upload).layer(DefaultBodyLimit::max(body_limit)),
         )
+        .route("/images/crop", post(crop))
         .route("/images/remove-background", post(remove_background))
         .route("/images/{id}/{file}", get(image_file))
         .route("/images/{id}/art/{look}/{file}", get(art_file))
@@ -81,6 +83,26 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, too_big: HttpErr
 #[derive(serde::Deserialize)]
 struct ImageRef {
     image_id: String,
+}
+
+/// The body of `POST /images/crop`: the photo and the rectangle, in its pixels.
+#[derive(serde::Deserialize)]
+struct CropBody {
+    image_id: String,
+    #[serde(flatten)]
+    rect: CropRequest,
+}
+
+async fn crop(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    payload: Result<Json<CropBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
+    let Json(body) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
+    let image = service
+        .crop_image(&visitor, &body.image_id, body.rect)
+        .await?;
+    Ok((StatusCode::CREATED, Json(image)))
 }
 
 async fn remove_background(

@@ -309,3 +309,89 @@ async fn a_game_is_drawn_in_the_style_its_owner_picked() {
         assert!(pico.contains(&hex), "{hex} is not a PICO-8 colour");
     }
 }
+
+#[tokio::test]
+async fn a_crop_of_a_photo_becomes_a_photo_of_its_own_and_bad_crops_are_refused() {
+    let app = TestApp::spawn().await;
+    let me = app.visitor();
+    let image_id = upload_chelsea(&app, &me).await;
+    let (status, cropped) = post(
+        &app,
+        &me,
+        "/api/v1/images/crop",
+        json!({"image_id": image_id, "x": 100, "y": 20, "width": 250, "height": 240}),
+    )
+    .await;
+    assert_eq!(status, 201, "{cropped}");
+    assert_eq!(
+        (cropped["width"].as_u64(), cropped["height"].as_u64()),
+        (Some(250), Some(240))
+    );
+    assert_ne!(cropped["id"], image_id);
+    let (status, cutout) = post(
+        &app,
+        &me,
+        "/api/v1/images/remove-background",
+        json!({"image_id": cropped["id"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{cutout}");
+
+    let cases = [
+        (
+            json!({"image_id": image_id, "x": 300, "y": 0, "width": 200, "height": 100}),
+            "crop",
+        ),
+        (
+            json!({"image_id": image_id, "x": 0, "y": 0, "width": 10, "height": 100}),
+            "crop",
+        ),
+        (
+            json!({"image_id": image_id, "x": u32::MAX, "y": 0, "width": 64, "height": 64}),
+            "crop",
+        ),
+        (json!({"image_id": image_id, "x": 0, "y": 0}), "body"),
+        (
+            json!({"image_id": "nope", "x": 0, "y": 0, "width": 64, "height": 64}),
+            "image_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = post(&app, &me, "/api/v1/images/crop", body.clone()).await;
+        assert_eq!(
+            (status, answer["error"]["field"].as_str()),
+            (422, Some(field)),
+            "{body}: {answer}"
+        );
+    }
+    let stranger = app.visitor();
+    let (status, answer) = post(
+        &app,
+        &stranger,
+        "/api/v1/images/crop",
+        json!({"image_id": image_id, "x": 0, "y": 0, "width": 64, "height": 64}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["field"].as_str()),
+        (422, Some("image_id"))
+    );
+}
+
+#[tokio::test]
+async fn crops_count_towards_the_hourly_photo_limit() {
+    let app = TestApp::spawn_with(|config| config.limits.uploads_per_hour = 2).await;
+    let me = app.visitor();
+    let image_id = upload_chelsea(&app, &me).await;
+    let body = json!({"image_id": image_id, "x": 0, "y": 0, "width": 64, "height": 64});
+    let (status, _) = post(&app, &me, "/api/v1/images/crop", body.clone()).await;
+    assert_eq!(status, 201);
+    let response = me
+        .post(app.url("/api/v1/images/crop"))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+}
