@@ -94,3 +94,32 @@ test('a photo with no pet in it is refused in plain words before any game is mad
   await expect(page.locator('p.error[role="alert"]').last()).toContainText('Choose another photo');
   await expect(page).toHaveURL(/\/create$/);
 });
+
+test('a person crops the photo to the pet and gets a new cut-out from the crop', async ({ page }) => {
+  await choosePhoto(page, CHELSEA);
+  const cutout = page.locator('label.dropzone img.cutout');
+  await expect(cutout).toBeVisible({ timeout: 60_000 });
+  const firstSrc = await cutout.getAttribute('src');
+  const firstWidth = await cutout.evaluate((img: HTMLImageElement) => img.naturalWidth);
+
+  await page.getByRole('button', { name: 'Crop the photo' }).click();
+  const photo = page.locator('.cropper img');
+  await expect(photo).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Cut out this part' })).toBeDisabled();
+  const box = (await photo.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.05);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.95, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.locator('.crop-box')).toBeVisible();
+  await page.getByRole('button', { name: 'Cut out this part' }).click();
+
+  await expect(cutout).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => cutout.getAttribute('src'), { timeout: 60_000 }).not.toBe(firstSrc);
+  await expect.poll(() => cutout.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  const croppedWidth = await cutout.evaluate((img: HTMLImageElement) => img.naturalWidth);
+  // 60 % of the photo's width was kept, so the cut-out of the crop is narrower.
+  expect(croppedWidth).toBeLessThan(firstWidth);
+  await expect(page.locator('.style-preview img')).toBeVisible({ timeout: 30_000 });
+});

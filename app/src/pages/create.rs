@@ -2,19 +2,19 @@
 //! once; a pixel-art style, previewed on the pet itself; the pet's name, a world, a
 //! difficulty and a number of levels.
 
-use leptos::ev::{DragEvent, SubmitEvent};
-use leptos::html::Input;
+use leptos::ev::{DragEvent, PointerEvent, SubmitEvent};
+use leptos::html::{Div, Input};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{create_game, list_styles, pixel_art, remove_background};
+use crate::api::{create_game, crop_image, list_styles, pixel_art, remove_background};
 use crate::browser;
 use crate::dto::{
-    CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, MAX_LEVELS, MAX_PET_NAME_CHARS,
-    PixelArtRequest, PixelArtView, StyleView, THEMES,
+    CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, MAX_LEVELS,
+    MAX_PET_NAME_CHARS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
 };
 
 /// Where the chosen photo is on its way to a cut-out.
@@ -38,6 +38,13 @@ pub fn CreatePage() -> impl IntoView {
     let art = RwSignal::new(None::<Result<PixelArtView, String>>);
     // Counts photo choices, so a slow answer for an earlier photo cannot replace a later one.
     let choice = RwSignal::new(0u32);
+    // The photo as uploaded: crops are always taken from it, as the preview shows it.
+    let original = RwSignal::new(None::<UploadedImage>);
+    let cropping = RwSignal::new(false);
+    let cropper = NodeRef::<Div>::new();
+    // The crop being drawn, as fractions of the photo: [x0, y0, x1, y1].
+    let crop_box = RwSignal::new(None::<[f64; 4]>);
+    let drawing = RwSignal::new(false);
     let styles = Resource::new(|| (), |_| list_styles());
     let pet_name = RwSignal::new(String::new());
     let theme = RwSignal::new(THEMES[0].to_owned());
@@ -83,6 +90,8 @@ pub fn CreatePage() -> impl IntoView {
             return;
         };
         preview.set(browser::object_url(&file));
+        original.set(None);
+        cropping.set(false);
         photo.set(PhotoState::Working("Uploading your photo…"));
         choice.update(|n| *n += 1);
         let this_choice = choice.get_untracked();
@@ -91,12 +100,62 @@ pub fn CreatePage() -> impl IntoView {
             let cut = async {
                 let image = browser::upload_image(&file).await?;
                 if current() {
+                    original.set(Some(image.clone()));
                     photo.set(PhotoState::Working("Cutting your pet out…"));
                 }
                 remove_background(image.id).await
             };
             let outcome = cut.await;
             if !current() {
+                return;
+            }
+            match outcome {
+                Ok(cutout) => {
+                    photo.set(PhotoState::Ready(cutout));
+                    draw();
+                }
+                Err(e) => photo.set(PhotoState::Refused(e.to_string())),
+            }
+        });
+    };
+    // Where a pointer is over the photo being cropped, as fractions of its size.
+    let fraction = move |ev: &PointerEvent| -> Option<(f64, f64)> {
+        let rect = cropper.get_untracked()?.get_bounding_client_rect();
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return None;
+        }
+        let x = (f64::from(ev.client_x()) - rect.left()) / rect.width();
+        let y = (f64::from(ev.client_y()) - rect.top()) / rect.height();
+        Some((x.clamp(0.0, 1.0), y.clamp(0.0, 1.0)))
+    };
+    // Cuts out the part of the original photo inside the drawn box, as a new photo.
+    let use_crop = move || {
+        let (Some(image), Some([x0, y0, x1, y1])) =
+            (original.get_untracked(), crop_box.get_untracked())
+        else {
+            return;
+        };
+        let (w, h) = (f64::from(image.width), f64::from(image.height));
+        let left = (x0.min(x1) * w).round();
+        let top = (y0.min(y1) * h).round();
+        let rect = CropRequest {
+            x: left as u32,
+            y: top as u32,
+            width: ((x0.max(x1) * w).round() - left).max(1.0) as u32,
+            height: ((y0.max(y1) * h).round() - top).max(1.0) as u32,
+        };
+        cropping.set(false);
+        art.set(None);
+        photo.set(PhotoState::Working("Cutting your pet out of the crop…"));
+        choice.update(|n| *n += 1);
+        let this_choice = choice.get_untracked();
+        spawn_local(async move {
+            let cut = async {
+                let cropped = crop_image(image.id, rect).await?;
+                remove_background(cropped.id).await
+            };
+            let outcome = cut.await;
+            if choice.get_untracked() != this_choice {
                 return;
             }
             match outcome {
@@ -167,11 +226,8 @@ pub fn CreatePage() -> impl IntoView {
         });
     };
 
-    view! {
-        <Title text="Make a game"/>
-        <section class="panel">
-            <h1>"Make your pet's game"</h1>
-            <form class="create-form" on:submit=on_submit>
+    // Erasing this part's type keeps the page's view type within the compiler's depth limit.
+    let photo_and_style = view! {
                 <label
                     class="dropzone"
                     class:dragging=move || dragging.get()
@@ -209,6 +265,58 @@ pub fn CreatePage() -> impl IntoView {
                     }.into_any()),
                     PhotoState::Empty => None,
                 }}
+                {move || {
+                    let settled = matches!(photo.get(), PhotoState::Ready(_) | PhotoState::Refused(_));
+                    (settled && original.get().is_some() && !cropping.get()).then(|| view! {
+                        <button type="button" class="button crop-start" on:click=move |_| {
+                            crop_box.set(None);
+                            cropping.set(true);
+                        }>"Crop the photo"</button>
+                    })
+                }}
+                {move || cropping.get().then(|| view! {
+                    <div class="crop-step">
+                        <p class="hint">"Drag a box around your pet, then cut out that part."</p>
+                        <div
+                            class="cropper"
+                            node_ref=cropper
+                            on:pointerdown=move |ev: PointerEvent| {
+                                if let Some((x, y)) = fraction(&ev) {
+                                    ev.prevent_default();
+                                    crop_box.set(Some([x, y, x, y]));
+                                    drawing.set(true);
+                                }
+                            }
+                            on:pointermove=move |ev: PointerEvent| {
+                                if drawing.get_untracked()
+                                    && let Some((x, y)) = fraction(&ev)
+                                {
+                                    crop_box.update(|b| if let Some(b) = b { b[2] = x; b[3] = y; });
+                                }
+                            }
+                            on:pointerup=move |_| drawing.set(false)
+                            on:pointerleave=move |_| drawing.set(false)
+                        >
+                            <img src=move || preview.get().unwrap_or_default() alt="Your photo, to crop" draggable="false"/>
+                            {move || crop_box.get().map(|[x0, y0, x1, y1]| view! {
+                                <div class="crop-box" style=format!(
+                                    "left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%",
+                                    x0.min(x1) * 100.0, y0.min(y1) * 100.0,
+                                    (x1 - x0).abs() * 100.0, (y1 - y0).abs() * 100.0,
+                                )></div>
+                            })}
+                        </div>
+                        <p class="actions">
+                            <button
+                                type="button"
+                                class="button primary crop-use"
+                                disabled=move || !crop_box.get().is_some_and(|[x0, y0, x1, y1]| (x1 - x0).abs() > 0.05 && (y1 - y0).abs() > 0.05)
+                                on:click=move |_| use_crop()
+                            >"Cut out this part"</button>
+                            <button type="button" class="button" on:click=move |_| cropping.set(false)>"Cancel"</button>
+                        </p>
+                    </div>
+                })}
 
                 <fieldset class="field">
                     <legend>"Pixel-art style"</legend>
@@ -245,6 +353,15 @@ pub fn CreatePage() -> impl IntoView {
                         _ => None,
                     }}
                 </fieldset>
+    }
+    .into_any();
+
+    view! {
+        <Title text="Make a game"/>
+        <section class="panel">
+            <h1>"Make your pet's game"</h1>
+            <form class="create-form" on:submit=on_submit>
+                {photo_and_style}
 
                 <label class="field">
                     "Pet's name"
