@@ -16,6 +16,7 @@ use crate::dto::{
     CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, MAX_LEVELS,
     MAX_PET_NAME_CHARS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
 };
+use crate::error::AppError;
 
 /// Where the chosen photo is on its way to a cut-out.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +83,20 @@ pub fn CreatePage() -> impl IntoView {
             }
         });
     };
+    // Shows a cut-out (and draws it in the chosen style) or why there is none, unless a later
+    // photo was chosen meanwhile.
+    let settle = move |this_choice: u32, outcome: Result<CutoutView, AppError>| {
+        if choice.get_untracked() != this_choice {
+            return;
+        }
+        match outcome {
+            Ok(cutout) => {
+                photo.set(PhotoState::Ready(cutout));
+                draw();
+            }
+            Err(e) => photo.set(PhotoState::Refused(e.to_string())),
+        }
+    };
     // Uploads the photo and cuts the pet out as soon as it is chosen.
     let show_preview = move || {
         error.set(None);
@@ -105,17 +120,7 @@ pub fn CreatePage() -> impl IntoView {
                 }
                 remove_background(image.id).await
             };
-            let outcome = cut.await;
-            if !current() {
-                return;
-            }
-            match outcome {
-                Ok(cutout) => {
-                    photo.set(PhotoState::Ready(cutout));
-                    draw();
-                }
-                Err(e) => photo.set(PhotoState::Refused(e.to_string())),
-            }
+            settle(this_choice, cut.await);
         });
     };
     // Where a pointer is over the photo being cropped, as fractions of its size.
@@ -154,17 +159,7 @@ pub fn CreatePage() -> impl IntoView {
                 let cropped = crop_image(image.id, rect).await?;
                 remove_background(cropped.id).await
             };
-            let outcome = cut.await;
-            if choice.get_untracked() != this_choice {
-                return;
-            }
-            match outcome {
-                Ok(cutout) => {
-                    photo.set(PhotoState::Ready(cutout));
-                    draw();
-                }
-                Err(e) => photo.set(PhotoState::Refused(e.to_string())),
-            }
+            settle(this_choice, cut.await);
         });
     };
     let pick_style = move |id: String| {
