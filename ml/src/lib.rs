@@ -302,9 +302,7 @@ impl Pipeline {
         let pixelized = Instant::now();
 
         let sheet = animate::sprite_sheet(&pixels)?;
-        let sprite =
-            image::imageops::crop_imm(&sheet.image, 0, 0, sheet.frame_width, sheet.frame_height)
-                .to_image();
+        let sprite = sheet.frame(0);
         let art = PixelArt {
             sprite,
             sheet,

@@ -55,6 +55,12 @@ impl SpriteSheet {
         self.image.width() / self.frame_width.max(1)
     }
 
+    /// Frame `index` of the sheet as an image of its own (empty past the last frame).
+    pub fn frame(&self, index: u32) -> RgbaImage {
+        let (w, h) = (self.frame_width, self.frame_height);
+        imageops::crop_imm(&self.image, index * w, 0, w, h).to_image()
+    }
+
     /// The animation with this name.
     pub fn animation(&self, name: &str) -> Option<&Animation> {
         self.animations.iter().find(|a| a.name == name)
@@ -87,7 +93,7 @@ impl SpriteSheet {
             let frames: Vec<RgbaImage> = (a.first..a.first.saturating_add(a.count))
                 .filter(inside)
                 .map(|i| {
-                    let frame = imageops::crop_imm(&self.image, i * w, 0, w, h).to_image();
+                    let frame = self.frame(i);
                     imageops::resize(
                         &frame,
                         w * PREVIEW_SCALE,

@@ -29,15 +29,7 @@ fn chelsea_output() -> &'static SpriteOutput {
 }
 
 fn frame(out: &SpriteOutput, index: u32) -> RgbaImage {
-    let sheet = &out.sheet;
-    image::imageops::crop_imm(
-        &sheet.image,
-        index * sheet.frame_width,
-        0,
-        sheet.frame_width,
-        sheet.frame_height,
-    )
-    .to_image()
+    out.sheet.frame(index)
 }
 
 #[test]

@@ -48,14 +48,7 @@ fn sprite(style: Style, dither: bool) -> SpriteOutput {
 }
 
 fn frame(sheet: &SpriteSheet, index: u32) -> RgbaImage {
-    image::imageops::crop_imm(
-        &sheet.image,
-        index * sheet.frame_width,
-        0,
-        sheet.frame_width,
-        sheet.frame_height,
-    )
-    .to_image()
+    sheet.frame(index)
 }
 
 fn opaque_colours(img: &RgbaImage) -> HashSet<[u8; 4]> {

@@ -133,7 +133,7 @@ impl Studio {
                     .map_err(|e| PipelineError::internal("decode stored photo", e))?;
                 let cutout = ml.remove_background(&photo).map_err(rejected_or_internal)?;
                 let cutout_png = png(&cutout.image)?;
-                let mask_png = gray_png(&cutout.mask)?;
+                let mask_png = png(&cutout.mask)?;
                 Ok((cutout, cutout_png, mask_png))
             })
             .await?;
@@ -269,14 +269,11 @@ pub fn hex(c: image::Rgba<u8>) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2])
 }
 
-pub fn png(img: &RgbaImage) -> Result<Vec<u8>, PipelineError> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| PipelineError::internal("encode png", e))?;
-    Ok(out.into_inner())
-}
-
-fn gray_png(img: &image::GrayImage) -> Result<Vec<u8>, PipelineError> {
+/// A picture as PNG bytes (RGBA sprites and cut-outs, grey masks).
+pub fn png<P>(img: &image::ImageBuffer<P, Vec<u8>>) -> Result<Vec<u8>, PipelineError>
+where
+    P: image::Pixel<Subpixel = u8> + image::PixelWithColorType,
+{
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png)
         .map_err(|e| PipelineError::internal("encode png", e))?;
