@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             level_count: 3,
         },
         Sprite::placeholder(),
-    );
+    )?;
     let game = assemble::inject(&runtime, &data)?;
     let inline = |module: &[u8]| {
         assemble::html_page(&PageOptions {

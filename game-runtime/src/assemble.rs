@@ -293,6 +293,7 @@ mod tests {
             },
             Sprite::placeholder(),
         )
+        .expect("a completable game")
     }
 
     #[test]

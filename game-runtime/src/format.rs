@@ -5,15 +5,16 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::level::{self, Level, Tile};
+use crate::level::Level;
 use crate::physics::Physics;
+use crate::solve::{self, Playthrough, Unsolvable};
 use crate::theme::{Difficulty, Theme};
 
 /// The first bytes of every encoded game.
 pub const MAGIC: [u8; 4] = *b"PPGD";
 /// The format version this runtime writes and reads. Bump it when the payload's
 /// shape changes; old runtimes then show "unsupported version" instead of garbage.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 pub const MAX_LEVELS: usize = 32;
 pub const MAX_LEVEL_WIDTH: u16 = 1024;
@@ -22,6 +23,8 @@ pub const MAX_FRAME_SIZE: u16 = 128;
 pub const MAX_FRAMES: u16 = 64;
 pub const MAX_ANIMATIONS: usize = 16;
 pub const MAX_TEXT_CHARS: usize = 80;
+/// Longest stored playthrough, in steps (ten minutes).
+pub const MAX_PLAYTHROUGH_STEPS: usize = 60 * 60 * 10;
 
 /// The animations the game plays; a missing one falls back to "idle".
 pub const ANIMATION_NAMES: [&str; 6] = ["idle", "walk", "jump", "fall", "hurt", "celebrate"];
@@ -41,6 +44,9 @@ pub struct GameData {
     /// generated for even after the runtime's defaults are retuned.
     pub physics: Physics,
     pub levels: Vec<Level>,
+    /// One per level: the solver's winning input from the level's spawn, the proof
+    /// that it can be finished, replayed by the page's demo and test hook.
+    pub playthroughs: Vec<Playthrough>,
     pub sprite: Sprite,
 }
 
@@ -144,21 +150,27 @@ pub fn decode(bytes: &[u8]) -> Result<GameData, FormatError> {
 }
 
 impl GameData {
-    /// A complete game: levels generated from the spec with the theme's physics.
-    pub fn generate(spec: &GameSpec<'_>, sprite: Sprite) -> GameData {
+    /// A complete game: levels generated from the spec with the theme's physics,
+    /// each proven completable by the solver (`solve::verified_level`).
+    pub fn generate(spec: &GameSpec<'_>, sprite: Sprite) -> Result<GameData, Unsolvable> {
         let count = spec.level_count.clamp(1, MAX_LEVELS as u32);
-        GameData {
+        let (levels, playthroughs) = (0..count)
+            .map(|index| {
+                solve::verified_level(spec.seed, spec.theme, spec.difficulty, index)
+                    .map(|v| (v.level, v.playthrough))
+            })
+            .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
+        Ok(GameData {
             version: FORMAT_VERSION,
             title: spec.title.chars().take(MAX_TEXT_CHARS).collect(),
             pet_name: spec.pet_name.chars().take(MAX_TEXT_CHARS).collect(),
             theme: spec.theme,
             difficulty: spec.difficulty,
             physics: Physics::for_theme(spec.theme),
-            levels: (0..count)
-                .map(|index| level::generate(spec.seed, spec.theme, spec.difficulty, index))
-                .collect(),
+            levels,
+            playthroughs,
             sprite,
-        }
+        })
     }
 
     /// The rules `decode` enforces, so the simulation and renderer can index freely.
@@ -173,30 +185,18 @@ impl GameData {
             return Err("wrong number of levels");
         }
         for level in &self.levels {
-            validate_level(level)?;
+            level.validate(MAX_LEVEL_WIDTH, MAX_LEVEL_HEIGHT)?;
+        }
+        if self.playthroughs.len() != self.levels.len()
+            || self
+                .playthroughs
+                .iter()
+                .any(|p| p.steps() > MAX_PLAYTHROUGH_STEPS)
+        {
+            return Err("playthroughs do not match the levels");
         }
         self.sprite.validate()
     }
-}
-
-fn validate_level(level: &Level) -> Result<(), &'static str> {
-    if !(1..=MAX_LEVEL_WIDTH).contains(&level.width)
-        || !(1..=MAX_LEVEL_HEIGHT).contains(&level.height)
-    {
-        return Err("level size out of range");
-    }
-    if level.tiles.len() != usize::from(level.width) * usize::from(level.height) {
-        return Err("level tiles do not match its size");
-    }
-    let inside = |(x, y): (u16, u16)| x < level.width && y < level.height;
-    if !inside(level.spawn) || !inside(level.goal) {
-        return Err("spawn or goal outside the level");
-    }
-    let (gx, gy) = level.goal;
-    if level.get(i32::from(gx), i32::from(gy)) != Some(Tile::Goal) {
-        return Err("no goal flag at the goal");
-    }
-    Ok(())
 }
 
 impl Sprite {
@@ -312,6 +312,7 @@ impl Sprite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::level::Tile;
 
     fn sample() -> GameData {
         GameData::generate(
@@ -325,6 +326,7 @@ mod tests {
             },
             Sprite::placeholder(),
         )
+        .expect("a completable game")
     }
 
     #[test]

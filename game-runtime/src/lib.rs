@@ -3,12 +3,14 @@
 //! the browser entry (wasm only).
 
 pub mod assemble;
-pub mod bot;
+pub mod chunks;
 pub mod format;
+pub mod generate;
 pub mod level;
 pub mod physics;
 pub mod render;
 pub mod sim;
+pub mod solve;
 pub mod theme;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -61,8 +61,9 @@ impl Physics {
         jump_buffer_steps: 6,
     };
 
-    /// The tuning of a theme: space floats (less gravity, slower fall), the rest
-    /// play the same.
+    /// The tuning of a theme: space floats (less gravity, slower fall), wet sand
+    /// and polished floors are slippery (slow to speed up and to stop), gardens
+    /// and parks play the standard way.
     pub fn for_theme(theme: Theme) -> Physics {
         match theme {
             Theme::Space => Physics {
@@ -71,7 +72,17 @@ impl Physics {
                 jump_velocity: 1280,
                 ..Physics::STANDARD
             },
-            Theme::Garden | Theme::House | Theme::Beach | Theme::Park => Physics::STANDARD,
+            Theme::Beach => Physics {
+                run_accel: 14,
+                friction: 10,
+                ..Physics::STANDARD
+            },
+            Theme::House => Physics {
+                run_accel: 18,
+                friction: 16,
+                ..Physics::STANDARD
+            },
+            Theme::Garden | Theme::Park => Physics::STANDARD,
         }
     }
 
@@ -165,6 +176,16 @@ mod tests {
         let down = physics.jump_distance(-2 * TILE).expect("reachable");
         assert!(up < level && level < down, "{up} {level} {down}");
         assert_eq!(physics.jump_distance(apex + 1), None);
+    }
+
+    #[test]
+    fn sand_and_floors_are_slippery() {
+        let standard = Physics::STANDARD;
+        for theme in [Theme::Beach, Theme::House] {
+            let physics = Physics::for_theme(theme);
+            assert!(physics.friction < standard.friction);
+            assert!(physics.run_accel < standard.run_accel);
+        }
     }
 
     #[test]

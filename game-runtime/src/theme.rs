@@ -64,6 +64,49 @@ impl Theme {
         }
     }
 
+    /// What lives in this theme: the treat and the three enemies, as data for the
+    /// renderer and the HUD.
+    pub fn content(self) -> Content {
+        let enemy = |name, body: Rgb, accent: Rgb| EnemyLook { name, body, accent };
+        match self {
+            Theme::Garden => Content {
+                treats: "BONES",
+                treat: TreatShape::Bone,
+                patrol: enemy("snail", [176, 120, 200], [248, 216, 120]),
+                hop: enemy("frog", [96, 176, 72], [232, 240, 120]),
+                fly: enemy("bee", [240, 200, 48], [40, 32, 24]),
+            },
+            Theme::House => Content {
+                treats: "COOKIES",
+                treat: TreatShape::Cookie,
+                patrol: enemy("robot vacuum", [150, 150, 164], [96, 200, 240]),
+                hop: enemy("spring toy", [232, 96, 96], [248, 232, 96]),
+                fly: enemy("house fly", [80, 84, 100], [200, 220, 240]),
+            },
+            Theme::Beach => Content {
+                treats: "FISH",
+                treat: TreatShape::Fish,
+                patrol: enemy("crab", [232, 88, 64], [255, 200, 160]),
+                hop: enemy("jumping fish", [80, 160, 232], [240, 240, 120]),
+                fly: enemy("gull", [236, 236, 236], [248, 168, 48]),
+            },
+            Theme::Space => Content {
+                treats: "STARS",
+                treat: TreatShape::Star,
+                patrol: enemy("blob", [120, 232, 120], [40, 120, 56]),
+                hop: enemy("moon bunny", [220, 220, 240], [240, 120, 200]),
+                fly: enemy("saucer", [160, 160, 200], [120, 232, 248]),
+            },
+            Theme::Park => Content {
+                treats: "BALLS",
+                treat: TreatShape::Ball,
+                patrol: enemy("hedgehog", [140, 100, 70], [232, 200, 160]),
+                hop: enemy("squirrel", [200, 112, 48], [248, 220, 180]),
+                fly: enemy("pigeon", [150, 150, 172], [120, 200, 140]),
+            },
+        }
+    }
+
     /// The colours the renderer paints this theme with.
     pub fn palette(self) -> Palette {
         match self {
@@ -139,6 +182,35 @@ impl Difficulty {
             Difficulty::Hard => "hard",
         }
     }
+}
+
+/// The collectible a theme draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreatShape {
+    Bone,
+    Cookie,
+    Fish,
+    Star,
+    Ball,
+}
+
+/// How one enemy of a theme looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnemyLook {
+    pub name: &'static str,
+    pub body: Rgb,
+    pub accent: Rgb,
+}
+
+/// The things in a theme besides its colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Content {
+    /// The HUD's name for the collectibles, upper case.
+    pub treats: &'static str,
+    pub treat: TreatShape,
+    pub patrol: EnemyLook,
+    pub hop: EnemyLook,
+    pub fly: EnemyLook,
 }
 
 /// An sRGB colour.

@@ -10,6 +10,8 @@ enum Mode {
     Playing {
         data: Box<GameData>,
         world: Box<World>,
+        /// While a stored playthrough plays itself: its buttons, and the next one.
+        replay: Option<(Vec<Buttons>, usize)>,
     },
     /// The data could not be played; the screen says why.
     Failed(String),
@@ -34,6 +36,7 @@ impl Game {
             mode: Mode::Playing {
                 data: Box::new(data),
                 world: Box::new(world),
+                replay: None,
             },
             frame: Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT),
         })
@@ -47,17 +50,64 @@ impl Game {
         }
     }
 
-    /// One 1/60 s step with the `Buttons` bitset (1 left, 2 right, 4 jump, 8 start).
-    pub fn step(&mut self, buttons: u32) {
-        if let Mode::Playing { world, .. } = &mut self.mode {
-            sim::step(world, Buttons::from_bits(buttons));
-        }
+    /// One 1/60 s step with the `Buttons` bitset (1 left, 2 right, 4 jump, 8 start,
+    /// 16 pause), ignored while a playthrough replays. Returns the step's `Events`
+    /// bitset (1 jump, 2 treat, 4 stomp, 8 hurt, 16 checkpoint, 32 goal) for sounds.
+    pub fn step(&mut self, buttons: u32) -> u32 {
+        let Mode::Playing { world, replay, .. } = &mut self.mode else {
+            return 0;
+        };
+        let buttons = match replay {
+            Some((recorded, next)) => {
+                let buttons = recorded.get(*next).copied();
+                *next += 1;
+                if *next >= recorded.len() {
+                    *replay = None;
+                }
+                buttons.unwrap_or(Buttons::NONE)
+            }
+            None => Buttons::from_bits(buttons),
+        };
+        sim::step(world, buttons);
+        world.events.bits()
+    }
+
+    /// Plays level `level` (from 0) by itself with the solver's stored playthrough,
+    /// the proof the level can be finished; player input resumes when it ends. False
+    /// when there is no such level.
+    pub fn replay(&mut self, level: u32) -> bool {
+        let Mode::Playing {
+            data,
+            world,
+            replay,
+        } = &mut self.mode
+        else {
+            return false;
+        };
+        let index = level as usize;
+        let Some(playthrough) = data.playthroughs.get(index) else {
+            return false;
+        };
+        **world = World::new(data, index);
+        *replay = Some((playthrough.buttons().collect(), 0));
+        true
+    }
+
+    /// Test hook: true while a playthrough replays.
+    pub fn replaying(&self) -> bool {
+        matches!(
+            self.mode,
+            Mode::Playing {
+                replay: Some(_),
+                ..
+            }
+        )
     }
 
     /// Draws the current screen into the framebuffer.
     pub fn render(&mut self) {
         match &self.mode {
-            Mode::Playing { data, world } => render::draw(&mut self.frame, data, world),
+            Mode::Playing { data, world, .. } => render::draw(&mut self.frame, data, world),
             Mode::Failed(message) => render::draw_error(&mut self.frame, message),
         }
     }
@@ -90,16 +140,32 @@ impl Game {
         self.world().map_or(0, |w| w.level_index as u32)
     }
 
-    /// Test hook: "title", "playing", "level_complete", "game_complete" or "error".
+    /// Test hook: "title", "playing", "paused", "level_complete", "game_complete"
+    /// or "error".
     pub fn state(&self) -> String {
         self.world()
             .map_or("error", |w| w.state.as_str())
             .to_string()
     }
 
-    /// Test hook: treats collected.
+    /// Test hook: points scored.
     pub fn score(&self) -> u32 {
         self.world().map_or(0, |w| w.score)
+    }
+
+    /// Test hook: treats collected.
+    pub fn treats(&self) -> u32 {
+        self.world().map_or(0, |w| w.treats)
+    }
+
+    /// Test hook: lives left.
+    pub fn lives(&self) -> u32 {
+        self.world().map_or(0, |w| u32::from(w.lives))
+    }
+
+    /// Levels in the game.
+    pub fn level_count(&self) -> u32 {
+        self.world().map_or(0, |w| w.level_count() as u32)
     }
 }
 

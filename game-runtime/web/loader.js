@@ -1,5 +1,6 @@
 // PetPixel game loader: compiles the game module, hands its `petpixel.game` section to
-// the runtime, and runs input, a fixed 60 Hz step and drawing.
+// the runtime, and runs input (keyboard, touch, gamepad), a fixed 60 Hz step, drawing
+// and sound.
 // The offline page concatenates this file with the wasm-bindgen glue into one module
 // script, so every top-level name here starts with `pp` (except `start`) and the file
 // has no dependencies.
@@ -7,14 +8,17 @@
 const ppSection = 'petpixel.game';
 const ppStepMs = 1000 / 60;
 const ppMaxFrameMs = 250;
-// Keyboard codes to the runtime's button bits: 1 left, 2 right, 4 jump, 8 start.
+// The runtime's button bits.
+const ppLeft = 1, ppRight = 2, ppJump = 4, ppStart = 8, ppPause = 16;
+// Keyboard codes to button bits.
 const ppKeys = {
-  ArrowLeft: 1, KeyA: 1,
-  ArrowRight: 2, KeyD: 2,
-  ArrowUp: 4, KeyW: 4, Space: 4,
-  Enter: 8,
+  ArrowLeft: ppLeft, KeyA: ppLeft,
+  ArrowRight: ppRight, KeyD: ppRight,
+  ArrowUp: ppJump, KeyW: ppJump, Space: ppJump,
+  Enter: ppStart,
+  KeyP: ppPause, Escape: ppPause,
 };
-const ppStart = 8;
+const ppMuteKey = 'petpixel.muted';
 
 function ppMessage(error) {
   return String((error && error.message) || error);
@@ -45,14 +49,118 @@ async function ppCompile(source) {
   }
 }
 
-// Scales the canvas to the largest whole multiple of its pixels that fits the window.
+// Scales the canvas to the largest whole multiple of its pixels that fits the window,
+// or below one pixel per pixel in a window smaller than the game (a small iframe).
 function ppFit(canvas) {
-  const scale = Math.max(1, Math.floor(Math.min(
-    window.innerWidth / canvas.width,
-    window.innerHeight / canvas.height,
-  )));
+  const fit = Math.min(window.innerWidth / canvas.width, window.innerHeight / canvas.height);
+  const scale = fit >= 1 ? Math.floor(fit) : fit;
   canvas.style.width = canvas.width * scale + 'px';
   canvas.style.height = canvas.height * scale + 'px';
+}
+
+// Whether sound is off; remembered across visits where storage is allowed.
+function ppMuted() {
+  try { return localStorage.getItem(ppMuteKey) === '1'; } catch (error) { return false; }
+}
+
+function ppSetMuted(muted) {
+  try { localStorage.setItem(ppMuteKey, muted ? '1' : '0'); } catch (error) { /* storage off */ }
+}
+
+// Sound effects made in code: one short tone sweep per note.
+function ppSound() {
+  let context = null;
+  const note = (type, from, to, seconds, volume, delay) => {
+    const t = context.currentTime + (delay || 0);
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.type = type;
+    oscillator.frequency.setValueAtTime(from, t);
+    oscillator.frequency.exponentialRampToValueAtTime(to, t + seconds);
+    gain.gain.setValueAtTime(volume, t);
+    gain.gain.exponentialRampToValueAtTime(0.001, t + seconds);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(t);
+    oscillator.stop(t + seconds);
+  };
+  const effects = [
+    [1, () => note('square', 330, 660, 0.12, 0.08)],
+    [2, () => { note('triangle', 988, 988, 0.06, 0.12); note('triangle', 1319, 1319, 0.1, 0.12, 0.06); }],
+    [4, () => note('square', 220, 55, 0.15, 0.12)],
+    [8, () => note('sawtooth', 440, 80, 0.4, 0.1)],
+    [16, () => [523, 659, 784].forEach((f, i) => note('triangle', f, f, 0.1, 0.1, i * 0.08))],
+    [32, () => [523, 659, 784, 1047].forEach((f, i) => note('square', f, f, 0.14, 0.07, i * 0.1))],
+  ];
+  return {
+    // Browsers allow audio only after a gesture: called from input handlers.
+    unlock() {
+      if (context || !window.AudioContext) return;
+      try { context = new AudioContext(); } catch (error) { context = null; }
+    },
+    play(events) {
+      if (!context || !events) return;
+      if (context.state === 'suspended') context.resume();
+      for (const [bit, effect] of effects) if (events & bit) effect();
+    },
+  };
+}
+
+function ppButton(label, text, css) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = text;
+  button.setAttribute('aria-label', label);
+  button.style.cssText = 'position:fixed;z-index:2;border:2px solid #fff8;border-radius:12px;'
+    + 'background:#0006;color:#fff;font:bold 22px sans-serif;touch-action:none;user-select:none;'
+    + '-webkit-user-select:none;' + css;
+  document.body.append(button);
+  return button;
+}
+
+// On-screen controls for touch screens: hold a button, the bit is held.
+function ppTouchControls(input) {
+  const box = 'width:64px;height:64px;bottom:16px;';
+  const controls = [
+    ['Move left', '\u25C0', 'left:16px;' + box, ppLeft],
+    ['Move right', '\u25B6', 'left:96px;' + box, ppRight],
+    ['Jump', '\u25B2', 'right:16px;width:80px;height:80px;bottom:16px;', ppJump],
+    ['Pause', '\u275A\u275A', 'right:16px;top:16px;width:48px;height:40px;font-size:14px;', ppPause],
+  ];
+  const held = new Map();
+  for (const [label, text, css, bit] of controls) {
+    const button = ppButton(label, text, css);
+    button.classList.add('pp-touch');
+    button.addEventListener('pointerdown', (event) => {
+      event.preventDefault();
+      // Keeps the release on this button when the finger slides off it.
+      try { button.setPointerCapture(event.pointerId); } catch (error) { /* not capturable */ }
+      held.set(event.pointerId, bit);
+      input.press(bit);
+    });
+    const release = (event) => {
+      held.delete(event.pointerId);
+      input.release(bit);
+    };
+    button.addEventListener('pointerup', release);
+    button.addEventListener('pointercancel', release);
+    button.addEventListener('contextmenu', (event) => event.preventDefault());
+  }
+}
+
+// Gamepad buttons held now: stick or d-pad to move, A/B to jump, Start to pause.
+function ppGamepadBits() {
+  let bits = 0;
+  const pads = navigator.getGamepads ? navigator.getGamepads() : [];
+  for (const pad of pads) {
+    if (!pad) continue;
+    const down = (i) => pad.buttons[i] && pad.buttons[i].pressed;
+    const x = pad.axes[0] || 0;
+    if (x < -0.5 || down(14)) bits |= ppLeft;
+    if (x > 0.5 || down(15)) bits |= ppRight;
+    if (down(0) || down(1)) bits |= ppJump;
+    if (down(9)) bits |= ppStart | ppPause;
+  }
+  return bits;
 }
 
 export async function start(wbg, source, canvas) {
@@ -83,62 +191,113 @@ export async function start(wbg, source, canvas) {
   ppFit(canvas);
   window.addEventListener('resize', () => ppFit(canvas));
   const context = canvas.getContext('2d');
+  const sound = ppSound();
+  let muted = ppMuted();
 
-  // `held` mirrors the keyboard; `latched` keeps each press until a step has seen
-  // it, so a tap shorter than a frame still counts.
+  // `held` mirrors keys and touch buttons; `latched` keeps each press until a step
+  // has seen it, so a tap shorter than a frame still counts.
   let held = 0;
   let latched = 0;
+  const input = {
+    press(bit) { held |= bit; latched |= bit; sound.unlock(); },
+    release(bit) { held &= ~bit; },
+  };
   window.addEventListener('keydown', (event) => {
     const bit = ppKeys[event.code];
-    if (bit) {
-      held |= bit;
-      latched |= bit;
+    if (event.code === 'KeyM' && !event.repeat) {
+      setMuted(!muted);
+    } else if (bit) {
+      input.press(bit);
       event.preventDefault();
     } else if (!event.repeat && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      latched |= ppStart;
+      input.press(ppStart);
+      input.release(ppStart);
     }
   });
   window.addEventListener('keyup', (event) => {
     const bit = ppKeys[event.code];
     if (bit) {
-      held &= ~bit;
+      input.release(bit);
       event.preventDefault();
     }
   });
-  window.addEventListener('blur', () => { held = 0; });
+  // Leaving the page lets go of everything and pauses a game in play.
+  const away = () => {
+    held = 0;
+    if (game.state() === 'playing' && !game.replaying()) latched |= ppPause;
+  };
+  window.addEventListener('blur', away);
+  document.addEventListener('visibilitychange', () => { if (document.hidden) away(); });
   canvas.addEventListener('pointerdown', () => {
     canvas.focus();
-    latched |= ppStart;
+    input.press(ppStart);
+    input.release(ppStart);
+  });
+  const touch = navigator.maxTouchPoints > 0 || window.matchMedia('(pointer: coarse)').matches;
+  if (touch) ppTouchControls(input);
+  const muteButton = ppButton('Sound', '', 'width:40px;height:32px;font-size:16px;'
+    + (touch ? 'right:72px;top:16px;' : 'right:8px;bottom:8px;'));
+  muteButton.id = 'pp-mute';
+  function setMuted(value) {
+    muted = value;
+    ppSetMuted(muted);
+    muteButton.textContent = muted ? '\uD83D\uDD07' : '\uD83D\uDD0A';
+    muteButton.setAttribute('aria-pressed', String(muted));
+    muteButton.title = muted ? 'Sound off (M)' : 'Sound on (M)';
+  }
+  setMuted(muted);
+  muteButton.addEventListener('click', (event) => {
+    event.stopPropagation();
+    sound.unlock();
+    setMuted(!muted);
+    canvas.focus();
   });
 
   const hook = {
     game,
     error: failure,
+    muted: () => muted,
+    // Plays level `level` (from 0) by itself with its stored proof playthrough.
+    replay: (level) => game.replay(level),
     state: () => ({
       state: game.state(),
       x: game.player_x(),
       y: game.player_y(),
       level: game.level_index(),
+      levels: game.level_count(),
       score: game.score(),
+      treats: game.treats(),
+      lives: game.lives(),
+      replaying: game.replaying(),
     }),
+    frames: 0,
     ready: false,
   };
   let last = performance.now();
   let owed = ppStepMs;
+  let pad = 0;
   const frame = (now) => {
     owed += Math.min(now - last, ppMaxFrameMs);
     last = now;
+    const padNow = ppGamepadBits();
+    const padPressed = padNow & ~pad;
+    pad = padNow;
+    latched |= padPressed;
+    let events = 0;
     while (owed >= ppStepMs) {
-      game.step(held | latched);
+      events |= game.step(held | pad | latched);
       latched = 0;
       owed -= ppStepMs;
     }
+    if (!muted) sound.play(events);
     game.render();
     // The view is made after stepping: memory may have grown and moved.
     const pixels = new Uint8ClampedArray(exports.memory.buffer, game.frame_ptr(), width * height * 4);
     context.putImageData(new ImageData(pixels, width, height), 0, 0);
+    hook.frames += 1;
     if (!hook.ready) {
       hook.ready = true;
+      hook.firstFrameMs = performance.now();
       window.__petpixel = hook;
     }
     requestAnimationFrame(frame);

@@ -2,12 +2,13 @@
 //! canvas. It only reads the simulation.
 
 mod font;
+mod look;
 
 use crate::format::{GameData, Sprite};
 use crate::level::Tile;
-use crate::physics::{PLAYER_H_PX, PLAYER_W_PX, TILE_PX};
+use crate::physics::{PLAYER_H_PX, PLAYER_W_PX, SUBPIXELS, TILE_PX};
 use crate::sim::{State, World};
-use crate::theme::{Palette, Rgb, Theme};
+use crate::theme::{Content, Palette, Rgb, Theme};
 
 /// Logical screen size: 25×14 tiles, close to 16:9, scaled up by whole multiples.
 pub const SCREEN_WIDTH: usize = 400;
@@ -91,23 +92,39 @@ pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
     let palette = data.theme.palette();
     let camera = camera(frame, world);
     draw_backdrop(frame, data.theme, &palette, camera.0, world.steps);
-    draw_tiles(frame, world, &palette, camera);
+    let content = data.theme.content();
+    draw_tiles(frame, world, &palette, &content, camera);
+    draw_movers(frame, world, &palette, camera);
+    for enemy in &world.enemies {
+        let at = (
+            enemy.x.div_euclid(SUBPIXELS) - camera.0,
+            enemy.y.div_euclid(SUBPIXELS) - camera.1,
+        );
+        look::draw_enemy(frame, &content, enemy, at, world.steps);
+    }
     draw_player(frame, &data.sprite, world, camera);
     match world.state {
         State::Title => draw_title(frame, data, world),
-        State::Playing => draw_hud(frame, world, &palette),
+        State::Playing => draw_hud(frame, world, &palette, &content),
+        State::Paused => {
+            draw_hud(frame, world, &palette, &content);
+            draw_panel(frame, &[("PAUSED", 2), ("PRESS P OR ESC TO PLAY ON", 1)]);
+        }
         State::LevelComplete => {
-            draw_hud(frame, world, &palette);
+            draw_hud(frame, world, &palette, &content);
             let mut heading = String::from("LEVEL ");
             push_number(&mut heading, world.level_index as u32 + 1);
             heading.push_str(" COMPLETE!");
-            let mut line = String::from("TREATS: ");
+            let mut line = String::from(content.treats);
+            line.push_str(": ");
+            push_number(&mut line, world.treats);
+            line.push_str("  SCORE: ");
             push_number(&mut line, world.score);
             draw_panel(frame, &[(&heading, 2), (&line, 1)]);
         }
         State::GameComplete => {
             let heading = format_name("YOU DID IT, ", &data.pet_name, "!");
-            let mut line = String::from("ALL LEVELS DONE - TREATS: ");
+            let mut line = String::from("ALL LEVELS DONE - SCORE: ");
             push_number(&mut line, world.score);
             let again = if world.state_steps > 30 && blink(world.steps) {
                 "PRESS SPACE TO PLAY AGAIN"
@@ -214,7 +231,13 @@ fn draw_backdrop(frame: &mut Frame, theme: Theme, palette: &Palette, camera_x: i
     }
 }
 
-fn draw_tiles(frame: &mut Frame, world: &World, palette: &Palette, (cx, cy): (i32, i32)) {
+fn draw_tiles(
+    frame: &mut Frame,
+    world: &World,
+    palette: &Palette,
+    content: &Content,
+    (cx, cy): (i32, i32),
+) {
     let level = &world.level;
     let first_x = cx.div_euclid(TILE_PX);
     let last_x = (cx + frame.width as i32).div_euclid(TILE_PX);
@@ -232,10 +255,18 @@ fn draw_tiles(frame: &mut Frame, world: &World, palette: &Palette, (cx, cy): (i3
                 }
                 Some(Tile::Treat) => {
                     let bob = [0, 1, 2, 1][((world.steps / 10) as i32 + tx).rem_euclid(4) as usize];
-                    draw_treat(frame, palette, sx + 2, sy + 5 + bob);
+                    look::draw_treat(frame, content, palette, sx + 2, sy + 4 + bob);
                 }
                 Some(Tile::Goal) => draw_flag(frame, palette, sx, sy, world.steps),
                 Some(Tile::Spike) => draw_spike(frame, sx, sy),
+                Some(Tile::OneWay) => draw_ledge(frame, palette, sx, sy, TILE_PX),
+                Some(Tile::Water) => draw_water(frame, sx, sy, tx, world.steps),
+                Some(Tile::Checkpoint) => {
+                    let reached = world
+                        .checkpoint
+                        .is_some_and(|(x, y)| (i32::from(x), i32::from(y)) == (tx, ty));
+                    draw_checkpoint(frame, palette, sx, sy, reached);
+                }
                 Some(Tile::Empty) | None => {}
             }
         }
@@ -285,21 +316,45 @@ fn draw_bitmap(frame: &mut Frame, x: i32, y: i32, rows: &[&str], colour: Rgb) {
     }
 }
 
-/// A dog bone with a dark outline.
-fn draw_treat(frame: &mut Frame, palette: &Palette, x: i32, y: i32) {
-    const BONE: [&str; 6] = [
-        "##........##",
-        "###......###",
-        ".##########.",
-        ".##########.",
-        "###......###",
-        "##........##",
-    ];
-    for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
-        draw_bitmap(frame, x + dx, y + dy, &BONE, palette.ground_dark);
+/// A thin plank that holds from above: one-way ledges and moving platforms.
+fn draw_ledge(frame: &mut Frame, palette: &Palette, sx: i32, sy: i32, width: i32) {
+    frame.fill(sx, sy, width, 5, palette.ground_dark);
+    frame.fill(sx, sy, width, 3, palette.ground_top);
+    frame.fill(sx, sy, width, 1, mix(palette.ground_top, WHITE, 1, 3));
+    for px in (2..width).step_by(8) {
+        frame.fill(sx + px, sy + 5, 2, 2, palette.ground_dark);
     }
-    draw_bitmap(frame, x, y, &BONE, [250, 244, 228]);
-    frame.put(x + 1, y, palette.accent);
+}
+
+/// Water from four pixels down, with a moving wave line on top.
+fn draw_water(frame: &mut Frame, sx: i32, sy: i32, tx: i32, steps: u32) {
+    frame.fill(sx, sy + 4, TILE_PX, TILE_PX - 4, [48, 112, 200]);
+    frame.fill(sx, sy + 10, TILE_PX, TILE_PX - 10, [32, 88, 176]);
+    for px in 0..TILE_PX {
+        let crest = (px + tx * TILE_PX + (steps / 6) as i32).rem_euclid(8) < 3;
+        frame.put(sx + px, sy + if crest { 3 } else { 4 }, [200, 232, 248]);
+    }
+}
+
+/// A post with a pennant: grey until reached, then the theme's accent, raised.
+fn draw_checkpoint(frame: &mut Frame, palette: &Palette, sx: i32, sy: i32, reached: bool) {
+    frame.fill(sx + 7, sy - 6, 2, TILE_PX + 6, [220, 220, 228]);
+    let (colour, top) = if reached {
+        (palette.accent, sy - 6)
+    } else {
+        ([140, 140, 150], sy + 4)
+    };
+    for row in 0..6 {
+        frame.fill(sx + 9, top + row, 6 - (row - 3i32).abs(), 1, colour);
+    }
+}
+
+/// The moving platforms where they are now.
+fn draw_movers(frame: &mut Frame, world: &World, palette: &Palette, (cx, cy): (i32, i32)) {
+    for (x, y, width) in world.mover_positions() {
+        let (sx, sy) = (x.div_euclid(SUBPIXELS) - cx, y.div_euclid(SUBPIXELS) - cy);
+        draw_ledge(frame, palette, sx, sy, width / SUBPIXELS);
+    }
 }
 
 fn draw_flag(frame: &mut Frame, palette: &Palette, sx: i32, sy: i32, steps: u32) {
@@ -368,17 +423,22 @@ fn draw_player(frame: &mut Frame, sprite: &Sprite, world: &World, (cx, cy): (i32
     }
 }
 
-fn draw_hud(frame: &mut Frame, world: &World, palette: &Palette) {
+fn draw_hud(frame: &mut Frame, world: &World, palette: &Palette, content: &Content) {
     let mut level = String::from("LEVEL ");
     push_number(&mut level, world.level_index as u32 + 1);
     level.push('/');
     push_number(&mut level, world.level_count() as u32);
     draw_text(frame, 6, 6, 1, palette.text, &level);
 
-    let mut treats = String::from("TREATS ");
-    push_number(&mut treats, world.score);
-    let centre = frame.width as i32 / 2 - text_width(&treats, 1) / 2;
-    draw_text(frame, centre, 6, 1, palette.text, &treats);
+    let mut score = String::from("SCORE ");
+    push_number(&mut score, world.score);
+    draw_text(frame, 84, 6, 1, palette.text, &score);
+
+    let mut treats = String::new();
+    push_number(&mut treats, world.treats);
+    let centre = frame.width as i32 / 2 + 24;
+    look::draw_treat(frame, content, palette, centre, 4);
+    draw_text(frame, centre + 16, 6, 1, palette.text, &treats);
 
     const HEART: [&str; 5] = [".#.#.", "#####", "#####", ".###.", "..#.."];
     for life in 0..i32::from(world.lives) {
@@ -399,7 +459,7 @@ fn draw_title(frame: &mut Frame, data: &GameData, world: &World) {
     let mut lines: Vec<(&str, i32)> = title.iter().map(|line| (line.as_str(), 2)).collect();
     lines.push((&starring, 1));
     lines.push((press, 1));
-    lines.push(("ARROWS OR A/D MOVE - SPACE OR W JUMPS", 1));
+    lines.push(("ARROWS OR A/D MOVE - SPACE OR W JUMPS - P PAUSES", 1));
     draw_panel(frame, &lines);
 }
 
@@ -515,6 +575,7 @@ mod tests {
             },
             Sprite::placeholder(),
         )
+        .expect("a completable game")
     }
 
     fn colours(frame: &Frame) -> usize {

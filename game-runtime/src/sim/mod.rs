@@ -1,8 +1,14 @@
 //! The pure fixed-step game simulation: `step(&mut World, Buttons)` at 60 Hz in
 //! integer sub-pixels, so recorded input replays bit-exactly.
 
+mod body;
+mod enemy;
+
 use std::rc::Rc;
 
+pub use enemy::{ENEMY_H_PX, ENEMY_W_PX, Enemy, SQUASHED_STEPS};
+
+use self::body::{Body, Stop};
 use crate::format::GameData;
 use crate::level::{Level, Tile};
 use crate::physics::{PLAYER_H, PLAYER_W, Physics, SUBPIXELS, TILE};
@@ -17,10 +23,11 @@ impl Buttons {
     pub const RIGHT: Buttons = Buttons(2);
     pub const JUMP: Buttons = Buttons(4);
     pub const START: Buttons = Buttons(8);
+    pub const PAUSE: Buttons = Buttons(16);
 
     /// Buttons from the loader's bitset; unknown bits are ignored.
     pub fn from_bits(bits: u32) -> Buttons {
-        Buttons((bits & 0xF) as u8)
+        Buttons((bits & 0x1F) as u8)
     }
 
     pub fn bits(self) -> u32 {
@@ -45,11 +52,39 @@ impl core::ops::BitOr for Buttons {
     }
 }
 
+/// What happened during a step, for the page to play sounds: a bitset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Events(u8);
+
+impl Events {
+    pub const NONE: Events = Events(0);
+    pub const JUMP: Events = Events(1);
+    pub const TREAT: Events = Events(2);
+    pub const STOMP: Events = Events(4);
+    pub const HURT: Events = Events(8);
+    pub const CHECKPOINT: Events = Events(16);
+    pub const GOAL: Events = Events(32);
+
+    pub fn bits(self) -> u32 {
+        u32::from(self.0)
+    }
+
+    pub fn contains(self, other: Events) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    fn add(&mut self, other: Events) {
+        self.0 |= other.0;
+    }
+}
+
 /// Which screen the game is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
     Title,
     Playing,
+    /// Play is frozen until pause (or start) is pressed again.
+    Paused,
     /// The level's goal was reached; the next level loads after a short celebration.
     LevelComplete,
     /// The last level's goal was reached.
@@ -62,6 +97,7 @@ impl State {
         match self {
             State::Title => "title",
             State::Playing => "playing",
+            State::Paused => "paused",
             State::LevelComplete => "level_complete",
             State::GameComplete => "game_complete",
         }
@@ -76,6 +112,11 @@ pub const HURT_STEPS: u16 = 45;
 pub const LEVEL_COMPLETE_STEPS: u32 = 150;
 /// Steps before a button press may skip an overlay, so a held jump does not skip it.
 const OVERLAY_LOCK_STEPS: u32 = 30;
+/// Points for a treat and for a stomped enemy.
+pub const TREAT_POINTS: u32 = 10;
+pub const STOMP_POINTS: u32 = 50;
+/// A stomp counts when the player's feet were at most this far into the enemy.
+const STOMP_DEPTH: i32 = 6 * SUBPIXELS;
 
 /// The player: a hitbox with its top-left corner at `x`, `y` (sub-pixels).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -92,6 +133,8 @@ pub struct Player {
     pub jump_buffer: u8,
     /// Steps left of the hurt animation; the player does not move meanwhile.
     pub hurt: u16,
+    /// The moving platform the player stands on, which carries it.
+    pub riding: Option<u8>,
 }
 
 /// Everything that changes while playing. Rendering only reads it.
@@ -102,42 +145,66 @@ pub struct World {
     pub level_index: usize,
     /// The current level, with the treats collected so far removed.
     pub level: Level,
+    pub enemies: Vec<Enemy>,
     pub player: Player,
     pub state: State,
     /// Steps since the state last changed.
     pub state_steps: u32,
+    /// Points: treats and stomps.
     pub score: u32,
-    score_at_level_start: u32,
+    /// Treats collected in the whole game.
+    pub treats: u32,
+    /// Score and treats when the level began, restored when it restarts.
+    at_level_start: (u32, u32),
     pub lives: u8,
     /// Steps since the world was made; drives animations.
     pub steps: u32,
+    /// Steps played in this level; moves the platforms and flyers.
+    pub level_steps: u32,
+    /// The checkpoint touched last in this level.
+    pub checkpoint: Option<(u16, u16)>,
+    /// What happened in the last step.
+    pub events: Events,
     previous: Buttons,
 }
 
 impl World {
     /// A world playing level `level_index` (clamped to the last level).
     pub fn new(data: &GameData, level_index: usize) -> World {
-        let levels: Rc<[Level]> = data.levels.clone().into();
+        World::with_levels(data.physics, data.levels.clone().into(), level_index)
+    }
+
+    /// A world with one level, as the solver plays it.
+    pub fn single(physics: Physics, level: Level) -> World {
+        World::with_levels(physics, vec![level].into(), 0)
+    }
+
+    fn with_levels(physics: Physics, levels: Rc<[Level]>, level_index: usize) -> World {
         let level_index = level_index.min(levels.len().saturating_sub(1));
         let level = levels
             .get(level_index)
             .cloned()
             .unwrap_or_else(|| Level::empty(1, 1));
         let mut world = World {
-            physics: data.physics,
+            physics,
             levels,
             level_index,
             level,
+            enemies: Vec::new(),
             player: Player::default(),
             state: State::Playing,
             state_steps: 0,
             score: 0,
-            score_at_level_start: 0,
+            treats: 0,
+            at_level_start: (0, 0),
             lives: START_LIVES,
             steps: 0,
+            level_steps: 0,
+            checkpoint: None,
+            events: Events::NONE,
             previous: Buttons::NONE,
         };
-        world.place_at_spawn();
+        world.load_level(level_index);
         world
     }
 
@@ -168,14 +235,23 @@ impl World {
         )
     }
 
-    fn place_at_spawn(&mut self) {
-        let (sx, sy) = self.level.spawn;
+    /// Top-left corners of the moving platforms now, in sub-pixels.
+    pub fn mover_positions(&self) -> impl Iterator<Item = (i32, i32, i32)> + '_ {
+        self.level.movers.iter().map(|m| {
+            let (x, y) = m.position(self.level_steps);
+            (x, y, m.width())
+        })
+    }
+
+    /// Standing in tile `(tx, ty)`, on the tile below it.
+    fn place_at(&mut self, (tx, ty): (u16, u16)) {
         self.player = Player {
-            x: i32::from(sx) * TILE + (TILE - PLAYER_W) / 2,
-            y: (i32::from(sy) + 1) * TILE - PLAYER_H,
+            x: i32::from(tx) * TILE + (TILE - PLAYER_W) / 2,
+            y: (i32::from(ty) + 1) * TILE - PLAYER_H,
             on_ground: true,
             ..Player::default()
         };
+        self.enemies = self.level.enemies.iter().map(Enemy::spawn).collect();
     }
 
     fn load_level(&mut self, index: usize) {
@@ -183,8 +259,10 @@ impl World {
             self.level = level.clone();
             self.level_index = index;
         }
-        self.score_at_level_start = self.score;
-        self.place_at_spawn();
+        self.at_level_start = (self.score, self.treats);
+        self.checkpoint = None;
+        self.level_steps = 0;
+        self.place_at(self.level.spawn);
     }
 
     fn set_state(&mut self, state: State) {
@@ -192,35 +270,40 @@ impl World {
         self.state_steps = 0;
     }
 
-    fn solid(&self, tx: i32, ty: i32) -> bool {
-        if tx < 0 || tx >= i32::from(self.level.width) {
-            return true;
-        }
-        self.level.get(tx, ty) == Some(Tile::Solid)
-    }
-
-    /// True when any tile under the box `x..x+w`, `y..y+h` (sub-pixels) is solid.
-    fn hits_solid(&self, x: i32, y: i32, w: i32, h: i32) -> bool {
-        let (x0, x1) = (x.div_euclid(TILE), (x + w - 1).div_euclid(TILE));
-        let (y0, y1) = (y.div_euclid(TILE), (y + h - 1).div_euclid(TILE));
-        (y0..=y1).any(|ty| (x0..=x1).any(|tx| self.solid(tx, ty)))
-    }
-
     fn hurt(&mut self) {
         self.player.hurt = HURT_STEPS;
         self.player.vx = 0;
         self.player.vy = 0;
+        self.player.riding = None;
         self.lives = self.lives.saturating_sub(1);
+        self.events.add(Events::HURT);
     }
 
     fn respawn(&mut self) {
         if self.lives == 0 {
             self.lives = START_LIVES;
-            self.score = self.score_at_level_start;
+            (self.score, self.treats) = self.at_level_start;
             self.load_level(self.level_index);
         } else {
-            self.place_at_spawn();
+            self.place_at(self.checkpoint.unwrap_or(self.level.spawn));
         }
+    }
+
+    fn player_body(&self) -> Body {
+        let p = &self.player;
+        Body {
+            x: p.x,
+            y: p.y,
+            w: PLAYER_W,
+            h: PLAYER_H,
+            vx: p.vx,
+            vy: p.vy,
+        }
+    }
+
+    fn set_player_body(&mut self, b: &Body) {
+        let p = &mut self.player;
+        (p.x, p.y, p.vx, p.vy) = (b.x, b.y, b.vx, b.vy);
     }
 }
 
@@ -228,6 +311,7 @@ impl World {
 pub fn step(world: &mut World, buttons: Buttons) {
     let pressed = buttons.pressed_since(world.previous);
     world.previous = buttons;
+    world.events = Events::NONE;
     world.steps = world.steps.wrapping_add(1);
     world.state_steps = world.state_steps.saturating_add(1);
     let go = pressed.any(Buttons::JUMP | Buttons::START);
@@ -235,14 +319,19 @@ pub fn step(world: &mut World, buttons: Buttons) {
     match world.state {
         State::Title if go => world.set_state(State::Playing),
         State::Title => {}
+        State::Playing if pressed.any(Buttons::PAUSE) => world.set_state(State::Paused),
         State::Playing => play(world, buttons, pressed),
+        State::Paused if pressed.any(Buttons::PAUSE | Buttons::START) => {
+            world.set_state(State::Playing);
+        }
+        State::Paused => {}
         State::LevelComplete if world.state_steps >= LEVEL_COMPLETE_STEPS || (go && unlocked) => {
             world.load_level(world.level_index + 1);
             world.set_state(State::Playing);
         }
         State::LevelComplete => {}
         State::GameComplete if go && unlocked => {
-            world.score = 0;
+            (world.score, world.treats) = (0, 0);
             world.lives = START_LIVES;
             world.load_level(0);
             world.set_state(State::Title);
@@ -252,6 +341,8 @@ pub fn step(world: &mut World, buttons: Buttons) {
 }
 
 fn play(world: &mut World, buttons: Buttons, pressed: Buttons) {
+    world.level_steps = world.level_steps.wrapping_add(1);
+    update_enemies(world);
     if world.player.hurt > 0 {
         world.player.hurt -= 1;
         if world.player.hurt == 0 {
@@ -259,9 +350,34 @@ fn play(world: &mut World, buttons: Buttons, pressed: Buttons) {
         }
         return;
     }
+    ride(world);
+    steer(world, buttons, pressed);
+
+    let before = world.player;
+    let mut b = world.player_body();
+    body::move_x(&world.level, &mut b);
+    let stop = body::move_y(&world.level, &mut b);
+    world.set_player_body(&b);
+    world.player.on_ground = stop == Stop::Floor;
+    world.player.riding = None;
+    if stop == Stop::None && before.vy >= 0 {
+        land_on_mover(world, before.y + PLAYER_H);
+    }
+
+    touch_enemies(world, &before, buttons);
+    if world.player.hurt == 0 {
+        touch_tiles(world);
+    }
+    let bottom_of_level = i32::from(world.level.height) * TILE;
+    if world.state == State::Playing && world.player.hurt == 0 && world.player.y > bottom_of_level {
+        world.hurt();
+    }
+}
+
+/// Running, jumping (with buffer and coyote time) and gravity from the buttons.
+fn steer(world: &mut World, buttons: Buttons, pressed: Buttons) {
     let physics = world.physics;
     let p = &mut world.player;
-
     let direction = i32::from(buttons.any(Buttons::RIGHT)) - i32::from(buttons.any(Buttons::LEFT));
     if direction != 0 {
         let accel = if p.on_ground {
@@ -289,6 +405,7 @@ fn play(world: &mut World, buttons: Buttons, pressed: Buttons) {
         p.vy = -physics.jump_velocity;
         p.jump_buffer = 0;
         p.coyote = 0;
+        world.events.add(Events::JUMP);
     } else if p.on_ground {
         p.coyote = physics.coyote_steps;
     } else {
@@ -298,60 +415,118 @@ fn play(world: &mut World, buttons: Buttons, pressed: Buttons) {
         p.vy = -physics.jump_cut;
     }
     p.vy = (p.vy + physics.gravity).min(physics.max_fall);
+}
 
-    move_x(world);
-    move_y(world);
-    touch_tiles(world);
+/// The platform under the player carries it by the distance it moved this step.
+fn ride(world: &mut World) {
+    let Some(index) = world.player.riding else {
+        return;
+    };
+    let Some(mover) = world.level.movers.get(usize::from(index)) else {
+        return;
+    };
+    let now = mover.position(world.level_steps);
+    let before = mover.position(world.level_steps.wrapping_sub(1));
+    let mut b = world.player_body();
+    b.vx = now.0 - before.0;
+    body::move_x(&world.level, &mut b);
+    b.y += now.1 - before.1;
+    b.vx = world.player.vx;
+    world.set_player_body(&b);
+}
 
-    let bottom_of_level = i32::from(world.level.height) * TILE;
-    if world.state == State::Playing && world.player.hurt == 0 && world.player.y > bottom_of_level {
+/// Lands the player on a moving platform its feet passed through this step.
+fn land_on_mover(world: &mut World, previous_bottom: i32) {
+    let p = world.player;
+    let bottom = p.y + PLAYER_H;
+    let landing = world.level.movers.iter().enumerate().find_map(|(i, m)| {
+        let (x, top) = m.position(world.level_steps);
+        let (_, top_before) = m.position(world.level_steps.wrapping_sub(1));
+        // A rising platform meets the feet early: allow for its own move.
+        let reach = top + (top_before - top).max(0);
+        let over = p.x < x + m.width() && x < p.x + PLAYER_W;
+        (over && previous_bottom <= reach && bottom >= top).then_some((i, top))
+    });
+    if let Some((index, top)) = landing {
+        let p = &mut world.player;
+        p.y = top - PLAYER_H;
+        p.vy = 0;
+        p.on_ground = true;
+        p.riding = u8::try_from(index).ok();
+    }
+}
+
+fn update_enemies(world: &mut World) {
+    let (level, physics, steps) = (&world.level, &world.physics, world.level_steps);
+    for enemy in &mut world.enemies {
+        enemy.update(level, physics, steps, world.player.x);
+    }
+}
+
+/// Stomps (falling onto an enemy from above) and hurts (any other touch).
+fn touch_enemies(world: &mut World, before: &Player, buttons: Buttons) {
+    if world.player.hurt > 0 {
+        return;
+    }
+    let p = world.player;
+    let player_box = (p.x, p.y, PLAYER_W, PLAYER_H);
+    let previous_bottom = before.y + PLAYER_H;
+    let mut hurt = false;
+    for enemy in world.enemies.iter_mut().filter(|e| e.alive()) {
+        if !body::overlaps(player_box, enemy.hurt_box()) {
+            continue;
+        }
+        let falling = before.vy > 0 || p.vy > 0;
+        if falling && previous_bottom <= enemy.y + STOMP_DEPTH {
+            enemy.defeated = 1;
+            world.score += STOMP_POINTS;
+            world.events.add(Events::STOMP);
+            // Holding jump bounces high, as if jumping off the enemy.
+            let bounce = if buttons.any(Buttons::JUMP) {
+                world.physics.jump_velocity
+            } else {
+                world.physics.jump_velocity * 2 / 3
+            };
+            world.player.vy = -bounce;
+            world.player.on_ground = false;
+        } else {
+            hurt = true;
+        }
+    }
+    if hurt {
         world.hurt();
     }
 }
 
-fn move_x(world: &mut World) {
-    let p = world.player;
-    let mut x = p.x + p.vx;
-    if p.vx > 0 && world.hits_solid(x, p.y, PLAYER_W, PLAYER_H) {
-        x = (x + PLAYER_W - 1).div_euclid(TILE) * TILE - PLAYER_W;
-        world.player.vx = 0;
-    } else if p.vx < 0 && world.hits_solid(x, p.y, PLAYER_W, PLAYER_H) {
-        x = (x.div_euclid(TILE) + 1) * TILE;
-        world.player.vx = 0;
-    }
-    world.player.x = x;
-}
-
-fn move_y(world: &mut World) {
-    let p = world.player;
-    let mut y = p.y + p.vy;
-    world.player.on_ground = false;
-    if p.vy > 0 && world.hits_solid(p.x, y, PLAYER_W, PLAYER_H) {
-        y = (y + PLAYER_H - 1).div_euclid(TILE) * TILE - PLAYER_H;
-        world.player.vy = 0;
-        world.player.on_ground = true;
-    } else if p.vy < 0 && world.hits_solid(p.x, y, PLAYER_W, PLAYER_H) {
-        y = (y.div_euclid(TILE) + 1) * TILE;
-        world.player.vy = 0;
-    }
-    world.player.y = y;
-}
-
-/// Treats, spikes and the goal under the player.
+/// Treats, spikes, water, checkpoints and the goal under the player.
 fn touch_tiles(world: &mut World) {
     let p = world.player;
-    let (x0, x1) = (p.x.div_euclid(TILE), (p.x + PLAYER_W - 1).div_euclid(TILE));
     let (y0, y1) = (p.y.div_euclid(TILE), (p.y + PLAYER_H - 1).div_euclid(TILE));
     for ty in y0..=y1 {
-        for tx in x0..=x1 {
+        for tx in body::columns(p.x, PLAYER_W) {
             match world.level.get(tx, ty) {
                 Some(Tile::Treat) => {
                     world.level.set(tx, ty, Tile::Empty);
-                    world.score += 1;
+                    world.score += TREAT_POINTS;
+                    world.treats += 1;
+                    world.events.add(Events::TREAT);
                 }
-                Some(Tile::Spike) if touches_spike(&p, tx, ty) => {
+                Some(Tile::Spike) if touches_hazard(&p, tx, ty, 6) => {
                     world.hurt();
                     return;
+                }
+                Some(Tile::Water) if touches_hazard(&p, tx, ty, 4) => {
+                    world.hurt();
+                    return;
+                }
+                Some(Tile::Checkpoint) => {
+                    let here = (u16::try_from(tx).ok(), u16::try_from(ty).ok());
+                    if let (Some(x), Some(y)) = here
+                        && world.checkpoint != Some((x, y))
+                    {
+                        world.checkpoint = Some((x, y));
+                        world.events.add(Events::CHECKPOINT);
+                    }
                 }
                 Some(Tile::Goal) => {
                     if world.level_index + 1 < world.levels.len() {
@@ -360,6 +535,7 @@ fn touch_tiles(world: &mut World) {
                         world.set_state(State::GameComplete);
                     }
                     world.player.vx = 0;
+                    world.events.add(Events::GOAL);
                     return;
                 }
                 _ => {}
@@ -368,13 +544,13 @@ fn touch_tiles(world: &mut World) {
     }
 }
 
-/// Spikes hurt only where they are drawn: the lower part of the tile, inset, so a
-/// near miss is a miss.
-fn touches_spike(p: &Player, tx: i32, ty: i32) -> bool {
+/// Spikes and water hurt only where they are drawn: the lower part of the tile from
+/// `top_px` down, inset at the sides, so a near miss is a miss.
+fn touches_hazard(p: &Player, tx: i32, ty: i32, top_px: i32) -> bool {
     let inset = 3 * SUBPIXELS;
     let left = tx * TILE + inset;
     let right = (tx + 1) * TILE - inset;
-    let top = ty * TILE + 6 * SUBPIXELS;
+    let top = ty * TILE + top_px * SUBPIXELS;
     let bottom = (ty + 1) * TILE;
     p.x < right && p.x + PLAYER_W > left && p.y < bottom && p.y + PLAYER_H > top
 }
@@ -413,7 +589,8 @@ mod tests {
                 level_count: 1,
             },
             Sprite::placeholder(),
-        );
+        )
+        .expect("a completable game");
         data.levels = levels;
         data
     }
@@ -560,7 +737,7 @@ mod tests {
         level.set(6, 9, Tile::Treat);
         let mut world = World::new(&data_with(vec![level.clone(), level]), 0);
         run(&mut world, Buttons::RIGHT, 120);
-        assert_eq!(world.score, 2);
+        assert_eq!((world.treats, world.score), (2, 2 * TREAT_POINTS));
         assert_eq!(world.level.treats(), 0);
         let run_to_goal = |world: &mut World| {
             while world.state == State::Playing && world.steps < 2000 {
@@ -573,7 +750,131 @@ mod tests {
         assert_eq!((world.state, world.level_index), (State::Playing, 1));
         run_to_goal(&mut world);
         assert_eq!(world.state, State::GameComplete);
-        assert_eq!(world.score, 4);
+        assert_eq!((world.treats, world.score), (4, 4 * TREAT_POINTS));
+    }
+
+    fn enemy_at(kind: crate::level::EnemyKind, x: u16) -> crate::level::EnemySpawn {
+        crate::level::EnemySpawn {
+            kind,
+            tile: (x, 9),
+            speed: 32,
+            range: 0,
+            vertical: false,
+        }
+    }
+
+    #[test]
+    fn landing_on_an_enemy_defeats_it_and_bounces_but_walking_into_it_hurts() {
+        let mut level = flat_level();
+        level
+            .enemies
+            .push(enemy_at(crate::level::EnemyKind::Patrol, 8));
+        let data = data_with(vec![level]);
+
+        let mut walker = World::new(&data, 0);
+        for _ in 0..300 {
+            step(&mut walker, Buttons::RIGHT);
+            if walker.player.hurt > 0 {
+                break;
+            }
+        }
+        assert_eq!(walker.lives, START_LIVES - 1, "running into it hurts");
+        assert!(walker.enemies[0].alive());
+
+        // Jump from where a full jump comes down on the enemy.
+        let mut stomper = World::new(&data, 0);
+        let mut stomped = false;
+        for i in 0..400 {
+            let jump = (20..60).contains(&i);
+            step(
+                &mut stomper,
+                if jump {
+                    Buttons::RIGHT | Buttons::JUMP
+                } else {
+                    Buttons::RIGHT
+                },
+            );
+            if stomper.events.contains(Events::STOMP) {
+                stomped = true;
+                assert!(stomper.player.vy < 0, "the stomp bounces");
+                break;
+            }
+            assert_eq!(stomper.player.hurt, 0, "hurt at step {i}");
+        }
+        assert!(stomped, "never landed on the enemy");
+        assert!(!stomper.enemies[0].alive());
+        assert_eq!(stomper.score, STOMP_POINTS);
+    }
+
+    #[test]
+    fn a_one_way_ledge_is_jumped_through_from_below_and_stood_on() {
+        let mut level = flat_level();
+        for x in 3..8 {
+            level.set(x, 7, Tile::OneWay);
+        }
+        let mut world = World::new(&data_with(vec![level]), 0);
+        run(&mut world, Buttons::RIGHT, 6);
+        run(&mut world, Buttons::JUMP, 40);
+        run(&mut world, Buttons::NONE, 60);
+        assert!(world.player.on_ground);
+        assert_eq!(world.player.y + PLAYER_H, 7 * TILE, "standing on the ledge");
+    }
+
+    #[test]
+    fn a_moving_platform_carries_the_player_standing_on_it() {
+        let mut level = flat_level();
+        level.movers.push(crate::level::Mover {
+            tile: (2, 8),
+            len: 3,
+            range: 4,
+            vertical: false,
+            period: 400,
+        });
+        let mut world = World::new(&data_with(vec![level]), 0);
+        // Hop up onto the platform, which starts under the spawn.
+        run(&mut world, Buttons::JUMP, 20);
+        run(&mut world, Buttons::NONE, 40);
+        assert!(world.player.riding.is_some(), "on the platform");
+        let x = world.player.x;
+        run(&mut world, Buttons::NONE, 100);
+        assert!(world.player.riding.is_some());
+        assert!(
+            world.player.x - x > 3 * TILE / 2,
+            "carried {}",
+            world.player.x - x
+        );
+    }
+
+    #[test]
+    fn after_a_checkpoint_a_lost_life_restarts_there() {
+        let mut level = flat_level();
+        level.set(6, 9, Tile::Checkpoint);
+        for y in 10..14 {
+            level.set(12, y, Tile::Water);
+            level.set(13, y, Tile::Empty);
+        }
+        level.set(12, 13, Tile::Water);
+        let mut world = World::new(&data_with(vec![level]), 0);
+        while world.player.hurt == 0 {
+            step(&mut world, Buttons::RIGHT);
+            assert!(world.steps < 600, "never fell in");
+        }
+        assert_eq!(world.checkpoint, Some((6, 9)));
+        run(&mut world, Buttons::NONE, usize::from(HURT_STEPS));
+        assert_eq!(world.player_px().0 / TILE_PX, 6);
+    }
+
+    #[test]
+    fn pause_freezes_play_until_pressed_again() {
+        let mut world = World::new(&data_with(vec![flat_level()]), 0);
+        run(&mut world, Buttons::RIGHT, 10);
+        step(&mut world, Buttons::PAUSE);
+        assert_eq!(world.state, State::Paused);
+        let frozen = world.player;
+        run(&mut world, Buttons::RIGHT, 50);
+        assert_eq!(world.player, frozen);
+        step(&mut world, Buttons::PAUSE);
+        assert_eq!(world.state, State::Playing);
     }
 
     #[test]
@@ -603,7 +904,8 @@ mod tests {
                 level_count: 2,
             },
             Sprite::placeholder(),
-        );
+        )
+        .expect("a completable game");
         // A pseudo-random but fixed recording.
         let mut bits = 0x1234_5678_u32;
         let recording: Vec<Buttons> = (0..3000)
