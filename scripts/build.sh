@@ -9,14 +9,16 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 wasm_dir="$target_dir/wasm32-unknown-unknown/wasm-release"
+game_dir="$target_dir/wasm32-unknown-unknown/wasm-game"
 site=site
 stage=$(mktemp -d "${TMPDIR:-/tmp}/petpixel-site.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/pkg/game"
 
 # wasm-opt 132 from npm; Debian's older binaryen silently breaks wasm-bindgen output.
+# $2: the optimisation level (-Oz for the app, -O3 for the game's per-frame renderer).
 wasm_opt() {
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  wasm-opt "$2" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers --strip-target-features "$1" -o "$1"
 }
@@ -24,12 +26,12 @@ wasm_opt() {
 log "hydrate wasm (frontend)"
 cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 wasm-bindgen --target web --no-typescript --out-name petpixel --out-dir "$stage/pkg" "$wasm_dir/frontend.wasm"
-wasm_opt "$stage/pkg/petpixel_bg.wasm"
+wasm_opt "$stage/pkg/petpixel_bg.wasm" -Oz
 
 log "game runtime wasm"
-cargo build -q -p game-runtime --lib --target wasm32-unknown-unknown --profile wasm-release
-wasm-bindgen --target web --no-typescript --out-name petpixel_game --out-dir "$stage/pkg/game" "$wasm_dir/game_runtime.wasm"
-wasm_opt "$stage/pkg/game/petpixel_game_bg.wasm"
+cargo build -q -p game-runtime --lib --target wasm32-unknown-unknown --profile wasm-game
+wasm-bindgen --target web --no-typescript --out-name petpixel_game --out-dir "$stage/pkg/game" "$game_dir/game_runtime.wasm"
+wasm_opt "$stage/pkg/game/petpixel_game_bg.wasm" -O3
 cp game-runtime/web/loader.js "$stage/pkg/game/loader.js"
 
 cp style/main.css "$stage/pkg/petpixel.css"

@@ -37,6 +37,13 @@ pub async fn get_game(id: String) -> Result<GameView, AppError> {
     port.0.game(&visitor, &id).await
 }
 
+/// New levels for one of the visitor's finished games.
+#[server(prefix = "/_sf", endpoint = "regenerate_game")]
+pub async fn regenerate_game(id: String) -> Result<GameView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.regenerate_game(&visitor, &id).await
+}
+
 /// A game by its public short code.
 #[server(prefix = "/_sf", endpoint = "get_game_by_code")]
 pub async fn get_game_by_code(code: String) -> Result<GameView, AppError> {

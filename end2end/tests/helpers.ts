@@ -11,14 +11,14 @@ export async function waitForHydration(page: Page) {
 }
 
 /** Uploads the shipped photo and makes a game with it; resolves when it is ready. */
-export async function makeGame(request: APIRequestContext, theme = 'garden'): Promise<{ id: string; short_code: string }> {
+export async function makeGame(request: APIRequestContext, theme = 'garden', levels = 1): Promise<{ id: string; short_code: string }> {
   const upload = await request.post('/api/v1/images/upload', {
     multipart: { image: { name: 'chelsea.png', mimeType: 'image/png', buffer: fs.readFileSync(CHELSEA) } },
   });
   expect(upload.status()).toBe(201);
   const image = await upload.json();
   const created = await request.post('/api/v1/games', {
-    data: { image_id: image.id, pet_name: 'Chelsea', theme, difficulty: 'easy', level_count: 1 },
+    data: { image_id: image.id, pet_name: 'Chelsea', theme, difficulty: 'easy', level_count: levels },
   });
   expect(created.status()).toBe(202);
   const game = await created.json();
@@ -28,7 +28,10 @@ export async function makeGame(request: APIRequestContext, theme = 'garden'): Pr
   return game;
 }
 
-export type GameState = { state: string; x: number; y: number; level: number; score: number };
+export type GameState = {
+  state: string; x: number; y: number; level: number; levels: number;
+  score: number; treats: number; lives: number; replaying: boolean;
+};
 
 /** Waits until the game in `frame` has drawn its first frame, then returns its state. */
 export async function gameReady(frame: Frame | Page): Promise<GameState> {

@@ -113,6 +113,7 @@ impl Pipeline {
         let pictures = Pictures::new(cutout.png.to_vec(), &art)?;
 
         let prefix = format!("games/{game_id}");
+        let previous_module = game.assets.as_ref().and_then(|a| a.module.clone());
         let mut assets = GameAssets::default();
         for (name, bytes, slot) in [
             ("cutout.png", pictures.cutout_png, &mut assets.cutout),
@@ -136,11 +137,21 @@ impl Pipeline {
             tokio::task::spawn_blocking(move || assemble(&game, pictures.sprite, &runtime.module))
                 .await
                 .map_err(|e| PipelineError::internal("assemble task", e))??;
-        let key = format!("{prefix}/game.wasm");
+        // Named by content: the module is served as immutable under this name.
+        let key = format!(
+            "{prefix}/game-{}.wasm",
+            crate::runtime_assets::content_tag(&module)
+        );
         self.blobs
             .put(&key, Bytes::from(module))
             .await
             .map_err(|e| PipelineError::internal("store module", e))?;
+        // A regenerated game's previous module is named by its old content: remove it.
+        if let Some(old) = previous_module.filter(|old| *old != key)
+            && let Err(e) = self.blobs.delete(&old).await
+        {
+            tracing::warn!(%game_id, key = old, error = %e, "could not remove the old module");
+        }
         assets.module = Some(key);
         Ok(assets)
     }
@@ -208,6 +219,7 @@ fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>
         seed: game.seed,
         level_count: game.level_count,
     };
-    game_runtime::assemble::inject(runtime, &GameData::generate(&spec, sprite))
-        .map_err(|e| PipelineError::internal("inject", e))
+    let data =
+        GameData::generate(&spec, sprite).map_err(|e| PipelineError::internal("levels", e))?;
+    game_runtime::assemble::inject(runtime, &data).map_err(|e| PipelineError::internal("inject", e))
 }

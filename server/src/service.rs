@@ -439,6 +439,27 @@ impl PetPixelPort for Service {
         Ok(game_view(&self.owned_game(visitor, id).await?))
     }
 
+    async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        let mut game = self.owned_game(visitor, id).await?;
+        game.seed = rand::random();
+        let restarted = self
+            .store
+            .restart_game(game.id, game.seed, &game.style)
+            .await
+            .map_err(|e| internal("restart game", e))?;
+        if !restarted {
+            return Err(AppError::invalid(
+                "id",
+                "this game is being made already: wait until it is ready",
+            ));
+        }
+        game.status = GameStatus::Generating;
+        game.failure_reason = None;
+        game.completed_at = None;
+        self.pipeline.spawn(game.id);
+        Ok(game_view(&game))
+    }
+
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
         Ok(game_view(&self.public_game(code).await?))
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::get_game;
+use crate::api::{get_game, regenerate_game};
 use crate::dto::{GameStatus, GameView};
 
 /// How often the page asks whether a game is ready.
@@ -34,7 +34,7 @@ pub fn GamePage() -> impl IntoView {
         <section class="panel">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || game.get().map(|result| match result {
-                    Ok(view) => view! { <GameCard game=view/> }.into_any(),
+                    Ok(view) => view! { <GameCard game=view refetch=Callback::new(move |()| game.refetch())/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -43,9 +43,25 @@ pub fn GamePage() -> impl IntoView {
 }
 
 #[component]
-fn GameCard(game: GameView) -> impl IntoView {
+fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
     let status = game.status.as_str();
     let urls = game.urls.clone();
+    let id = game.id.clone();
+    // New levels: the same pet and settings, a new seed; the page polls until ready.
+    let regenerate = Action::new(move |id: &String| regenerate_game(id.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = regenerate.value().get() {
+            refetch.run(());
+        }
+    });
+    let regenerate_error = move || {
+        regenerate
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    let finished = game.status != GameStatus::Generating;
     view! {
         <h1>{game.title.clone()}</h1>
         <p class="status" data-status=status>
@@ -75,6 +91,20 @@ fn GameCard(game: GameView) -> impl IntoView {
                 <a class="button primary" href=urls.play.clone() rel="external">"Open the game page"</a>
                 <a class="button" href=urls.download.clone() rel="external" download="">"Download (plays offline)"</a>
             </p>
+        })}
+        {finished.then(|| view! {
+            <p class="actions">
+                <button
+                    class="button"
+                    type="button"
+                    disabled=move || regenerate.pending().get()
+                    on:click=move |_| { regenerate.dispatch(id.clone()); }
+                >
+                    "New levels"
+                </button>
+                " Same pet and settings, a fresh layout."
+            </p>
+            {regenerate_error}
         })}
     }
 }

@@ -228,7 +228,7 @@ pub fn draw_treat(frame: &mut Frame, content: &Content, palette: &Palette, x: i3
     let (rows, body): (&[&str], Rgb) = match content.treat {
         TreatShape::Bone => (&BONE, [250, 244, 228]),
         TreatShape::Cookie => (&COOKIE, [216, 160, 88]),
-        TreatShape::Fish => (&FISH, [120, 180, 232]),
+        TreatShape::Fish => (&FISH, [248, 152, 56]),
         TreatShape::Star => (&STAR, palette.accent),
         TreatShape::Ball => (&BALL, [208, 232, 72]),
     };

@@ -34,6 +34,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
         .route("/games", post(create_game))
         .route("/games/{id}", get(game))
         .route("/games/{id}/download", get(download))
+        .route("/games/{id}/regenerate", post(regenerate))
         .with_state(service)
 }
 
@@ -184,6 +185,16 @@ async fn game(
     Path(id): Path<String>,
 ) -> Result<Json<GameView>, HttpError> {
     Ok(Json(service.game(&visitor, &id).await?))
+}
+
+/// New levels for a finished game: 202, then poll the game as after creating it.
+async fn regenerate(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<GameView>), HttpError> {
+    let view = service.regenerate_game(&visitor, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
 async fn download(

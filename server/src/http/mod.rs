@@ -71,10 +71,7 @@ pub fn router(parts: HttpParts) -> Router {
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-cache"),
-                ))
+                .layer(axum::middleware::from_fn(pkg_cache_headers))
                 .service(pkg),
         );
 
@@ -89,4 +86,35 @@ pub fn router(parts: HttpParts) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// `/pkg` files asked for by content tag (`?v=`, from `GameRuntime`'s URLs) never
+/// change under that URL: cache them for a year, with the tag as ETag. Any other
+/// request revalidates every time, so a new build is picked up at once.
+async fn pkg_cache_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let version = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("v=")))
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned);
+    let mut response = next.run(request).await;
+    let success = response.status().is_success();
+    let headers = response.headers_mut();
+    match version.and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
+        Some(etag) if success => {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            headers.insert(header::ETAG, etag);
+        }
+        _ => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+    }
+    response
 }

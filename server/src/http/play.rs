@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use game_runtime::assemble::{GameSource, PageOptions, html_page};
 
 use super::error::HttpError;
-use crate::runtime_assets::GameRuntime;
+use crate::runtime_assets::content_tag;
 use crate::service::{Picture, Service};
 use crate::store::GameRecord;
 
@@ -29,12 +29,14 @@ async fn embed(
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
     let game = service.public_game(&code).await?;
-    let module_url = format!("/api/v1/play/{}/game.wasm", game.short_code);
+    // The content-addressed name when the game has one, so the module is cached for good.
+    let file = module_file(&game).unwrap_or("game.wasm");
+    let module_url = format!("/api/v1/play/{}/{file}", game.short_code);
     let page = html_page(&PageOptions {
         title: &game.title,
         source: GameSource::Url {
-            glue_url: &GameRuntime::glue_url(),
-            loader_url: &GameRuntime::loader_url(),
+            glue_url: &service.runtime.glue_url(),
+            loader_url: &service.runtime.loader_url(),
             module_url: &module_url,
         },
     });
@@ -51,26 +53,85 @@ async fn embed(
         .into_response())
 }
 
+/// The file name of the game's stored module: `game-{content tag}.wasm` for games
+/// assembled since modules are content-addressed.
+fn module_file(game: &GameRecord) -> Option<&str> {
+    let key = game.assets.as_ref()?.module.as_deref()?;
+    key.rsplit('/').next()
+}
+
+/// `/api/v1/play/{code}/game.wasm`: the game's current module, revalidated on each
+/// use (regenerating a game changes it).
 async fn module(
     State(service): State<Arc<Service>>,
     Path(code): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let game = service.public_game(&code).await?;
     let bytes = service.game_module(&game).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/wasm"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
+    let tag = content_tag(&bytes);
+    Ok(tagged(
+        &headers,
+        &tag,
+        "no-cache",
+        "application/wasm",
         bytes,
-    )
-        .into_response())
+    ))
 }
 
+/// A response with an ETag, or 304 when the client already holds that version.
+fn tagged(
+    headers: &HeaderMap,
+    tag: &str,
+    cache: &'static str,
+    content_type: &'static str,
+    bytes: bytes::Bytes,
+) -> Response {
+    let etag = format!("\"{tag}\"");
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+    ];
+    if fresh {
+        (StatusCode::NOT_MODIFIED, common).into_response()
+    } else {
+        (
+            common,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            bytes,
+        )
+            .into_response()
+    }
+}
+
+/// Pictures of a game, and its module under its content-addressed name (immutable).
 async fn picture(
     State(service): State<Arc<Service>>,
     Path((code, file)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
+    if let Some(tag) = file
+        .strip_prefix("game-")
+        .and_then(|rest| rest.strip_suffix(".wasm"))
+    {
+        let game = service.public_game(&code).await?;
+        if module_file(&game) != Some(file.as_str()) {
+            return Err(HttpError(app::error::AppError::NotFound));
+        }
+        let bytes = service.game_module(&game).await?;
+        return Ok(tagged(
+            &headers,
+            tag,
+            "public, max-age=31536000, immutable",
+            "application/wasm",
+            bytes,
+        ));
+    }
     let picture = Picture::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
     let game = service.public_game(&code).await?;
     let bytes = service.game_picture(&game, picture).await?;

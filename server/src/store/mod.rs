@@ -101,6 +101,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_game_assets(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
     async fn mark_game_ready(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
     async fn mark_game_failed(&self, id: Uuid, reason: &str) -> Result<(), StoreError>;
+    /// Makes a finished (ready or failed) game again from `seed`: back to `generating`.
+    /// False when the game is being made already.
+    async fn restart_game(&self, id: Uuid, seed: u64, style: &str) -> Result<bool, StoreError>;
     /// Games still being made, oldest first: resumed after a restart.
     async fn generating_games(&self) -> Result<Vec<Uuid>, StoreError>;
 }
@@ -342,6 +345,23 @@ macro_rules! store_impl {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn restart_game(
+                &self,
+                id: Uuid,
+                seed: u64,
+                style: &str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query($sql::RESTART_GAME)
+                    .bind(json(&GameConfig {
+                        seed,
+                        style: style.to_owned(),
+                    })?)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn generating_games(&self) -> Result<Vec<Uuid>, StoreError> {

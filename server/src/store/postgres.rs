@@ -58,6 +58,8 @@ mod sql {
         failure_reason = NULL WHERE id = $3::uuid";
     pub const MARK_GAME_FAILED: &str = "UPDATE games SET status = 'failed', failure_reason = $1, completed_at = $2 \
         WHERE id = $3::uuid";
+    pub const RESTART_GAME: &str = "UPDATE games SET status = 'generating', config = $1::jsonb, \
+        failure_reason = NULL, completed_at = NULL WHERE id = $2::uuid AND status <> 'generating'";
     pub const GENERATING_GAMES: &str =
         "SELECT id::text FROM games WHERE status = 'generating' ORDER BY created_at";
 }

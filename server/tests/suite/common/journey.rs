@@ -47,12 +47,34 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
         .expect("module");
     assert_eq!(module.status(), 200);
     assert_eq!(module.headers()["content-type"], "application/wasm");
+    assert_eq!(module.headers()["cache-control"], "no-cache");
+    let etag = module.headers()["etag"].clone();
     let module = module.bytes().await.expect("bytes");
+    let unchanged = anyone
+        .get(app.url(&format!("/api/v1/play/{code}/game.wasm")))
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .expect("revalidation");
+    assert_eq!(unchanged.status(), 304, "the ETag revalidates");
     let section =
         game_runtime::assemble::read_section(&module).expect("the game data section is injected");
     let data = game_runtime::format::decode(section).expect("the game data decodes");
     assert_eq!(data.pet_name, "Chelsea");
     assert_eq!(data.levels.len(), 2);
+    // Each level carries the solver's proof, which replays to the goal.
+    assert_eq!(data.playthroughs.len(), 2);
+    for (index, playthrough) in data.playthroughs.iter().enumerate() {
+        let mut world = game_runtime::sim::World::new(&data, index);
+        for buttons in playthrough.buttons() {
+            game_runtime::sim::step(&mut world, buttons);
+        }
+        assert_ne!(
+            world.state,
+            game_runtime::sim::State::Playing,
+            "level {index}"
+        );
+    }
     assert!(
         data.sprite.frame_count >= 2,
         "at least a two-frame animation"
@@ -84,8 +106,45 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
         embed.headers()["content-security-policy"],
         "frame-ancestors *"
     );
+    assert_eq!(embed.headers()["cache-control"], "no-cache");
     let html = embed.text().await.expect("html");
-    assert!(html.contains(&format!("/api/v1/play/{code}/game.wasm")));
+    // The page loads the module and the runtime by content-addressed URLs, which
+    // are cached for good; the tag is the ETag.
+    let tag = etag.to_str().expect("ascii").trim_matches('"').to_owned();
+    let addressed = format!("/api/v1/play/{code}/game-{tag}.wasm");
+    assert!(html.contains(&addressed), "{html}");
+    let immutable = anyone
+        .get(app.url(&addressed))
+        .send()
+        .await
+        .expect("addressed module");
+    assert_eq!(immutable.status(), 200);
+    assert_eq!(
+        immutable.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(immutable.bytes().await.expect("bytes"), module);
+    let stale = anyone
+        .get(app.url(&format!("/api/v1/play/{code}/game-0000000000000000.wasm")))
+        .send()
+        .await
+        .expect("stale");
+    assert_eq!(
+        stale.status(),
+        404,
+        "another version is not served under a tag"
+    );
+    for script in ["petpixel_game.js", "loader.js"] {
+        let start = html.find(&format!("/pkg/game/{script}?v=")).expect(script);
+        let url: String = html[start..].chars().take_while(|&c| c != '"').collect();
+        let file = anyone.get(app.url(&url)).send().await.expect(script);
+        assert_eq!(file.status(), 200, "{url}");
+        assert_eq!(
+            file.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+    }
 
     let download = anyone
         .get(app.url(&format!("/api/v1/play/{code}/download")))
