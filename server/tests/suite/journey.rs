@@ -156,3 +156,64 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
         404
     );
 }
+
+#[tokio::test]
+async fn regenerating_gives_new_levels_for_the_same_pet_and_only_to_the_owner() {
+    let app = TestApp::spawn().await;
+    let me = app.visitor();
+    let game = make_a_game(&app, &me).await;
+    let id = game["id"].as_str().expect("id");
+    let code = game["short_code"].as_str().expect("code");
+    let module = |client: reqwest::Client| {
+        let url = app.url(&format!("/api/v1/play/{code}/game.wasm"));
+        async move {
+            let bytes = client.get(url).send().await.expect("module").bytes().await;
+            let bytes = bytes.expect("bytes");
+            let section = game_runtime::assemble::read_section(&bytes).expect("section");
+            game_runtime::format::decode(section).expect("decodes")
+        }
+    };
+    let before = module(me.clone()).await;
+
+    let stranger = app.visitor();
+    let theirs = stranger
+        .post(app.url(&format!("/api/v1/games/{id}/regenerate")))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(theirs.status(), 404);
+
+    let response = me
+        .post(app.url(&format!("/api/v1/games/{id}/regenerate")))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "generating");
+    assert_eq!(body["short_code"], code, "the link stays the same");
+    // Asking again while it is being made is refused in plain words.
+    let again = me
+        .post(app.url(&format!("/api/v1/games/{id}/regenerate")))
+        .send()
+        .await
+        .expect("post");
+    if again.status() != 202 {
+        assert_eq!(again.status(), 422);
+        let body: Value = again.json().await.expect("json");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("being made"))
+        );
+    }
+
+    let finished = app.wait_until_finished(&me, id).await;
+    assert_eq!(finished["status"], "ready", "{finished}");
+    let after = module(me.clone()).await;
+    assert_eq!(after.pet_name, before.pet_name);
+    assert_eq!(after.sprite, before.sprite, "the same pet");
+    assert_eq!(after.levels.len(), before.levels.len());
+    assert_ne!(after.levels, before.levels, "new layouts");
+    assert_game_is_playable(&app, &finished).await;
+}

@@ -115,6 +115,34 @@ async fn conformance(store: Arc<dyn Store>) {
     );
     assert!(store.generating_games().await.expect("list").is_empty());
 
+    // A finished game restarts with a new seed, keeping its style; one being made does not.
+    assert!(
+        store
+            .restart_game(failed.id, 77, "nes")
+            .await
+            .expect("restart")
+    );
+    let restarted = store.game(failed.id).await.expect("load").expect("exists");
+    assert_eq!(
+        (restarted.status, restarted.seed, restarted.style.as_str()),
+        (GameStatus::Generating, 77, "nes")
+    );
+    assert_eq!(
+        (restarted.failure_reason, restarted.completed_at),
+        (None, None)
+    );
+    assert!(
+        !store
+            .restart_game(failed.id, 78, "nes")
+            .await
+            .expect("restart")
+    );
+    assert_eq!(store.generating_games().await.expect("list"), [failed.id]);
+    store
+        .mark_game_failed(failed.id, "again")
+        .await
+        .expect("failed");
+
     // Deleting an image that no game uses works; a missing one reports false.
     let lone = image("visitor-b");
     store.insert_image(&lone).await.expect("insert");
