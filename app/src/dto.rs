@@ -139,6 +139,9 @@ pub struct GameView {
     pub status: GameStatus,
     /// A plain-words reason when `status` is `failed`.
     pub failure: Option<String>,
+    /// Times the game was started online.
+    #[serde(default)]
+    pub plays: u64,
     pub urls: GameUrls,
 }
 

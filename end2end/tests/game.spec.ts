@@ -76,6 +76,33 @@ test('the frame rate and first-frame time are reported', async ({ page }) => {
   expect(frames).toBeGreaterThan(0);
 });
 
+test('a gamepad plays: Start begins, the d-pad runs, A jumps', async ({ page }) => {
+  // No gamepad is plugged into the test machine: the page sees one through the standard
+  // API, driven from the test.
+  await page.addInitScript(() => {
+    const pad = {
+      id: 'test pad', index: 0, connected: true, mapping: 'standard', axes: [0, 0, 0, 0],
+      buttons: Array.from({ length: 17 }, () => ({ pressed: false, touched: false, value: 0 })),
+    };
+    (window as any).__pad = (index: number, pressed: boolean) => { pad.buttons[index].pressed = pressed; };
+    Object.defineProperty(navigator, 'getGamepads', { value: () => [pad] });
+  });
+  await page.goto(`/embed/${code}`);
+  await gameReady(page);
+  const press = (button: number, pressed: boolean) => page.evaluate(([b, p]) => (window as any).__pad(b, p), [button, pressed] as const);
+  await press(9, true);
+  await expect.poll(async () => (await gameState(page)).state).toBe('playing');
+  await press(9, false);
+  const start = await gameState(page);
+  await press(15, true);
+  await expect.poll(async () => (await gameState(page)).x).toBeGreaterThan(start.x + 16);
+  await press(15, false);
+  const ground = (await gameState(page)).y;
+  await press(0, true);
+  await expect.poll(async () => (await gameState(page)).y).toBeLessThan(ground - 8);
+  await press(0, false);
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -62,3 +62,24 @@ test('the downloaded file plays offline from file://', async ({ page }, testInfo
   await page.keyboard.press('Space');
   await expect.poll(async () => (await page.evaluate(() => (window as any).__petpixel.state())).state).toBe('playing');
 });
+
+test('the public page counts a play once the game is started', async ({ page }) => {
+  const plays = async () => {
+    const text = (await page.locator('.plays').textContent()) ?? '';
+    if (text.includes('Not played yet')) return 0;
+    if (text.includes('Played once')) return 1;
+    return Number(/Played (\d+) times/.exec(text)?.[1] ?? NaN);
+  };
+  await page.goto(`/g/${code}`);
+  const before = await plays();
+  expect(before).toBeGreaterThanOrEqual(0);
+  const game = (await (await page.locator('iframe.game-frame').elementHandle())!.contentFrame())!;
+  await gameReady(game);
+  await page.locator('iframe.game-frame').click();
+  await game.locator('canvas').press('Space');
+  await expect.poll(async () => (await game.evaluate(() => (window as any).__petpixel.state())).state).toBe('playing');
+  await expect.poll(async () => {
+    await page.reload();
+    return plays();
+  }).toBe(before + 1);
+});

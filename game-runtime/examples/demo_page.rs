@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let embed = assemble::html_page(&PageOptions {
         title,
         source: GameSource::Url {
+            plays_url: None,
             glue_url: "./petpixel_game.js",
             loader_url: "./loader.js",
             module_url: "./game.wasm",

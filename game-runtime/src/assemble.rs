@@ -140,6 +140,8 @@ pub enum GameSource<'a> {
         glue_url: &'a str,
         loader_url: &'a str,
         module_url: &'a str,
+        /// Where the loader reports the first start of play (a POST), if anywhere.
+        plays_url: Option<&'a str>,
     },
     /// One self-contained file that plays offline: glue and loader inlined in one
     /// module script, the assembled module inlined as base64.
@@ -163,11 +165,13 @@ pub fn html_page(options: &PageOptions<'_>) -> String {
             glue_url,
             loader_url,
             module_url,
+            plays_url,
         } => format!(
-            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {} }}, document.getElementById('pp-canvas'));\n",
+            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {}, plays: {} }}, document.getElementById('pp-canvas'));\n",
             js_string(glue_url),
             js_string(loader_url),
             js_string(module_url),
+            plays_url.map_or_else(|| "null".to_owned(), js_string),
         ),
         GameSource::Inline {
             glue_js,
@@ -395,6 +399,7 @@ mod tests {
                 glue_url: "/pkg/petpixel_game.js",
                 loader_url: "/pkg/loader.js",
                 module_url: "/g/abc123/game.wasm\"</script>",
+                plays_url: Some("/api/v1/play/abc123/plays"),
             },
         });
         assert!(page.contains("import * as wbg from \"/pkg/petpixel_game.js\""));

@@ -273,6 +273,13 @@ export async function start(wbg, source, canvas) {
     frames: 0,
     ready: false,
   };
+  // The first start of play is reported once, where the page says where to.
+  let reported = !source.plays;
+  const report = () => {
+    if (reported || game.replaying() || game.state() !== 'playing') return;
+    reported = true;
+    fetch(source.plays, { method: 'POST', keepalive: true }).catch(() => {});
+  };
   let last = performance.now();
   let owed = ppStepMs;
   let pad = 0;
@@ -290,6 +297,7 @@ export async function start(wbg, source, canvas) {
       owed -= ppStepMs;
     }
     if (!muted) sound.play(events);
+    report();
     game.render();
     // The view is made after stepping: memory may have grown and moved.
     const pixels = new Uint8ClampedArray(exports.memory.buffer, game.frame_ptr(), width * height * 4);

@@ -197,6 +197,21 @@ impl Service {
     }
 
     /// The playable module (runtime + data) of a ready game.
+    /// Counts a play of a public game (the page's loader reports the first start).
+    pub async fn count_play(&self, code: &str) -> Result<(), AppError> {
+        let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
+        let counted = self
+            .store
+            .count_play(code.as_str())
+            .await
+            .map_err(|e| internal("count play", e))?;
+        if counted {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     pub async fn game_module(&self, game: &GameRecord) -> Result<Bytes, AppError> {
         let key = game
             .assets
@@ -367,6 +382,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
         style: game.style.clone(),
         status: game.status,
         failure: game.failure_reason.clone(),
+        plays: game.plays,
         urls: GameUrls {
             play: format!("/g/{code}"),
             embed: format!("/embed/{code}"),
@@ -416,6 +432,7 @@ impl PetPixelPort for Service {
             assets: None,
             created_at: Utc::now(),
             completed_at: None,
+            plays: 0,
         };
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;

@@ -47,6 +47,11 @@ fn PlayCard(game: GameView) -> impl IntoView {
         <Title text=game.title.clone()/>
         <section class="panel play">
             <h1>{game.title.clone()}</h1>
+            <p class="plays">{match game.plays {
+                0 => "Not played yet".to_owned(),
+                1 => "Played once".to_owned(),
+                n => format!("Played {n} times"),
+            }}</p>
             {match game.status {
                 GameStatus::Ready => view! {
                     <iframe class="game-frame" src=game.urls.embed.clone() title="Play the game" allow="autoplay; fullscreen"></iframe>

@@ -93,7 +93,7 @@ pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
     let camera = camera(frame, world);
     draw_backdrop(frame, data.theme, &palette, camera.0, world.steps);
     let content = data.theme.content();
-    draw_tiles(frame, world, &palette, &content, camera);
+    draw_tiles(frame, world, data.theme, &palette, &content, camera);
     draw_movers(frame, world, &palette, camera);
     for enemy in &world.enemies {
         let at = (
@@ -234,6 +234,7 @@ fn draw_backdrop(frame: &mut Frame, theme: Theme, palette: &Palette, camera_x: i
 fn draw_tiles(
     frame: &mut Frame,
     world: &World,
+    theme: Theme,
     palette: &Palette,
     content: &Content,
     (cx, cy): (i32, i32),
@@ -251,7 +252,15 @@ fn draw_tiles(
                 Some(Tile::Solid) => {
                     let open_above = !matches!(level.get(tx, ty - 1), Some(Tile::Solid) | None);
                     let open_below = level.get(tx, ty + 1) != Some(Tile::Solid);
-                    draw_block(frame, palette, (sx, sy), (tx, ty), open_above, open_below);
+                    draw_block(
+                        frame,
+                        theme,
+                        palette,
+                        (sx, sy),
+                        (tx, ty),
+                        open_above,
+                        open_below,
+                    );
                 }
                 Some(Tile::Treat) => {
                     let bob = [0, 1, 2, 1][((world.steps / 10) as i32 + tx).rem_euclid(4) as usize];
@@ -273,10 +282,11 @@ fn draw_tiles(
     }
 }
 
-/// A ground block: grass or carpet on top when nothing is above, speckled fill, a
-/// dark underside when it hangs in the air.
+/// A ground block in the theme's own look, with a surface on top when nothing is
+/// above it and a dark underside when it hangs in the air.
 fn draw_block(
     frame: &mut Frame,
+    theme: Theme,
     palette: &Palette,
     (sx, sy): (i32, i32),
     (tx, ty): (i32, i32),
@@ -284,25 +294,95 @@ fn draw_block(
     open_below: bool,
 ) {
     frame.fill(sx, sy, TILE_PX, TILE_PX, palette.ground);
-    for py in 0..TILE_PX {
-        for px in 0..TILE_PX {
-            if (px * 7 + py * 13 + tx * 5 + ty * 3).rem_euclid(23) == 0 {
-                frame.put(sx + px, sy + py, palette.ground_dark);
+    let dark = palette.ground_dark;
+    match theme {
+        // Soil with scattered pebbles.
+        Theme::Garden => speckle(frame, (sx, sy), (tx, ty), dark),
+        // Paving stones: a staggered grid of joints.
+        Theme::Park => {
+            let shift = if ty.rem_euclid(2) == 0 { 0 } else { 8 };
+            frame.fill(sx, sy + 7, TILE_PX, 1, dark);
+            frame.fill(sx + shift, sy, 1, 7, dark);
+            frame.fill(sx + (shift + 8) % 16, sy + 8, 1, 8, dark);
+            frame.fill(sx, sy + 15, TILE_PX, 1, dark);
+        }
+        // Sand with wind ripples.
+        Theme::Beach => {
+            for row in [3, 8, 13] {
+                for px in 0..TILE_PX {
+                    if (px + tx * TILE_PX + row).rem_euclid(8) < 3 {
+                        frame.put(sx + px, sy + row + (px / 4) % 2, dark);
+                    }
+                }
+            }
+        }
+        // Floorboards: long planks with staggered ends.
+        Theme::House => {
+            for row in [0, 5, 10] {
+                frame.fill(sx, sy + row, TILE_PX, 1, dark);
+                let seam = (tx * 5 + row * 3 + ty * 7).rem_euclid(TILE_PX);
+                frame.fill(sx + seam, sy + row, 1, 5, dark);
+            }
+        }
+        // Riveted hull plates.
+        Theme::Space => {
+            frame.fill(sx, sy, TILE_PX, 1, mix(palette.ground, WHITE, 1, 4));
+            frame.fill(sx, sy + 15, TILE_PX, 1, dark);
+            frame.fill(sx + 15, sy, 1, TILE_PX, dark);
+            for (rx, ry) in [(2, 2), (12, 2), (2, 12), (12, 12)] {
+                frame.put(sx + rx, sy + ry, dark);
+                frame.put(sx + rx + 1, sy + ry, mix(palette.ground, WHITE, 1, 2));
             }
         }
     }
     if open_above {
-        let light = mix(palette.ground_top, WHITE, 1, 3);
-        frame.fill(sx, sy, TILE_PX, 4, palette.ground_top);
-        frame.fill(sx, sy, TILE_PX, 1, light);
-        for px in 0..TILE_PX {
-            if (px + tx * TILE_PX).rem_euclid(5) < 2 {
-                frame.put(sx + px, sy + 4, palette.ground_top);
-            }
-        }
+        draw_surface(frame, theme, palette, (sx, sy), tx);
     }
     if open_below {
-        frame.fill(sx, sy + TILE_PX - 2, TILE_PX, 2, palette.ground_dark);
+        frame.fill(sx, sy + TILE_PX - 2, TILE_PX, 2, dark);
+    }
+}
+
+/// Dark dots at a tile-dependent scatter: at most one per row.
+fn speckle(frame: &mut Frame, (sx, sy): (i32, i32), (tx, ty): (i32, i32), colour: Rgb) {
+    for py in 0..TILE_PX {
+        // The one `px` with (px * 7 + c) divisible by 23 (10 is 7's inverse mod 23).
+        let c = py * 13 + tx * 5 + ty * 3;
+        let px = (-c * 10).rem_euclid(23);
+        if px < TILE_PX {
+            frame.put(sx + px, sy + py, colour);
+        }
+    }
+}
+
+/// The walkable top of a block: grass, a rug's edge, dry sand, or a lit metal rim.
+fn draw_surface(frame: &mut Frame, theme: Theme, palette: &Palette, (sx, sy): (i32, i32), tx: i32) {
+    let top = palette.ground_top;
+    let light = mix(top, WHITE, 1, 3);
+    match theme {
+        Theme::Garden | Theme::Park => {
+            frame.fill(sx, sy, TILE_PX, 4, top);
+            frame.fill(sx, sy, TILE_PX, 1, light);
+            for px in 0..TILE_PX {
+                if (px + tx * TILE_PX).rem_euclid(5) < 2 {
+                    frame.put(sx + px, sy + 4, top);
+                }
+            }
+        }
+        Theme::House => {
+            frame.fill(sx, sy, TILE_PX, 3, top);
+            for px in (0..TILE_PX).step_by(4) {
+                frame.put(sx + px + (tx & 1) * 2, sy + 3, top);
+            }
+        }
+        Theme::Beach => {
+            frame.fill(sx, sy, TILE_PX, 2, light);
+            frame.fill(sx, sy + 2, TILE_PX, 1, top);
+        }
+        Theme::Space => {
+            frame.fill(sx, sy, TILE_PX, 2, light);
+            frame.fill(sx, sy + 2, TILE_PX, 1, palette.ground_dark);
+        }
     }
 }
 

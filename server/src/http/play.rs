@@ -20,6 +20,7 @@ pub fn routes(service: Arc<Service>) -> Router {
         .route("/embed/{code}", get(embed))
         .route("/api/v1/play/{code}/game.wasm", get(module))
         .route("/api/v1/play/{code}/download", get(download))
+        .route("/api/v1/play/{code}/plays", axum::routing::post(count_play))
         .route("/api/v1/play/{code}/{file}", get(picture))
         .with_state(service)
 }
@@ -32,12 +33,14 @@ async fn embed(
     // The content-addressed name when the game has one, so the module is cached for good.
     let file = module_file(&game).unwrap_or("game.wasm");
     let module_url = format!("/api/v1/play/{}/{file}", game.short_code);
+    let plays_url = format!("/api/v1/play/{}/plays", game.short_code);
     let page = html_page(&PageOptions {
         title: &game.title,
         source: GameSource::Url {
             glue_url: &service.runtime.glue_url(),
             loader_url: &service.runtime.loader_url(),
             module_url: &module_url,
+            plays_url: Some(&plays_url),
         },
     });
     Ok((
@@ -51,6 +54,15 @@ async fn embed(
         Html(page),
     )
         .into_response())
+}
+
+/// The page's loader reports the first start of a game here: 204, or 404.
+async fn count_play(
+    State(service): State<Arc<Service>>,
+    Path(code): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    service.count_play(&code).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The file name of the game's stored module: `game-{content tag}.wasm` for games

@@ -61,6 +61,8 @@ pub struct GameRecord {
     pub assets: Option<GameAssets>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// Times the game was started from its page or embed (`games.stats.plays`).
+    pub plays: u64,
 }
 
 /// Blob keys of what the pipeline made for a game.
@@ -101,6 +103,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_game_assets(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
     async fn mark_game_ready(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
     async fn mark_game_failed(&self, id: Uuid, reason: &str) -> Result<(), StoreError>;
+    /// Counts one play of a ready game; false when no ready game has that code.
+    async fn count_play(&self, code: &str) -> Result<bool, StoreError>;
     /// Makes a finished (ready or failed) game again from `seed`: back to `generating`.
     /// False when the game is being made already.
     async fn restart_game(&self, id: Uuid, seed: u64, style: &str) -> Result<bool, StoreError>;
@@ -148,6 +152,7 @@ struct GameColumns {
     status: String,
     failure_reason: Option<String>,
     assets: Option<String>,
+    plays: i64,
     created_at: DateTime<Utc>,
     completed_at: Option<DateTime<Utc>>,
 }
@@ -178,6 +183,7 @@ impl GameColumns {
             status: parse_status(&self.status)?,
             failure_reason: self.failure_reason,
             assets,
+            plays: u64::try_from(self.plays).unwrap_or(0),
             created_at: self.created_at,
             completed_at: self.completed_at,
         })
@@ -347,6 +353,14 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn count_play(&self, code: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query($sql::COUNT_PLAY)
+                    .bind(code)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn restart_game(
                 &self,
                 id: Uuid,
@@ -388,6 +402,7 @@ macro_rules! store_impl {
                 status: r.try_get("status")?,
                 failure_reason: r.try_get("failure_reason")?,
                 assets: r.try_get("assets")?,
+                plays: r.try_get("plays")?,
                 created_at: r.try_get("created_at")?,
                 completed_at: r.try_get("completed_at")?,
             })
@@ -398,7 +413,7 @@ pub(crate) use store_impl;
 
 /// Column lists both dialects select (PostgreSQL adds casts to text where its types differ).
 macro_rules! game_select {
-    ($id:literal, $image_id:literal, $config:literal, $assets:literal, $where:literal) => {
+    ($id:literal, $image_id:literal, $config:literal, $assets:literal, $plays:literal, $where:literal) => {
         concat!(
             "SELECT ",
             $id,
@@ -410,6 +425,8 @@ macro_rules! game_select {
             " AS config, status, failure_reason, ",
             $assets,
             " AS assets, ",
+            $plays,
+            " AS plays, ",
             "created_at, completed_at FROM games WHERE ",
             $where
         )

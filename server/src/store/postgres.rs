@@ -44,6 +44,7 @@ mod sql {
         "image_id::text",
         "config::text",
         "assets::text",
+        "COALESCE((stats->>'plays')::bigint, 0)",
         "id = $1::uuid"
     );
     pub const SELECT_GAME_BY_CODE: &str = super::game_select!(
@@ -51,6 +52,7 @@ mod sql {
         "image_id::text",
         "config::text",
         "assets::text",
+        "COALESCE((stats->>'plays')::bigint, 0)",
         "short_code = $1"
     );
     pub const SET_GAME_ASSETS: &str = "UPDATE games SET assets = $1::jsonb WHERE id = $2::uuid";
@@ -60,6 +62,8 @@ mod sql {
         WHERE id = $3::uuid";
     pub const RESTART_GAME: &str = "UPDATE games SET status = 'generating', config = $1::jsonb, \
         failure_reason = NULL, completed_at = NULL WHERE id = $2::uuid AND status <> 'generating'";
+    pub const COUNT_PLAY: &str = "UPDATE games SET stats = jsonb_set(stats, '{plays}', \
+        to_jsonb(COALESCE((stats->>'plays')::bigint, 0) + 1)) WHERE short_code = $1 AND status = 'ready'";
     pub const GENERATING_GAMES: &str =
         "SELECT id::text FROM games WHERE status = 'generating' ORDER BY created_at";
 }

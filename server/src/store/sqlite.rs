@@ -59,10 +59,22 @@ mod sql {
     pub const INSERT_GAME: &str = "INSERT INTO games (id, visitor_id, image_id, short_code, title, pet_name, theme, \
         difficulty, level_count, package_type, game_url, config, status, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'free', $10, $11, $12, $13)";
-    pub const SELECT_GAME_BY_ID: &str =
-        super::game_select!("id", "image_id", "config", "assets", "id = $1");
-    pub const SELECT_GAME_BY_CODE: &str =
-        super::game_select!("id", "image_id", "config", "assets", "short_code = $1");
+    pub const SELECT_GAME_BY_ID: &str = super::game_select!(
+        "id",
+        "image_id",
+        "config",
+        "assets",
+        "CAST(COALESCE(json_extract(stats, '$.plays'), 0) AS INTEGER)",
+        "id = $1"
+    );
+    pub const SELECT_GAME_BY_CODE: &str = super::game_select!(
+        "id",
+        "image_id",
+        "config",
+        "assets",
+        "CAST(COALESCE(json_extract(stats, '$.plays'), 0) AS INTEGER)",
+        "short_code = $1"
+    );
     pub const SET_GAME_ASSETS: &str = "UPDATE games SET assets = $1 WHERE id = $2";
     pub const MARK_GAME_READY: &str = "UPDATE games SET status = 'ready', assets = $1, completed_at = $2, \
         failure_reason = NULL WHERE id = $3";
@@ -70,6 +82,8 @@ mod sql {
         WHERE id = $3";
     pub const RESTART_GAME: &str = "UPDATE games SET status = 'generating', config = $1, failure_reason = NULL, \
         completed_at = NULL WHERE id = $2 AND status <> 'generating'";
+    pub const COUNT_PLAY: &str = "UPDATE games SET stats = json_set(stats, '$.plays', \
+        COALESCE(json_extract(stats, '$.plays'), 0) + 1) WHERE short_code = $1 AND status = 'ready'";
     pub const GENERATING_GAMES: &str =
         "SELECT id FROM games WHERE status = 'generating' ORDER BY created_at";
 }

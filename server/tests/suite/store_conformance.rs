@@ -39,6 +39,7 @@ fn game(image: &ImageRecord, code: &str) -> GameRecord {
         assets: None,
         created_at: Utc::now().trunc_subsecs(3),
         completed_at: None,
+        plays: 0,
     }
 }
 
@@ -104,6 +105,17 @@ async fn conformance(store: Arc<dyn Store>) {
         (GameStatus::Ready, Some(&done))
     );
     assert!(ready.completed_at.is_some());
+    assert_eq!(ready.plays, 0);
+    assert!(store.count_play(&ready.short_code).await.expect("count"));
+    assert!(store.count_play(&ready.short_code).await.expect("count"));
+    assert_eq!(
+        store.game(g.id).await.expect("load").expect("exists").plays,
+        2
+    );
+    assert!(
+        !store.count_play("nosuchcode").await.expect("count"),
+        "unknown code"
+    );
     store
         .mark_game_failed(later.id, "no pet found")
         .await

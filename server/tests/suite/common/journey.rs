@@ -96,6 +96,34 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
         assert!(bytes.starts_with(b"\x89PNG"), "{file} is a PNG");
     }
 
+    // The loader reports a start of play; the count shows on the game.
+    let plays = |client: reqwest::Client| {
+        let url = app.url(&format!("/api/v1/play/{code}/plays"));
+        async move { client.post(url).send().await.expect("plays").status() }
+    };
+    let count = || async {
+        let view: Value = anyone
+            .post(app.url("/_sf/get_game_by_code"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("code={code}"))
+            .send()
+            .await
+            .expect("game by code")
+            .json()
+            .await
+            .expect("json");
+        view["plays"].as_u64().expect("plays")
+    };
+    let before = count().await;
+    assert_eq!(plays(anyone.clone()).await, 204);
+    assert_eq!(count().await, before + 1);
+    let unknown = anyone
+        .post(app.url("/api/v1/play/abcdefghjk/plays"))
+        .send()
+        .await
+        .expect("unknown");
+    assert_eq!(unknown.status(), 404);
+
     let embed = anyone
         .get(app.url(&format!("/embed/{code}")))
         .send()
@@ -108,6 +136,7 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
     );
     assert_eq!(embed.headers()["cache-control"], "no-cache");
     let html = embed.text().await.expect("html");
+    assert!(html.contains(&format!("plays: \"/api/v1/play/{code}/plays\"")));
     // The page loads the module and the runtime by content-addressed URLs, which
     // are cached for good; the tag is the ETag.
     let tag = etag.to_str().expect("ascii").trim_matches('"').to_owned();
