@@ -77,6 +77,12 @@ pub fn router(parts: HttpParts) -> Router {
 
     public_routes
         .merge(visitor_routes)
+        // Pages and API answers are revalidated on every use; what may be kept longer
+        // (content-addressed modules and scripts, pictures) says so itself.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'self'"),

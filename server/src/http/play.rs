@@ -21,7 +21,7 @@ pub fn routes(service: Arc<Service>) -> Router {
         .route("/api/v1/play/{code}/game.wasm", get(module))
         .route("/api/v1/play/{code}/download", get(download))
         .route("/api/v1/play/{code}/plays", axum::routing::post(count_play))
-        .route("/api/v1/play/{code}/{file}", get(picture))
+        .route("/api/v1/play/{code}/{file}", get(game_file))
         .with_state(service)
 }
 
@@ -121,8 +121,9 @@ fn tagged(
     }
 }
 
-/// Pictures of a game, and its module under its content-addressed name (immutable).
-async fn picture(
+/// The files of a game under `/api/v1/play/{code}/`: its module by content-addressed
+/// name (immutable) and its pictures.
+async fn game_file(
     State(service): State<Arc<Service>>,
     Path((code, file)): Path<(String, String)>,
     headers: HeaderMap,

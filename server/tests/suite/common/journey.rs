@@ -124,6 +124,18 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
         .expect("unknown");
     assert_eq!(unknown.status(), 404);
 
+    let page = anyone
+        .get(app.url(&format!("/g/{code}")))
+        .send()
+        .await
+        .expect("public page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["cache-control"],
+        "no-cache",
+        "pages are short-lived"
+    );
+
     let embed = anyone
         .get(app.url(&format!("/embed/{code}")))
         .send()
