@@ -75,16 +75,24 @@ pub struct Mover {
     pub period: u16,
 }
 
+/// Back and forth along `0..=reach` at a steady speed, one round trip per `period`
+/// steps: the offset after `steps` steps, and whether it is on the way back. Movers
+/// and flyers both move this way; in 64 bits so no hostile speed or range overflows.
+pub fn swing(steps: u32, period: u32, reach: i32) -> (i32, bool) {
+    let period = period.max(2);
+    let half = period / 2;
+    let phase = steps % period;
+    let along = if phase <= half { phase } else { period - phase };
+    // `along <= half`, so the offset stays within `reach`.
+    let offset = i64::from(reach) * i64::from(along) / i64::from(half);
+    (i32::try_from(offset).unwrap_or(reach), phase > half)
+}
+
 impl Mover {
     /// Top-left corner in sub-pixels after `steps` steps of the level.
     pub fn position(&self, steps: u32) -> (i32, i32) {
-        let period = u32::from(self.period.max(2));
-        let half = period / 2;
-        let phase = steps % period;
-        let along = if phase <= half { phase } else { period - phase };
-        let reach = i64::from(self.range) * i64::from(TILE);
-        // `along <= half`, so the offset stays within `reach`.
-        let offset = (reach * i64::from(along) / i64::from(half.max(1))) as i32;
+        let reach = i32::from(self.range) * TILE;
+        let (offset, _) = swing(steps, u32::from(self.period), reach);
         let (x, y) = (i32::from(self.tile.0) * TILE, i32::from(self.tile.1) * TILE);
         if self.vertical {
             (x, y + offset)

@@ -2,7 +2,7 @@
 //! player.
 
 use super::body::{self, Body, Stop};
-use crate::level::{EnemyKind, EnemySpawn, Level};
+use crate::level::{self, EnemyKind, EnemySpawn, Level};
 use crate::physics::{Physics, SUBPIXELS, TILE};
 
 pub const ENEMY_W_PX: i32 = 12;
@@ -158,13 +158,9 @@ impl Enemy {
     }
 
     fn fly(&mut self, steps: u32) {
-        let speed = self.speed.max(1);
-        let half = (self.range / speed).max(1);
-        let period = half * 2;
-        let phase = i32::try_from(steps % period.unsigned_abs()).unwrap_or(0);
-        let along = if phase <= half { phase } else { period - phase };
-        let offset = self.range * along / half;
-        self.facing_left = phase > half;
+        let half = (self.range / self.speed.max(1)).max(1);
+        let (offset, returning) = level::swing(steps, half.unsigned_abs() * 2, self.range);
+        self.facing_left = returning;
         if self.vertical {
             self.y = self.home.1 - offset;
         } else {
