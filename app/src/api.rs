@@ -44,6 +44,13 @@ pub async fn regenerate_game(id: String) -> Result<GameView, AppError> {
     port.0.regenerate_game(&visitor, &id).await
 }
 
+/// Tries one of the visitor's failed games again from the stage that failed.
+#[server(prefix = "/_sf", endpoint = "retry_game")]
+pub async fn retry_game(id: String) -> Result<GameView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.retry_game(&visitor, &id).await
+}
+
 /// A game by its public short code.
 #[server(prefix = "/_sf", endpoint = "get_game_by_code")]
 pub async fn get_game_by_code(code: String) -> Result<GameView, AppError> {

@@ -18,6 +18,26 @@ pub struct UploadedImage {
     pub width: u32,
     pub height: u32,
     pub content_type: String,
+    /// At most 256 px on its long side.
+    #[serde(default)]
+    pub thumbnail_url: String,
+    /// At most 1024 px on its long side.
+    #[serde(default)]
+    pub preview_url: String,
+}
+
+/// `GET /api/v1/images/{id}/status`: a photo and what has been made of it so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageStatus {
+    #[serde(flatten)]
+    pub image: UploadedImage,
+    /// `pending` until the pet is cut out, then `done`.
+    pub background: String,
+    /// The cut-out, once made.
+    pub cutout: Option<CutoutView>,
+    /// The looks drawn from it so far (`{style}-{size}[-dither]`), each served under
+    /// `/api/v1/images/{id}/art/{look}/`.
+    pub looks: Vec<String>,
 }
 
 /// `POST /api/v1/images/crop`: a rectangle of an uploaded photo, in its pixels, to use as a
@@ -125,6 +145,65 @@ impl GameStatus {
     }
 }
 
+/// The stages a game is made in, in order; each is a durable job step on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PipelineStage {
+    RemoveBackground,
+    Pixelize,
+    Animate,
+    AssembleGame,
+}
+
+impl PipelineStage {
+    pub const ALL: [PipelineStage; 4] = [
+        Self::RemoveBackground,
+        Self::Pixelize,
+        Self::Animate,
+        Self::AssembleGame,
+    ];
+
+    /// The name stored in the job table and sent to clients.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RemoveBackground => "remove_background",
+            Self::Pixelize => "pixelize",
+            Self::Animate => "animate",
+            Self::AssembleGame => "assemble_game",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|stage| stage.as_str() == s)
+    }
+
+    /// What the progress bar says while this stage runs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::RemoveBackground => "Cutting your pet out",
+            Self::Pixelize => "Drawing the pixel-art sprite",
+            Self::Animate => "Animating",
+            Self::AssembleGame => "Building the levels",
+        }
+    }
+
+    /// The stage after this one; `None` after the last.
+    pub fn next(self) -> Option<Self> {
+        let at = Self::ALL.iter().position(|s| *s == self)?;
+        Self::ALL.get(at + 1).copied()
+    }
+
+    /// Position from 0, for progress bars.
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The share of the work done when this stage starts, in percent.
+    pub fn percent_before(self) -> u8 {
+        (self.index() * 100 / Self::ALL.len()) as u8
+    }
+}
+
 /// A game as its owner (or, through its short code, anyone) sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameView {
@@ -137,6 +216,12 @@ pub struct GameView {
     pub level_count: u32,
     pub style: String,
     pub status: GameStatus,
+    /// The stage being worked on (or that failed); `None` once the game is ready.
+    #[serde(default)]
+    pub stage: Option<PipelineStage>,
+    /// How much of the work is done, in percent (100 once ready).
+    #[serde(default)]
+    pub progress: u8,
     /// A plain-words reason when `status` is `failed`.
     pub failure: Option<String>,
     /// Times the game was started online.
@@ -154,6 +239,9 @@ pub struct GameUrls {
     pub cutout: Option<String>,
     pub sprite: Option<String>,
     pub sprite_sheet: Option<String>,
+    /// The animated preview (GIF) of the sprite sheet.
+    #[serde(default)]
+    pub preview: Option<String>,
 }
 
 /// The JSON body of every REST error: `{"error": {"code", "message", "field"?}}`.

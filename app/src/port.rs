@@ -25,6 +25,8 @@ pub trait PetPixelPort: Send + Sync + 'static {
     /// Makes a ready (or failed) game of `visitor`'s again with new levels: a new
     /// seed, the same pet and settings.
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
+    /// Makes a failed game of `visitor`'s again from the stage that failed.
+    async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// A game by its public short code (anyone holding the code may play it).
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError>;
     /// The pixel-art styles on offer.

@@ -184,6 +184,17 @@ pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError>
     })
 }
 
+/// The resting sprite with its outline, as a picture: what the sprite looks like before it moves.
+pub(crate) fn still(sprite: &PixelSprite) -> Result<image::RgbaImage, MlError> {
+    let [height, width] = sprite.indices.dims();
+    let frame = outlined(sprite.indices.clone(), sprite).reshape([height * width]);
+    tensor_to_rgba(
+        colour_table(sprite)
+            .select(0, frame)
+            .reshape([height, width, 4]),
+    )
+}
+
 /// The sprite in one pose, by gathering rows and columns of the resting sprite.
 ///
 /// # Shapes

@@ -31,6 +31,7 @@ use image::{DynamicImage, GrayImage, Rgba, RgbaImage};
 
 pub use compute::{Compute, UnknownCompute};
 pub use decode::{MAX_PHOTO_SIDE, decode_photo};
+pub use pixelize::Pixelized;
 pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
 pub use style::{Style, StyleInfo, UnknownStyle};
 pub use u2net::WeightReport;
@@ -273,6 +274,35 @@ impl Pipeline {
         self.pixel_art_timed(cutout, opts).map(|(art, _, _)| art)
     }
 
+    /// Draws a cut-out on the sprite grid in a palette, without animating it: the first half of
+    /// [`Pipeline::pixel_art`], for callers that store the result between the two halves.
+    pub fn pixelize(&self, cutout: &RgbaImage, opts: &SpriteOptions) -> Result<Pixelized, MlError> {
+        opts.validate()?;
+        let (rgba, mask) = tensors::cutout_to_tensor(cutout, &self.device)?;
+        Pixelized::from_sprite(pixelize::pixelize(rgba, &mask, opts)?)
+    }
+
+    /// The resting sprite with its outline, as a picture.
+    pub fn still(&self, pixels: &Pixelized) -> Result<RgbaImage, MlError> {
+        animate::still(&pixels.to_sprite(&self.device)?)
+    }
+
+    /// Animates a pixelized sprite: the second half of [`Pipeline::pixel_art`].
+    pub fn animate(&self, pixels: &Pixelized) -> Result<PixelArt, MlError> {
+        self.art(&pixels.to_sprite(&self.device)?)
+    }
+
+    fn art(&self, pixels: &pixelize::PixelSprite) -> Result<PixelArt, MlError> {
+        let sheet = animate::sprite_sheet(pixels)?;
+        let sprite = sheet.frame(0);
+        Ok(PixelArt {
+            sprite,
+            sheet,
+            palette: pixels.palette.clone(),
+            outline: pixels.outline,
+        })
+    }
+
     fn remove_background_timed(
         &self,
         photo: &DynamicImage,
@@ -300,15 +330,7 @@ impl Pipeline {
         let (rgba, mask) = tensors::cutout_to_tensor(cutout, &self.device)?;
         let pixels = pixelize::pixelize(rgba, &mask, opts)?;
         let pixelized = Instant::now();
-
-        let sheet = animate::sprite_sheet(&pixels)?;
-        let sprite = sheet.frame(0);
-        let art = PixelArt {
-            sprite,
-            sheet,
-            palette: pixels.palette,
-            outline: pixels.outline,
-        };
+        let art = self.art(&pixels)?;
         Ok((art, pixelized - started, pixelized.elapsed()))
     }
 }

@@ -7,7 +7,7 @@ use image::Rgba;
 
 use crate::mask::{Mask, erode};
 use crate::quantize::quantize;
-use crate::tensors::{from_f32, read_f32};
+use crate::tensors::{from_f32, from_i64, read_f32};
 use crate::{MlError, SpriteOptions};
 
 /// Saturation gain: averaging many photo pixels into one washes colours out.
@@ -39,6 +39,78 @@ impl PixelSprite {
     /// The index that means "outline".
     pub fn outline_index(&self) -> i64 {
         self.palette.len() as i64 + 1
+    }
+}
+
+/// Largest side of a stored sprite canvas: far above the 64-px sprites plus margins.
+const MAX_STORED_SIDE: u32 = 512;
+
+/// An indexed sprite as plain data (what a job stores between pixelizing and animating): the
+/// pet on its frame canvas, facing right, before animation and outline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pixelized {
+    pub width: u32,
+    pub height: u32,
+    /// Palette index per pixel, row by row; `palette.len()` means transparent.
+    pub indices: Vec<u8>,
+    /// Opaque colours (RGBA), darkest first.
+    pub palette: Vec<[u8; 4]>,
+    /// The 1-px outline's colour.
+    pub outline: [u8; 4],
+    /// Height of the pet in sprite pixels.
+    pub content_height: u32,
+}
+
+impl Pixelized {
+    pub(crate) fn from_sprite(sprite: PixelSprite) -> Result<Self, MlError> {
+        let [height, width] = sprite.indices.dims();
+        let indices = sprite
+            .indices
+            .try_into_vec_as::<i64>()
+            .map_err(crate::tensors::backend)?
+            .into_iter()
+            .map(|i| u8::try_from(i).map_err(|_| MlError::Backend(format!("palette index {i}"))))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            width: width as u32,
+            height: height as u32,
+            indices,
+            palette: sprite.palette.iter().map(|c| c.0).collect(),
+            outline: sprite.outline.0,
+            content_height: sprite.content_height as u32,
+        })
+    }
+
+    /// Back onto `device`, checked: stored data is not trusted to be well formed.
+    pub(crate) fn to_sprite(&self, device: &burn::tensor::Device) -> Result<PixelSprite, MlError> {
+        let bad = |what: &str| MlError::InvalidOptions(format!("stored sprite: {what}"));
+        let (w, h) = (self.width, self.height);
+        if !(1..=MAX_STORED_SIDE).contains(&w) || !(1..=MAX_STORED_SIDE).contains(&h) {
+            return Err(bad("canvas size out of range"));
+        }
+        if self.indices.len() != (w * h) as usize {
+            return Err(bad("pixel count does not match the canvas"));
+        }
+        if self.palette.is_empty() || self.palette.len() > 64 {
+            return Err(bad("palette size out of range"));
+        }
+        if self.content_height == 0 || self.content_height > h {
+            return Err(bad("pet height out of range"));
+        }
+        let transparent = self.palette.len();
+        if self.indices.iter().any(|&i| usize::from(i) > transparent) {
+            return Err(bad("index outside the palette"));
+        }
+        Ok(PixelSprite {
+            indices: from_i64(
+                self.indices.iter().map(|&i| i64::from(i)).collect(),
+                [h as usize, w as usize],
+                device,
+            ),
+            palette: self.palette.iter().map(|&c| Rgba(c)).collect(),
+            outline: Rgba(self.outline),
+            content_height: self.content_height as usize,
+        })
     }
 }
 

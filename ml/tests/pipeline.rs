@@ -421,3 +421,64 @@ fn the_pipeline_can_be_shared_between_threads() {
     });
     assert_eq!(sheets[0], sheets[1]);
 }
+
+#[test]
+fn pixelizing_then_animating_stored_pixels_equals_drawing_in_one_go() {
+    let out = chelsea_output();
+    let opts = SpriteOptions::default();
+    let pixels = pipeline().pixelize(&out.cutout, &opts).expect("pixelize");
+    // What a job stores between the two stages, and reads back.
+    let stored = serde_json::to_vec(&pixels).expect("encode");
+    let read: ml::Pixelized = serde_json::from_slice(&stored).expect("decode");
+    assert_eq!(read, pixels);
+    let art = pipeline().animate(&read).expect("animate");
+    let whole = pipeline().pixel_art(&out.cutout, &opts).expect("pixel art");
+    assert_eq!(art.sheet.image, whole.sheet.image);
+    assert_eq!(art.sprite, whole.sprite);
+    assert_eq!(art.palette, whole.palette);
+    // The still picture is the resting pose with its outline: the pet's pixels are the sprite's.
+    let still = pipeline().still(&read).expect("still");
+    assert_eq!(still.dimensions(), art.sprite.dimensions());
+    assert!(still.pixels().filter(|p| p.0[3] > 0).count() > 50);
+}
+
+#[test]
+fn malformed_stored_pixels_are_refused_not_panicked_on() {
+    let pixels = pipeline()
+        .pixelize(&chelsea_output().cutout, &SpriteOptions::default())
+        .expect("pixelize");
+    let broken = [
+        ml::Pixelized {
+            indices: vec![],
+            ..pixels.clone()
+        },
+        ml::Pixelized {
+            width: 0,
+            ..pixels.clone()
+        },
+        ml::Pixelized {
+            width: 100_000,
+            ..pixels.clone()
+        },
+        ml::Pixelized {
+            palette: vec![],
+            ..pixels.clone()
+        },
+        ml::Pixelized {
+            content_height: pixels.height + 1,
+            ..pixels.clone()
+        },
+        ml::Pixelized {
+            indices: vec![200; pixels.indices.len()],
+            ..pixels.clone()
+        },
+    ];
+    for bad in broken {
+        assert!(
+            matches!(pipeline().animate(&bad), Err(MlError::InvalidOptions(_))),
+            "{:?}",
+            (bad.width, bad.height, bad.palette.len())
+        );
+        assert!(pipeline().still(&bad).is_err());
+    }
+}

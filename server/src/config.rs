@@ -44,6 +44,8 @@ pub struct Config {
     /// Where the image models run: `cpu` (always available), `wgpu` or `cuda` (when the
     /// server was built with that feature of the `ml` crate).
     pub ml_compute: String,
+    /// The durable job queue that makes games.
+    pub jobs: Jobs,
     /// `pretty` or `json`.
     pub log_format: LogFormat,
     /// Whether session cookies need HTTPS.
@@ -76,6 +78,9 @@ pub struct Limits {
     pub min_dimension: u32,
     /// Uploads per visitor per hour (the seed's `rate_limit:upload`).
     pub uploads_per_hour: u32,
+    /// Memory all photo decodes in flight may use together, MiB (estimated from each
+    /// header): uploads beyond it wait their turn instead of growing the process.
+    pub decode_memory_mib: u32,
 }
 
 impl Default for Limits {
@@ -86,7 +91,76 @@ impl Default for Limits {
             max_dimension: 12_000,
             min_dimension: 32,
             uploads_per_hour: 30,
+            decode_memory_mib: 256,
         }
+    }
+}
+
+/// How games are made: workers claim stages from the job table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Jobs {
+    /// Whether `petpixel serve` runs a worker too. A cluster may run web nodes with `false`
+    /// and `petpixel worker` processes (on GPU machines, say) beside them.
+    pub in_process_worker: bool,
+    /// Jobs one worker process runs at once (image work is further bounded by `ml_concurrency`).
+    pub concurrency: usize,
+    /// How long a claim holds a job without a heartbeat. A worker that dies is noticed after
+    /// this long, and its job is claimed again.
+    pub lease_secs: u64,
+    /// Claims of one stage before the game is marked failed.
+    pub max_attempts: u32,
+    /// The first retry waits this long; each further one twice as long (capped at a minute).
+    pub backoff_ms: u64,
+    /// How often an idle worker looks for jobs other processes queued.
+    pub poll_ms: u64,
+    /// Time allowed per stage, seconds.
+    pub timeouts: StageTimeouts,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StageTimeouts {
+    pub remove_background: u64,
+    pub pixelize: u64,
+    pub animate: u64,
+    pub assemble_game: u64,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self {
+            in_process_worker: true,
+            concurrency: 2,
+            lease_secs: 30,
+            max_attempts: 3,
+            backoff_ms: 1_000,
+            poll_ms: 500,
+            timeouts: StageTimeouts::default(),
+        }
+    }
+}
+
+impl Default for StageTimeouts {
+    fn default() -> Self {
+        Self {
+            remove_background: 120,
+            pixelize: 60,
+            animate: 60,
+            assemble_game: 60,
+        }
+    }
+}
+
+impl StageTimeouts {
+    pub fn of(&self, stage: app::dto::PipelineStage) -> std::time::Duration {
+        use app::dto::PipelineStage as S;
+        std::time::Duration::from_secs(match stage {
+            S::RemoveBackground => self.remove_background,
+            S::Pixelize => self.pixelize,
+            S::Animate => self.animate,
+            S::AssembleGame => self.assemble_game,
+        })
     }
 }
 
@@ -109,6 +183,7 @@ impl Default for Config {
             limits: Limits::default(),
             ml_concurrency: 1,
             ml_compute: "cpu".into(),
+            jobs: Jobs::default(),
             log_format: LogFormat::Pretty,
             secure_cookies: false,
         }
@@ -167,6 +242,11 @@ impl Config {
                 "limits.min_dimension must be between 1 and limits.max_dimension".into(),
             ));
         }
+        if l.decode_memory_mib < 16 {
+            return Err(ConfigError::Invalid(
+                "limits.decode_memory_mib must be at least 16".into(),
+            ));
+        }
         if l.max_pixels < u64::from(l.min_dimension).pow(2) {
             return Err(ConfigError::Invalid(
                 "limits.max_pixels is smaller than one minimum-size photo".into(),
@@ -178,6 +258,23 @@ impl Config {
         if self.ml_concurrency == 0 || self.ml_concurrency > 64 {
             return Err(ConfigError::Invalid(
                 "ml_concurrency must be between 1 and 64".into(),
+            ));
+        }
+        let j = &self.jobs;
+        if j.concurrency == 0 || j.concurrency > 64 {
+            return Err(ConfigError::Invalid(
+                "jobs.concurrency must be between 1 and 64".into(),
+            ));
+        }
+        if j.lease_secs == 0 || j.max_attempts == 0 || j.poll_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "jobs.lease_secs, jobs.max_attempts and jobs.poll_ms must be positive".into(),
+            ));
+        }
+        let t = &j.timeouts;
+        if [t.remove_background, t.pixelize, t.animate, t.assemble_game].contains(&0) {
+            return Err(ConfigError::Invalid(
+                "jobs.timeouts must all be positive".into(),
             ));
         }
         if let Some(s3) = &self.s3

@@ -10,6 +10,10 @@ use crate::config::Limits;
 
 /// Photos are stored at most this large on their long side; the pipeline never needs more.
 pub const STORED_MAX_SIDE: u32 = 4096;
+/// Long side of the thumbnail kept with each photo (library and lists).
+pub const THUMBNAIL_SIDE: u32 = 256;
+/// Long side of the preview kept with each photo (what pages show instead of the original).
+pub const PREVIEW_SIDE: u32 = 1024;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IntakeError {
@@ -36,18 +40,35 @@ pub enum IntakeError {
     CropOutside { width: u32, height: u32 },
 }
 
-/// A photo that passed every check, re-encoded as PNG without metadata.
+/// A photo that passed every check, re-encoded as PNG without metadata, with its thumbnail
+/// and preview.
 #[derive(Debug)]
 pub struct AcceptedPhoto {
     pub png: Vec<u8>,
+    /// At most [`THUMBNAIL_SIDE`] px on its long side, PNG.
+    pub thumbnail_png: Vec<u8>,
+    /// At most [`PREVIEW_SIDE`] px on its long side, PNG.
+    pub preview_png: Vec<u8>,
     pub width: u32,
     pub height: u32,
     /// The format the visitor sent.
     pub content_type: &'static str,
 }
 
-/// Checks and normalises an upload. CPU-heavy: call it off the async runtime.
-pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeError> {
+/// What an upload's header says, already checked against the limits: nothing is decoded yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Inspected {
+    format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    pub content_type: &'static str,
+    /// Bytes that decoding and storing it may hold at once, for the server's decode budget.
+    pub memory_bytes: u64,
+}
+
+/// Checks an upload's size, type (by content) and dimensions (from the header) against the
+/// limits. Cheap: only headers are read.
+pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Inspected, IntakeError> {
     if bytes.is_empty() {
         return Err(IntakeError::Empty);
     }
@@ -84,8 +105,40 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
             min: limits.min_dimension,
         });
     }
+    let bytes_per_pixel = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map(|d| u64::from(d.color_type().bytes_per_pixel()))
+        .map_err(|_| IntakeError::Corrupt)?;
+    Ok(Inspected {
+        format,
+        width,
+        height,
+        content_type,
+        memory_bytes: memory_bytes(width, height, bytes_per_pixel),
+    })
+}
 
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+/// The decoded photo, plus the stored copy and its versions (RGBA, at most
+/// [`STORED_MAX_SIDE`]) alive beside it, plus their PNG encodings.
+fn memory_bytes(width: u32, height: u32, bytes_per_pixel: u64) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let stored = pixels.min(u64::from(STORED_MAX_SIDE).pow(2));
+    pixels * bytes_per_pixel + stored * 4 * 3
+}
+
+/// Checks and normalises an upload. CPU-heavy: call it off the async runtime.
+pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeError> {
+    decode(bytes, &inspect(bytes, limits)?, limits)
+}
+
+/// Decodes an inspected upload: EXIF orientation applied, shrunk to [`STORED_MAX_SIDE`],
+/// re-encoded without metadata. CPU-heavy: call it off the async runtime.
+pub fn decode(
+    bytes: &[u8],
+    inspected: &Inspected,
+    limits: &Limits,
+) -> Result<AcceptedPhoto, IntakeError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), inspected.format);
     let mut decode_limits = image::Limits::default();
     decode_limits.max_image_width = Some(limits.max_dimension);
     decode_limits.max_image_height = Some(limits.max_dimension);
@@ -96,17 +149,20 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<AcceptedPhoto, IntakeErro
     let orientation = decoder.orientation().map_err(|_| IntakeError::Corrupt)?;
     let mut photo = DynamicImage::from_decoder(decoder).map_err(|_| IntakeError::Corrupt)?;
     photo.apply_orientation(orientation);
-
+    // Shrunk by averaging the pixels each new pixel covers: filtered resizing would hold a
+    // floating-point copy of the whole photo (over 500 MB for a 48 MP photo), averaging holds
+    // only the two images, and is the right filter for shrinking anyway.
     let photo = if photo.width().max(photo.height()) > STORED_MAX_SIDE {
-        photo.resize(
-            STORED_MAX_SIDE,
-            STORED_MAX_SIDE,
-            image::imageops::FilterType::Triangle,
-        )
+        photo.thumbnail(STORED_MAX_SIDE, STORED_MAX_SIDE)
     } else {
         photo
     };
-    stored(photo, content_type)
+    stored(photo, inspected.content_type)
+}
+
+/// Bytes cropping a stored photo of this size may hold at once.
+pub fn crop_memory_bytes(width: u32, height: u32) -> u64 {
+    memory_bytes(width, height, 4)
 }
 
 /// A rectangle of a stored photo (one `accept` made) as a photo of its own, checked again
@@ -138,9 +194,32 @@ pub fn crop(
     )
 }
 
-/// The photo as the PNG we keep: 8-bit RGBA, no metadata.
+/// The photo as the PNG we keep (8-bit RGBA, no metadata), with its smaller versions.
 fn stored(photo: DynamicImage, content_type: &'static str) -> Result<AcceptedPhoto, IntakeError> {
     let photo = DynamicImage::ImageRgba8(photo.into_rgba8());
+    let preview = fit(&photo, PREVIEW_SIDE);
+    let thumbnail = fit(&preview, THUMBNAIL_SIDE);
+    Ok(AcceptedPhoto {
+        png: png(&photo)?,
+        thumbnail_png: png(&thumbnail)?,
+        preview_png: png(&preview)?,
+        width: photo.width(),
+        height: photo.height(),
+        content_type,
+    })
+}
+
+/// The photo scaled down to at most `side` on its long side (never up), by averaging the
+/// pixels each new pixel covers (as `decode` shrinks: see there).
+fn fit(photo: &DynamicImage, side: u32) -> DynamicImage {
+    if photo.width().max(photo.height()) <= side {
+        photo.clone()
+    } else {
+        photo.thumbnail(side, side)
+    }
+}
+
+fn png(photo: &DynamicImage) -> Result<Vec<u8>, IntakeError> {
     let mut png = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(
         &mut png,
@@ -150,12 +229,7 @@ fn stored(photo: DynamicImage, content_type: &'static str) -> Result<AcceptedPho
     photo
         .write_with_encoder(encoder)
         .map_err(|_| IntakeError::Corrupt)?;
-    Ok(AcceptedPhoto {
-        png,
-        width: photo.width(),
-        height: photo.height(),
-        content_type,
-    })
+    Ok(png)
 }
 
 #[cfg(test)]
@@ -210,6 +284,25 @@ mod tests {
             image::guess_format(&photo.png).expect("png"),
             ImageFormat::Png
         );
+    }
+
+    #[test]
+    fn thumbnail_and_preview_fit_their_sides_and_keep_the_aspect_ratio() {
+        let dims = |bytes: &[u8]| {
+            let img = image::load_from_memory_with_format(bytes, ImageFormat::Png).expect("png");
+            (img.width(), img.height())
+        };
+        let photo = accept(&png(2000, 1000), &Limits::default()).expect("accepted");
+        assert_eq!(dims(&photo.png), (2000, 1000));
+        assert_eq!(dims(&photo.preview_png), (PREVIEW_SIDE, PREVIEW_SIDE / 2));
+        assert_eq!(
+            dims(&photo.thumbnail_png),
+            (THUMBNAIL_SIDE, THUMBNAIL_SIDE / 2)
+        );
+        // A small photo is never enlarged.
+        let small = accept(&png(120, 80), &Limits::default()).expect("accepted");
+        assert_eq!(dims(&small.preview_png), (120, 80));
+        assert_eq!(dims(&small.thumbnail_png), (120, 80));
     }
 
     #[test]

@@ -4,9 +4,12 @@
 pub mod blobs;
 pub mod config;
 pub mod domain;
+pub mod events;
 mod http;
 pub mod intake;
+pub mod jobs;
 pub mod limits;
+pub mod metrics;
 pub mod pipeline;
 pub mod runtime_assets;
 pub mod service;

@@ -1,4 +1,4 @@
-//! `petpixel`: the server binary (`serve`, `migrate`).
+//! `petpixel`: the server binary (`serve`, `worker`, `migrate`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -18,8 +18,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the web app and the API (the default).
+    /// Serve the web app and the API (the default), with a job worker unless
+    /// `jobs.in_process_worker` is false.
     Serve,
+    /// Run a job worker alone: it makes the games that web nodes queue.
+    Worker,
     /// Create or upgrade the database schema, then exit.
     Migrate,
 }
@@ -36,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
                 .run_until_stopped()
                 .await
         }
+        Command::Worker => server::startup::run_worker(config).await,
         Command::Migrate => {
             let store = server::startup::open_store(&config).await?;
             tracing::info!(engine = store.engine(), "database is up to date");

@@ -1,13 +1,24 @@
-//! Making a game from a stored photo: cut out (reusing the studio's cut-out when its owner
-//! already made one) and draw the sprite (Burn, on the blocking pool), store the pictures,
-//! generate the levels, inject everything into the runtime module.
+//! Making a game from a stored photo, in the four stages the job table tracks. Each stage reads
+//! what the one before stored and writes its own results under `games/{id}/` (the same keys and
+//! bytes however often it runs), then records the keys on the game:
+//!
+//! 1. `remove_background`: the cut-out (reusing the studio's cut-out of the photo when its owner
+//!    already made one) → `cutout.png`.
+//! 2. `pixelize`: the cut-out drawn on the sprite grid in the game's style → `pixels.json`
+//!    (the indexed sprite) and `sprite.png`.
+//! 3. `animate`: every animation frame → `sheet.png`, `layout.json` (frame size and
+//!    animations) and `preview.gif`.
+//! 4. `assemble_game`: levels generated from the game's seed and proven, the data injected
+//!    into the runtime → `game-{content tag}.wasm`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
+use app::dto::PipelineStage;
 use bytes::Bytes;
 use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
 use game_runtime::theme::{Difficulty, Theme};
+use image::ImageFormat;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::blobs::Blobs;
@@ -15,8 +26,8 @@ use crate::runtime_assets::GameRuntime;
 use crate::store::{GameAssets, GameRecord, Store};
 use crate::studio::{Look, Studio, png};
 
-/// Why a game could not be made: `Rejected` is the photo's fault and is told to the visitor
-/// as is; anything else is ours, logged, and told as a generic failure.
+/// Why a stage failed: `Rejected` is the photo's fault and is told to the owner as is (and not
+/// retried); anything else is ours, logged, retried, and told as a generic failure.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error("{0}")]
@@ -26,17 +37,31 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
+    /// What the owner reads when our side failed for good.
+    pub const INTERNAL_REASON: &'static str =
+        "an internal error stopped the pipeline; please try again";
+
     pub(crate) fn internal(context: &str, e: impl std::fmt::Display) -> Self {
         Self::Internal(format!("{context}: {e}"))
     }
+}
 
-    /// What the visitor reads.
-    pub fn public_reason(&self) -> String {
-        match self {
-            Self::Rejected(reason) => reason.clone(),
-            Self::Internal(_) => "an internal error stopped the pipeline; please try again".into(),
-        }
-    }
+/// How a stage ended well.
+#[derive(Debug)]
+pub enum StageDone {
+    /// Queue this stage next.
+    Next(PipelineStage),
+    /// The game is made, with these assets.
+    Finished(GameAssets),
+}
+
+/// A sheet's frame size and animations, as the game data needs them.
+#[derive(Debug, Serialize, Deserialize)]
+struct SheetLayout {
+    frame_width: u16,
+    frame_height: u16,
+    frame_count: u16,
+    animations: Vec<Animation>,
 }
 
 pub struct Pipeline {
@@ -61,99 +86,157 @@ impl Pipeline {
         }
     }
 
-    /// Starts making a game in the background.
-    pub fn spawn(self: &Arc<Self>, game_id: Uuid) {
-        let this = Arc::clone(self);
-        tokio::spawn(async move { this.run(game_id).await });
-    }
-
-    /// Makes one game to the end, recording success or a plain reason for failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn run(&self, game_id: Uuid) {
-        let started = Instant::now();
-        let outcome = self.make(game_id).await;
-        let recorded = match &outcome {
-            Ok(assets) => self.store.mark_game_ready(game_id, assets).await,
-            Err(e) => {
-                if let PipelineError::Internal(detail) = e {
-                    tracing::error!(%game_id, detail, "game pipeline failed");
-                }
-                self.store
-                    .mark_game_failed(game_id, &e.public_reason())
-                    .await
-            }
-        };
-        match recorded {
-            Ok(()) => {
-                tracing::info!(%game_id, ok = outcome.is_ok(), ms = started.elapsed().as_millis() as u64, "game finished")
-            }
-            Err(e) => tracing::error!(%game_id, error = %e, "could not record the game's outcome"),
+    /// Where a game made over with new levels starts: the assembly alone when the game's sprite
+    /// is stored (games made before stages were stored start from the photo).
+    pub async fn restart_stage(&self, game_id: Uuid) -> Result<PipelineStage, PipelineError> {
+        match self
+            .blobs
+            .get(&format!("games/{game_id}/layout.json"))
+            .await
+        {
+            Ok(_) => Ok(PipelineStage::AssembleGame),
+            Err(crate::blobs::BlobError::NotFound(_)) => Ok(PipelineStage::RemoveBackground),
+            Err(e) => Err(PipelineError::internal("read blob", e)),
         }
     }
 
-    async fn make(&self, game_id: Uuid) -> Result<GameAssets, PipelineError> {
+    /// Runs one stage of one game.
+    pub async fn run_stage(
+        &self,
+        game_id: Uuid,
+        stage: PipelineStage,
+    ) -> Result<StageDone, PipelineError> {
         let game = self
             .store
             .game(game_id)
             .await
             .map_err(|e| PipelineError::internal("load game", e))?
             .ok_or_else(|| PipelineError::Internal(format!("game {game_id} vanished")))?;
-        let image = self
-            .store
-            .image(game.image_id)
-            .await
-            .map_err(|e| PipelineError::internal("load image", e))?
-            .ok_or_else(|| PipelineError::Rejected("the photo was deleted".into()))?;
-        let style = game
-            .style
-            .parse()
-            .map_err(|e| PipelineError::internal("stored style", e))?;
-        let cutout = self.studio.cutout(image.id, &image.original_key).await?;
-        let art = self.studio.draw(cutout.image, game_look(style)).await?;
-        let pictures = Pictures::new(cutout.png.to_vec(), &art)?;
-
-        let prefix = format!("games/{game_id}");
-        let previous_module = game.assets.as_ref().and_then(|a| a.module.clone());
-        let mut assets = GameAssets::default();
-        for (name, bytes, slot) in [
-            ("cutout.png", pictures.cutout_png, &mut assets.cutout),
-            ("sprite.png", pictures.sprite_png, &mut assets.sprite),
-            ("sheet.png", pictures.sheet_png, &mut assets.sheet),
-        ] {
-            let key = format!("{prefix}/{name}");
-            self.blobs
-                .put(&key, Bytes::from(bytes))
+        let mut assets = game.assets.clone().unwrap_or_default();
+        let key = |file: &str| format!("games/{game_id}/{file}");
+        match stage {
+            PipelineStage::RemoveBackground => {
+                let deleted = || PipelineError::Rejected("the photo was deleted".into());
+                let image = self
+                    .store
+                    .image(game.image_id.ok_or_else(deleted)?)
+                    .await
+                    .map_err(|e| PipelineError::internal("load image", e))?
+                    .ok_or_else(deleted)?;
+                let cutout = self.studio.cutout(image.id, &image.original_key).await?;
+                self.put(&key("cutout.png"), cutout.png).await?;
+                assets.cutout = Some(key("cutout.png"));
+            }
+            PipelineStage::Pixelize => {
+                let cutout = self.get(&key("cutout.png")).await?;
+                let style = game
+                    .style
+                    .parse()
+                    .map_err(|e| PipelineError::internal("stored style", e))?;
+                let (pixels, sprite_png) = self.studio.pixelize(cutout, game_look(style)).await?;
+                let pixels = serde_json::to_vec(&pixels)
+                    .map_err(|e| PipelineError::internal("encode pixels", e))?;
+                self.put(&key("pixels.json"), Bytes::from(pixels)).await?;
+                self.put(&key("sprite.png"), Bytes::from(sprite_png))
+                    .await?;
+                assets.sprite = Some(key("sprite.png"));
+            }
+            PipelineStage::Animate => {
+                let pixels: ml::Pixelized =
+                    serde_json::from_slice(&self.get(&key("pixels.json")).await?)
+                        .map_err(|e| PipelineError::internal("stored pixels", e))?;
+                let art = self.studio.animate(pixels).await?;
+                let sheet = &art.sheet;
+                let layout = SheetLayout {
+                    frame_width: to_u16(sheet.frame_width)?,
+                    frame_height: to_u16(sheet.frame_height)?,
+                    frame_count: to_u16(sheet.frame_count())?,
+                    animations: sheet
+                        .animations
+                        .iter()
+                        .map(|a| {
+                            Ok(Animation {
+                                name: a.name.clone(),
+                                first: to_u16(a.first)?,
+                                count: to_u16(a.count)?,
+                                fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
+                            })
+                        })
+                        .collect::<Result<_, PipelineError>>()?,
+                };
+                let layout = serde_json::to_vec(&layout)
+                    .map_err(|e| PipelineError::internal("encode layout", e))?;
+                let gif = sheet
+                    .preview_gif()
+                    .map_err(|e| PipelineError::internal("encode preview", e))?;
+                self.put(&key("sheet.png"), Bytes::from(png(&sheet.image)?))
+                    .await?;
+                self.put(&key("layout.json"), Bytes::from(layout)).await?;
+                self.put(&key("preview.gif"), Bytes::from(gif)).await?;
+                assets.sheet = Some(key("sheet.png"));
+                assets.preview = Some(key("preview.gif"));
+            }
+            PipelineStage::AssembleGame => {
+                let layout: SheetLayout =
+                    serde_json::from_slice(&self.get(&key("layout.json")).await?)
+                        .map_err(|e| PipelineError::internal("stored layout", e))?;
+                let sheet = self.get(&key("sheet.png")).await?;
+                let runtime = Arc::clone(&self.runtime);
+                let previous_module = assets.module.clone();
+                let module = tokio::task::spawn_blocking(move || {
+                    let rgba = image::load_from_memory_with_format(&sheet, ImageFormat::Png)
+                        .map_err(|e| PipelineError::internal("decode stored sheet", e))?
+                        .to_rgba8()
+                        .into_raw();
+                    let sprite = Sprite {
+                        frame_width: layout.frame_width,
+                        frame_height: layout.frame_height,
+                        frame_count: layout.frame_count,
+                        rgba,
+                        animations: layout.animations,
+                    };
+                    assemble(&game, sprite, &runtime.module)
+                })
                 .await
-                .map_err(|e| PipelineError::internal("store picture", e))?;
-            *slot = Some(key);
+                .map_err(|e| PipelineError::internal("assemble task", e))??;
+                // Named by content: the module is served as immutable under this name.
+                let module_key = key(&format!(
+                    "game-{}.wasm",
+                    crate::runtime_assets::content_tag(&module)
+                ));
+                self.put(&module_key, Bytes::from(module)).await?;
+                // A regenerated game's previous module is named by its old content: remove it.
+                if let Some(old) = previous_module.filter(|old| *old != module_key)
+                    && let Err(e) = self.blobs.delete(&old).await
+                {
+                    tracing::warn!(%game_id, key = old, error = %e, "could not remove the old module");
+                }
+                assets.module = Some(module_key);
+                return Ok(StageDone::Finished(assets));
+            }
         }
         self.store
             .set_game_assets(game_id, &assets)
             .await
             .map_err(|e| PipelineError::internal("record pictures", e))?;
+        stage
+            .next()
+            .map(StageDone::Next)
+            .ok_or_else(|| PipelineError::Internal(format!("no stage after {stage:?}")))
+    }
 
-        let runtime = Arc::clone(&self.runtime);
-        let module =
-            tokio::task::spawn_blocking(move || assemble(&game, pictures.sprite, &runtime.module))
-                .await
-                .map_err(|e| PipelineError::internal("assemble task", e))??;
-        // Named by content: the module is served as immutable under this name.
-        let key = format!(
-            "{prefix}/game-{}.wasm",
-            crate::runtime_assets::content_tag(&module)
-        );
+    async fn get(&self, key: &str) -> Result<Bytes, PipelineError> {
         self.blobs
-            .put(&key, Bytes::from(module))
+            .get(key)
             .await
-            .map_err(|e| PipelineError::internal("store module", e))?;
-        // A regenerated game's previous module is named by its old content: remove it.
-        if let Some(old) = previous_module.filter(|old| *old != key)
-            && let Err(e) = self.blobs.delete(&old).await
-        {
-            tracing::warn!(%game_id, key = old, error = %e, "could not remove the old module");
-        }
-        assets.module = Some(key);
-        Ok(assets)
+            .map_err(|e| PipelineError::internal("read blob", e))
+    }
+
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), PipelineError> {
+        self.blobs
+            .put(key, bytes)
+            .await
+            .map_err(|e| PipelineError::internal("store blob", e))
     }
 }
 
@@ -163,43 +246,6 @@ fn game_look(style: ml::Style) -> Look {
         style,
         size: 32,
         dither: false,
-    }
-}
-
-struct Pictures {
-    cutout_png: Vec<u8>,
-    sprite_png: Vec<u8>,
-    sheet_png: Vec<u8>,
-    sprite: Sprite,
-}
-
-impl Pictures {
-    fn new(cutout_png: Vec<u8>, art: &ml::PixelArt) -> Result<Self, PipelineError> {
-        let sheet = &art.sheet;
-        let sprite = Sprite {
-            frame_width: to_u16(sheet.frame_width)?,
-            frame_height: to_u16(sheet.frame_height)?,
-            frame_count: to_u16(sheet.frame_count())?,
-            rgba: sheet.image.as_raw().clone(),
-            animations: sheet
-                .animations
-                .iter()
-                .map(|a| {
-                    Ok(Animation {
-                        name: a.name.clone(),
-                        first: to_u16(a.first)?,
-                        count: to_u16(a.count)?,
-                        fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
-                    })
-                })
-                .collect::<Result<_, PipelineError>>()?,
-        };
-        Ok(Self {
-            cutout_png,
-            sprite_png: png(&art.sprite)?,
-            sheet_png: png(&sheet.image)?,
-            sprite,
-        })
     }
 }
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use app::dto::{
     CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls,
-    GameView, MAX_LEVELS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
+    GameView, ImageStatus, MAX_LEVELS, PipelineStage, PixelArtRequest, PixelArtView, StyleView,
+    THEMES, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -17,6 +18,7 @@ use crate::blobs::{BlobError, Blobs};
 use crate::config::Config;
 use crate::domain::{PetName, ShortCode};
 use crate::intake::{self, IntakeError};
+use crate::jobs::now_ms;
 use crate::limits::{Decision, RateLimiter};
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::runtime_assets::GameRuntime;
@@ -29,6 +31,7 @@ pub enum Picture {
     Cutout,
     Sprite,
     Sheet,
+    Preview,
 }
 
 impl Picture {
@@ -37,6 +40,7 @@ impl Picture {
             "cutout.png" => Some(Self::Cutout),
             "sprite.png" => Some(Self::Sprite),
             "sheet.png" => Some(Self::Sheet),
+            "preview.gif" => Some(Self::Preview),
             _ => None,
         }
     }
@@ -48,6 +52,13 @@ pub struct Service {
     pub blobs: Blobs,
     pub limiter: Arc<dyn RateLimiter>,
     pub pipeline: Arc<Pipeline>,
+    /// Bounds the memory of photo decodes in flight, one permit per MiB.
+    pub decode_budget: Arc<tokio::sync::Semaphore>,
+    /// Rung when a job is queued, so an in-process worker starts it without waiting to poll.
+    pub jobs_queued: Arc<tokio::sync::Notify>,
+    /// Progress notices for the live streams, across nodes when Redis is configured.
+    pub events: crate::events::GameEvents,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub studio: Arc<Studio>,
     pub runtime: Arc<GameRuntime>,
 }
@@ -82,6 +93,8 @@ impl From<PipelineError> for AppError {
 pub enum ImageFile {
     Cutout,
     Mask,
+    Thumbnail,
+    Preview,
 }
 
 impl ImageFile {
@@ -89,8 +102,45 @@ impl ImageFile {
         match file {
             "cutout.png" => Some(Self::Cutout),
             "mask.png" => Some(Self::Mask),
+            "thumbnail.png" => Some(Self::Thumbnail),
+            "preview.png" => Some(Self::Preview),
             _ => None,
         }
+    }
+}
+
+/// Where an uploaded photo's smaller versions are kept.
+fn thumbnail_key(id: Uuid) -> String {
+    format!("images/{id}/thumbnail.png")
+}
+
+fn preview_key(id: Uuid) -> String {
+    format!("images/{id}/preview.png")
+}
+
+/// A stored photo as clients see it.
+fn uploaded_view(image: &ImageRecord) -> UploadedImage {
+    let base = format!("/api/v1/images/{}", image.id);
+    UploadedImage {
+        id: image.id.to_string(),
+        width: image.width,
+        height: image.height,
+        content_type: image.content_type.clone(),
+        thumbnail_url: format!("{base}/thumbnail.png"),
+        preview_url: format!("{base}/preview.png"),
+    }
+}
+
+/// A cut-out as clients see it.
+fn cutout_view(image_id: Uuid, meta: &crate::studio::CutoutMeta) -> CutoutView {
+    let base = format!("/api/v1/images/{image_id}");
+    CutoutView {
+        image_id: image_id.to_string(),
+        notice: (meta.method == method_name(ml::SegmentMethod::ColourModel))
+            .then(|| FALLBACK_NOTICE.to_owned()),
+        method: meta.method.clone(),
+        cutout_url: format!("{base}/cutout.png"),
+        mask_url: format!("{base}/mask.png"),
     }
 }
 
@@ -109,11 +159,34 @@ impl Service {
     ) -> Result<UploadedImage, AppError> {
         self.count_new_photo(visitor).await?;
         let limits = self.config.limits.clone();
-        let photo = tokio::task::spawn_blocking(move || intake::accept(&bytes, &limits))
-            .await
-            .map_err(|e| internal("intake task", e))??;
-
+        let (bytes, inspected) = tokio::task::spawn_blocking(move || {
+            intake::inspect(&bytes, &limits).map(|inspected| (bytes, inspected))
+        })
+        .await
+        .map_err(|e| internal("intake task", e))??;
+        let _budget = self.decode_permit(inspected.memory_bytes).await?;
+        let limits = self.config.limits.clone();
+        let photo =
+            tokio::task::spawn_blocking(move || intake::decode(&bytes, &inspected, &limits))
+                .await
+                .map_err(|e| internal("intake task", e))??;
         self.store_photo(visitor, photo).await
+    }
+
+    /// Waits until `bytes` of decoding fit in the budget (a photo larger than the whole
+    /// budget waits for all of it, and runs alone).
+    async fn decode_permit(
+        &self,
+        bytes: u64,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        let budget = self.config.limits.decode_memory_mib;
+        let mib = u32::try_from(bytes.div_ceil(1 << 20))
+            .unwrap_or(u32::MAX)
+            .clamp(1, budget);
+        self.decode_budget
+            .acquire_many(mib)
+            .await
+            .map_err(|e| internal("decode budget", e))
     }
 
     /// Uploads and crops both make photos: they share the per-visitor hourly limit.
@@ -139,7 +212,8 @@ impl Service {
         Ok(())
     }
 
-    /// Stores an accepted photo and its row; nothing is left half-written.
+    /// Stores an accepted photo, its thumbnail and preview, and its row; nothing is left
+    /// half-written.
     async fn store_photo(
         &self,
         visitor: &Visitor,
@@ -147,10 +221,6 @@ impl Service {
     ) -> Result<UploadedImage, AppError> {
         let id = Uuid::new_v4();
         let key = format!("images/{id}/original.png");
-        self.blobs
-            .put(&key, Bytes::from(photo.png))
-            .await
-            .map_err(|e| internal("store photo", e))?;
         let record = ImageRecord {
             id,
             visitor_id: visitor.0.clone(),
@@ -160,19 +230,83 @@ impl Service {
             height: photo.height,
             created_at: Utc::now(),
         };
-        if let Err(e) = self.store.insert_image(&record).await {
-            // Leave nothing half-written: the blob goes with the row that failed.
-            if let Err(cleanup) = self.blobs.delete(&key).await {
-                tracing::error!(error = %cleanup, key, "could not remove an orphaned photo");
+        let files = [
+            (key, photo.png),
+            (thumbnail_key(id), photo.thumbnail_png),
+            (preview_key(id), photo.preview_png),
+        ];
+        let mut written = Vec::new();
+        let mut outcome = Ok(());
+        for (key, bytes) in files {
+            if let Err(e) = self.blobs.put(&key, Bytes::from(bytes)).await {
+                outcome = Err(internal("store photo", e));
+                break;
             }
-            return Err(internal("record photo", e));
+            written.push(key);
         }
-        Ok(UploadedImage {
-            id: id.to_string(),
-            width: photo.width,
-            height: photo.height,
-            content_type: record.content_type,
+        if outcome.is_ok()
+            && let Err(e) = self.store.insert_image(&record).await
+        {
+            outcome = Err(internal("record photo", e));
+        }
+        if let Err(e) = outcome {
+            // Leave nothing half-written: the blobs go with the row that failed.
+            for key in written {
+                if let Err(cleanup) = self.blobs.delete(&key).await {
+                    tracing::error!(error = %cleanup, key, "could not remove an orphaned photo");
+                }
+            }
+            return Err(e);
+        }
+        Ok(uploaded_view(&record))
+    }
+
+    /// One of the visitor's photos and what has been made of it so far.
+    pub async fn image_status(&self, visitor: &Visitor, id: &str) -> Result<ImageStatus, AppError> {
+        let image = self.owned_image(visitor, id).await?;
+        let cutout = self
+            .studio
+            .cutout_meta(image.id)
+            .await
+            .map_err(AppError::from)?
+            .map(|meta| cutout_view(image.id, &meta));
+        let looks = self
+            .studio
+            .looks(image.id)
+            .await
+            .map_err(AppError::from)?
+            .iter()
+            .map(Look::slug)
+            .collect();
+        Ok(ImageStatus {
+            image: uploaded_view(&image),
+            background: if cutout.is_some() { "done" } else { "pending" }.to_owned(),
+            cutout,
+            looks,
         })
+    }
+
+    /// Deletes one of the visitor's photos with everything made from it (cut-out, mask, looks,
+    /// thumbnail, preview). Games made from it keep their own copies and go on playing.
+    /// Blobs go first: should that fail half-way, the row still leads a retry to the rest.
+    pub async fn delete_image(&self, visitor: &Visitor, id: &str) -> Result<(), AppError> {
+        let image = self.owned_image(visitor, id).await?;
+        let keys = self
+            .blobs
+            .list(&format!("images/{}", image.id))
+            .await
+            .map_err(|e| internal("list photo files", e))?;
+        for key in keys {
+            self.blobs
+                .delete(&key)
+                .await
+                .map_err(|e| internal("delete photo file", e))?;
+        }
+        self.store
+            .delete_image(image.id)
+            .await
+            .map_err(|e| internal("delete photo", e))?;
+        Ok(())
     }
 
     /// A game by code, for the public routes.
@@ -231,6 +365,7 @@ impl Service {
             Picture::Cutout => &assets.cutout,
             Picture::Sprite => &assets.sprite,
             Picture::Sheet => &assets.sheet,
+            Picture::Preview => &assets.preview,
         };
         self.blob(key.as_deref().ok_or(AppError::NotFound)?).await
     }
@@ -267,6 +402,8 @@ impl Service {
         let key = match file {
             ImageFile::Cutout => Studio::cutout_key(image.id),
             ImageFile::Mask => Studio::mask_key(image.id),
+            ImageFile::Thumbnail => thumbnail_key(image.id),
+            ImageFile::Preview => preview_key(image.id),
         };
         self.blob(&key).await
     }
@@ -309,13 +446,10 @@ impl Service {
         ))
     }
 
-    /// Games interrupted by a restart are made again (every stage is idempotent).
-    pub async fn resume_unfinished(&self) -> Result<usize, StoreError> {
-        let ids = self.store.generating_games().await?;
-        for id in &ids {
-            self.pipeline.spawn(*id);
-        }
-        Ok(ids.len())
+    /// A game's job was queued: wake this process's worker and tell open streams.
+    async fn queued(&self, game_id: Uuid) {
+        self.jobs_queued.notify_one();
+        self.events.changed(game_id).await;
     }
 
     fn validate(request: &GameRequest) -> Result<(PetName, Uuid), AppError> {
@@ -381,6 +515,11 @@ pub fn game_view(game: &GameRecord) -> GameView {
         level_count: game.level_count,
         style: game.style.clone(),
         status: game.status,
+        stage: game.stage.filter(|_| game.status != GameStatus::Ready),
+        progress: match game.status {
+            GameStatus::Ready => 100,
+            _ => game.stage.map_or(0, PipelineStage::percent_before),
+        },
         failure: game.failure_reason.clone(),
         plays: game.plays,
         urls: GameUrls {
@@ -390,6 +529,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
             cutout: picture(assets.cutout.as_ref(), "cutout.png"),
             sprite: picture(assets.sprite.as_ref(), "sprite.png"),
             sprite_sheet: picture(assets.sheet.as_ref(), "sheet.png"),
+            preview: picture(assets.preview.as_ref(), "preview.gif"),
         },
     }
 }
@@ -418,7 +558,7 @@ impl PetPixelPort for Service {
         let mut game = GameRecord {
             id: Uuid::new_v4(),
             visitor_id: visitor.0.clone(),
-            image_id,
+            image_id: Some(image_id),
             short_code: ShortCode::generate().as_str().to_owned(),
             title: format!("{}'s Great Adventure", name.as_str()),
             pet_name: name.as_str().to_owned(),
@@ -433,6 +573,7 @@ impl PetPixelPort for Service {
             created_at: Utc::now(),
             completed_at: None,
             plays: 0,
+            stage: Some(PipelineStage::RemoveBackground),
         };
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;
@@ -448,7 +589,7 @@ impl PetPixelPort for Service {
                 Err(e) => return Err(internal("record game", e)),
             }
         }
-        self.pipeline.spawn(game.id);
+        self.queued(game.id).await;
         Ok(game_view(&game))
     }
 
@@ -457,11 +598,11 @@ impl PetPixelPort for Service {
     }
 
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
-        let mut game = self.owned_game(visitor, id).await?;
-        game.seed = rand::random();
+        let game = self.owned_game(visitor, id).await?;
+        let from = self.pipeline.restart_stage(game.id).await?;
         let restarted = self
             .store
-            .restart_game(game.id, game.seed, &game.style)
+            .restart_game(game.id, rand::random(), &game.style, from, now_ms())
             .await
             .map_err(|e| internal("restart game", e))?;
         if !restarted {
@@ -470,11 +611,25 @@ impl PetPixelPort for Service {
                 "this game is being made already: wait until it is ready",
             ));
         }
-        game.status = GameStatus::Generating;
-        game.failure_reason = None;
-        game.completed_at = None;
-        self.pipeline.spawn(game.id);
-        Ok(game_view(&game))
+        self.queued(game.id).await;
+        self.game(visitor, id).await
+    }
+
+    async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        let game = self.owned_game(visitor, id).await?;
+        let retried = self
+            .store
+            .retry_game(game.id, now_ms())
+            .await
+            .map_err(|e| internal("retry game", e))?;
+        if !retried {
+            return Err(AppError::invalid(
+                "id",
+                "only a game that failed can be tried again",
+            ));
+        }
+        self.queued(game.id).await;
+        self.game(visitor, id).await
     }
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
@@ -506,6 +661,9 @@ impl PetPixelPort for Service {
         let image = self.image_for_studio(visitor, image_id).await?;
         self.count_new_photo(visitor).await?;
         let original = self.blob(&image.original_key).await?;
+        let _budget = self
+            .decode_permit(intake::crop_memory_bytes(image.width, image.height))
+            .await?;
         let limits = self.config.limits.clone();
         let photo = tokio::task::spawn_blocking(move || intake::crop(&original, &limits, crop))
             .await
@@ -526,15 +684,7 @@ impl PetPixelPort for Service {
             .cutout(image.id, &image.original_key)
             .await?
             .meta;
-        let base = format!("/api/v1/images/{}", image.id);
-        Ok(CutoutView {
-            image_id: image.id.to_string(),
-            notice: (meta.method == method_name(ml::SegmentMethod::ColourModel))
-                .then(|| FALLBACK_NOTICE.to_owned()),
-            method: meta.method,
-            cutout_url: format!("{base}/cutout.png"),
-            mask_url: format!("{base}/mask.png"),
-        })
+        Ok(cutout_view(image.id, &meta))
     }
 
     #[tracing::instrument(skip_all)]

@@ -10,12 +10,15 @@ use leptos::prelude::LeptosOptions;
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::blobs::Blobs;
 use crate::config::Config;
+use crate::events::GameEvents;
 use crate::http::{self, Health, HttpParts};
+use crate::jobs::Worker;
 use crate::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
+use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::runtime_assets::GameRuntime;
 use crate::service::Service;
@@ -30,6 +33,83 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     service: Arc<Service>,
+    /// The in-process worker, unless configuration turned it off.
+    worker: Option<Arc<Worker>>,
+}
+
+/// What both `serve` and `worker` are made of: storage, the image models and the game pipeline.
+struct Core {
+    config: Arc<Config>,
+    runtime: Arc<GameRuntime>,
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    studio: Arc<Studio>,
+    pipeline: Arc<Pipeline>,
+    jobs_queued: Arc<Notify>,
+    redis: Option<ConnectionManager>,
+    events: GameEvents,
+    metrics: Arc<Metrics>,
+}
+
+impl Core {
+    async fn build(config: Config) -> anyhow::Result<Self> {
+        // reqwest (used by object_store) is built without a default TLS provider: pick ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = Arc::new(config);
+        let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
+        let store = open_store(&config).await?;
+        let blobs = blobs(&config)?;
+        let (redis, events) = match redis(&config).await? {
+            Some((client, conn)) => (
+                Some(conn.clone()),
+                GameEvents::redis(client, conn, REDIS_PREFIX),
+            ),
+            None => (None, GameEvents::local()),
+        };
+        let compute: ml::Compute = config.ml_compute.parse()?;
+        let ml = ml::Pipeline::on(compute).context("loading the image models")?;
+        let studio = Arc::new(Studio::new(
+            blobs.clone(),
+            Arc::new(ml),
+            Arc::new(Semaphore::new(config.ml_concurrency)),
+        ));
+        let pipeline = Arc::new(Pipeline::new(
+            Arc::clone(&store),
+            blobs.clone(),
+            Arc::clone(&studio),
+            Arc::clone(&runtime),
+        ));
+        Ok(Self {
+            config,
+            runtime,
+            store,
+            blobs,
+            studio,
+            pipeline,
+            jobs_queued: Arc::new(Notify::new()),
+            redis,
+            events,
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+
+    fn worker(&self) -> Arc<Worker> {
+        Arc::new(Worker::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.pipeline),
+            self.config.jobs.clone(),
+            Arc::clone(&self.jobs_queued),
+            self.events.clone(),
+            Arc::clone(&self.metrics),
+        ))
+    }
+}
+
+/// Runs a worker alone (`petpixel worker`) until Ctrl-C or SIGTERM.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let core = Core::build(config).await?;
+    core.worker().run(shutdown_signal()).await;
+    Ok(())
 }
 
 /// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
@@ -54,16 +134,15 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
-async fn redis(config: &Config) -> anyhow::Result<Option<ConnectionManager>> {
+async fn redis(config: &Config) -> anyhow::Result<Option<(redis::Client, ConnectionManager)>> {
     let Some(url) = &config.redis_url else {
         return Ok(None);
     };
     let client = redis::Client::open(url.expose_secret()).context("parsing REDIS_URL")?;
-    Ok(Some(
-        ConnectionManager::new(client)
-            .await
-            .context("connecting to Redis")?,
-    ))
+    let conn = ConnectionManager::new(client.clone())
+        .await
+        .context("connecting to Redis")?;
+    Ok(Some((client, conn)))
 }
 
 fn blobs(config: &Config) -> anyhow::Result<Blobs> {
@@ -77,14 +156,10 @@ fn blobs(config: &Config) -> anyhow::Result<Blobs> {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        // reqwest (used by object_store) is built without a default TLS provider: pick ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let config = Arc::new(config);
-        let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
-        let store = open_store(&config).await?;
-        let blobs = blobs(&config)?;
-        let redis = redis(&config).await?;
-        let (limiter, sessions): (Arc<dyn RateLimiter>, AnySessionStore) = match redis {
+        let core = Core::build(config).await?;
+        let config = Arc::clone(&core.config);
+        let (limiter, sessions): (Arc<dyn RateLimiter>, AnySessionStore) = match core.redis.clone()
+        {
             Some(conn) => (
                 Arc::new(RedisLimiter::new(conn.clone(), REDIS_PREFIX)),
                 AnySessionStore::Redis(RedisSessionStore::new(conn, REDIS_PREFIX)),
@@ -94,27 +169,19 @@ impl Application {
                 AnySessionStore::Memory(tower_sessions::MemoryStore::default()),
             ),
         };
-        let compute: ml::Compute = config.ml_compute.parse()?;
-        let ml = ml::Pipeline::on(compute).context("loading the image models")?;
-        let studio = Arc::new(Studio::new(
-            blobs.clone(),
-            Arc::new(ml),
-            Arc::new(Semaphore::new(config.ml_concurrency)),
-        ));
-        let pipeline = Arc::new(Pipeline::new(
-            Arc::clone(&store),
-            blobs.clone(),
-            Arc::clone(&studio),
-            Arc::clone(&runtime),
-        ));
+        let worker = config.jobs.in_process_worker.then(|| core.worker());
         let service = Arc::new(Service {
             config: Arc::clone(&config),
-            store,
-            blobs,
+            store: core.store,
+            blobs: core.blobs,
             limiter,
-            pipeline,
-            studio,
-            runtime,
+            pipeline: Arc::clone(&core.pipeline),
+            decode_budget: Arc::new(Semaphore::new(config.limits.decode_memory_mib as usize)),
+            jobs_queued: Arc::clone(&core.jobs_queued),
+            events: core.events.clone(),
+            metrics: Arc::clone(&core.metrics),
+            studio: core.studio,
+            runtime: core.runtime,
         });
 
         let listener = TcpListener::bind(config.site_addr)
@@ -141,6 +208,7 @@ impl Application {
             listener,
             router,
             service,
+            worker,
         })
     }
 
@@ -158,17 +226,27 @@ impl Application {
         Arc::clone(&self.service)
     }
 
-    /// Serves until Ctrl-C or SIGTERM, resuming games a previous run left unfinished.
+    /// Serves (and runs the in-process worker, if any) until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        match self.service.resume_unfinished().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(games = n, "resuming unfinished games"),
-            Err(e) => tracing::error!(error = %e, "could not list unfinished games"),
-        }
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut stopped: watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
         tracing::info!(addr = %self.addr(), "listening");
+        let worker = self.worker.map(|worker| {
+            let stopped = until_stopped(stopped.clone());
+            tokio::spawn(async move { worker.run(stopped).await })
+        });
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(until_stopped(stopped))
             .await?;
+        if let Some(worker) = worker {
+            worker.await?;
+        }
         Ok(())
     }
 }

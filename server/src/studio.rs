@@ -105,6 +105,26 @@ impl Studio {
         format!("images/{image_id}/art/{}/{file}", look.slug())
     }
 
+    /// How the photo's pet was cut out, once it has been.
+    pub async fn cutout_meta(&self, image_id: Uuid) -> Result<Option<CutoutMeta>, PipelineError> {
+        self.json(&format!("images/{image_id}/cutout.json")).await
+    }
+
+    /// The looks drawn from the photo so far (those whose files are complete).
+    pub async fn looks(&self, image_id: Uuid) -> Result<Vec<Look>, PipelineError> {
+        let keys = self
+            .blobs
+            .list(&format!("images/{image_id}/art"))
+            .await
+            .map_err(|e| PipelineError::internal("list looks", e))?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| key.strip_suffix("/art.json"))
+            .filter_map(|folder| folder.rsplit('/').next())
+            .filter_map(Look::from_slug)
+            .collect())
+    }
+
     /// The pet cut out of the photo stored at `original_key`, made on first use.
     pub async fn cutout(
         &self,
@@ -194,14 +214,32 @@ impl Studio {
         Ok(meta)
     }
 
-    /// Draws a cut-out for a game, without storing the look (the game stores its own).
-    pub async fn draw(&self, cutout: RgbaImage, look: Look) -> Result<ml::PixelArt, PipelineError> {
+    /// Draws a stored cut-out (PNG) on the sprite grid in `look`, for a game: the indexed
+    /// sprite and its picture (PNG).
+    pub async fn pixelize(
+        &self,
+        cutout_png: Bytes,
+        look: Look,
+    ) -> Result<(ml::Pixelized, Vec<u8>), PipelineError> {
         let ml = Arc::clone(&self.ml);
         self.blocking(move || {
-            ml.pixel_art(&cutout, &look.options())
-                .map_err(rejected_or_internal)
+            let cutout = image::load_from_memory_with_format(&cutout_png, ImageFormat::Png)
+                .map_err(|e| PipelineError::internal("decode stored cut-out", e))?
+                .to_rgba8();
+            let pixels = ml
+                .pixelize(&cutout, &look.options())
+                .map_err(rejected_or_internal)?;
+            let sprite = ml.still(&pixels).map_err(rejected_or_internal)?;
+            Ok((pixels, png(&sprite)?))
         })
         .await
+    }
+
+    /// Animates an indexed sprite into its sheet.
+    pub async fn animate(&self, pixels: ml::Pixelized) -> Result<ml::PixelArt, PipelineError> {
+        let ml = Arc::clone(&self.ml);
+        self.blocking(move || ml.animate(&pixels).map_err(rejected_or_internal))
+            .await
     }
 
     /// Runs image work on the blocking pool once a permit is free.

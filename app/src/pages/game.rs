@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_game, regenerate_game};
-use crate::dto::{GameStatus, GameView};
+use crate::api::{get_game, regenerate_game, retry_game};
+use crate::dto::{GameStatus, GameView, PipelineStage};
 
-/// How often the page asks whether a game is ready.
+/// How long the page waits before asking again when live progress is unavailable.
 const POLL_MS: u32 = 700;
 
 #[component]
@@ -16,30 +16,84 @@ pub fn GamePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let game = Resource::new(id, get_game);
+    // The newest view the live stream brought, newer than the resource's while it is set.
+    let live = RwSignal::new(None::<GameView>);
+    let streaming = StoredValue::new(false);
 
-    // Poll while the game is being made; each answer schedules the next question.
+    // While the game is being made, follow its progress stream; without one (or when it
+    // breaks), ask again after a moment. SSR renders the status as it is, and the page works
+    // by reloading until the app is live.
     Effect::new(move |_| {
         if let Some(Ok(view)) = game.get()
             && view.status == GameStatus::Generating
+            && !streaming.get_value()
         {
+            streaming.set_value(true);
             leptos::task::spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
-                game.refetch();
+                let finished = follow_progress(&view.id, live).await;
+                streaming.set_value(false);
+                if !finished {
+                    gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+                    live.set(None);
+                    game.refetch();
+                }
             });
         }
+    });
+    let refetch = Callback::new(move |()| {
+        live.set(None);
+        game.refetch();
     });
 
     view! {
         <Title text="Your game"/>
         <section class="panel">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || game.get().map(|result| match result {
-                    Ok(view) => view! { <GameCard game=view refetch=Callback::new(move |()| game.refetch())/> }.into_any(),
+                {move || game.get().map(|result| match result.map(|view| live.get().filter(|l| l.id == view.id).unwrap_or(view)) {
+                    Ok(view) => view! { <GameCard game=view refetch=refetch/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
         </section>
     }
+}
+
+/// Follows `GET /api/v1/games/{id}/events` into `live` until the game is finished (true), or
+/// the stream cannot be opened or breaks first (false).
+#[cfg(feature = "hydrate")]
+async fn follow_progress(id: &str, live: RwSignal<Option<GameView>>) -> bool {
+    use futures_util::StreamExt;
+    use gloo_net::eventsource::futures::EventSource;
+
+    let Ok(mut source) = EventSource::new(&format!("/api/v1/games/{id}/events")) else {
+        return false;
+    };
+    let Ok(mut events) = source.subscribe("progress") else {
+        return false;
+    };
+    while let Some(Ok((_, message))) = events.next().await {
+        let Some(view) = message
+            .data()
+            .as_string()
+            .and_then(|data| serde_json::from_str::<GameView>(&data).ok())
+        else {
+            continue;
+        };
+        let done = view.status != GameStatus::Generating;
+        live.set(Some(view));
+        if done {
+            source.close();
+            return true;
+        }
+    }
+    source.close();
+    false
+}
+
+/// Effects run in the browser only; this keeps the server build free of the browser API.
+#[cfg(not(feature = "hydrate"))]
+async fn follow_progress(_id: &str, _live: RwSignal<Option<GameView>>) -> bool {
+    false
 }
 
 #[component]
@@ -54,14 +108,24 @@ fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
             refetch.run(());
         }
     });
-    let regenerate_error = move || {
+    // Try again: a failed game goes back to the stage that failed.
+    let retry = Action::new(move |id: &String| retry_game(id.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = retry.value().get() {
+            refetch.run(());
+        }
+    });
+    let action_error = move || {
         regenerate
             .value()
             .get()
+            .or_else(|| retry.value().get())
             .and_then(Result::err)
             .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
     };
     let finished = game.status != GameStatus::Generating;
+    let failed = game.status == GameStatus::Failed;
+    let retry_id = game.id.clone();
     view! {
         <h1>{game.title.clone()}</h1>
         <p class="status" data-status=status>
@@ -74,6 +138,13 @@ fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
                 ),
             }}
         </p>
+        {(game.status != GameStatus::Ready).then(|| view! { <Progress stage=game.stage percent=game.progress failed=failed/> })}
+        // Live updates need the app; until it has loaded (or without JavaScript) a plain link
+        // shows the newest state.
+        {(game.status == GameStatus::Generating).then(|| view! {
+            <p class="hint">"This page follows the stages as they finish. "
+                <a href=format!("/games/{}", game.id) rel="external">"Refresh"</a></p>
+        })}
         <div class="pictures">
             {urls.cutout.clone().map(|src| view! {
                 <figure><img class="cutout" src=src alt="Your pet, cut out"/><figcaption>"Cut out"</figcaption></figure>
@@ -84,12 +155,27 @@ fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
             {urls.sprite_sheet.clone().map(|src| view! {
                 <figure><img class="sheet pixelated" src=src alt="Animation frames"/><figcaption>"Animation frames"</figcaption></figure>
             })}
+            {urls.preview.clone().map(|src| view! {
+                <figure><img class="preview pixelated" src=src alt="Your pet, animated"/><figcaption>"Animated"</figcaption></figure>
+            })}
         </div>
         {(game.status == GameStatus::Ready).then(|| view! {
             <iframe class="game-frame" src=urls.embed.clone() title="Play the game" allow="autoplay; fullscreen"></iframe>
             <p class="actions">
                 <a class="button primary" href=urls.play.clone() rel="external">"Open the game page"</a>
                 <a class="button" href=urls.download.clone() rel="external" download="">"Download (plays offline)"</a>
+            </p>
+        })}
+        {failed.then(|| view! {
+            <p class="actions">
+                <button
+                    class="button primary"
+                    type="button"
+                    disabled=move || retry.pending().get()
+                    on:click=move |_| { retry.dispatch(retry_id.clone()); }
+                >
+                    "Try again"
+                </button>
             </p>
         })}
         {finished.then(|| view! {
@@ -104,7 +190,39 @@ fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
                 </button>
                 " Same pet and settings, a fresh layout."
             </p>
-            {regenerate_error}
         })}
+        {action_error}
+    }
+}
+
+/// The named stages with the current one (or the one that failed) marked, and a bar filled to
+/// match.
+#[component]
+fn Progress(stage: Option<PipelineStage>, percent: u8, failed: bool) -> impl IntoView {
+    let at = stage.map_or(0, PipelineStage::index);
+    view! {
+        <div class="progress" data-stage=stage.map(PipelineStage::as_str)>
+            <div
+                class="bar"
+                role="progressbar"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=percent
+                aria-valuetext=stage.map(PipelineStage::label)
+            >
+                <span style=format!("width: {percent}%")></span>
+            </div>
+            <ol class="stages">
+                {PipelineStage::ALL.into_iter().map(|s| {
+                    let state = match s.index().cmp(&at) {
+                        std::cmp::Ordering::Less => "done",
+                        std::cmp::Ordering::Equal if failed => "failed",
+                        std::cmp::Ordering::Equal => "current",
+                        std::cmp::Ordering::Greater => "todo",
+                    };
+                    view! { <li class=state data-stage=s.as_str()>{s.label()}</li> }
+                }).collect_view()}
+            </ol>
+        </div>
     }
 }

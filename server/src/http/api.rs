@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use app::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
-    UploadedImage,
+    CropRequest, CutoutView, GameRequest, GameView, ImageStatus, PixelArtRequest, PixelArtView,
+    StyleView, UploadedImage,
 };
 use app::port::{PetPixelPort, Visitor};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 
 use super::error::HttpError;
@@ -26,6 +26,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
             post(upload).layer(DefaultBodyLimit::max(body_limit)),
         )
         .route("/images/crop", post(crop))
+        .route("/images/{id}", delete(delete_image))
+        .route("/images/{id}/status", get(image_status))
         .route("/images/remove-background", post(remove_background))
         .route("/images/{id}/{file}", get(image_file))
         .route("/images/{id}/art/{look}/{file}", get(art_file))
@@ -35,6 +37,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
         .route("/games/{id}", get(game))
         .route("/games/{id}/download", get(download))
         .route("/games/{id}/regenerate", post(regenerate))
+        .route("/games/{id}/retry", post(retry))
+        .route("/games/{id}/events", get(super::progress::events))
         .with_state(service)
 }
 
@@ -130,6 +134,24 @@ async fn generate(
     Ok(Json(service.pixel_art(&visitor, request).await?))
 }
 
+async fn image_status(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<Json<ImageStatus>, HttpError> {
+    Ok(Json(service.image_status(&visitor, &id).await?))
+}
+
+/// Deletes a photo and everything made from it: 204, then 404 for it everywhere.
+async fn delete_image(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    service.delete_image(&visitor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn image_file(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
@@ -194,6 +216,16 @@ async fn regenerate(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
     let view = service.regenerate_game(&visitor, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// A failed game made again from the stage that failed: 202, then poll as after creating it.
+async fn retry(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<GameView>), HttpError> {
+    let view = service.retry_game(&visitor, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 

@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod health;
 mod play;
+mod progress;
 mod visitor;
 
 use std::sync::Arc;
@@ -65,9 +66,14 @@ pub fn router(parts: HttpParts) -> Router {
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos.clone());
 
+    let metrics = Arc::clone(&service.metrics);
     let pkg = ServeDir::new(std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir));
-    let public_routes = play::routes(service)
+    let public_routes = play::routes(Arc::clone(&service))
         .route("/health", get(health::health).with_state(health))
+        .route(
+            "/metrics",
+            get(metrics_page).with_state(Arc::clone(&service)),
+        )
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
@@ -92,6 +98,40 @@ pub fn router(parts: HttpParts) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            count_response,
+        ))
+}
+
+/// Counts every response by status for `http_requests_total`.
+async fn count_response(
+    axum::extract::State(metrics): axum::extract::State<Arc<crate::metrics::Metrics>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    metrics.request(response.status().as_u16());
+    response
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics_page(
+    axum::extract::State(service): axum::extract::State<Arc<Service>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let depths = match service.store.queue_depths().await {
+        Ok(depths) => depths,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the queue depths");
+            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        service.metrics.render(&depths),
+    )
+        .into_response()
 }
 
 /// `/pkg` files asked for by content tag (`?v=`, from `GameRuntime`'s URLs) never

@@ -148,9 +148,13 @@ async fn game_file(
     let picture = Picture::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
     let game = service.public_game(&code).await?;
     let bytes = service.game_picture(&game, picture).await?;
+    let content_type = match picture {
+        Picture::Preview => "image/gif",
+        Picture::Cutout | Picture::Sprite | Picture::Sheet => "image/png",
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "image/png"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         bytes,

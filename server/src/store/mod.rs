@@ -7,7 +7,7 @@
 mod postgres;
 mod sqlite;
 
-use app::dto::GameStatus;
+use app::dto::{GameStatus, PipelineStage};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -46,7 +46,8 @@ pub struct ImageRecord {
 pub struct GameRecord {
     pub id: Uuid,
     pub visitor_id: String,
-    pub image_id: Uuid,
+    /// The photo it was made from; `None` once its owner deleted the photo.
+    pub image_id: Option<Uuid>,
     pub short_code: String,
     pub title: String,
     pub pet_name: String,
@@ -63,6 +64,8 @@ pub struct GameRecord {
     pub completed_at: Option<DateTime<Utc>>,
     /// Times the game was started from its page or embed (`games.stats.plays`).
     pub plays: u64,
+    /// The stage its job is at (running, queued or failed); `None` without a job row.
+    pub stage: Option<PipelineStage>,
 }
 
 /// Blob keys of what the pipeline made for a game.
@@ -71,7 +74,82 @@ pub struct GameAssets {
     pub cutout: Option<String>,
     pub sprite: Option<String>,
     pub sheet: Option<String>,
+    /// The animated GIF preview of the sheet.
+    #[serde(default)]
+    pub preview: Option<String>,
     pub module: Option<String>,
+}
+
+/// Where a game's job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "queued" => Ok(Self::Queued),
+            "running" => Ok(Self::Running),
+            "done" => Ok(Self::Done),
+            "failed" => Ok(Self::Failed),
+            other => Err(StoreError::Corrupt(format!("job state {other:?}"))),
+        }
+    }
+}
+
+/// A game's job row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRecord {
+    pub game_id: Uuid,
+    pub stage: PipelineStage,
+    pub state: JobState,
+    /// Claims of the current stage so far.
+    pub attempts: u32,
+    /// When a queued job may run, ms since the epoch.
+    pub run_at: i64,
+    pub last_error: Option<String>,
+}
+
+/// A job a worker holds: its lease `token` must match for the worker to record an outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub game_id: Uuid,
+    pub stage: PipelineStage,
+    /// This claim included.
+    pub attempts: u32,
+    /// When the game was queued from its first stage, ms since the epoch.
+    pub queued_at: i64,
+    pub token: String,
+}
+
+/// How a claimed stage ended.
+#[derive(Clone, Copy, Debug)]
+pub enum JobOutcome<'a> {
+    /// Done; the next stage is queued to run at once.
+    Advance(PipelineStage),
+    /// The same stage runs again at `run_at` (ms since the epoch) after a failure.
+    RetryAt { run_at: i64, error: &'a str },
+    /// The game is made: it becomes ready with `assets`, and one `game_generated` event is
+    /// recorded with it, in one transaction.
+    Finished {
+        assets: &'a GameAssets,
+        duration_ms: i64,
+    },
+    /// The game cannot be made; `reason` is what its owner reads.
+    Failed { reason: &'a str },
 }
 
 /// The settings a game was made with, stored as the seed's `games.config`.
@@ -94,22 +172,51 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
     async fn insert_image(&self, image: &ImageRecord) -> Result<(), StoreError>;
     async fn image(&self, id: Uuid) -> Result<Option<ImageRecord>, StoreError>;
+    /// Deletes a photo's row; games made from it keep going without it.
     async fn delete_image(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// Records a new game with its job queued at the first stage, in one transaction.
     /// Fails with `Conflict { field: "short_code" }` when the code is taken.
     async fn insert_game(&self, game: &GameRecord) -> Result<(), StoreError>;
     async fn game(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
     async fn game_by_code(&self, code: &str) -> Result<Option<GameRecord>, StoreError>;
     /// Records what a stage made, keeping the game `generating`.
     async fn set_game_assets(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
-    async fn mark_game_ready(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
-    async fn mark_game_failed(&self, id: Uuid, reason: &str) -> Result<(), StoreError>;
     /// Counts one play of a ready game; false when no ready game has that code.
     async fn count_play(&self, code: &str) -> Result<bool, StoreError>;
-    /// Makes a finished (ready or failed) game again from `seed`: back to `generating`.
-    /// False when the game is being made already.
-    async fn restart_game(&self, id: Uuid, seed: u64, style: &str) -> Result<bool, StoreError>;
-    /// Games still being made, oldest first: resumed after a restart.
-    async fn generating_games(&self) -> Result<Vec<Uuid>, StoreError>;
+    /// Makes a finished (ready or failed) game again from `seed`: back to `generating`, its
+    /// job queued at stage `from`. False when the game is being made already.
+    async fn restart_game(
+        &self,
+        id: Uuid,
+        seed: u64,
+        style: &str,
+        from: PipelineStage,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Tries a failed game again from the stage that failed. False unless it failed.
+    async fn retry_game(&self, id: Uuid, now_ms: i64) -> Result<bool, StoreError>;
+    /// Takes the oldest job that is due (queued and due, or running with an expired lease),
+    /// leasing it to `worker` until `now_ms + lease_ms`. Concurrent claimants never get the
+    /// same job.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedJob>, StoreError>;
+    /// Keeps a claim alive; false when the lease was lost to another claim.
+    async fn extend_lease(&self, job: &ClaimedJob, until_ms: i64) -> Result<bool, StoreError>;
+    /// Records how a claimed stage ended, only while `job`'s lease is the current one: false
+    /// (and nothing written) when another claim took the job over.
+    async fn complete_job(
+        &self,
+        job: &ClaimedJob,
+        outcome: JobOutcome<'_>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    async fn job(&self, game_id: Uuid) -> Result<Option<JobRecord>, StoreError>;
+    /// Jobs queued or running, counted by stage and state.
+    async fn queue_depths(&self) -> Result<Vec<(PipelineStage, JobState, u64)>, StoreError>;
 }
 
 /// Maps a unique-constraint violation to `Conflict` on the field it guards.
@@ -155,6 +262,7 @@ struct GameColumns {
     plays: i64,
     created_at: DateTime<Utc>,
     completed_at: Option<DateTime<Utc>>,
+    stage: Option<String>,
 }
 
 impl GameColumns {
@@ -171,7 +279,7 @@ impl GameColumns {
         Ok(GameRecord {
             id: parse_uuid(&self.id)?,
             visitor_id: self.visitor_id.unwrap_or_default(),
-            image_id: parse_uuid(self.image_id.as_deref().unwrap_or_default())?,
+            image_id: self.image_id.as_deref().map(parse_uuid).transpose()?,
             short_code: self.short_code,
             title: self.title,
             pet_name: self.pet_name,
@@ -186,8 +294,13 @@ impl GameColumns {
             plays: u64::try_from(self.plays).unwrap_or(0),
             created_at: self.created_at,
             completed_at: self.completed_at,
+            stage: self.stage.as_deref().map(parse_stage).transpose()?,
         })
     }
+}
+
+fn parse_stage(s: &str) -> Result<PipelineStage, StoreError> {
+    PipelineStage::parse(s).ok_or_else(|| StoreError::Corrupt(format!("job stage {s:?}")))
 }
 
 /// The columns of a `pet_images` row.
@@ -269,18 +382,25 @@ macro_rules! store_impl {
             }
 
             async fn delete_image(&self, id: Uuid) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query($sql::DETACH_IMAGE)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 let done = sqlx::query($sql::DELETE_IMAGE)
                     .bind(id.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
             }
 
             async fn insert_game(&self, game: &GameRecord) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query($sql::INSERT_GAME)
                     .bind(game.id.to_string())
                     .bind(&game.visitor_id)
-                    .bind(game.image_id.to_string())
+                    .bind(game.image_id.map(|id| id.to_string()))
                     .bind(&game.short_code)
                     .bind(&game.title)
                     .bind(&game.pet_name)
@@ -294,9 +414,17 @@ macro_rules! store_impl {
                     })?)
                     .bind(game.status.as_str())
                     .bind(game.created_at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| map_unique(e, "short_code"))?;
+                let now = game.created_at.timestamp_millis();
+                sqlx::query($sql::QUEUE_JOB)
+                    .bind(game.id.to_string())
+                    .bind(PipelineStage::RemoveBackground.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -329,30 +457,6 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn mark_game_ready(
-                &self,
-                id: Uuid,
-                assets: &GameAssets,
-            ) -> Result<(), StoreError> {
-                sqlx::query($sql::MARK_GAME_READY)
-                    .bind(json(assets)?)
-                    .bind(Utc::now())
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn mark_game_failed(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
-                sqlx::query($sql::MARK_GAME_FAILED)
-                    .bind(reason)
-                    .bind(Utc::now())
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
             async fn count_play(&self, code: &str) -> Result<bool, StoreError> {
                 let done = sqlx::query($sql::COUNT_PLAY)
                     .bind(code)
@@ -366,23 +470,205 @@ macro_rules! store_impl {
                 id: Uuid,
                 seed: u64,
                 style: &str,
+                from: PipelineStage,
+                now_ms: i64,
             ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query($sql::RESTART_GAME)
                     .bind(json(&GameConfig {
                         seed,
                         style: style.to_owned(),
                     })?)
                     .bind(id.to_string())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(done.rows_affected() > 0)
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query($sql::QUEUE_JOB)
+                    .bind(id.to_string())
+                    .bind(from.as_str())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
-            async fn generating_games(&self) -> Result<Vec<Uuid>, StoreError> {
-                let ids: Vec<String> = sqlx::query_scalar($sql::GENERATING_GAMES)
-                    .fetch_all(&self.pool)
+            async fn retry_game(&self, id: Uuid, now_ms: i64) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query($sql::RETRY_GAME)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
                     .await?;
-                ids.iter().map(|s| parse_uuid(s)).collect()
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query($sql::REQUEUE_JOB)
+                    .bind(id.to_string())
+                    .bind(PipelineStage::RemoveBackground.as_str())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn claim_job(
+                &self,
+                worker: &str,
+                now_ms: i64,
+                lease_ms: i64,
+            ) -> Result<Option<ClaimedJob>, StoreError> {
+                use sqlx::Row;
+                let token = Uuid::new_v4().to_string();
+                let row = sqlx::query($sql::CLAIM_JOB)
+                    .bind(&token)
+                    .bind(now_ms)
+                    .bind(now_ms.saturating_add(lease_ms))
+                    .bind(worker)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    let game_id: String = r.try_get("game_id")?;
+                    let stage: String = r.try_get("stage")?;
+                    let attempts: i32 = r.try_get("attempts")?;
+                    Ok(ClaimedJob {
+                        game_id: parse_uuid(&game_id)?,
+                        stage: parse_stage(&stage)?,
+                        attempts: to_u32(attempts, "attempts")?,
+                        queued_at: r.try_get("queued_at")?,
+                        token: token.clone(),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn extend_lease(
+                &self,
+                job: &ClaimedJob,
+                until_ms: i64,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query($sql::EXTEND_LEASE)
+                    .bind(until_ms)
+                    .bind(job.game_id.to_string())
+                    .bind(&job.token)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn complete_job(
+                &self,
+                job: &ClaimedJob,
+                outcome: JobOutcome<'_>,
+                now_ms: i64,
+            ) -> Result<bool, StoreError> {
+                let id = job.game_id.to_string();
+                let mut tx = self.pool.begin().await?;
+                let released = match outcome {
+                    JobOutcome::Advance(next) => sqlx::query($sql::ADVANCE_JOB)
+                        .bind(next.as_str())
+                        .bind(now_ms),
+                    JobOutcome::RetryAt { run_at, error } => sqlx::query($sql::POSTPONE_JOB)
+                        .bind(run_at)
+                        .bind(error)
+                        .bind(now_ms),
+                    JobOutcome::Finished { .. } => sqlx::query($sql::END_JOB)
+                        .bind("done")
+                        .bind(None::<String>)
+                        .bind(now_ms),
+                    JobOutcome::Failed { reason } => sqlx::query($sql::END_JOB)
+                        .bind("failed")
+                        .bind(Some(reason))
+                        .bind(now_ms),
+                }
+                .bind(&id)
+                .bind(&job.token)
+                .execute(&mut *tx)
+                .await?;
+                if released.rows_affected() == 0 {
+                    // Another claim holds the job now: this worker's result is dropped whole.
+                    return Ok(false);
+                }
+                let completed_at = DateTime::<Utc>::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now);
+                match outcome {
+                    JobOutcome::Finished {
+                        assets,
+                        duration_ms,
+                    } => {
+                        sqlx::query($sql::MARK_GAME_READY)
+                            .bind(json(assets)?)
+                            .bind(completed_at)
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query($sql::INSERT_EVENT)
+                            .bind(&id)
+                            .bind("game_generated")
+                            .bind(json(&serde_json::json!({ "duration_ms": duration_ms }))?)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    JobOutcome::Failed { reason } => {
+                        sqlx::query($sql::MARK_GAME_FAILED)
+                            .bind(reason)
+                            .bind(completed_at)
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query($sql::INSERT_EVENT)
+                            .bind(&id)
+                            .bind("game_failed")
+                            .bind(json(&serde_json::json!({ "stage": job.stage.as_str() }))?)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    JobOutcome::Advance(_) | JobOutcome::RetryAt { .. } => {}
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn queue_depths(
+                &self,
+            ) -> Result<Vec<(PipelineStage, JobState, u64)>, StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query($sql::QUEUE_DEPTHS).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let stage: String = r.try_get("stage")?;
+                        let state: String = r.try_get("state")?;
+                        let count: i64 = r.try_get("count")?;
+                        Ok((
+                            parse_stage(&stage)?,
+                            JobState::parse(&state)?,
+                            u64::try_from(count).unwrap_or(0),
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn job(&self, game_id: Uuid) -> Result<Option<JobRecord>, StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query($sql::SELECT_JOB)
+                    .bind(game_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    let stage: String = r.try_get("stage")?;
+                    let state: String = r.try_get("state")?;
+                    let attempts: i32 = r.try_get("attempts")?;
+                    Ok(JobRecord {
+                        game_id,
+                        stage: parse_stage(&stage)?,
+                        state: JobState::parse(&state)?,
+                        attempts: to_u32(attempts, "attempts")?,
+                        run_at: r.try_get("run_at")?,
+                        last_error: r.try_get("last_error")?,
+                    })
+                })
+                .transpose()
             }
         }
 
@@ -405,6 +691,7 @@ macro_rules! store_impl {
                 plays: r.try_get("plays")?,
                 created_at: r.try_get("created_at")?,
                 completed_at: r.try_get("completed_at")?,
+                stage: r.try_get("stage")?,
             })
         }
     };
@@ -427,7 +714,9 @@ macro_rules! game_select {
             " AS assets, ",
             $plays,
             " AS plays, ",
-            "created_at, completed_at FROM games WHERE ",
+            "created_at, completed_at, ",
+            "(SELECT stage FROM jobs WHERE jobs.game_id = games.id AND jobs.state <> 'done') AS stage ",
+            "FROM games WHERE ",
             $where
         )
     };

@@ -3,14 +3,16 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use chrono::Utc;
+use app::dto::PipelineStage;
+use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
 
 use super::{
-    GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns, ImageRecord, StoreError,
-    game_select, json, map_unique, parse_uuid, store_impl,
+    ClaimedJob, GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns, ImageRecord,
+    JobOutcome, JobRecord, JobState, StoreError, game_select, json, map_unique, parse_stage,
+    parse_uuid, store_impl, to_u32,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -55,6 +57,7 @@ mod sql {
         processing_status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7)";
     pub const SELECT_IMAGE: &str = "SELECT id, visitor_id, original_url, content_type, width, height, created_at \
         FROM pet_images WHERE id = $1";
+    pub const DETACH_IMAGE: &str = "UPDATE games SET image_id = NULL WHERE image_id = $1";
     pub const DELETE_IMAGE: &str = "DELETE FROM pet_images WHERE id = $1";
     pub const INSERT_GAME: &str = "INSERT INTO games (id, visitor_id, image_id, short_code, title, pet_name, theme, \
         difficulty, level_count, package_type, game_url, config, status, created_at) \
@@ -84,8 +87,39 @@ mod sql {
         completed_at = NULL WHERE id = $2 AND status <> 'generating'";
     pub const COUNT_PLAY: &str = "UPDATE games SET stats = json_set(stats, '$.plays', \
         COALESCE(json_extract(stats, '$.plays'), 0) + 1) WHERE short_code = $1 AND status = 'ready'";
-    pub const GENERATING_GAMES: &str =
-        "SELECT id FROM games WHERE status = 'generating' ORDER BY created_at";
+    /// Queues a game's job at stage $2 (a new job, or one started over).
+    pub const QUEUE_JOB: &str = "INSERT INTO jobs (game_id, stage, state, attempts, run_at, queued_at, updated_at) \
+        VALUES ($1, $2, 'queued', 0, $3, $3, $3) ON CONFLICT (game_id) DO UPDATE SET stage = excluded.stage, \
+        queued_at = excluded.queued_at, \
+        state = 'queued', attempts = 0, run_at = excluded.run_at, lease_token = NULL, \
+        lease_until = NULL, worker = NULL, last_error = NULL, updated_at = excluded.updated_at";
+    /// Queues a game's job again at the stage it stopped at ($2 only when it has no job).
+    pub const REQUEUE_JOB: &str = "INSERT INTO jobs (game_id, stage, state, attempts, run_at, queued_at, updated_at) \
+        VALUES ($1, $2, 'queued', 0, $3, $3, $3) ON CONFLICT (game_id) DO UPDATE SET \
+        state = 'queued', attempts = 0, run_at = excluded.run_at, lease_token = NULL, \
+        lease_until = NULL, worker = NULL, last_error = NULL, updated_at = excluded.updated_at";
+    pub const RETRY_GAME: &str = "UPDATE games SET status = 'generating', failure_reason = NULL, \
+        completed_at = NULL WHERE id = $1 AND status = 'failed'";
+    pub const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = $1, \
+        lease_until = $3, worker = $4, updated_at = $2 WHERE game_id = (SELECT game_id FROM jobs \
+        WHERE (state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2) \
+        ORDER BY run_at LIMIT 1) RETURNING game_id, stage, attempts, queued_at";
+    pub const EXTEND_LEASE: &str = "UPDATE jobs SET lease_until = $1 \
+        WHERE game_id = $2 AND lease_token = $3 AND state = 'running'";
+    pub const ADVANCE_JOB: &str = "UPDATE jobs SET stage = $1, state = 'queued', attempts = 0, run_at = $2, \
+        lease_token = NULL, lease_until = NULL, worker = NULL, last_error = NULL, updated_at = $2 \
+        WHERE game_id = $3 AND lease_token = $4 AND state = 'running'";
+    pub const POSTPONE_JOB: &str = "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, \
+        lease_token = NULL, lease_until = NULL, worker = NULL, updated_at = $3 \
+        WHERE game_id = $4 AND lease_token = $5 AND state = 'running'";
+    pub const END_JOB: &str = "UPDATE jobs SET state = $1, last_error = $2, lease_token = NULL, \
+        lease_until = NULL, updated_at = $3 WHERE game_id = $4 AND lease_token = $5 AND state = 'running'";
+    pub const SELECT_JOB: &str =
+        "SELECT stage, state, attempts, run_at, last_error FROM jobs WHERE game_id = $1";
+    pub const QUEUE_DEPTHS: &str = "SELECT stage, state, COUNT(*) AS count FROM jobs \
+        WHERE state IN ('queued', 'running') GROUP BY stage, state";
+    pub const INSERT_EVENT: &str =
+        "INSERT INTO analytics_events (game_id, event_type, event_data) VALUES ($1, $2, $3)";
 }
 
 store_impl!(SqliteStore, sqlx::Sqlite, "sqlite", sql);

@@ -4,6 +4,9 @@
 mod common;
 
 mod blob_conformance;
+mod hostile;
+mod images;
+mod jobs;
 mod journey;
 mod redis_conformance;
 mod services;

@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use app::dto::GameStatus;
+use app::dto::{GameStatus, PipelineStage};
 use chrono::{SubsecRound, Utc};
-use server::store::{GameAssets, GameRecord, ImageRecord, PgStore, SqliteStore, Store, StoreError};
+use server::store::{
+    GameAssets, GameRecord, ImageRecord, JobOutcome, JobState, PgStore, SqliteStore, Store,
+    StoreError,
+};
 use uuid::Uuid;
 
 fn image(visitor: &str) -> ImageRecord {
@@ -25,7 +28,7 @@ fn game(image: &ImageRecord, code: &str) -> GameRecord {
     GameRecord {
         id: Uuid::new_v4(),
         visitor_id: image.visitor_id.clone(),
-        image_id: image.id,
+        image_id: Some(image.id),
         short_code: code.into(),
         title: "Chelsea's Great Adventure".into(),
         pet_name: "Chelsea".into(),
@@ -40,6 +43,8 @@ fn game(image: &ImageRecord, code: &str) -> GameRecord {
         created_at: Utc::now().trunc_subsecs(3),
         completed_at: None,
         plays: 0,
+        // Inserting a game queues its job at the first stage.
+        stage: Some(PipelineStage::RemoveBackground),
     }
 }
 
@@ -70,15 +75,24 @@ async fn conformance(store: Arc<dyn Store>) {
         other => panic!("expected a short_code conflict, got {other:?}"),
     }
 
-    // Unfinished games are listed oldest first; progress keeps a game generating.
+    // A new game's job is queued at the first stage; progress keeps the game generating.
     let later = GameRecord {
         created_at: g.created_at + chrono::Duration::seconds(1),
         ..game(&img, "mnpqrstuvw")
     };
     store.insert_game(&later).await.expect("insert");
+    let job = store
+        .job(g.id)
+        .await
+        .expect("job")
+        .expect("queued with the game");
     assert_eq!(
-        store.generating_games().await.expect("list"),
-        vec![g.id, later.id]
+        (job.stage, job.state, job.attempts, job.last_error),
+        (PipelineStage::RemoveBackground, JobState::Queued, 0, None)
+    );
+    assert_eq!(
+        store.game(g.id).await.expect("load").expect("exists").stage,
+        Some(PipelineStage::RemoveBackground)
     );
     let partial = GameAssets {
         cutout: Some("games/x/cutout.png".into()),
@@ -91,18 +105,174 @@ async fn conformance(store: Arc<dyn Store>) {
         (GameStatus::Generating, Some(partial))
     );
 
-    // Ready and failed are final states with their details.
+    // Claims take the oldest due job first, each job once.
+    let now = Utc::now().timestamp_millis() + 10_000;
+    let first = store
+        .claim_job("w1", now, 60_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(
+        (first.game_id, first.stage, first.attempts),
+        (g.id, PipelineStage::RemoveBackground, 1)
+    );
+    assert_eq!(first.queued_at, g.created_at.timestamp_millis());
+    let second = store
+        .claim_job("w2", now, 60_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(second.game_id, later.id);
+    assert_ne!(first.token, second.token);
+    assert_eq!(
+        store.claim_job("w3", now, 60_000).await.expect("claim"),
+        None
+    );
+    assert_eq!(
+        store.queue_depths().await.expect("depths"),
+        [(PipelineStage::RemoveBackground, JobState::Running, 2)]
+    );
+    assert_eq!(
+        store.job(g.id).await.expect("job").expect("row").state,
+        JobState::Running
+    );
+
+    // The holder renews and advances; a used token records nothing more.
+    assert!(
+        store
+            .extend_lease(&first, now + 90_000)
+            .await
+            .expect("renew")
+    );
+    assert!(
+        store
+            .complete_job(&first, JobOutcome::Advance(PipelineStage::Pixelize), now)
+            .await
+            .expect("advance")
+    );
+    assert!(
+        !store
+            .extend_lease(&first, now + 90_000)
+            .await
+            .expect("renew")
+    );
+    assert!(
+        !store
+            .complete_job(&first, JobOutcome::Advance(PipelineStage::Animate), now)
+            .await
+            .expect("stale")
+    );
+    let job = store.job(g.id).await.expect("job").expect("row");
+    assert_eq!(
+        (job.stage, job.state, job.attempts),
+        (PipelineStage::Pixelize, JobState::Queued, 0)
+    );
+
+    // A lease that runs out (its worker died) lets another worker claim the job; the old
+    // holder's outcome is then refused, so nothing is applied twice.
+    let dying = store
+        .claim_job("w1", now, 1_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(dying.game_id, g.id);
+    assert_eq!(
+        store
+            .claim_job("w2", now + 500, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "still leased"
+    );
+    let rescuer = store
+        .claim_job("w2", now + 2_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("expired");
+    assert_eq!(
+        (rescuer.game_id, rescuer.stage, rescuer.attempts),
+        (g.id, PipelineStage::Pixelize, 2)
+    );
+    assert!(
+        !store
+            .complete_job(
+                &dying,
+                JobOutcome::Advance(PipelineStage::Animate),
+                now + 2_100
+            )
+            .await
+            .expect("fenced")
+    );
+    assert!(
+        !store
+            .extend_lease(&dying, now + 9_000)
+            .await
+            .expect("fenced")
+    );
+
+    // A retry waits for its time and keeps the error.
+    assert!(
+        store
+            .complete_job(
+                &rescuer,
+                JobOutcome::RetryAt {
+                    run_at: now + 5_000,
+                    error: "boom"
+                },
+                now + 2_200
+            )
+            .await
+            .expect("retry")
+    );
+    let job = store.job(g.id).await.expect("job").expect("row");
+    assert_eq!(
+        (job.state, job.run_at, job.last_error.as_deref()),
+        (JobState::Queued, now + 5_000, Some("boom"))
+    );
+    assert_eq!(
+        store
+            .claim_job("w1", now + 4_000, 60_000)
+            .await
+            .expect("claim"),
+        None,
+        "not due yet"
+    );
+    let last = store
+        .claim_job("w1", now + 5_000, 60_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(last.attempts, 3);
+
+    // Ready and failed are final states with their details, recorded by the lease holder.
     let done = GameAssets {
         cutout: Some("c".into()),
         sprite: Some("s".into()),
         sheet: Some("h".into()),
+        preview: Some("p".into()),
         module: Some("m".into()),
     };
-    store.mark_game_ready(g.id, &done).await.expect("ready");
+    assert!(
+        store
+            .complete_job(
+                &last,
+                JobOutcome::Finished {
+                    assets: &done,
+                    duration_ms: 1234
+                },
+                now + 6_000
+            )
+            .await
+            .expect("ready")
+    );
     let ready = store.game(g.id).await.expect("load").expect("exists");
     assert_eq!(
-        (ready.status, ready.assets.as_ref()),
-        (GameStatus::Ready, Some(&done))
+        (ready.status, ready.assets.as_ref(), ready.stage),
+        (GameStatus::Ready, Some(&done), None)
+    );
+    assert_eq!(
+        store.job(g.id).await.expect("job").expect("row").state,
+        JobState::Done
     );
     assert!(ready.completed_at.is_some());
     assert_eq!(ready.plays, 0);
@@ -116,44 +286,131 @@ async fn conformance(store: Arc<dyn Store>) {
         !store.count_play("nosuchcode").await.expect("count"),
         "unknown code"
     );
-    store
-        .mark_game_failed(later.id, "no pet found")
-        .await
-        .expect("failed");
+    assert!(
+        store
+            .complete_job(
+                &second,
+                JobOutcome::Failed {
+                    reason: "no pet found"
+                },
+                now
+            )
+            .await
+            .expect("failed")
+    );
     let failed = store.game(later.id).await.expect("load").expect("exists");
     assert_eq!(
-        (failed.status, failed.failure_reason.as_deref()),
-        (GameStatus::Failed, Some("no pet found"))
+        (
+            failed.status,
+            failed.failure_reason.as_deref(),
+            failed.stage
+        ),
+        (
+            GameStatus::Failed,
+            Some("no pet found"),
+            Some(PipelineStage::RemoveBackground)
+        )
     );
-    assert!(store.generating_games().await.expect("list").is_empty());
+    assert_eq!(
+        store
+            .claim_job("w1", now + 60_000, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "nothing left"
+    );
+
+    // A failed game is tried again from the stage that failed; a ready one is not.
+    assert!(!store.retry_game(g.id, now).await.expect("retry"));
+    assert!(store.retry_game(later.id, now).await.expect("retry"));
+    let retried = store.game(later.id).await.expect("load").expect("exists");
+    assert_eq!(
+        (retried.status, retried.failure_reason),
+        (GameStatus::Generating, None)
+    );
+    let job = store.job(later.id).await.expect("job").expect("row");
+    assert_eq!(
+        (job.stage, job.state, job.attempts),
+        (PipelineStage::RemoveBackground, JobState::Queued, 0)
+    );
+    assert!(
+        !store.retry_game(later.id, now).await.expect("retry"),
+        "already generating"
+    );
 
     // A finished game restarts with a new seed, keeping its style; one being made does not.
     assert!(
-        store
-            .restart_game(failed.id, 77, "nes")
+        !store
+            .restart_game(later.id, 78, "nes", PipelineStage::RemoveBackground, now)
             .await
             .expect("restart")
     );
-    let restarted = store.game(failed.id).await.expect("load").expect("exists");
+    assert!(
+        store
+            .restart_game(g.id, 77, "nes", PipelineStage::AssembleGame, now)
+            .await
+            .expect("restart")
+    );
+    let restarted = store.game(g.id).await.expect("load").expect("exists");
     assert_eq!(
         (restarted.status, restarted.seed, restarted.style.as_str()),
         (GameStatus::Generating, 77, "nes")
     );
     assert_eq!(
-        (restarted.failure_reason, restarted.completed_at),
-        (None, None)
+        (
+            restarted.failure_reason,
+            restarted.completed_at,
+            restarted.stage
+        ),
+        (None, None, Some(PipelineStage::AssembleGame))
     );
-    assert!(
-        !store
-            .restart_game(failed.id, 78, "nes")
+    let job = store.job(g.id).await.expect("job").expect("row");
+    assert_eq!(
+        (job.stage, job.state, job.attempts),
+        (PipelineStage::AssembleGame, JobState::Queued, 0)
+    );
+
+    // Many workers claiming at once never get the same job.
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let extra = game(&img, &format!("zz{n:02}xxxxxx"));
+        store.insert_game(&extra).await.expect("insert");
+        ids.push(extra.id);
+    }
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..20 {
+        let store = Arc::clone(&store);
+        workers.spawn(async move {
+            let mut got = Vec::new();
+            while let Some(job) = store
+                .claim_job(&format!("w{w}"), now + 120_000, 60_000)
+                .await
+                .expect("claim")
+            {
+                got.push(job.game_id);
+            }
+            got
+        });
+    }
+    let mut claimed: Vec<Uuid> = workers.join_all().await.into_iter().flatten().collect();
+    claimed.sort();
+    let mut expected = ids;
+    expected.extend([g.id, later.id]);
+    expected.sort();
+    assert_eq!(claimed, expected, "every due job claimed exactly once");
+
+    // Deleting a photo that games were made from keeps the games, without it.
+    assert!(store.delete_image(img.id).await.expect("delete"));
+    assert_eq!(
+        store
+            .game(g.id)
             .await
-            .expect("restart")
+            .expect("load")
+            .expect("kept")
+            .image_id,
+        None
     );
-    assert_eq!(store.generating_games().await.expect("list"), [failed.id]);
-    store
-        .mark_game_failed(failed.id, "again")
-        .await
-        .expect("failed");
+    assert_eq!(store.image(img.id).await.expect("load"), None);
 
     // Deleting an image that no game uses works; a missing one reports false.
     let lone = image("visitor-b");

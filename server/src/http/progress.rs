@@ -1,0 +1,114 @@
+//! `GET /api/v1/games/{id}/events`: a game's progress as server-sent events, one `progress`
+//! event (the whole `GameView` as JSON) each time the game changes, until it is ready or fails.
+//!
+//! The first event is the game as it is now, so a stream that opens late, or reconnects after a
+//! drop, misses nothing. Each event's id is a digest of its data: a client that reconnects with
+//! `Last-Event-ID` is not sent again what it already has.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::{GameStatus, GameView};
+use app::port::{PetPixelPort, Visitor};
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+use uuid::Uuid;
+
+use super::error::HttpError;
+use crate::runtime_assets::content_tag;
+use crate::service::Service;
+
+/// A stream re-reads its game this often even without a notice, in case one was lost.
+const RECHECK: Duration = Duration::from_secs(5);
+
+pub async fn events(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
+    // Listen before the first read, so a change between the two is not missed.
+    let notices = service.events.subscribe();
+    let game = service.owned_game(&visitor, &id).await?;
+    let last_sent = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let follow = Follow {
+        service,
+        visitor,
+        game_id: game.id,
+        notices,
+        last_sent,
+        first: true,
+        finished: false,
+    };
+    let stream = futures_util::stream::unfold(follow, |mut follow| async move {
+        let event = follow.next().await?;
+        Some((Ok(event), follow))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+struct Follow {
+    service: Arc<Service>,
+    visitor: Visitor,
+    game_id: Uuid,
+    notices: broadcast::Receiver<Uuid>,
+    last_sent: Option<String>,
+    first: bool,
+    finished: bool,
+}
+
+impl Follow {
+    /// The next change worth sending; `None` ends the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if !std::mem::take(&mut self.first) && !self.wait_for_notice().await {
+                return None;
+            }
+            // A failed read ends the stream; the client's reconnect starts afresh.
+            let view = self
+                .service
+                .game(&self.visitor, &self.game_id.to_string())
+                .await
+                .ok()?;
+            self.finished = view.status != GameStatus::Generating;
+            if let Some(event) = self.event(&view) {
+                return Some(event);
+            }
+        }
+    }
+
+    /// Waits until this game may have changed; false when no more notices can come.
+    async fn wait_for_notice(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(RECHECK, self.notices.recv()).await {
+                Ok(Ok(id)) if id == self.game_id => return true,
+                Ok(Ok(_)) => {}
+                // Fell behind: the notice may have been among those dropped.
+                Ok(Err(RecvError::Lagged(_))) | Err(_) => return true,
+                Ok(Err(RecvError::Closed)) => return false,
+            }
+        }
+    }
+
+    /// The view as an event, unless the client has it already.
+    fn event(&mut self, view: &GameView) -> Option<Event> {
+        let data = serde_json::to_string(view).ok()?;
+        let tag = content_tag(data.as_bytes());
+        if self.last_sent.as_deref() == Some(tag.as_str()) {
+            return None;
+        }
+        self.last_sent = Some(tag.clone());
+        Some(Event::default().event("progress").id(tag).data(data))
+    }
+}

@@ -1,0 +1,241 @@
+//! Durable jobs across processes: the web side queues games, `petpixel worker` processes make
+//! them, and a worker killed mid-stage loses nothing and applies nothing twice.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::dto::PipelineStage;
+use serde_json::{Value, json};
+use server::store::{JobState, SqliteStore, Store};
+use uuid::Uuid;
+
+use super::common::{TestApp, chelsea, repo_root};
+
+/// A `petpixel worker` on the app's SQLite file and blob folder, with a short lease so a dead
+/// worker's stage is taken over quickly.
+fn spawn_worker(data_dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_petpixel"))
+        .arg("worker")
+        .env("PETPIXEL_DATA_DIR", data_dir)
+        .env("LEPTOS_SITE_ROOT", repo_root().join("site"))
+        .env("PETPIXEL__JOBS__LEASE_SECS", "2")
+        .env("PETPIXEL__JOBS__POLL_MS", "100")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("petpixel worker starts")
+}
+
+/// Kills the worker however the test ends.
+struct Reaper(Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
+    // Web only: games are queued here and made by separate worker processes.
+    let app = TestApp::spawn_with(|c| c.jobs.in_process_worker = false).await;
+    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database");
+    let client = app.visitor();
+    let image: Value = app
+        .upload(&client, chelsea(), "chelsea.png")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut ids = Vec::new();
+    for theme in ["garden", "beach", "space"] {
+        let created = app
+            .create_game(
+                &client,
+                json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": theme,
+                       "difficulty": "easy", "level_count": 1}),
+            )
+            .await;
+        ids.push(Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid"));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in &ids {
+        let job = store.job(*id).await.expect("job").expect("queued");
+        assert_eq!(
+            job.state,
+            JobState::Queued,
+            "no worker runs in the web process"
+        );
+    }
+
+    // Kill the first worker while it is cutting the first pet out (about a second of work).
+    let mut first = Reaper(spawn_worker(app.data_dir.path()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = store.job(ids[0]).await.expect("job").expect("row");
+        if job.state == JobState::Running && job.stage == PipelineStage::RemoveBackground {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker never started: {job:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    first.0.kill().expect("SIGKILL");
+    first.0.wait().expect("reaped");
+    let orphaned = store.job(ids[0]).await.expect("job").expect("row");
+    assert_eq!(
+        (orphaned.state, orphaned.stage),
+        (JobState::Running, PipelineStage::RemoveBackground),
+        "the dead worker's claim is still on the job"
+    );
+
+    // A new worker takes the job over once the lease runs out, and finishes every game.
+    let _second = Reaper(spawn_worker(app.data_dir.path()));
+    for id in &ids {
+        let game = app.wait_until_finished(&client, &id.to_string()).await;
+        assert_eq!(game["status"], "ready", "{game}");
+        assert_eq!(game["stage"], Value::Null);
+        let module = reqwest::get(app.url(&format!(
+            "/api/v1/play/{}/game.wasm",
+            game["short_code"].as_str().expect("code")
+        )))
+        .await
+        .expect("module")
+        .bytes()
+        .await
+        .expect("bytes");
+        assert!(game_runtime::assemble::read_section(&module).is_some());
+    }
+
+    // Each game was recorded as made exactly once, however often a stage ran.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data_dir.path().join("petpixel.sqlite3").display()
+    ))
+    .await
+    .expect("open");
+    for id in &ids {
+        let made: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM analytics_events WHERE game_id = $1 AND event_type = 'game_generated'",
+        )
+        .bind(id.to_string())
+        .fetch_one(&db)
+        .await
+        .expect("count");
+        assert_eq!(made, 1, "game {id}");
+        let job = store.job(*id).await.expect("job").expect("row");
+        assert_eq!(job.state, JobState::Done);
+    }
+}
+
+/// A photo with no pet in it, as PNG bytes.
+fn sky() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(320, 240, image::Rgb([120, 160, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_failed_game_says_where_and_why_and_only_it_can_be_tried_again() {
+    let app = TestApp::spawn().await;
+    let owner = app.visitor();
+    let image: Value = app
+        .upload(&owner, sky(), "sky.png")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let created = app
+        .create_game(
+            &owner,
+            json!({"image_id": image["id"], "pet_name": "Nobody", "theme": "park",
+                   "difficulty": "easy", "level_count": 1}),
+        )
+        .await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["stage"], "remove_background");
+    let failed = app.wait_until_finished(&owner, &id).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["stage"], "remove_background");
+    assert!(
+        failed["failure"]
+            .as_str()
+            .expect("reason")
+            .contains("no pet found"),
+        "{failed}"
+    );
+
+    // Strangers cannot retry it; its owner can, and it runs again from the failed stage.
+    let stranger = app.visitor();
+    let url = app.url(&format!("/api/v1/games/{id}/retry"));
+    assert_eq!(
+        stranger.post(&url).send().await.expect("post").status(),
+        404
+    );
+    let response = owner.post(&url).send().await.expect("post");
+    assert_eq!(response.status(), 202);
+    let retried: Value = response.json().await.expect("json");
+    assert_eq!(
+        (retried["status"].as_str(), retried["failure"].as_str()),
+        (Some("generating"), None),
+        "{retried}"
+    );
+    let again = app.wait_until_finished(&owner, &id).await;
+    assert_eq!(again["status"], "failed");
+
+    // A game that did not fail is refused with a reason.
+    let ready = super::common::journey::make_a_game(&app, &owner).await;
+    let response = owner
+        .post(app.url(&format!(
+            "/api/v1/games/{}/retry",
+            ready["id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("only a game that failed"),
+        "{body}"
+    );
+    // The metrics count what happened: one game made, two failures, the answers sent.
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        "games_generated_total{outcome=\"ready\"} 1",
+        "games_generated_total{outcome=\"failed\"} 2",
+        "game_generation_duration_seconds_count 1",
+        "pipeline_queue_depth{stage=\"remove_background\",state=\"queued\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+    for status in ["201", "202", "404", "422"] {
+        assert!(
+            metrics.contains(&format!("http_requests_total{{status=\"{status}\"}}")),
+            "{status} in\n{metrics}"
+        );
+    }
+
+    // The ready game links its animated preview.
+    let preview = ready["urls"]["preview"].as_str().expect("preview url");
+    let gif = reqwest::get(app.url(preview)).await.expect("gif");
+    assert_eq!(gif.headers()["content-type"], "image/gif");
+    assert!(gif.bytes().await.expect("bytes").starts_with(b"GIF89a"));
+}
