@@ -20,7 +20,7 @@ test('the game page follows the stages live, with a progress bar and each pictur
   // (cutting the pet out takes a second or more here).
   const html = await (await page.request.get(`/games/${game.id}`)).text();
   expect(html).toContain('role="progressbar"');
-  expect(html).toMatch(/<li class="current" data-stage="remove_background"/);
+  expect(html).toMatch(/<li (class="current" data-stage="remove_background"|data-stage="remove_background" class="current")>/);
   expect(html).toContain('Cutting your pet out');
 
   let polls = 0;

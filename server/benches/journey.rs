@@ -1,9 +1,16 @@
-//! Upload → game ready through the real server on its embedded defaults, for the shipped
-//! photo: prints the median and the 95th percentile over several runs, and the pipeline's
-//! share of it. `cargo bench -p server --bench journey [-- RUNS]`.
+//! Upload → game ready through the real server (with its in-process job worker), as a person
+//! would do it: prints p50 and p95 over several runs, then the throughput with several games
+//! made at once and the process's peak memory.
+//!
+//! `cargo bench -p server --bench journey [-- RUNS] [--12mp] [--at-once N]`
+//! - `--12mp`: a 4000×3000 JPEG (the shipped photo enlarged) instead of the 451×300 PNG;
+//! - `BENCH_DATABASE_URL`, `BENCH_REDIS_URL`: PostgreSQL and Redis instead of the embedded
+//!   defaults (the database should be empty; the schema is created).
 
 use std::time::{Duration, Instant};
 
+use image::ImageFormat;
+use secrecy::SecretString;
 use server::Application;
 use server::config::Config;
 
@@ -12,19 +19,102 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.min(sorted.len() - 1)]
 }
 
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Uploads `photo`, creates a game and waits until it is ready: (upload time, total time).
+async fn journey(
+    client: &reqwest::Client,
+    base: &str,
+    photo: &[u8],
+    name: &str,
+) -> anyhow::Result<(Duration, Duration)> {
+    let started = Instant::now();
+    let part = reqwest::multipart::Part::bytes(photo.to_vec()).file_name(name.to_owned());
+    let image: serde_json::Value = client
+        .post(format!("{base}/api/v1/images/upload"))
+        .multipart(reqwest::multipart::Form::new().part("image", part))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let uploaded = started.elapsed();
+    let game: serde_json::Value = client
+        .post(format!("{base}/api/v1/games"))
+        .json(&serde_json::json!({
+            "image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
+            "difficulty": "normal", "level_count": 3
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let url = format!(
+        "{base}/api/v1/games/{}",
+        game["id"].as_str().unwrap_or_default()
+    );
+    loop {
+        let status: serde_json::Value = client.get(&url).send().await?.json().await?;
+        match status["status"].as_str() {
+            Some("ready") => break,
+            Some("generating") => tokio::time::sleep(Duration::from_millis(5)).await,
+            other => anyhow::bail!("game ended as {other:?}: {status}"),
+        }
+    }
+    Ok((uploaded, started.elapsed()))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let runs: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runs: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20);
+    let big = args.iter().any(|a| a == "--12mp");
+    let at_once: usize = args
+        .iter()
+        .position(|a| a == "--at-once")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
+
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let photo = std::fs::read(root.join("ml/testdata/chelsea.png"))?;
+    let shipped = std::fs::read(root.join("ml/testdata/chelsea.png"))?;
+    let (photo, name, label) = if big {
+        let enlarged = image::load_from_memory(&shipped)?.resize_exact(
+            4000,
+            3000,
+            image::imageops::FilterType::Triangle,
+        );
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        enlarged.to_rgb8().write_to(&mut jpeg, ImageFormat::Jpeg)?;
+        (jpeg.into_inner(), "chelsea-12mp.jpg", "4000×3000 JPEG (12 MP)")
+    } else {
+        (shipped, "chelsea.png", "chelsea.png (451×300)")
+    };
+
     let data = tempfile::tempdir()?;
+    let database_url = std::env::var("BENCH_DATABASE_URL").ok();
+    let redis_url = std::env::var("BENCH_REDIS_URL").ok();
+    let parts = if database_url.is_some() {
+        "PostgreSQL + Redis"
+    } else {
+        "embedded defaults"
+    };
     let config = Config {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: root.join("site"),
         data_dir: data.path().to_path_buf(),
+        database_url: database_url.map(SecretString::from),
+        redis_url: redis_url.map(SecretString::from),
         limits: server::config::Limits {
             uploads_per_hour: 10_000,
             ..Default::default()
@@ -39,47 +129,13 @@ async fn main() -> anyhow::Result<()> {
     let mut totals = Vec::with_capacity(runs);
     let mut uploads = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let started = Instant::now();
-        let part = reqwest::multipart::Part::bytes(photo.clone()).file_name("chelsea.png");
-        let image: serde_json::Value = client
-            .post(format!("{base}/api/v1/images/upload"))
-            .multipart(reqwest::multipart::Form::new().part("image", part))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        uploads.push(started.elapsed());
-        let game: serde_json::Value = client
-            .post(format!("{base}/api/v1/games"))
-            .json(&serde_json::json!({
-                "image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
-                "difficulty": "normal", "level_count": 3
-            }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let url = format!(
-            "{base}/api/v1/games/{}",
-            game["id"].as_str().unwrap_or_default()
-        );
-        loop {
-            let status: serde_json::Value = client.get(&url).send().await?.json().await?;
-            match status["status"].as_str() {
-                Some("ready") => break,
-                Some("generating") => tokio::time::sleep(Duration::from_millis(5)).await,
-                other => anyhow::bail!("game ended as {other:?}: {status}"),
-            }
-        }
-        totals.push(started.elapsed());
+        let (upload, total) = journey(&client, &base, &photo, name).await?;
+        uploads.push(upload);
+        totals.push(total);
     }
     totals.sort();
     uploads.sort();
-    println!(
-        "upload → game ready, chelsea.png (451×300), 3 levels, embedded defaults, {runs} runs:"
-    );
+    println!("upload → game ready, {label}, 3 levels, {parts}, {runs} runs one after another:");
     println!(
         "  upload alone      p50 {:>7.1?}  p95 {:>7.1?}",
         percentile(&uploads, 0.5),
@@ -90,5 +146,24 @@ async fn main() -> anyhow::Result<()> {
         percentile(&totals, 0.5),
         percentile(&totals, 0.95)
     );
+
+    // Several people at once: each has their own session.
+    let started = Instant::now();
+    let mut games = tokio::task::JoinSet::new();
+    for _ in 0..at_once {
+        let client = reqwest::Client::builder().cookie_store(true).build()?;
+        let (base, photo) = (base.clone(), photo.clone());
+        games.spawn(async move { journey(&client, &base, &photo, name).await });
+    }
+    let mut slowest = Duration::ZERO;
+    while let Some(done) = games.join_next().await {
+        slowest = slowest.max(done??.1);
+    }
+    let wall = started.elapsed();
+    println!(
+        "  {at_once} games at once: all ready in {wall:.1?} ({:.2} games/s; slowest {slowest:.1?})",
+        at_once as f64 / wall.as_secs_f64()
+    );
+    println!("  peak RSS of the server process: {} MB", peak_rss_mb());
     Ok(())
 }
