@@ -61,6 +61,9 @@ pub struct GameRequest {
     /// A pixel-art style id from `GET /api/v1/pixel-art/styles`; `classic-16` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
+    /// An address to email once the game is ready (with its link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_email: Option<String>,
 }
 
 /// The style a game gets when its request names none.

@@ -5,6 +5,9 @@ import * as path from 'path';
 
 export const CHELSEA = path.join(__dirname, '..', '..', 'ml', 'testdata', 'chelsea.png');
 
+/** The data folder of the server under test (`end2end/serve.sh`). */
+export const DATA_DIR = path.join(process.env.TMPDIR ?? '/tmp', `petpixel-e2e-${process.env.E2E_PORT ?? 3100}`);
+
 /** Clicks before hydration are lost: the app marks <body> once it is live. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);

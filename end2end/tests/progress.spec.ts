@@ -2,7 +2,8 @@
 // pictures as they appear, and, when a stage fails, a plain reason and a way to try again.
 import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
-import { CHELSEA, makeGame, waitForHydration } from './helpers';
+import * as path from 'path';
+import { CHELSEA, DATA_DIR, makeGame, waitForHydration } from './helpers';
 
 test('the game page follows the stages live, with a progress bar and each picture as it comes', async ({ page }) => {
   await page.goto('/');
@@ -23,6 +24,17 @@ test('the game page follows the stages live, with a progress bar and each pictur
   expect(html).toMatch(/<li (class="current" data-stage="remove_background"|data-stage="remove_background" class="current")>/);
   expect(html).toContain('Cutting your pet out');
 
+  // Record what the page's event stream delivers, beside the app's own listener.
+  await page.addInitScript(() => {
+    const Original = window.EventSource;
+    (window as any).__progress = [];
+    window.EventSource = class extends Original {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        this.addEventListener('progress', (e) => (window as any).__progress.push(JSON.parse((e as MessageEvent).data)));
+      }
+    } as typeof EventSource;
+  });
   let polls = 0;
   page.on('request', (r) => { if (r.url().includes('/_sf/get_game')) polls++; });
   const stream = page.waitForResponse((r) => r.url().endsWith(`/api/v1/games/${game.id}/events`));
@@ -34,10 +46,7 @@ test('the game page follows the stages live, with a progress bar and each pictur
   await expect(page.frameLocator('iframe.game-frame').locator('canvas')).toBeVisible();
   // The stream, not polling, brought the news; it ran through the stages in order.
   expect(polls).toBe(0);
-  const views = (await events.text())
-    .split('\n\n')
-    .filter((block) => block.includes('event: progress'))
-    .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data:'))!.slice(5)));
+  const views: { status: string; progress: number }[] = await page.evaluate(() => (window as any).__progress);
   expect(views.at(-1).status).toBe('ready');
   const percents = views.map((v) => v.progress);
   expect(percents).toEqual([...percents].sort((a, b) => a - b));
@@ -107,4 +116,34 @@ test('a failed game names the stage that failed, says why, and can be tried agai
   const refused = await page.request.post(`/api/v1/games/${ready.id}/retry`);
   expect(refused.status()).toBe(422);
   expect((await refused.json()).error.message).toContain('only a game that failed');
+});
+
+test('asking to be emailed on the create page sends the game link once it is ready', async ({ page }) => {
+  const outbox = path.join(DATA_DIR, 'outbox');
+  const before = fs.existsSync(outbox) ? fs.readdirSync(outbox).length : 0;
+  await page.goto('/create');
+  await waitForHydration(page);
+  await page.locator('input[type="file"][name="image"]').setInputFiles(CHELSEA);
+  await expect(page.locator('label.dropzone img.cutout')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel("Pet's name").fill('Chelsea');
+  // A mistyped address is stopped by the browser with its own message, and nothing is made
+  // (the server refuses one too: server/tests/suite/email.rs).
+  const email = page.getByLabel("Email me when it's ready (optional)");
+  await email.fill('chelsea-at-example.com');
+  await page.getByRole('button', { name: 'Make my game' }).click();
+  expect(await email.evaluate((el: HTMLInputElement) => el.validationMessage)).not.toBe('');
+  await expect(page).toHaveURL(/\/create$/);
+
+  await email.fill('owner@example.com');
+  await page.getByRole('button', { name: 'Make my game' }).click();
+  await expect(page).toHaveURL(/\/games\/[0-9a-f-]{36}$/);
+  await expect(page.locator('p.status')).toHaveAttribute('data-status', 'ready', { timeout: 90_000 });
+  const code = (await page.getByRole('link', { name: 'Open the game page' }).getAttribute('href'))!.split('/').pop();
+
+  // The embedded default keeps outgoing mail in its outbox folder.
+  await expect.poll(() => (fs.existsSync(outbox) ? fs.readdirSync(outbox).length : 0), { timeout: 20_000 }).toBe(before + 1);
+  const mail = fs.readdirSync(outbox).map((f) => fs.readFileSync(path.join(outbox, f), 'utf8')).find((m) => m.includes(`/g/${code}`));
+  expect(mail).toBeDefined();
+  expect(mail).toContain('To: owner@example.com');
+  expect(mail).toContain("Subject: Chelsea's game is ready to play");
 });

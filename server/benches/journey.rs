@@ -96,7 +96,11 @@ async fn main() -> anyhow::Result<()> {
         );
         let mut jpeg = std::io::Cursor::new(Vec::new());
         enlarged.to_rgb8().write_to(&mut jpeg, ImageFormat::Jpeg)?;
-        (jpeg.into_inner(), "chelsea-12mp.jpg", "4000×3000 JPEG (12 MP)")
+        (
+            jpeg.into_inner(),
+            "chelsea-12mp.jpg",
+            "4000×3000 JPEG (12 MP)",
+        )
     } else {
         (shipped, "chelsea.png", "chelsea.png (451×300)")
     };

@@ -46,6 +46,11 @@ pub struct Config {
     pub ml_compute: String,
     /// The durable job queue that makes games.
     pub jobs: Jobs,
+    /// "Your game is ready" emails.
+    pub email: Email,
+    /// The site's address as people reach it, for links in messages; `http://{site_addr}`
+    /// when unset.
+    pub public_url: Option<String>,
     /// `pretty` or `json`.
     pub log_format: LogFormat,
     /// Whether session cookies need HTTPS.
@@ -92,6 +97,32 @@ impl Default for Limits {
             min_dimension: 32,
             uploads_per_hour: 30,
             decode_memory_mib: 256,
+        }
+    }
+}
+
+/// How "your game is ready" emails leave.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Email {
+    /// The SMTP server as a URL: `smtp://host:port` (plain, for a local relay),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://host:465`, with `user:password@`
+    /// when it needs them. Unset: each message is written to `data_dir/outbox/` as an `.eml`
+    /// file instead (the embedded default's outbox).
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender, e.g. `PetPixel Games <games@example.com>`.
+    pub from: String,
+    /// Sends of one message before it is given up.
+    pub max_attempts: u32,
+}
+
+impl Default for Email {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "PetPixel Games <games@petpixel.localhost>".into(),
+            max_attempts: 5,
         }
     }
 }
@@ -184,6 +215,8 @@ impl Default for Config {
             ml_concurrency: 1,
             ml_compute: "cpu".into(),
             jobs: Jobs::default(),
+            email: Email::default(),
+            public_url: None,
             log_format: LogFormat::Pretty,
             secure_cookies: false,
         }
@@ -191,7 +224,7 @@ impl Default for Config {
 }
 
 /// The plain variables operators expect, mapped onto settings.
-const PLAIN_ENV: [(&str, &str); 12] = [
+const PLAIN_ENV: [(&str, &str); 14] = [
     ("LEPTOS_SITE_ADDR", "site_addr"),
     ("LEPTOS_SITE_ROOT", "site_root"),
     ("PETPIXEL_DATA_DIR", "data_dir"),
@@ -204,9 +237,19 @@ const PLAIN_ENV: [(&str, &str); 12] = [
     ("AWS_ACCESS_KEY_ID", "s3.access_key_id"),
     ("AWS_SECRET_ACCESS_KEY", "s3.secret_access_key"),
     ("S3_ALLOW_HTTP", "s3.allow_http"),
+    ("SMTP_URL", "email.smtp_url"),
+    ("PETPIXEL_PUBLIC_URL", "public_url"),
 ];
 
 impl Config {
+    /// The base of links in messages.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.site_addr),
+        }
+    }
+
     /// Loads defaults, then `PETPIXEL_CONFIG` (or `petpixel.toml` if present), then the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let file = std::env::var("PETPIXEL_CONFIG").unwrap_or_else(|_| "petpixel.toml".into());
@@ -275,6 +318,16 @@ impl Config {
         if [t.remove_background, t.pixelize, t.animate, t.assemble_game].contains(&0) {
             return Err(ConfigError::Invalid(
                 "jobs.timeouts must all be positive".into(),
+            ));
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(
+                "email.from must be an address such as `PetPixel <games@example.com>`".into(),
+            ));
+        }
+        if self.email.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "email.max_attempts must be positive".into(),
             ));
         }
         if let Some(s3) = &self.s3

@@ -48,6 +48,8 @@ pub struct Worker {
     /// Told after every recorded outcome, for the progress streams.
     events: GameEvents,
     metrics: Arc<Metrics>,
+    /// Rung when a game is ready: its messages are due.
+    notifications_due: Arc<Notify>,
 }
 
 impl Worker {
@@ -58,6 +60,7 @@ impl Worker {
         wake: Arc<Notify>,
         events: GameEvents,
         metrics: Arc<Metrics>,
+        notifications_due: Arc<Notify>,
     ) -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
         Self {
@@ -68,6 +71,7 @@ impl Worker {
             wake,
             events,
             metrics,
+            notifications_due,
         }
     }
 
@@ -132,7 +136,7 @@ impl Worker {
     /// Runs one claimed stage and records how it ended.
     #[tracing::instrument(skip_all, fields(game_id = %job.game_id, stage = job.stage.as_str(), attempt = job.attempts))]
     async fn work(&self, job: ClaimedJob) {
-        let heartbeat = self.heartbeat(job.clone());
+        let heartbeat = AbortOnDrop(self.heartbeat(job.clone()));
         let limit = self.config.timeouts.of(job.stage);
         let result = match tokio::time::timeout(
             limit,
@@ -146,7 +150,7 @@ impl Worker {
                 limit.as_secs()
             ))),
         };
-        heartbeat.abort();
+        drop(heartbeat);
 
         let now = now_ms();
         let mut finished = None;
@@ -182,9 +186,11 @@ impl Worker {
         match recorded {
             Ok(true) => {
                 match finished {
-                    Some(Ok(ms)) => self
-                        .metrics
-                        .game_generated(Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+                    Some(Ok(ms)) => {
+                        self.metrics
+                            .game_generated(Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
+                        self.notifications_due.notify_one();
+                    }
                     Some(Err(())) => self.metrics.game_failed(),
                     None => {}
                 }
@@ -249,6 +255,16 @@ impl Worker {
                 }
             }
         })
+    }
+}
+
+/// Stops a spawned task when dropped, so a stage cancelled mid-way (the worker shutting down)
+/// does not leave its heartbeat renewing a lease nobody holds.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

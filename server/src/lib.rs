@@ -10,6 +10,7 @@ pub mod intake;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
+pub mod notify;
 pub mod pipeline;
 pub mod runtime_assets;
 pub mod service;

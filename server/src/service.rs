@@ -478,6 +478,21 @@ impl Service {
         Ok((name, image_id))
     }
 
+    /// An optional address to tell when the game is ready; blank means none.
+    fn parse_email(email: Option<&str>) -> Result<Option<String>, AppError> {
+        let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let valid = email.len() <= 254 && email.parse::<lettre::Address>().is_ok();
+        if !valid {
+            return Err(AppError::invalid(
+                "notify_email",
+                "enter an email address such as name@example.com, or leave it empty",
+            ));
+        }
+        Ok(Some(email.to_owned()))
+    }
+
     fn parse_style(style: Option<&str>) -> Result<ml::Style, AppError> {
         style.unwrap_or(DEFAULT_STYLE).parse().map_err(|_| {
             let ids: Vec<&str> = ml::Style::ALL.iter().map(|s| s.id()).collect();
@@ -544,6 +559,7 @@ impl PetPixelPort for Service {
     ) -> Result<GameView, AppError> {
         let (name, image_id) = Self::validate(&request)?;
         let style = Self::parse_style(request.style.as_deref())?;
+        let notify_email = Self::parse_email(request.notify_email.as_deref())?;
         let image = self
             .store
             .image(image_id)
@@ -578,7 +594,7 @@ impl PetPixelPort for Service {
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;
         loop {
-            match self.store.insert_game(&game).await {
+            match self.store.insert_game(&game, notify_email.as_deref()).await {
                 Ok(()) => break,
                 Err(StoreError::Conflict {
                     field: "short_code",

@@ -19,6 +19,7 @@ use crate::http::{self, Health, HttpParts};
 use crate::jobs::Worker;
 use crate::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::pipeline::Pipeline;
 use crate::runtime_assets::GameRuntime;
 use crate::service::Service;
@@ -33,8 +34,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     service: Arc<Service>,
-    /// The in-process worker, unless configuration turned it off.
-    worker: Option<Arc<Worker>>,
+    /// The in-process worker and its notification sender, unless configuration turned them off.
+    worker: Option<(Arc<Worker>, Arc<Notifier>)>,
 }
 
 /// What both `serve` and `worker` are made of: storage, the image models and the game pipeline.
@@ -49,6 +50,7 @@ struct Core {
     redis: Option<ConnectionManager>,
     events: GameEvents,
     metrics: Arc<Metrics>,
+    notifications_due: Arc<Notify>,
 }
 
 impl Core {
@@ -90,6 +92,7 @@ impl Core {
             redis,
             events,
             metrics: Arc::new(Metrics::default()),
+            notifications_due: Arc::new(Notify::new()),
         })
     }
 
@@ -101,15 +104,36 @@ impl Core {
             Arc::clone(&self.jobs_queued),
             self.events.clone(),
             Arc::clone(&self.metrics),
+            Arc::clone(&self.notifications_due),
         ))
+    }
+
+    fn notifier(&self, public_url: String) -> anyhow::Result<Arc<Notifier>> {
+        Ok(Arc::new(Notifier::new(
+            &self.config,
+            public_url,
+            Arc::clone(&self.store),
+            Arc::clone(&self.notifications_due),
+        )?))
     }
 }
 
-/// Runs a worker alone (`petpixel worker`) until Ctrl-C or SIGTERM.
+/// Runs a worker alone (`petpixel worker`), with its notification sender, until Ctrl-C or
+/// SIGTERM.
 pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let core = Core::build(config).await?;
+    let notifier = core.notifier(core.config.public_url())?;
+    let (stop, stopped) = watch::channel(false);
+    let sender = tokio::spawn(notifier.run(until_stopped(stopped)));
     core.worker().run(shutdown_signal()).await;
+    let _ = stop.send(true);
+    sender.await?;
     Ok(())
+}
+
+/// Completes once `stopped` turns true (or its sender is gone).
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
 }
 
 /// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
@@ -169,7 +193,20 @@ impl Application {
                 AnySessionStore::Memory(tower_sessions::MemoryStore::default()),
             ),
         };
-        let worker = config.jobs.in_process_worker.then(|| core.worker());
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .with_context(|| format!("binding {}", config.site_addr))?;
+        let addr = listener.local_addr()?;
+        // Links in messages point at the address actually bound unless one is configured.
+        let public_url = match &config.public_url {
+            Some(_) => config.public_url(),
+            None => format!("http://{addr}"),
+        };
+        let worker = if config.jobs.in_process_worker {
+            Some((core.worker(), core.notifier(public_url)?))
+        } else {
+            None
+        };
         let service = Arc::new(Service {
             config: Arc::clone(&config),
             store: core.store,
@@ -184,10 +221,6 @@ impl Application {
             runtime: core.runtime,
         });
 
-        let listener = TcpListener::bind(config.site_addr)
-            .await
-            .with_context(|| format!("binding {}", config.site_addr))?;
-        let addr = listener.local_addr()?;
         let leptos = LeptosOptions::builder()
             .output_name("petpixel")
             .site_root(config.site_root.to_string_lossy().into_owned())
@@ -233,11 +266,9 @@ impl Application {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
-        let until_stopped = |mut stopped: watch::Receiver<bool>| async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        };
         tracing::info!(addr = %self.addr(), "listening");
-        let worker = self.worker.map(|worker| {
+        let worker = self.worker.map(|(worker, notifier)| {
+            tokio::spawn(notifier.run(until_stopped(stopped.clone())));
             let stopped = until_stopped(stopped.clone());
             tokio::spawn(async move { worker.run(stopped).await })
         });

@@ -51,6 +51,7 @@ pub fn CreatePage() -> impl IntoView {
     let theme = RwSignal::new(THEMES[0].to_owned());
     let difficulty = RwSignal::new("normal".to_owned());
     let levels = RwSignal::new(3u32);
+    let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let dragging = RwSignal::new(false);
@@ -209,6 +210,7 @@ pub fn CreatePage() -> impl IntoView {
             difficulty: difficulty.get_untracked(),
             level_count: levels.get_untracked(),
             style: Some(style.get_untracked()),
+            notify_email: Some(email.get_untracked().trim().to_owned()).filter(|e| !e.is_empty()),
         };
         spawn_local(async move {
             match create_game(request).await {
@@ -411,6 +413,19 @@ pub fn CreatePage() -> impl IntoView {
                         />
                     </label>
                 </div>
+
+                <label class="field">
+                    "Email me when it's ready (optional)"
+                    <input
+                        type="email"
+                        name="notify_email"
+                        autocomplete="email"
+                        maxlength="254"
+                        placeholder="you@example.com"
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))
+                    />
+                </label>
 
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
 

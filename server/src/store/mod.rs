@@ -135,6 +135,19 @@ pub struct ClaimedJob {
     pub token: String,
 }
 
+/// A "your game is ready" message a worker holds for sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedNotification {
+    pub id: Uuid,
+    pub game_id: Uuid,
+    /// `email`.
+    pub channel: String,
+    /// The address.
+    pub target: String,
+    /// This claim included.
+    pub attempts: u32,
+}
+
 /// How a claimed stage ended.
 #[derive(Clone, Copy, Debug)]
 pub enum JobOutcome<'a> {
@@ -174,9 +187,14 @@ pub trait Store: Send + Sync + 'static {
     async fn image(&self, id: Uuid) -> Result<Option<ImageRecord>, StoreError>;
     /// Deletes a photo's row; games made from it keep going without it.
     async fn delete_image(&self, id: Uuid) -> Result<bool, StoreError>;
-    /// Records a new game with its job queued at the first stage, in one transaction.
-    /// Fails with `Conflict { field: "short_code" }` when the code is taken.
-    async fn insert_game(&self, game: &GameRecord) -> Result<(), StoreError>;
+    /// Records a new game with its job queued at the first stage, and the address to tell when
+    /// it is ready, in one transaction. Fails with `Conflict { field: "short_code" }` when the
+    /// code is taken.
+    async fn insert_game(
+        &self,
+        game: &GameRecord,
+        notify_email: Option<&str>,
+    ) -> Result<(), StoreError>;
     async fn game(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
     async fn game_by_code(&self, code: &str) -> Result<Option<GameRecord>, StoreError>;
     /// Records what a stage made, keeping the game `generating`.
@@ -215,6 +233,22 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<bool, StoreError>;
     async fn job(&self, game_id: Uuid) -> Result<Option<JobRecord>, StoreError>;
+    /// Takes the oldest message due (pending, or sending with an expired lease), leasing it
+    /// until `now_ms + lease_ms`. Messages wait until their game is ready.
+    async fn claim_notification(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedNotification>, StoreError>;
+    /// Records a message as sent.
+    async fn notification_sent(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError>;
+    /// Records a failed send: tried again at `retry_at`, or given up when `None`.
+    async fn notification_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError>;
     /// Jobs queued or running, counted by stage and state.
     async fn queue_depths(&self) -> Result<Vec<(PipelineStage, JobState, u64)>, StoreError>;
 }
@@ -395,7 +429,11 @@ macro_rules! store_impl {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn insert_game(&self, game: &GameRecord) -> Result<(), StoreError> {
+            async fn insert_game(
+                &self,
+                game: &GameRecord,
+                notify_email: Option<&str>,
+            ) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query($sql::INSERT_GAME)
                     .bind(game.id.to_string())
@@ -424,6 +462,16 @@ macro_rules! store_impl {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(address) = notify_email {
+                    sqlx::query($sql::INSERT_NOTIFICATION)
+                        .bind(Uuid::new_v4().to_string())
+                        .bind(game.id.to_string())
+                        .bind("email")
+                        .bind(address)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -603,6 +651,11 @@ macro_rules! store_impl {
                             .bind(&id)
                             .execute(&mut *tx)
                             .await?;
+                        sqlx::query($sql::RELEASE_NOTIFICATIONS)
+                            .bind(now_ms)
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
                         sqlx::query($sql::INSERT_EVENT)
                             .bind(&id)
                             .bind("game_generated")
@@ -628,6 +681,61 @@ macro_rules! store_impl {
                 }
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn claim_notification(
+                &self,
+                now_ms: i64,
+                lease_ms: i64,
+            ) -> Result<Option<ClaimedNotification>, StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query($sql::CLAIM_NOTIFICATION)
+                    .bind(now_ms)
+                    .bind(now_ms.saturating_add(lease_ms))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    let id: String = r.try_get("id")?;
+                    let game_id: String = r.try_get("game_id")?;
+                    let attempts: i32 = r.try_get("attempts")?;
+                    Ok(ClaimedNotification {
+                        id: parse_uuid(&id)?,
+                        game_id: parse_uuid(&game_id)?,
+                        channel: r.try_get("channel")?,
+                        target: r.try_get("target")?,
+                        attempts: to_u32(attempts, "attempts")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn notification_sent(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError> {
+                sqlx::query($sql::NOTIFICATION_SENT)
+                    .bind(now_ms)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn notification_failed(
+                &self,
+                id: Uuid,
+                error: &str,
+                retry_at: Option<i64>,
+            ) -> Result<(), StoreError> {
+                let (state, run_at) = match retry_at {
+                    Some(at) => ("pending", at),
+                    None => ("failed", 0),
+                };
+                sqlx::query($sql::NOTIFICATION_FAILED)
+                    .bind(state)
+                    .bind(run_at)
+                    .bind(error)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn queue_depths(

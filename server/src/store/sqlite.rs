@@ -10,9 +10,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use uuid::Uuid;
 
 use super::{
-    ClaimedJob, GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns, ImageRecord,
-    JobOutcome, JobRecord, JobState, StoreError, game_select, json, map_unique, parse_stage,
-    parse_uuid, store_impl, to_u32,
+    ClaimedJob, ClaimedNotification, GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns,
+    ImageRecord, JobOutcome, JobRecord, JobState, StoreError, game_select, json, map_unique,
+    parse_stage, parse_uuid, store_impl, to_u32,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -118,6 +118,18 @@ mod sql {
         "SELECT stage, state, attempts, run_at, last_error FROM jobs WHERE game_id = $1";
     pub const QUEUE_DEPTHS: &str = "SELECT stage, state, COUNT(*) AS count FROM jobs \
         WHERE state IN ('queued', 'running') GROUP BY stage, state";
+    pub const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, game_id, channel, target, state, \
+        run_at, created_at) VALUES ($1, $2, $3, $4, 'waiting', $5, $5)";
+    pub const RELEASE_NOTIFICATIONS: &str = "UPDATE notifications SET state = 'pending', run_at = $1 \
+        WHERE game_id = $2 AND state = 'waiting'";
+    pub const CLAIM_NOTIFICATION: &str = "UPDATE notifications SET state = 'sending', attempts = attempts + 1, \
+        lease_until = $2 WHERE id = (SELECT id FROM notifications WHERE (state = 'pending' AND run_at <= $1) \
+        OR (state = 'sending' AND lease_until < $1) ORDER BY run_at LIMIT 1) \
+        RETURNING id, game_id, channel, target, attempts";
+    pub const NOTIFICATION_SENT: &str = "UPDATE notifications SET state = 'sent', sent_at = $1, \
+        lease_until = NULL WHERE id = $2 AND state = 'sending'";
+    pub const NOTIFICATION_FAILED: &str = "UPDATE notifications SET state = $1, run_at = $2, last_error = $3, \
+        lease_until = NULL WHERE id = $4 AND state = 'sending'";
     pub const INSERT_EVENT: &str =
         "INSERT INTO analytics_events (game_id, event_type, event_data) VALUES ($1, $2, $3)";
 }

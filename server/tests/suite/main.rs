@@ -4,6 +4,7 @@
 mod common;
 
 mod blob_conformance;
+mod email;
 mod hostile;
 mod images;
 mod jobs;

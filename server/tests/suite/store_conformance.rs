@@ -59,7 +59,7 @@ async fn conformance(store: Arc<dyn Store>) {
 
     // Games round-trip, including a seed above i64::MAX.
     let g = game(&img, "abcdefghjk");
-    store.insert_game(&g).await.expect("insert game");
+    store.insert_game(&g, None).await.expect("insert game");
     assert_eq!(store.game(g.id).await.expect("load"), Some(g.clone()));
     assert_eq!(
         store.game_by_code("abcdefghjk").await.expect("load"),
@@ -70,7 +70,7 @@ async fn conformance(store: Arc<dyn Store>) {
     // Short codes are unique, and the conflict names the field.
     let mut twin = game(&img, "abcdefghjk");
     twin.title = "Twin".into();
-    match store.insert_game(&twin).await {
+    match store.insert_game(&twin, None).await {
         Err(StoreError::Conflict { field }) => assert_eq!(field, "short_code"),
         other => panic!("expected a short_code conflict, got {other:?}"),
     }
@@ -80,7 +80,10 @@ async fn conformance(store: Arc<dyn Store>) {
         created_at: g.created_at + chrono::Duration::seconds(1),
         ..game(&img, "mnpqrstuvw")
     };
-    store.insert_game(&later).await.expect("insert");
+    store
+        .insert_game(&later, Some("owner@example.com"))
+        .await
+        .expect("insert");
     let job = store
         .job(g.id)
         .await
@@ -374,7 +377,7 @@ async fn conformance(store: Arc<dyn Store>) {
     let mut ids = Vec::new();
     for n in 0..12 {
         let extra = game(&img, &format!("zz{n:02}xxxxxx"));
-        store.insert_game(&extra).await.expect("insert");
+        store.insert_game(&extra, None).await.expect("insert");
         ids.push(extra.id);
     }
     let mut workers = tokio::task::JoinSet::new();
@@ -398,6 +401,100 @@ async fn conformance(store: Arc<dyn Store>) {
     expected.extend([g.id, later.id]);
     expected.sort();
     assert_eq!(claimed, expected, "every due job claimed exactly once");
+
+    // A game's message becomes due when the game is ready, in the same transaction.
+    let mailed = game(&img, "mailedxxxx");
+    store
+        .insert_game(&mailed, Some("pet@example.com"))
+        .await
+        .expect("insert");
+    // After the claims above, whose leases run to now + 180 s.
+    let later_now = now + 150_000;
+    assert_eq!(
+        store
+            .claim_notification(later_now, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "waiting"
+    );
+    let job = store
+        .claim_job("w", later_now, 60_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(job.game_id, mailed.id);
+    assert!(
+        store
+            .complete_job(
+                &job,
+                JobOutcome::Finished {
+                    assets: &done,
+                    duration_ms: 1
+                },
+                later_now
+            )
+            .await
+            .expect("ready")
+    );
+    let first = store
+        .claim_notification(later_now, 1_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(
+        (
+            first.game_id,
+            first.channel.as_str(),
+            first.target.as_str(),
+            first.attempts
+        ),
+        (mailed.id, "email", "pet@example.com", 1)
+    );
+    assert_eq!(
+        store
+            .claim_notification(later_now, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "leased"
+    );
+    // A sender that died: the lease runs out and the message is claimed again.
+    let again = store
+        .claim_notification(later_now + 2_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("expired");
+    assert_eq!((again.id, again.attempts), (first.id, 2));
+    store
+        .notification_failed(again.id, "smtp down", Some(later_now + 10_000))
+        .await
+        .expect("failed");
+    assert_eq!(
+        store
+            .claim_notification(later_now + 9_000, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "backing off"
+    );
+    let third = store
+        .claim_notification(later_now + 10_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    store
+        .notification_sent(third.id, later_now + 10_001)
+        .await
+        .expect("sent");
+    assert_eq!(
+        store
+            .claim_notification(later_now + 99_000, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "sent once"
+    );
 
     // Deleting a photo that games were made from keeps the games, without it.
     assert!(store.delete_image(img.id).await.expect("delete"));

@@ -1,0 +1,175 @@
+//! "Your game is ready" emails, sent from the `notifications` outbox. A message is written with
+//! its game and becomes due in the transaction that marks the game ready; this sender, running
+//! beside each job worker, claims due messages (leased, so a crashed sender's message is sent
+//! by another), sends them and records the outcome, retrying with backoff.
+//!
+//! With `email.smtp_url` set the message goes to that SMTP server; without it, to
+//! `data_dir/outbox/` as an `.eml` file, so the embedded default keeps a readable log of what
+//! it would have sent.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::jobs::now_ms;
+use crate::store::{ClaimedNotification, Store};
+
+/// A send holds its message this long before another sender may try it.
+const LEASE: Duration = Duration::from_secs(60);
+/// The first retry waits this long, doubling each time.
+const BACKOFF: Duration = Duration::from_secs(5);
+
+enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Self::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Self::Outbox(outbox) => outbox
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+pub struct Notifier {
+    store: Arc<dyn Store>,
+    mailer: Mailer,
+    from: Mailbox,
+    public_url: String,
+    max_attempts: u32,
+    poll: Duration,
+    /// Rung by the worker when a game is ready, so its message leaves without waiting to poll.
+    wake: Arc<Notify>,
+}
+
+impl Notifier {
+    /// `public_url` is the base of the links in messages.
+    pub fn new(
+        config: &Config,
+        public_url: String,
+        store: Arc<dyn Store>,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Self> {
+        let mailer = match &config.email.smtp_url {
+            Some(url) => Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    .map_err(|e| anyhow::anyhow!("email.smtp_url: {e}"))?
+                    .build(),
+            ),
+            None => {
+                let outbox = config.data_dir.join("outbox");
+                std::fs::create_dir_all(&outbox).map_err(|e| {
+                    anyhow::anyhow!("creating the outbox {}: {e}", outbox.display())
+                })?;
+                Mailer::Outbox(AsyncFileTransport::new(outbox))
+            }
+        };
+        Ok(Self {
+            store,
+            mailer,
+            from: config
+                .email
+                .from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("email.from: {e}"))?,
+            public_url,
+            max_attempts: config.email.max_attempts,
+            poll: Duration::from_millis(config.jobs.poll_ms),
+            wake,
+        })
+    }
+
+    /// Sends due messages until `shutdown` completes.
+    pub async fn run(self: Arc<Self>, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+            match self.store.claim_notification(now_ms(), lease).await {
+                Ok(Some(message)) => {
+                    self.deliver(message).await;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "could not claim a notification"),
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.poll) => {}
+                () = &mut shutdown => break,
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %claimed.id, game_id = %claimed.game_id))]
+    async fn deliver(&self, claimed: ClaimedNotification) {
+        let outcome = match self.message(&claimed).await {
+            Ok(message) => self.mailer.send(message).await,
+            Err(e) => Err(e),
+        };
+        let recorded = match outcome {
+            Ok(()) => self.store.notification_sent(claimed.id, now_ms()).await,
+            Err(error) => {
+                let retry_at = (claimed.attempts < self.max_attempts).then(|| {
+                    let wait = BACKOFF * 2u32.saturating_pow(claimed.attempts.saturating_sub(1));
+                    now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+                });
+                tracing::warn!(
+                    error,
+                    retry = retry_at.is_some(),
+                    "could not send a notification"
+                );
+                self.store
+                    .notification_failed(claimed.id, &error, retry_at)
+                    .await
+            }
+        };
+        if let Err(e) = recorded {
+            // The lease runs out and the message is tried again.
+            tracing::error!(error = %e, "could not record a notification's outcome");
+        }
+    }
+
+    async fn message(&self, claimed: &ClaimedNotification) -> Result<Message, String> {
+        let game = self
+            .store
+            .game(claimed.game_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the game is gone")?;
+        let to: Mailbox = claimed
+            .target
+            .parse()
+            .map_err(|e| format!("address {:?}: {e}", claimed.target))?;
+        let link = format!("{}/g/{}", self.public_url, game.short_code);
+        let body = format!(
+            "Hello!\n\n{title} is ready to play:\n\n    {link}\n\n\
+             Share the link, embed the game on a page, or download it to play offline.\n\n\
+             PetPixel Games\n",
+            title = game.title,
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("{}'s game is ready to play", game.pet_name))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())
+    }
+}
