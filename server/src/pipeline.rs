@@ -46,6 +46,13 @@ impl PipelineError {
     }
 }
 
+/// A blob store failure is ours (retried), never the photo's.
+impl From<crate::blobs::BlobError> for PipelineError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        Self::internal("blob store", e)
+    }
+}
+
 /// How a stage ended well.
 #[derive(Debug)]
 pub enum StageDone {
@@ -124,11 +131,11 @@ impl Pipeline {
                     .map_err(|e| PipelineError::internal("load image", e))?
                     .ok_or_else(deleted)?;
                 let cutout = self.studio.cutout(image.id, &image.original_key).await?;
-                self.put(&key("cutout.png"), cutout.png).await?;
+                self.blobs.put(&key("cutout.png"), cutout.png).await?;
                 assets.cutout = Some(key("cutout.png"));
             }
             PipelineStage::Pixelize => {
-                let cutout = self.get(&key("cutout.png")).await?;
+                let cutout = self.blobs.get(&key("cutout.png")).await?;
                 let style = game
                     .style
                     .parse()
@@ -136,14 +143,17 @@ impl Pipeline {
                 let (pixels, sprite_png) = self.studio.pixelize(cutout, game_look(style)).await?;
                 let pixels = serde_json::to_vec(&pixels)
                     .map_err(|e| PipelineError::internal("encode pixels", e))?;
-                self.put(&key("pixels.json"), Bytes::from(pixels)).await?;
-                self.put(&key("sprite.png"), Bytes::from(sprite_png))
+                self.blobs
+                    .put(&key("pixels.json"), Bytes::from(pixels))
+                    .await?;
+                self.blobs
+                    .put(&key("sprite.png"), Bytes::from(sprite_png))
                     .await?;
                 assets.sprite = Some(key("sprite.png"));
             }
             PipelineStage::Animate => {
                 let pixels: ml::Pixelized =
-                    serde_json::from_slice(&self.get(&key("pixels.json")).await?)
+                    serde_json::from_slice(&self.blobs.get(&key("pixels.json")).await?)
                         .map_err(|e| PipelineError::internal("stored pixels", e))?;
                 let art = self.studio.animate(pixels).await?;
                 let sheet = &art.sheet;
@@ -169,18 +179,23 @@ impl Pipeline {
                 let gif = sheet
                     .preview_gif()
                     .map_err(|e| PipelineError::internal("encode preview", e))?;
-                self.put(&key("sheet.png"), Bytes::from(png(&sheet.image)?))
+                self.blobs
+                    .put(&key("sheet.png"), Bytes::from(png(&sheet.image)?))
                     .await?;
-                self.put(&key("layout.json"), Bytes::from(layout)).await?;
-                self.put(&key("preview.gif"), Bytes::from(gif)).await?;
+                self.blobs
+                    .put(&key("layout.json"), Bytes::from(layout))
+                    .await?;
+                self.blobs
+                    .put(&key("preview.gif"), Bytes::from(gif))
+                    .await?;
                 assets.sheet = Some(key("sheet.png"));
                 assets.preview = Some(key("preview.gif"));
             }
             PipelineStage::AssembleGame => {
                 let layout: SheetLayout =
-                    serde_json::from_slice(&self.get(&key("layout.json")).await?)
+                    serde_json::from_slice(&self.blobs.get(&key("layout.json")).await?)
                         .map_err(|e| PipelineError::internal("stored layout", e))?;
-                let sheet = self.get(&key("sheet.png")).await?;
+                let sheet = self.blobs.get(&key("sheet.png")).await?;
                 let runtime = Arc::clone(&self.runtime);
                 let previous_module = assets.module.clone();
                 let module = tokio::task::spawn_blocking(move || {
@@ -204,7 +219,7 @@ impl Pipeline {
                     "game-{}.wasm",
                     crate::runtime_assets::content_tag(&module)
                 ));
-                self.put(&module_key, Bytes::from(module)).await?;
+                self.blobs.put(&module_key, Bytes::from(module)).await?;
                 // A regenerated game's previous module is named by its old content: remove it.
                 if let Some(old) = previous_module.filter(|old| *old != module_key)
                     && let Err(e) = self.blobs.delete(&old).await
@@ -223,20 +238,6 @@ impl Pipeline {
             .next()
             .map(StageDone::Next)
             .ok_or_else(|| PipelineError::Internal(format!("no stage after {stage:?}")))
-    }
-
-    async fn get(&self, key: &str) -> Result<Bytes, PipelineError> {
-        self.blobs
-            .get(key)
-            .await
-            .map_err(|e| PipelineError::internal("read blob", e))
-    }
-
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), PipelineError> {
-        self.blobs
-            .put(key, bytes)
-            .await
-            .map_err(|e| PipelineError::internal("store blob", e))
     }
 }
 

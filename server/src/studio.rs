@@ -133,7 +133,7 @@ impl Studio {
     ) -> Result<StoredCutout, PipelineError> {
         let meta_key = format!("images/{image_id}/cutout.json");
         if let Some(meta) = self.json::<CutoutMeta>(&meta_key).await? {
-            let png = self.get(&Self::cutout_key(image_id)).await?;
+            let png = self.blobs.get(&Self::cutout_key(image_id)).await?;
             let bytes = png.clone();
             let image = tokio::task::spawn_blocking(move || {
                 image::load_from_memory_with_format(&bytes, ImageFormat::Png)
@@ -145,7 +145,7 @@ impl Studio {
             return Ok(StoredCutout { image, png, meta });
         }
 
-        let original = self.get(original_key).await?;
+        let original = self.blobs.get(original_key).await?;
         let ml = Arc::clone(&self.ml);
         let (cutout, cutout_png, mask_png) = self
             .blocking(move || {
@@ -161,10 +161,15 @@ impl Studio {
             method: method_name(cutout.method).to_owned(),
         };
         let png = Bytes::from(cutout_png);
-        self.put(&Self::cutout_key(image_id), png.clone()).await?;
-        self.put(&Self::mask_key(image_id), Bytes::from(mask_png))
+        self.blobs
+            .put(&Self::cutout_key(image_id), png.clone())
             .await?;
-        self.put(&meta_key, Bytes::from(to_json(&meta)?)).await?;
+        self.blobs
+            .put(&Self::mask_key(image_id), Bytes::from(mask_png))
+            .await?;
+        self.blobs
+            .put(&meta_key, Bytes::from(to_json(&meta)?))
+            .await?;
         Ok(StoredCutout {
             image: cutout.image,
             png,
@@ -206,11 +211,14 @@ impl Studio {
             .await?;
         let (blobs, palette) = files;
         for (file, bytes) in ART_FILES.iter().zip(blobs) {
-            self.put(&Self::art_key(image_id, &look, file), Bytes::from(bytes))
+            self.blobs
+                .put(&Self::art_key(image_id, &look, file), Bytes::from(bytes))
                 .await?;
         }
         let meta = ArtMeta { palette };
-        self.put(&meta_key, Bytes::from(to_json(&meta)?)).await?;
+        self.blobs
+            .put(&meta_key, Bytes::from(to_json(&meta)?))
+            .await?;
         Ok(meta)
     }
 
@@ -255,20 +263,6 @@ impl Studio {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| PipelineError::internal("image task", e))?
-    }
-
-    async fn get(&self, key: &str) -> Result<Bytes, PipelineError> {
-        self.blobs
-            .get(key)
-            .await
-            .map_err(|e| PipelineError::internal("read blob", e))
-    }
-
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), PipelineError> {
-        self.blobs
-            .put(key, bytes)
-            .await
-            .map_err(|e| PipelineError::internal("store blob", e))
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
