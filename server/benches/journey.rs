@@ -5,7 +5,8 @@
 //! `cargo bench -p server --bench journey [-- RUNS] [--12mp] [--at-once N]`
 //! - `--12mp`: a 4000×3000 JPEG (the shipped photo enlarged) instead of the 451×300 PNG;
 //! - `BENCH_DATABASE_URL`, `BENCH_REDIS_URL`: PostgreSQL and Redis instead of the embedded
-//!   defaults (the database should be empty; the schema is created).
+//!   defaults (the database should be empty; the schema is created);
+//! - `BENCH_ML_COMPUTE=wgpu` (built with `--features ml/wgpu`): the image models on a GPU.
 
 use std::time::{Duration, Instant};
 
@@ -108,11 +109,13 @@ async fn main() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let database_url = std::env::var("BENCH_DATABASE_URL").ok();
     let redis_url = std::env::var("BENCH_REDIS_URL").ok();
+    let ml_compute = std::env::var("BENCH_ML_COMPUTE").unwrap_or_else(|_| "cpu".into());
     let parts = if database_url.is_some() {
         "PostgreSQL + Redis"
     } else {
         "embedded defaults"
     };
+    let parts = format!("{parts}, models on {ml_compute}");
     let config = Config {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: root.join("site"),
@@ -123,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
             uploads_per_hour: 10_000,
             ..Default::default()
         },
+        ml_compute,
         ..Config::default()
     };
     let app = Application::build(config).await?;
