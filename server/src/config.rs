@@ -145,8 +145,8 @@ pub struct Jobs {
     pub backoff_ms: u64,
     /// How often an idle worker looks for jobs other processes queued.
     pub poll_ms: u64,
-    /// Time allowed per stage, seconds.
-    pub timeouts: StageTimeouts,
+    /// Time allowed per stage, milliseconds.
+    pub timeouts_ms: StageTimeouts,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -167,7 +167,7 @@ impl Default for Jobs {
             max_attempts: 3,
             backoff_ms: 1_000,
             poll_ms: 500,
-            timeouts: StageTimeouts::default(),
+            timeouts_ms: StageTimeouts::default(),
         }
     }
 }
@@ -175,10 +175,10 @@ impl Default for Jobs {
 impl Default for StageTimeouts {
     fn default() -> Self {
         Self {
-            remove_background: 120,
-            pixelize: 60,
-            animate: 60,
-            assemble_game: 60,
+            remove_background: 120_000,
+            pixelize: 60_000,
+            animate: 60_000,
+            assemble_game: 60_000,
         }
     }
 }
@@ -186,7 +186,7 @@ impl Default for StageTimeouts {
 impl StageTimeouts {
     pub fn of(&self, stage: app::dto::PipelineStage) -> std::time::Duration {
         use app::dto::PipelineStage as S;
-        std::time::Duration::from_secs(match stage {
+        std::time::Duration::from_millis(match stage {
             S::RemoveBackground => self.remove_background,
             S::Pixelize => self.pixelize,
             S::Animate => self.animate,
@@ -314,10 +314,10 @@ impl Config {
                 "jobs.lease_secs, jobs.max_attempts and jobs.poll_ms must be positive".into(),
             ));
         }
-        let t = &j.timeouts;
+        let t = &j.timeouts_ms;
         if [t.remove_background, t.pixelize, t.animate, t.assemble_game].contains(&0) {
             return Err(ConfigError::Invalid(
-                "jobs.timeouts must all be positive".into(),
+                "jobs.timeouts_ms must all be positive".into(),
             ));
         }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {

@@ -137,7 +137,7 @@ impl Worker {
     #[tracing::instrument(skip_all, fields(game_id = %job.game_id, stage = job.stage.as_str(), attempt = job.attempts))]
     async fn work(&self, job: ClaimedJob) {
         let heartbeat = AbortOnDrop(self.heartbeat(job.clone()));
-        let limit = self.config.timeouts.of(job.stage);
+        let limit = self.config.timeouts_ms.of(job.stage);
         let result = match tokio::time::timeout(
             limit,
             self.pipeline.run_stage(job.game_id, job.stage),
@@ -146,8 +146,8 @@ impl Worker {
         {
             Ok(result) => result,
             Err(_) => Err(PipelineError::Internal(format!(
-                "the stage took longer than {} s",
-                limit.as_secs()
+                "the stage took longer than {} ms",
+                limit.as_millis()
             ))),
         };
         drop(heartbeat);

@@ -239,3 +239,49 @@ async fn a_failed_game_says_where_and_why_and_only_it_can_be_tried_again() {
     assert_eq!(gif.headers()["content-type"], "image/gif");
     assert!(gif.bytes().await.expect("bytes").starts_with(b"GIF89a"));
 }
+
+#[tokio::test]
+async fn a_stage_over_its_time_is_tried_again_after_a_pause_then_fails_in_plain_words() {
+    // Cutting a pet out takes hundreds of milliseconds at least: 1 ms is always too little.
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.timeouts_ms.remove_background = 1;
+        c.jobs.max_attempts = 2;
+        c.jobs.backoff_ms = 50;
+    })
+    .await;
+    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database");
+    let client = app.visitor();
+    let image: Value = app
+        .upload(&client, chelsea(), "chelsea.png")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let created = app
+        .create_game(
+            &client,
+            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
+                   "difficulty": "easy", "level_count": 1}),
+        )
+        .await;
+    let id = created["id"].as_str().expect("id");
+    let game = app.wait_until_finished(&client, id).await;
+    assert_eq!(game["status"], "failed", "{game}");
+    assert_eq!(game["stage"], "remove_background");
+    assert_eq!(
+        game["failure"], "an internal error stopped the pipeline; please try again",
+        "our failure is told plainly, without its details"
+    );
+    let job = store
+        .job(Uuid::parse_str(id).expect("uuid"))
+        .await
+        .expect("job")
+        .expect("row");
+    assert_eq!(
+        (job.state, job.attempts),
+        (JobState::Failed, 2),
+        "tried again once before giving up"
+    );
+}
