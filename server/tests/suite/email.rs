@@ -71,12 +71,7 @@ async fn messages(dir: &Path, suffix: &str) -> Vec<String> {
 }
 
 async fn make_game(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
-    let image: Value = app
-        .upload(client, chelsea(), "chelsea.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let image = app.upload_photo(client, chelsea(), "chelsea.png").await;
     let created = app
         .create_game(
             client,

@@ -24,12 +24,7 @@ async fn a_photo_has_a_status_and_deleting_it_removes_everything_made_from_it() 
     let stranger = app.visitor();
     let blobs = Blobs::local(&app.data_dir.path().join("blobs")).expect("blob folder");
 
-    let image: Value = app
-        .upload(&owner, chelsea(), "chelsea.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let image: Value = app.upload_photo(&owner, chelsea(), "chelsea.png").await;
     let id = image["id"].as_str().expect("id").to_owned();
     let (status, thumbnail) = get(
         &owner,

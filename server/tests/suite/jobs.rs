@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use server::store::{JobState, SqliteStore, Store};
 use uuid::Uuid;
 
-use super::common::{TestApp, chelsea, repo_root};
+use super::common::{TestApp, chelsea, repo_root, sky};
 
 /// A `petpixel worker` on the app's SQLite file and blob folder, with a short lease so a dead
 /// worker's stage is taken over quickly.
@@ -45,12 +45,7 @@ async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
         .await
         .expect("the app's database");
     let client = app.visitor();
-    let image: Value = app
-        .upload(&client, chelsea(), "chelsea.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
     let mut ids = Vec::new();
     for theme in ["garden", "beach", "space"] {
         let created = app
@@ -135,25 +130,11 @@ async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
     }
 }
 
-/// A photo with no pet in it, as PNG bytes.
-fn sky() -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(320, 240, image::Rgb([120, 160, 200]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("png");
-    out.into_inner()
-}
-
 #[tokio::test]
 async fn a_failed_game_says_where_and_why_and_only_it_can_be_tried_again() {
     let app = TestApp::spawn().await;
     let owner = app.visitor();
-    let image: Value = app
-        .upload(&owner, sky(), "sky.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let image: Value = app.upload_photo(&owner, sky(), "sky.png").await;
     let created = app
         .create_game(
             &owner,
@@ -253,12 +234,7 @@ async fn a_stage_over_its_time_is_tried_again_after_a_pause_then_fails_in_plain_
         .await
         .expect("the app's database");
     let client = app.visitor();
-    let image: Value = app
-        .upload(&client, chelsea(), "chelsea.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
     let created = app
         .create_game(
             &client,

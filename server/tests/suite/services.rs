@@ -6,16 +6,9 @@ use secrecy::SecretString;
 
 #[tokio::test]
 async fn a_photo_becomes_a_game_on_postgres_redis_and_s3() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (Some(pg), Some(redis), Some(s3)) = (
-        crate::common::service_url("TEST_DATABASE_URL"),
-        crate::common::service_url("TEST_REDIS_URL"),
-        crate::common::service_url("TEST_S3_ENDPOINT"),
-    ) else {
+    let Some((db, redis, bucket)) = crate::common::scale_out_parts().await else {
         return;
     };
-    let db = crate::common::TempPgDatabase::create(&pg).await;
-    let bucket = crate::common::create_bucket(&s3).await;
     let app = TestApp::spawn_with(|c| {
         c.database_url = Some(SecretString::from(db.url.clone()));
         c.redis_url = Some(SecretString::from(redis));
@@ -85,16 +78,9 @@ pub async fn progress_events(
 
 #[tokio::test]
 async fn a_game_queued_on_one_node_is_made_by_another_and_followed_live_on_the_first() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (Some(pg), Some(redis), Some(s3)) = (
-        crate::common::service_url("TEST_DATABASE_URL"),
-        crate::common::service_url("TEST_REDIS_URL"),
-        crate::common::service_url("TEST_S3_ENDPOINT"),
-    ) else {
+    let Some((db, redis, bucket)) = crate::common::scale_out_parts().await else {
         return;
     };
-    let db = crate::common::TempPgDatabase::create(&pg).await;
-    let bucket = crate::common::create_bucket(&s3).await;
     let shared = |c: &mut server::config::Config| {
         c.database_url = Some(SecretString::from(db.url.clone()));
         c.redis_url = Some(SecretString::from(redis.clone()));
@@ -114,11 +100,8 @@ async fn a_game_queued_on_one_node_is_made_by_another_and_followed_live_on_the_f
 
     let client = a.visitor();
     let image: serde_json::Value = a
-        .upload(&client, crate::common::chelsea(), "chelsea.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .upload_photo(&client, crate::common::chelsea(), "chelsea.png")
+        .await;
     let created = a
         .create_game(
             &client,

@@ -227,16 +227,9 @@ async fn game_requests_are_validated_field_by_field() {
 async fn a_photo_without_a_subject_gives_a_failed_game_with_a_plain_reason() {
     let app = TestApp::spawn().await;
     let client = app.visitor();
-    let flat = image::RgbImage::from_pixel(200, 150, image::Rgb([120, 160, 200]));
-    let mut bytes = Cursor::new(Vec::new());
-    flat.write_to(&mut bytes, image::ImageFormat::Png)
-        .expect("encode");
     let image: Value = app
-        .upload(&client, bytes.into_inner(), "sky.png")
-        .await
-        .json()
-        .await
-        .expect("json");
+        .upload_photo(&client, crate::common::sky(), "sky.png")
+        .await;
     let created = app
         .create_game(
             &client,

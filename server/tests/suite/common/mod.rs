@@ -18,6 +18,33 @@ pub fn chelsea() -> Vec<u8> {
     std::fs::read(repo_root().join("ml/testdata/chelsea.png")).expect("the shipped test photo")
 }
 
+/// A photo with no pet in it (one flat colour), as PNG bytes.
+pub fn sky() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(320, 240, image::Rgb([120, 160, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// The three scale-out parts when the environment names them: a throwaway PostgreSQL
+/// database, the Redis URL and a fresh S3 bucket (`None` outside CI when one is missing).
+pub async fn scale_out_parts() -> Option<(TempPgDatabase, String, S3Config)> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (Some(pg), Some(redis), Some(s3)) = (
+        service_url("TEST_DATABASE_URL"),
+        service_url("TEST_REDIS_URL"),
+        service_url("TEST_S3_ENDPOINT"),
+    ) else {
+        return None;
+    };
+    Some((
+        TempPgDatabase::create(&pg).await,
+        redis,
+        create_bucket(&s3).await,
+    ))
+}
+
 /// A service URL from the environment. Under CI (`CI=true`) a missing one fails the test, so
 /// the PostgreSQL/Redis/S3 suites cannot silently pass without running.
 pub fn service_url(var: &str) -> Option<String> {
@@ -168,6 +195,18 @@ impl TestApp {
             .send()
             .await
             .expect("upload request")
+    }
+
+    /// Uploads a photo that must be accepted, answering the stored image as JSON.
+    pub async fn upload_photo(
+        &self,
+        client: &reqwest::Client,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> serde_json::Value {
+        let response = self.upload(client, bytes, file_name).await;
+        assert_eq!(response.status(), 201, "{file_name} is accepted");
+        response.json().await.expect("json")
     }
 
     /// `POST /api/v1/games` with `body`, answering the response as JSON.
