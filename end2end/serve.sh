@@ -7,4 +7,8 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 data="${TMPDIR:-/tmp}/petpixel-e2e-$1"
 rm -rf "$data" && mkdir -p "$data"
 trap 'rm -rf "$data"' EXIT
+# The push test stands in for the browser's push service on this machine (push.spec.ts), so
+# pushes may go to 127.0.0.1 over plain http here; the product's default allows only the real
+# push services, over https.
+export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true
 PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}" "$target_dir/release/petpixel" serve

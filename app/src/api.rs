@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
-    UploadedImage,
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
+    PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -49,6 +49,23 @@ pub async fn regenerate_game(id: String) -> Result<GameView, AppError> {
 pub async fn retry_game(id: String) -> Result<GameView, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.retry_game(&visitor, &id).await
+}
+
+/// The key a browser subscribes to Web Push with.
+#[server(prefix = "/_sf", endpoint = "push_key")]
+pub async fn push_key() -> Result<String, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    Ok(port.0.push_key())
+}
+
+/// Asks for a push to this device when one of the visitor's games is ready.
+#[server(prefix = "/_sf", endpoint = "subscribe_push")]
+pub async fn subscribe_push(
+    id: String,
+    subscription: PushSubscriptionJson,
+) -> Result<PushSubscribed, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.subscribe_push(&visitor, &id, subscription).await
 }
 
 /// A game by its public short code.

@@ -66,6 +66,31 @@ pub struct GameRequest {
     pub notify_email: Option<String>,
 }
 
+/// A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it: where the push
+/// service accepts messages for this device, and the keys they are encrypted to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscriptionJson {
+    pub endpoint: String,
+    pub keys: PushKeys,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushKeys {
+    /// The device's P-256 public key, uncompressed, base64url.
+    pub p256dh: String,
+    /// The 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
+/// What `POST /api/v1/games/{id}/push` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscribed {
+    /// False when this device was already subscribed to the game.
+    pub new: bool,
+    /// True when the game was already ready, so the message is on its way now.
+    pub game_ready: bool,
+}
+
 /// The style a game gets when its request names none.
 pub const DEFAULT_STYLE: &str = "classic-16";
 /// Sprite sizes the pixel-art previews can be drawn at.

@@ -8,6 +8,7 @@ pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod web_push;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, StyleView,
-    UploadedImage,
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
+    PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -27,6 +27,16 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// Makes a failed game of `visitor`'s again from the stage that failed.
     async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
+    /// The key browsers subscribe with (`applicationServerKey`): our VAPID public key,
+    /// base64url.
+    fn push_key(&self) -> String;
+    /// Tells this device by Web Push when `visitor`'s game is ready.
+    async fn subscribe_push(
+        &self,
+        visitor: &Visitor,
+        id: &str,
+        subscription: PushSubscriptionJson,
+    ) -> Result<PushSubscribed, AppError>;
     /// A game by its public short code (anyone holding the code may play it).
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError>;
     /// The pixel-art styles on offer.

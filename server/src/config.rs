@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,8 @@ pub struct Config {
     pub jobs: Jobs,
     /// "Your game is ready" emails.
     pub email: Email,
+    /// "Your game is ready" as a Web Push notification.
+    pub push: Push,
     /// The site's address as people reach it, for links in messages; `http://{site_addr}`
     /// when unset.
     pub public_url: Option<String>,
@@ -122,6 +124,52 @@ impl Default for Email {
         Self {
             smtp_url: None,
             from: "PetPixel Games <games@petpixel.localhost>".into(),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// How "your game is ready" reaches a device by Web Push.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Push {
+    /// The VAPID private key that signs our pushes: the P-256 scalar, 32 bytes in base64url.
+    /// Unset: one is made once and kept in the database, so every node signs with the same
+    /// key and subscriptions outlive restarts.
+    #[serde(skip_serializing)]
+    pub vapid_private_key: Option<SecretString>,
+    /// Who push services may contact about our pushes (RFC 8292's `sub`): a `mailto:` or
+    /// `https:` URL. Unset: `mailto:` with the address of `email.from`.
+    pub subject: Option<String>,
+    /// The push services a subscription may point at: a host name, or `*.` and a domain.
+    /// Anything else is refused when the subscription arrives, so nobody can make the server
+    /// send requests to an address of their choosing.
+    pub allowed_hosts: Vec<String>,
+    /// Whether endpoints may be plain `http:` (only for a stand-in push service in tests).
+    pub allow_http: bool,
+    /// Devices one game may notify.
+    pub max_per_game: u32,
+    /// Sends of one message before it is given up.
+    pub max_attempts: u32,
+}
+
+impl Default for Push {
+    fn default() -> Self {
+        Self {
+            vapid_private_key: None,
+            subject: None,
+            // Chrome and Edge (FCM), Firefox (Mozilla autopush), Safari (Apple), Windows (WNS).
+            allowed_hosts: [
+                "fcm.googleapis.com",
+                "*.push.services.mozilla.com",
+                "web.push.apple.com",
+                "*.push.apple.com",
+                "*.notify.windows.com",
+            ]
+            .map(String::from)
+            .to_vec(),
+            allow_http: false,
+            max_per_game: 5,
             max_attempts: 5,
         }
     }
@@ -216,6 +264,7 @@ impl Default for Config {
             ml_compute: "cpu".into(),
             jobs: Jobs::default(),
             email: Email::default(),
+            push: Push::default(),
             public_url: None,
             log_format: LogFormat::Pretty,
             secure_cookies: false,
@@ -330,6 +379,23 @@ impl Config {
                 "email.max_attempts must be positive".into(),
             ));
         }
+        let push = &self.push;
+        if push.max_per_game == 0 || push.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "push.max_per_game and push.max_attempts must be positive".into(),
+            ));
+        }
+        if let Some(subject) = &push.subject
+            && !(subject.starts_with("mailto:") || subject.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(
+                "push.subject must be a `mailto:` or `https://` URL".into(),
+            ));
+        }
+        if let Some(key) = &push.vapid_private_key {
+            crate::push::VapidKey::from_base64(key.expose_secret())
+                .map_err(|e| ConfigError::Invalid(format!("push.vapid_private_key: {e}")))?;
+        }
         if let Some(s3) = &self.s3
             && s3.bucket.is_empty()
         {
@@ -342,7 +408,6 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     #[test]
     fn defaults_need_no_services() {
@@ -388,5 +453,25 @@ mod tests {
             .merge(Toml::string("ml_compute = \"tpu\""));
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("ml_compute"), "{err}");
+    }
+
+    #[test]
+    fn push_settings_are_checked() {
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[push]\nsubject = \"ftp://x\""));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("push.subject"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("push.vapid_private_key", "AAAA"));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("push.vapid_private_key"), "{err}");
+        // The key itself is a secret: not in the message.
+        assert!(!err.to_string().contains("AAAA"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[push]\nmax_per_game = 0"));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("push.max_per_game"), "{err}");
     }
 }

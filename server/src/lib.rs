@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notify;
 pub mod pipeline;
+pub mod push;
 pub mod runtime_assets;
 pub mod service;
 pub mod sessions;

@@ -1,11 +1,12 @@
-//! "Your game is ready" emails, sent from the `notifications` outbox. A message is written with
-//! its game and becomes due in the transaction that marks the game ready; this sender, running
-//! beside each job worker, claims due messages (leased, so a crashed sender's message is sent
-//! by another), sends them and records the outcome, retrying with backoff.
+//! "Your game is ready", sent from the `notifications` outbox by email or Web Push. A message is
+//! written with its game (or when a device subscribes) and becomes due in the transaction that
+//! marks the game ready; this sender, running beside each job worker, claims due messages
+//! (leased, so a crashed sender's message is sent by another), sends them and records the
+//! outcome, retrying with backoff what may succeed later.
 //!
-//! With `email.smtp_url` set the message goes to that SMTP server; without it, to
+//! With `email.smtp_url` set an email goes to that SMTP server; without it, to
 //! `data_dir/outbox/` as an `.eml` file, so the embedded default keeps a readable log of what
-//! it would have sent.
+//! it would have sent. Pushes go to the push service the browser subscribed with (`push.rs`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,12 +20,37 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::jobs::now_ms;
-use crate::store::{ClaimedNotification, Store};
+use crate::push::{PushMessage, Pusher, VapidKey};
+use crate::store::{ClaimedNotification, GameRecord, Store};
 
 /// A send holds its message this long before another sender may try it.
 const LEASE: Duration = Duration::from_secs(60);
 /// The first retry waits this long, doubling each time.
 const BACKOFF: Duration = Duration::from_secs(5);
+
+/// Why a message did not go out.
+#[derive(Debug)]
+pub struct SendFailed {
+    pub message: String,
+    /// Trying again cannot help (a dead subscription, a bad address): give up now.
+    pub permanent: bool,
+}
+
+impl SendFailed {
+    fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
 
 enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -32,18 +58,20 @@ enum Mailer {
 }
 
 impl Mailer {
-    async fn send(&self, message: Message) -> Result<(), String> {
+    async fn send(&self, message: Message) -> Result<(), SendFailed> {
         match self {
-            Self::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
+                // A 5xx reply (mailbox unknown, message refused) will not change on retry.
+                SendFailed {
+                    permanent: e.is_permanent(),
+                    message: e.to_string(),
+                }
+            }),
             Self::Outbox(outbox) => outbox
                 .send(message)
                 .await
                 .map(drop)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| SendFailed::transient(e.to_string())),
         }
     }
 }
@@ -52,18 +80,21 @@ pub struct Notifier {
     store: Arc<dyn Store>,
     mailer: Mailer,
     from: Mailbox,
+    pusher: Pusher,
     public_url: String,
-    max_attempts: u32,
+    max_email_attempts: u32,
+    max_push_attempts: u32,
     poll: Duration,
     /// Rung by the worker when a game is ready, so its message leaves without waiting to poll.
     wake: Arc<Notify>,
 }
 
 impl Notifier {
-    /// `public_url` is the base of the links in messages.
+    /// `public_url` is the base of the links in messages; `vapid` signs pushes.
     pub fn new(
         config: &Config,
         public_url: String,
+        vapid: VapidKey,
         store: Arc<dyn Store>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
@@ -81,16 +112,24 @@ impl Notifier {
                 Mailer::Outbox(AsyncFileTransport::new(outbox))
             }
         };
+        let from: Mailbox = config
+            .email
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("email.from: {e}"))?;
+        let subject = config
+            .push
+            .subject
+            .clone()
+            .unwrap_or_else(|| format!("mailto:{}", from.email));
         Ok(Self {
             store,
             mailer,
-            from: config
-                .email
-                .from
-                .parse()
-                .map_err(|e| anyhow::anyhow!("email.from: {e}"))?,
+            from,
+            pusher: Pusher::new(vapid, subject, config.push.clone())?,
             public_url,
-            max_attempts: config.email.max_attempts,
+            max_email_attempts: config.email.max_attempts,
+            max_push_attempts: config.push.max_attempts,
             poll: Duration::from_millis(config.jobs.poll_ms),
             wake,
         })
@@ -119,24 +158,29 @@ impl Notifier {
 
     #[tracing::instrument(skip_all, fields(id = %claimed.id, game_id = %claimed.game_id))]
     async fn deliver(&self, claimed: ClaimedNotification) {
-        let outcome = match self.message(&claimed).await {
-            Ok(message) => self.mailer.send(message).await,
-            Err(e) => Err(e),
+        let (outcome, max_attempts) = match claimed.channel.as_str() {
+            "email" => (self.email(&claimed).await, self.max_email_attempts),
+            "push" => (self.push(&claimed).await, self.max_push_attempts),
+            other => (
+                Err(SendFailed::permanent(format!("no channel {other:?}"))),
+                1,
+            ),
         };
         let recorded = match outcome {
             Ok(()) => self.store.notification_sent(claimed.id, now_ms()).await,
-            Err(error) => {
-                let retry_at = (claimed.attempts < self.max_attempts).then(|| {
+            Err(failed) => {
+                let retry_at = (!failed.permanent && claimed.attempts < max_attempts).then(|| {
                     let wait = BACKOFF * 2u32.saturating_pow(claimed.attempts.saturating_sub(1));
                     now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
                 });
                 tracing::warn!(
-                    error,
+                    error = failed.message,
+                    channel = claimed.channel,
                     retry = retry_at.is_some(),
                     "could not send a notification"
                 );
                 self.store
-                    .notification_failed(claimed.id, &error, retry_at)
+                    .notification_failed(claimed.id, &failed.message, retry_at)
                     .await
             }
         };
@@ -146,17 +190,37 @@ impl Notifier {
         }
     }
 
-    async fn message(&self, claimed: &ClaimedNotification) -> Result<Message, String> {
-        let game = self
-            .store
+    async fn game(&self, claimed: &ClaimedNotification) -> Result<GameRecord, SendFailed> {
+        self.store
             .game(claimed.game_id)
             .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the game is gone")?;
-        let to: Mailbox = claimed
-            .target
+            .map_err(|e| SendFailed::transient(e.to_string()))?
+            .ok_or_else(|| SendFailed::permanent("the game is gone"))
+    }
+
+    async fn email(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
+        let game = self.game(claimed).await?;
+        let message = self.email_message(&game, &claimed.target)?;
+        self.mailer.send(message).await
+    }
+
+    async fn push(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
+        let game = self.game(claimed).await?;
+        let code = &game.short_code;
+        let message = PushMessage {
+            title: format!("{}'s game is ready", game.pet_name),
+            body: format!("{} is ready to play. Tap to start.", game.title),
+            url: format!("{}/g/{code}", self.public_url),
+            icon: format!("{}/api/v1/play/{code}/sprite.png", self.public_url),
+            tag: format!("game-{code}"),
+        };
+        self.pusher.send(&claimed.target, &message).await
+    }
+
+    fn email_message(&self, game: &GameRecord, address: &str) -> Result<Message, SendFailed> {
+        let to: Mailbox = address
             .parse()
-            .map_err(|e| format!("address {:?}: {e}", claimed.target))?;
+            .map_err(|e| SendFailed::permanent(format!("address {address:?}: {e}")))?;
         let link = format!("{}/g/{}", self.public_url, game.short_code);
         let body = format!(
             "Hello!\n\n{title} is ready to play:\n\n    {link}\n\n\
@@ -170,6 +234,6 @@ impl Notifier {
             .subject(format!("{}'s game is ready to play", game.pet_name))
             .header(ContentType::TEXT_PLAIN)
             .body(body)
-            .map_err(|e| e.to_string())
+            .map_err(|e| SendFailed::permanent(e.to_string()))
     }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use app::dto::{
     CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls,
-    GameView, ImageStatus, MAX_LEVELS, PipelineStage, PixelArtRequest, PixelArtView, StyleView,
-    THEMES, UploadedImage,
+    GameView, ImageStatus, MAX_LEVELS, PipelineStage, PixelArtRequest, PixelArtView,
+    PushSubscribed, PushSubscriptionJson, StyleView, THEMES, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -21,8 +21,9 @@ use crate::intake::{self, IntakeError};
 use crate::jobs::now_ms;
 use crate::limits::{Decision, RateLimiter};
 use crate::pipeline::{Pipeline, PipelineError};
+use crate::push::Target;
 use crate::runtime_assets::GameRuntime;
-use crate::store::{GameRecord, ImageRecord, Store, StoreError};
+use crate::store::{GameRecord, ImageRecord, NotificationAdded, Store, StoreError};
 use crate::studio::{ART_FILES, Look, Studio, hex, method_name};
 
 /// A picture of a game that can be fetched by its public code.
@@ -61,6 +62,8 @@ pub struct Service {
     pub metrics: Arc<crate::metrics::Metrics>,
     pub studio: Arc<Studio>,
     pub runtime: Arc<GameRuntime>,
+    /// Signs Web Push messages; its public half is what browsers subscribe with.
+    pub vapid: crate::push::VapidKey,
 }
 
 /// Logs an internal failure and hides its details from the client.
@@ -646,6 +649,48 @@ impl PetPixelPort for Service {
         }
         self.queued(game.id).await;
         self.game(visitor, id).await
+    }
+
+    fn push_key(&self) -> String {
+        self.vapid.public_base64()
+    }
+
+    async fn subscribe_push(
+        &self,
+        visitor: &Visitor,
+        id: &str,
+        subscription: PushSubscriptionJson,
+    ) -> Result<PushSubscribed, AppError> {
+        let push = &self.config.push;
+        Target::parse(&subscription, push)
+            .map_err(|refused| AppError::invalid(refused.field, refused.message))?;
+        let game = self.owned_game(visitor, id).await?;
+        // Stored in a canonical form, so the same subscription sent twice is one row.
+        let target = serde_json::to_string(&subscription).map_err(|e| internal("push", e))?;
+        let added = self
+            .store
+            .add_notification(game.id, "push", &target, push.max_per_game, now_ms())
+            .await
+            .map_err(|e| internal("subscribe push", e))?;
+        let game_ready = game.status == GameStatus::Ready;
+        match added {
+            NotificationAdded::Added => Ok(PushSubscribed {
+                new: true,
+                game_ready,
+            }),
+            NotificationAdded::AlreadyThere => Ok(PushSubscribed {
+                new: false,
+                game_ready,
+            }),
+            NotificationAdded::TooMany => Err(AppError::invalid(
+                "endpoint",
+                format!(
+                    "this game already notifies {} devices, the most it may",
+                    push.max_per_game
+                ),
+            )),
+            NotificationAdded::NoGame => Err(AppError::NotFound),
+        }
     }
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {

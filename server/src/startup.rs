@@ -21,6 +21,7 @@ use crate::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::metrics::Metrics;
 use crate::notify::Notifier;
 use crate::pipeline::Pipeline;
+use crate::push::VapidKey;
 use crate::runtime_assets::GameRuntime;
 use crate::service::Service;
 use crate::sessions::{AnySessionStore, RedisSessionStore};
@@ -51,6 +52,7 @@ struct Core {
     events: GameEvents,
     metrics: Arc<Metrics>,
     notifications_due: Arc<Notify>,
+    vapid: VapidKey,
 }
 
 impl Core {
@@ -60,6 +62,7 @@ impl Core {
         let config = Arc::new(config);
         let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
         let store = open_store(&config).await?;
+        let vapid = vapid_key(&config, &*store).await?;
         let blobs = blobs(&config)?;
         let (redis, events) = match redis(&config).await? {
             Some((client, conn)) => (
@@ -93,6 +96,7 @@ impl Core {
             events,
             metrics: Arc::new(Metrics::default()),
             notifications_due: Arc::new(Notify::new()),
+            vapid,
         })
     }
 
@@ -112,6 +116,7 @@ impl Core {
         Ok(Arc::new(Notifier::new(
             &self.config,
             public_url,
+            self.vapid.clone(),
             Arc::clone(&self.store),
             Arc::clone(&self.notifications_due),
         )?))
@@ -134,6 +139,23 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
 /// Completes once `stopped` turns true (or its sender is gone).
 async fn until_stopped(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await;
+}
+
+/// The VAPID key: the configured one, or the one the first node made and kept in the database.
+async fn vapid_key(config: &Config, store: &dyn Store) -> anyhow::Result<VapidKey> {
+    if let Some(key) = &config.push.vapid_private_key {
+        return VapidKey::from_base64(key.expose_secret()).map_err(anyhow::Error::msg);
+    }
+    let stored = store
+        .server_key(
+            "vapid_private_key",
+            &VapidKey::generate().private_base64(),
+            crate::jobs::now_ms(),
+        )
+        .await
+        .context("keeping the VAPID key")?;
+    VapidKey::from_base64(&stored)
+        .map_err(|e| anyhow::anyhow!("the VAPID key in server_keys is damaged: {e}"))
 }
 
 /// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
@@ -219,6 +241,7 @@ impl Application {
             metrics: Arc::clone(&core.metrics),
             studio: core.studio,
             runtime: core.runtime,
+            vapid: core.vapid.clone(),
         });
 
         let leptos = LeptosOptions::builder()

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_game, regenerate_game, retry_game};
+use crate::api::{get_game, push_key, regenerate_game, retry_game, subscribe_push};
 use crate::dto::{GameStatus, GameView, PipelineStage};
+use crate::web_push::{self, Support};
 
 /// How long the page waits before asking again when live progress is unavailable.
 const POLL_MS: u32 = 700;
@@ -44,13 +45,25 @@ pub fn GamePage() -> impl IntoView {
         live.set(None);
         game.refetch();
     });
+    // Kept here rather than in the card, which is redrawn with every stage. Effects run in the
+    // browser only, so the server (and hydration) render the offer hidden.
+    let push = RwSignal::new(PushOffer::Hidden);
+    Effect::new(move |_| {
+        if push.get_untracked() == PushOffer::Hidden {
+            push.set(match web_push::support() {
+                Support::Available => PushOffer::Offered,
+                Support::Blocked => PushOffer::Blocked,
+                Support::Unavailable => PushOffer::Hidden,
+            });
+        }
+    });
 
     view! {
         <Title text="Your game"/>
         <section class="panel">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || game.get().map(|result| match result.map(|view| live.get().filter(|l| l.id == view.id).unwrap_or(view)) {
-                    Ok(view) => view! { <GameCard game=view refetch=refetch/> }.into_any(),
+                    Ok(view) => view! { <GameCard game=view refetch=refetch push=push/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -97,7 +110,7 @@ async fn follow_progress(_id: &str, _live: RwSignal<Option<GameView>>) -> bool {
 }
 
 #[component]
-fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
+fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) -> impl IntoView {
     let status = game.status.as_str();
     let urls = game.urls.clone();
     let id = game.id.clone();
@@ -144,6 +157,7 @@ fn GameCard(game: GameView, refetch: Callback<()>) -> impl IntoView {
         {(game.status == GameStatus::Generating).then(|| view! {
             <p class="hint">"This page follows the stages as they finish. "
                 <a href=format!("/games/{}", game.id) rel="external">"Refresh"</a></p>
+            <NotifyMe id=game.id.clone() state=push/>
         })}
         <div class="pictures">
             {urls.cutout.clone().map(|src| view! {
@@ -223,6 +237,87 @@ fn Progress(stage: Option<PipelineStage>, percent: u8, failed: bool) -> impl Int
                     view! { <li class=state data-stage=s.as_str()>{s.label()}</li> }
                 }).collect_view()}
             </ol>
+        </div>
+    }
+}
+
+/// Where the page's "notify me" offer stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PushOffer {
+    /// Not offered: the browser cannot, or the page has not checked yet.
+    Hidden,
+    /// The person turned notifications off for the site.
+    Blocked,
+    Offered,
+    Asking,
+    Subscribed,
+    Failed(String),
+}
+
+impl PushOffer {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Hidden => "hidden",
+            Self::Blocked => "blocked",
+            Self::Offered => "offered",
+            Self::Asking => "asking",
+            Self::Subscribed => "subscribed",
+            Self::Failed(_) => "failed",
+        }
+    }
+}
+
+/// "Notify me when it's ready": offered while a game is being made, when the person has a
+/// reason to leave the page. Permission is asked on their click, never on arrival.
+#[component]
+fn NotifyMe(id: String, state: RwSignal<PushOffer>) -> impl IntoView {
+    let ask = move |_| {
+        state.set(PushOffer::Asking);
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            let outcome = async {
+                let key = push_key().await.map_err(|e| e.to_string())?;
+                let subscription = web_push::subscribe(&key).await.map_err(|e| e.0)?;
+                subscribe_push(id, subscription)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            state.set(match outcome {
+                Ok(_) => PushOffer::Subscribed,
+                Err(message) => PushOffer::Failed(message),
+            });
+        });
+    };
+    let button = move || {
+        view! {
+            <button class="button" type="button" on:click=ask.clone()>
+                "Notify me on this device when it's ready"
+            </button>
+        }
+    };
+    view! {
+        <div class="notify" data-push=move || state.get().as_str()>
+            {move || match state.get() {
+                PushOffer::Hidden => ().into_any(),
+                PushOffer::Offered => view! {
+                    {button()}
+                    <p class="hint">"Close the page if you like: we'll send a notification."</p>
+                }.into_any(),
+                PushOffer::Asking => view! { <p class="hint">"Asking your browser…"</p> }.into_any(),
+                PushOffer::Subscribed => view! {
+                    <p class="ok" role="status">
+                        "We'll send a notification to this device when the game is ready."
+                    </p>
+                }.into_any(),
+                PushOffer::Blocked => view! {
+                    <p class="hint">"Notifications are turned off for this site in your browser."</p>
+                }.into_any(),
+                PushOffer::Failed(message) => view! {
+                    <p class="error" role="alert">{message}</p>
+                    {button()}
+                }.into_any(),
+            }}
         </div>
     }
 }

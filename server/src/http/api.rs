@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use app::dto::{
     CropRequest, CutoutView, GameRequest, GameView, ImageStatus, PixelArtRequest, PixelArtView,
-    StyleView, UploadedImage,
+    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use app::port::{PetPixelPort, Visitor};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -39,6 +39,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<Service>) -> Router
         .route("/games/{id}/regenerate", post(regenerate))
         .route("/games/{id}/retry", post(retry))
         .route("/games/{id}/events", get(super::progress::events))
+        .route("/games/{id}/push", post(subscribe_push))
+        .route("/push/key", get(push_key))
         .with_state(service)
 }
 
@@ -227,6 +229,29 @@ async fn retry(
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
     let view = service.retry_game(&visitor, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// `POST /games/{id}/push`: the body is the browser's `PushSubscription.toJSON()`. 201 when
+/// the device is new to the game, 200 when it was already subscribed.
+async fn subscribe_push(
+    State(service): State<Arc<Service>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+    payload: Result<Json<PushSubscriptionJson>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<PushSubscribed>), HttpError> {
+    let Json(subscription) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
+    let subscribed = service.subscribe_push(&visitor, &id, subscription).await?;
+    let status = if subscribed.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(subscribed)))
+}
+
+/// `GET /push/key`: the `applicationServerKey` to subscribe with.
+async fn push_key(State(service): State<Arc<Service>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "public_key": service.push_key() }))
 }
 
 async fn download(

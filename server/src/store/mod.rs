@@ -148,6 +148,19 @@ pub struct ClaimedNotification {
     pub attempts: u32,
 }
 
+/// What became of a request to be told when a game is ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationAdded {
+    /// Stored; due at once if the game is already ready.
+    Added,
+    /// The same target was already stored for this game and channel.
+    AlreadyThere,
+    /// The game has as many targets on this channel as it may.
+    TooMany,
+    /// No such game.
+    NoGame,
+}
+
 /// How a claimed stage ended.
 #[derive(Clone, Copy, Debug)]
 pub enum JobOutcome<'a> {
@@ -240,6 +253,17 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<ClaimedNotification>, StoreError>;
+    /// Adds someone to tell when game `game_id` is ready (`channel` `push`: `target` is the
+    /// browser's subscription as JSON), due at once if it already is. At most `max` targets
+    /// per channel and game; the same target twice is stored once.
+    async fn add_notification(
+        &self,
+        game_id: Uuid,
+        channel: &str,
+        target: &str,
+        max: u32,
+        now_ms: i64,
+    ) -> Result<NotificationAdded, StoreError>;
     /// Records a message as sent.
     async fn notification_sent(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError>;
     /// Records a failed send: tried again at `retry_at`, or given up when `None`.
@@ -249,6 +273,14 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<(), StoreError>;
+    /// A key the server keeps for itself under `name`: `candidate` is stored unless a key is
+    /// already there, and the stored one is returned, so every node ends up with the same.
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &str,
+        now_ms: i64,
+    ) -> Result<String, StoreError>;
     /// Jobs queued or running, counted by stage and state.
     async fn queue_depths(&self) -> Result<Vec<(PipelineStage, JobState, u64)>, StoreError>;
 }
@@ -709,6 +741,44 @@ macro_rules! store_impl {
                 .transpose()
             }
 
+            async fn add_notification(
+                &self,
+                game_id: Uuid,
+                channel: &str,
+                target: &str,
+                max: u32,
+                now_ms: i64,
+            ) -> Result<NotificationAdded, StoreError> {
+                use sqlx::Row;
+                let added = sqlx::query($sql::ADD_NOTIFICATION)
+                    .bind(Uuid::new_v4().to_string())
+                    .bind(game_id.to_string())
+                    .bind(channel)
+                    .bind(target)
+                    .bind(i64::from(max))
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await?;
+                if added.rows_affected() > 0 {
+                    return Ok(NotificationAdded::Added);
+                }
+                let row = sqlx::query($sql::WHY_NOT_ADDED)
+                    .bind(game_id.to_string())
+                    .bind(channel)
+                    .bind(target)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let games: i64 = row.try_get("games")?;
+                let same: i64 = row.try_get("same")?;
+                Ok(if games == 0 {
+                    NotificationAdded::NoGame
+                } else if same > 0 {
+                    NotificationAdded::AlreadyThere
+                } else {
+                    NotificationAdded::TooMany
+                })
+            }
+
             async fn notification_sent(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError> {
                 sqlx::query($sql::NOTIFICATION_SENT)
                     .bind(now_ms)
@@ -736,6 +806,29 @@ macro_rules! store_impl {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn server_key(
+                &self,
+                name: &str,
+                candidate: &str,
+                now_ms: i64,
+            ) -> Result<String, StoreError> {
+                sqlx::query(
+                    "INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(candidate)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(
+                    sqlx::query_scalar("SELECT value FROM server_keys WHERE name = $1")
+                        .bind(name)
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
             }
 
             async fn queue_depths(

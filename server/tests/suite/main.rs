@@ -9,6 +9,7 @@ mod hostile;
 mod images;
 mod jobs;
 mod journey;
+mod push;
 mod redis_conformance;
 mod services;
 mod store_conformance;

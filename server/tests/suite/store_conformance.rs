@@ -6,8 +6,8 @@ use std::sync::Arc;
 use app::dto::{GameStatus, PipelineStage};
 use chrono::{SubsecRound, Utc};
 use server::store::{
-    GameAssets, GameRecord, ImageRecord, JobOutcome, JobState, PgStore, SqliteStore, Store,
-    StoreError,
+    GameAssets, GameRecord, ImageRecord, JobOutcome, JobState, NotificationAdded, PgStore,
+    SqliteStore, Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -494,6 +494,85 @@ async fn conformance(store: Arc<dyn Store>) {
             .expect("claim"),
         None,
         "sent once"
+    );
+
+    // Devices subscribe to a game's push: waiting while it is made, due at once once it is
+    // ready; the same device twice is one row, and a game holds at most `max` per channel.
+    let pushed = game(&img, "pushwaitxx");
+    store.insert_game(&pushed, None).await.expect("insert");
+    let t = later_now + 100_000;
+    for (target, expected) in [
+        ("device-a", NotificationAdded::Added),
+        ("device-a", NotificationAdded::AlreadyThere),
+        ("device-b", NotificationAdded::Added),
+        ("device-c", NotificationAdded::TooMany),
+    ] {
+        let added = store
+            .add_notification(pushed.id, "push", target, 2, t)
+            .await
+            .expect("add");
+        assert_eq!(added, expected, "{target}");
+    }
+    assert_eq!(
+        store
+            .add_notification(Uuid::new_v4(), "push", "device-a", 2, t)
+            .await
+            .expect("add"),
+        NotificationAdded::NoGame
+    );
+    assert_eq!(
+        store.claim_notification(t, 1_000).await.expect("claim"),
+        None,
+        "waiting for the game"
+    );
+    assert_eq!(
+        store
+            .add_notification(mailed.id, "push", "device-z", 2, t)
+            .await
+            .expect("add"),
+        NotificationAdded::Added
+    );
+    let due = store
+        .claim_notification(t, 1_000)
+        .await
+        .expect("claim")
+        .expect("due at once: the game is ready");
+    assert_eq!(
+        (due.game_id, due.channel.as_str(), due.target.as_str()),
+        (mailed.id, "push", "device-z")
+    );
+    store
+        .notification_failed(due.id, "410 Gone", None)
+        .await
+        .expect("failed");
+    assert_eq!(
+        store
+            .claim_notification(t + 999_999, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "given up"
+    );
+
+    // The first key kept under a name is the one every node gets, however many race.
+    let mut racers = tokio::task::JoinSet::new();
+    for candidate in 0..8 {
+        let store = Arc::clone(&store);
+        racers.spawn(async move {
+            store
+                .server_key("vapid_private_key", &format!("key-{candidate}"), t)
+                .await
+                .expect("key")
+        });
+    }
+    let keys = racers.join_all().await;
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    assert_eq!(
+        store
+            .server_key("vapid_private_key", "another", t)
+            .await
+            .expect("key"),
+        keys[0]
     );
 
     // Deleting a photo that games were made from keeps the games, without it.
