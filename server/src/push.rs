@@ -138,14 +138,13 @@ impl Target {
         subscription: &PushSubscriptionJson,
         policy: &PushConfig,
     ) -> Result<Self, Refused> {
-        let this = subscription;
-        if this.endpoint.len() > MAX_ENDPOINT_LEN {
+        if subscription.endpoint.len() > MAX_ENDPOINT_LEN {
             return Err(refused(
                 "endpoint",
                 format!("The endpoint is longer than {MAX_ENDPOINT_LEN} characters."),
             ));
         }
-        let endpoint = Url::parse(&this.endpoint)
+        let endpoint = Url::parse(&subscription.endpoint)
             .map_err(|e| refused("endpoint", format!("The endpoint is not a URL ({e}).")))?;
         let secure = endpoint.scheme() == "https";
         if !(secure || (policy.allow_http && endpoint.scheme() == "http")) {
@@ -166,7 +165,7 @@ impl Target {
             ));
         }
         let ua_public = B64
-            .decode(this.keys.p256dh.trim_end_matches('='))
+            .decode(subscription.keys.p256dh.trim_end_matches('='))
             .ok()
             .filter(|bytes| bytes.len() == 65)
             .and_then(|bytes| p256::PublicKey::from_sec1_bytes(&bytes).ok())
@@ -177,7 +176,7 @@ impl Target {
                 )
             })?;
         let auth = B64
-            .decode(this.keys.auth.trim_end_matches('='))
+            .decode(subscription.keys.auth.trim_end_matches('='))
             .ok()
             .filter(|bytes| bytes.len() == 16)
             .map(|bytes| Auth::clone_from_slice(&bytes))
