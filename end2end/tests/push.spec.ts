@@ -152,16 +152,17 @@ test('the game page offers a notification, and the push that comes is encrypted,
     });
   });
   await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: baseURL!,
-    registrationId: await registration,
-    data: JSON.stringify(message),
-  });
+  const registrationId = await registration;
+  // Delivered again until shown, as a push service redelivers: a push that reaches a worker
+  // still starting up can be dropped. The per-game tag keeps it one notification.
   await expect
-    .poll(() => page.evaluate(async () => {
-      const reg = await navigator.serviceWorker.ready;
-      return (await reg.getNotifications()).map((n) => ({ title: n.title, tag: n.tag, url: n.data?.url }));
-    }))
+    .poll(async () => {
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: baseURL!, registrationId, data: JSON.stringify(message) });
+      return page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.ready;
+        return (await reg.getNotifications()).map((n) => ({ title: n.title, tag: n.tag, url: n.data?.url }));
+      });
+    }, { timeout: 30_000, intervals: [500, 1_000, 2_000] })
     .toEqual([{ title: "Chelsea's game is ready", tag: `game-${game.short_code}`, url: message.url }]);
   service.close();
 });
