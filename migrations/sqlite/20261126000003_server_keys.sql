@@ -11,5 +11,11 @@ CREATE TABLE server_keys (
     created_at INTEGER NOT NULL
 );
 
--- A device or address is told once per game, however often it asks.
+-- A device or address is told once per game, however often it asks. The index also serves
+-- lookups by game, which the plain one did.
 CREATE UNIQUE INDEX idx_notifications_once ON notifications(game_id, channel, target);
+DROP INDEX idx_notifications_game_id;
+
+-- Jobs carried over from the in-memory pipeline were queued "at 0", so their games would
+-- record a generation time of decades: they count from now instead.
+UPDATE jobs SET queued_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE queued_at = 0 AND state IN ('queued', 'running');

@@ -33,7 +33,7 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
-fn millis(d: Duration) -> i64 {
+pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -136,28 +136,30 @@ impl Worker {
     /// Runs one claimed stage and records how it ended.
     #[tracing::instrument(skip_all, fields(game_id = %job.game_id, stage = job.stage.as_str(), attempt = job.attempts))]
     async fn work(&self, job: ClaimedJob) {
-        let heartbeat = AbortOnDrop(self.heartbeat(job.clone()));
-        let limit = self.config.timeouts_ms.of(job.stage);
-        let result = match tokio::time::timeout(
-            limit,
-            self.pipeline.run_stage(job.game_id, job.stage),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(PipelineError::Internal(format!(
-                "the stage took longer than {} ms",
-                limit.as_millis()
-            ))),
+        let result = if job.attempts > self.config.max_attempts {
+            // Earlier claims ended without a word: their worker died mid-stage (killed, out of
+            // memory). Running the stage again could take this worker down too.
+            Err(PipelineError::Internal(format!(
+                "claimed {} times without finishing",
+                job.attempts - 1
+            )))
+        } else {
+            self.run_stage(&job).await
         };
-        drop(heartbeat);
 
         let now = now_ms();
         let mut finished = None;
         let recorded = match &result {
-            Ok(StageDone::Next(next)) => {
+            Ok(StageDone::Next { next, assets }) => {
                 self.store
-                    .complete_job(&job, JobOutcome::Advance(*next), now)
+                    .complete_job(
+                        &job,
+                        JobOutcome::Advance {
+                            next: *next,
+                            assets,
+                        },
+                        now,
+                    )
                     .await
             }
             Ok(StageDone::Finished(assets)) => {
@@ -204,6 +206,20 @@ impl Worker {
         }
         // The next stage (or another job) may be ready now.
         self.wake.notify_one();
+    }
+
+    /// Runs a claimed stage within its time, renewing the lease meanwhile.
+    async fn run_stage(&self, job: &ClaimedJob) -> Result<StageDone, PipelineError> {
+        let _heartbeat = AbortOnDrop(self.heartbeat(job.clone()));
+        let limit = self.config.timeouts_ms.of(job.stage);
+        tokio::time::timeout(limit, self.pipeline.run_stage(job.game_id, job.stage))
+            .await
+            .unwrap_or_else(|_| {
+                Err(PipelineError::Internal(format!(
+                    "the stage took longer than {} ms",
+                    limit.as_millis()
+                )))
+            })
     }
 
     /// A failed stage: the photo's fault ends the game at once; ours is retried with backoff
@@ -269,7 +285,7 @@ impl Drop for AbortOnDrop {
 }
 
 /// `base`, doubled for each attempt after the first, capped at [`MAX_BACKOFF`].
-fn backoff(base_ms: u64, attempts: u32) -> Duration {
+pub(crate) fn backoff(base_ms: u64, attempts: u32) -> Duration {
     let doublings = attempts.saturating_sub(1).min(20);
     Duration::from_millis(base_ms.saturating_mul(1 << doublings)).min(MAX_BACKOFF)
 }

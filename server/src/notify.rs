@@ -19,14 +19,14 @@ use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::jobs::now_ms;
+use crate::jobs::{backoff, millis, now_ms};
 use crate::push::{PushMessage, Pusher, VapidKey};
 use crate::store::{ClaimedNotification, GameRecord, Store};
 
 /// A send holds its message this long before another sender may try it.
 const LEASE: Duration = Duration::from_secs(60);
-/// The first retry waits this long, doubling each time.
-const BACKOFF: Duration = Duration::from_secs(5);
+/// The first retry waits this long (ms), doubling each time up to the job queue's cap.
+const BACKOFF_MS: u64 = 5_000;
 
 /// Why a message did not go out.
 #[derive(Debug)]
@@ -37,14 +37,14 @@ pub struct SendFailed {
 }
 
 impl SendFailed {
-    fn transient(message: impl Into<String>) -> Self {
+    pub(crate) fn transient(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             permanent: false,
         }
     }
 
-    fn permanent(message: impl Into<String>) -> Self {
+    pub(crate) fn permanent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             permanent: true,
@@ -117,11 +117,13 @@ impl Notifier {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("email.from: {e}"))?;
-        let subject = config
-            .push
-            .subject
-            .clone()
-            .unwrap_or_else(|| format!("mailto:{}", from.email));
+        // Apple refuses a contact on a `.localhost` domain (the embedded default's sender),
+        // so the site's own https address is preferred when there is one.
+        let subject = match &config.push.subject {
+            Some(subject) => subject.clone(),
+            None if public_url.starts_with("https://") => public_url.clone(),
+            None => format!("mailto:{}", from.email),
+        };
         Ok(Self {
             store,
             mailer,
@@ -139,8 +141,7 @@ impl Notifier {
     pub async fn run(self: Arc<Self>, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
-            match self.store.claim_notification(now_ms(), lease).await {
+            match self.store.claim_notification(now_ms(), millis(LEASE)).await {
                 Ok(Some(message)) => {
                     self.deliver(message).await;
                     continue;
@@ -170,8 +171,7 @@ impl Notifier {
             Ok(()) => self.store.notification_sent(claimed.id, now_ms()).await,
             Err(failed) => {
                 let retry_at = (!failed.permanent && claimed.attempts < max_attempts).then(|| {
-                    let wait = BACKOFF * 2u32.saturating_pow(claimed.attempts.saturating_sub(1));
-                    now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+                    now_ms().saturating_add(millis(backoff(BACKOFF_MS, claimed.attempts)))
                 });
                 tracing::warn!(
                     error = failed.message,

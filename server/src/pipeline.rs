@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::blobs::Blobs;
 use crate::runtime_assets::GameRuntime;
 use crate::store::{GameAssets, GameRecord, Store};
-use crate::studio::{Look, Studio, png};
+use crate::studio::{Look, Studio};
 
 /// Why a stage failed: `Rejected` is the photo's fault and is told to the owner as is (and not
 /// retried); anything else is ours, logged, retried, and told as a generic failure.
@@ -56,8 +56,11 @@ impl From<crate::blobs::BlobError> for PipelineError {
 /// How a stage ended well.
 #[derive(Debug)]
 pub enum StageDone {
-    /// Queue this stage next.
-    Next(PipelineStage),
+    /// Queue stage `next`, recording the game's pictures so far.
+    Next {
+        next: PipelineStage,
+        assets: GameAssets,
+    },
     /// The game is made, with these assets.
     Finished(GameAssets),
 }
@@ -155,8 +158,8 @@ impl Pipeline {
                 let pixels: ml::Pixelized =
                     serde_json::from_slice(&self.blobs.get(&key("pixels.json")).await?)
                         .map_err(|e| PipelineError::internal("stored pixels", e))?;
-                let art = self.studio.animate(pixels).await?;
-                let sheet = &art.sheet;
+                let animated = self.studio.animate(pixels).await?;
+                let sheet = &animated.sheet;
                 let layout = SheetLayout {
                     frame_width: to_u16(sheet.frame_width)?,
                     frame_height: to_u16(sheet.frame_height)?,
@@ -176,17 +179,14 @@ impl Pipeline {
                 };
                 let layout = serde_json::to_vec(&layout)
                     .map_err(|e| PipelineError::internal("encode layout", e))?;
-                let gif = sheet
-                    .preview_gif()
-                    .map_err(|e| PipelineError::internal("encode preview", e))?;
                 self.blobs
-                    .put(&key("sheet.png"), Bytes::from(png(&sheet.image)?))
+                    .put(&key("sheet.png"), Bytes::from(animated.png))
                     .await?;
                 self.blobs
                     .put(&key("layout.json"), Bytes::from(layout))
                     .await?;
                 self.blobs
-                    .put(&key("preview.gif"), Bytes::from(gif))
+                    .put(&key("preview.gif"), Bytes::from(animated.gif))
                     .await?;
                 assets.sheet = Some(key("sheet.png"));
                 assets.preview = Some(key("preview.gif"));
@@ -230,14 +230,10 @@ impl Pipeline {
                 return Ok(StageDone::Finished(assets));
             }
         }
-        self.store
-            .set_game_assets(game_id, &assets)
-            .await
-            .map_err(|e| PipelineError::internal("record pictures", e))?;
-        stage
+        let next = stage
             .next()
-            .map(StageDone::Next)
-            .ok_or_else(|| PipelineError::Internal(format!("no stage after {stage:?}")))
+            .ok_or_else(|| PipelineError::Internal(format!("no stage after {stage:?}")))?;
+        Ok(StageDone::Next { next, assets })
     }
 }
 

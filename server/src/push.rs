@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use web_push_native::Auth;
 
 use crate::config::Push as PushConfig;
+use crate::jobs::now_ms;
 use crate::notify::SendFailed;
 
 /// Longest endpoint URL accepted; the services' own are a few hundred characters.
@@ -236,10 +237,7 @@ impl Pusher {
 
     /// Sends `message` to the subscription stored as `target` (its JSON).
     pub async fn send(&self, target: &str, message: &PushMessage) -> Result<(), SendFailed> {
-        let permanent = |message: String| SendFailed {
-            message,
-            permanent: true,
-        };
+        let permanent = SendFailed::permanent;
         let subscription: PushSubscriptionJson = serde_json::from_str(target)
             .map_err(|e| permanent(format!("stored subscription unreadable: {e}")))?;
         // Checked again: the allowed hosts may have changed since it was stored.
@@ -248,10 +246,7 @@ impl Pusher {
         let plain = serde_json::to_vec(message).map_err(|e| permanent(e.to_string()))?;
         let body = web_push_native::encrypt(plain, &target.ua_public, &target.auth)
             .map_err(|e| permanent(format!("encrypting: {e}")))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = u64::try_from(now_ms() / 1000).unwrap_or_default();
         let response = self
             .client
             .post(target.endpoint.clone())
@@ -267,9 +262,9 @@ impl Pusher {
             .body(body)
             .send()
             .await
-            .map_err(|e| SendFailed {
-                message: format!("push service unreachable: {e}"),
-                permanent: false,
+            // The URL is the device's push address: kept out of logs and the outbox.
+            .map_err(|e| {
+                SendFailed::transient(format!("push service unreachable: {}", e.without_url()))
             })?;
         let status = response.status();
         if status.is_success() {

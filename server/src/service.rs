@@ -64,6 +64,9 @@ pub struct Service {
     pub runtime: Arc<GameRuntime>,
     /// Signs Web Push messages; its public half is what browsers subscribe with.
     pub vapid: crate::push::VapidKey,
+    /// Turns true when the server is stopping, so long-lived responses (progress streams)
+    /// end and graceful shutdown does not wait on them.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Logs an internal failure and hides its details from the client.
@@ -167,27 +170,30 @@ impl Service {
         })
         .await
         .map_err(|e| internal("intake task", e))??;
-        let _budget = self.decode_permit(inspected.memory_bytes).await?;
+        let budget = self.decode_permit(inspected.memory_bytes).await?;
         let limits = self.config.limits.clone();
-        let photo =
-            tokio::task::spawn_blocking(move || intake::decode(&bytes, &inspected, &limits))
-                .await
-                .map_err(|e| internal("intake task", e))??;
+        let photo = tokio::task::spawn_blocking(move || {
+            let _budget = budget;
+            intake::decode(&bytes, &inspected, &limits)
+        })
+        .await
+        .map_err(|e| internal("intake task", e))??;
         self.store_photo(visitor, photo).await
     }
 
     /// Waits until `bytes` of decoding fit in the budget (a photo larger than the whole
-    /// budget waits for all of it, and runs alone).
+    /// budget waits for all of it, and runs alone). The permit goes into the decode itself, so
+    /// it is held exactly as long as the memory is, even when the request is dropped.
     async fn decode_permit(
         &self,
         bytes: u64,
-    ) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         let budget = self.config.limits.decode_memory_mib;
         let mib = u32::try_from(bytes.div_ceil(1 << 20))
             .unwrap_or(u32::MAX)
             .clamp(1, budget);
-        self.decode_budget
-            .acquire_many(mib)
+        Arc::clone(&self.decode_budget)
+            .acquire_many_owned(mib)
             .await
             .map_err(|e| internal("decode budget", e))
     }
@@ -722,14 +728,17 @@ impl PetPixelPort for Service {
         let image = self.image_for_studio(visitor, image_id).await?;
         self.count_new_photo(visitor).await?;
         let original = self.blob(&image.original_key).await?;
-        let _budget = self
+        let budget = self
             .decode_permit(intake::crop_memory_bytes(image.width, image.height))
             .await?;
         let limits = self.config.limits.clone();
-        let photo = tokio::task::spawn_blocking(move || intake::crop(&original, &limits, crop))
-            .await
-            .map_err(|e| internal("crop task", e))?
-            .map_err(|e| AppError::invalid("crop", e.to_string()))?;
+        let photo = tokio::task::spawn_blocking(move || {
+            let _budget = budget;
+            intake::crop(&original, &limits, crop)
+        })
+        .await
+        .map_err(|e| internal("crop task", e))?
+        .map_err(|e| AppError::invalid("crop", e.to_string()))?;
         self.store_photo(visitor, photo).await
     }
 

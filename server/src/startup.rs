@@ -37,6 +37,8 @@ pub struct Application {
     service: Arc<Service>,
     /// The in-process worker and its notification sender, unless configuration turned them off.
     worker: Option<(Arc<Worker>, Arc<Notifier>)>,
+    /// Tells the server, its worker and its streams to stop.
+    stop: watch::Sender<bool>,
 }
 
 /// What both `serve` and `worker` are made of: storage, the image models and the game pipeline.
@@ -204,6 +206,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let core = Core::build(config).await?;
         let config = Arc::clone(&core.config);
+        let stop = watch::Sender::new(false);
         let (limiter, sessions): (Arc<dyn RateLimiter>, AnySessionStore) = match core.redis.clone()
         {
             Some(conn) => (
@@ -242,6 +245,7 @@ impl Application {
             studio: core.studio,
             runtime: core.runtime,
             vapid: core.vapid.clone(),
+            stopping: stop.subscribe(),
         });
 
         let leptos = LeptosOptions::builder()
@@ -265,6 +269,7 @@ impl Application {
             router,
             service,
             worker,
+            stop,
         })
     }
 
@@ -284,22 +289,28 @@ impl Application {
 
     /// Serves (and runs the in-process worker, if any) until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let (stop, stopped) = watch::channel(false);
+        tracing::info!(addr = %self.addr(), "listening");
+        let stopped = self.stop.subscribe();
+        let stop = self.stop;
         tokio::spawn(async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
-        tracing::info!(addr = %self.addr(), "listening");
         let worker = self.worker.map(|(worker, notifier)| {
-            tokio::spawn(notifier.run(until_stopped(stopped.clone())));
+            let sender = tokio::spawn(notifier.run(until_stopped(stopped.clone())));
             let stopped = until_stopped(stopped.clone());
-            tokio::spawn(async move { worker.run(stopped).await })
+            (
+                tokio::spawn(async move { worker.run(stopped).await }),
+                sender,
+            )
         });
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(until_stopped(stopped))
             .await?;
-        if let Some(worker) = worker {
+        // A message being sent is finished, not cut off to be sent again after its lease.
+        if let Some((worker, sender)) = worker {
             worker.await?;
+            sender.await?;
         }
         Ok(())
     }

@@ -70,9 +70,8 @@ pub struct ArtMeta {
     pub palette: Vec<String>,
 }
 
-/// A stored cut-out: the picture, its PNG bytes as stored, and how it was made.
+/// A stored cut-out: its PNG bytes as stored, and how it was made.
 pub struct StoredCutout {
-    pub image: RgbaImage,
     pub png: Bytes,
     pub meta: CutoutMeta,
 }
@@ -86,6 +85,14 @@ pub struct Studio {
     /// Shared with the game pipeline: bounds the photos processed at once (each holds one
     /// blocking thread and a few hundred MB at most).
     permits: Arc<Semaphore>,
+}
+
+/// A game's animation frames: the sheet's layout, and the sheet (PNG) and its animated
+/// preview (GIF) encoded.
+pub struct AnimatedSheet {
+    pub sheet: ml::SpriteSheet,
+    pub png: Vec<u8>,
+    pub gif: Vec<u8>,
 }
 
 impl Studio {
@@ -134,31 +141,23 @@ impl Studio {
         let meta_key = format!("images/{image_id}/cutout.json");
         if let Some(meta) = self.json::<CutoutMeta>(&meta_key).await? {
             let png = self.blobs.get(&Self::cutout_key(image_id)).await?;
-            let bytes = png.clone();
-            let image = tokio::task::spawn_blocking(move || {
-                image::load_from_memory_with_format(&bytes, ImageFormat::Png)
-                    .map(|i| i.to_rgba8())
-                    .map_err(|e| PipelineError::internal("decode stored cut-out", e))
-            })
-            .await
-            .map_err(|e| PipelineError::internal("decode task", e))??;
-            return Ok(StoredCutout { image, png, meta });
+            return Ok(StoredCutout { png, meta });
         }
 
         let original = self.blobs.get(original_key).await?;
         let ml = Arc::clone(&self.ml);
-        let (cutout, cutout_png, mask_png) = self
+        let (method, cutout_png, mask_png) = self
             .blocking(move || {
                 let photo = image::load_from_memory_with_format(&original, ImageFormat::Png)
                     .map_err(|e| PipelineError::internal("decode stored photo", e))?;
                 let cutout = ml.remove_background(&photo).map_err(rejected_or_internal)?;
                 let cutout_png = png(&cutout.image)?;
                 let mask_png = png(&cutout.mask)?;
-                Ok((cutout, cutout_png, mask_png))
+                Ok((cutout.method, cutout_png, mask_png))
             })
             .await?;
         let meta = CutoutMeta {
-            method: method_name(cutout.method).to_owned(),
+            method: method_name(method).to_owned(),
         };
         let png = Bytes::from(cutout_png);
         self.blobs
@@ -170,11 +169,7 @@ impl Studio {
         self.blobs
             .put(&meta_key, Bytes::from(to_json(&meta)?))
             .await?;
-        Ok(StoredCutout {
-            image: cutout.image,
-            png,
-            meta,
-        })
+        Ok(StoredCutout { png, meta })
     }
 
     /// The cut-out pet drawn in `look`, made on first use.
@@ -188,10 +183,11 @@ impl Studio {
         if let Some(meta) = self.json::<ArtMeta>(&meta_key).await? {
             return Ok(meta);
         }
-        let cutout = self.cutout(image_id, original_key).await?.image;
+        let cutout = self.cutout(image_id, original_key).await?.png;
         let ml = Arc::clone(&self.ml);
         let files = self
             .blocking(move || {
+                let cutout = decode_cutout(&cutout)?;
                 let art = ml
                     .pixel_art(&cutout, &look.options())
                     .map_err(rejected_or_internal)?;
@@ -231,9 +227,7 @@ impl Studio {
     ) -> Result<(ml::Pixelized, Vec<u8>), PipelineError> {
         let ml = Arc::clone(&self.ml);
         self.blocking(move || {
-            let cutout = image::load_from_memory_with_format(&cutout_png, ImageFormat::Png)
-                .map_err(|e| PipelineError::internal("decode stored cut-out", e))?
-                .to_rgba8();
+            let cutout = decode_cutout(&cutout_png)?;
             let pixels = ml
                 .pixelize(&cutout, &look.options())
                 .map_err(rejected_or_internal)?;
@@ -243,26 +237,40 @@ impl Studio {
         .await
     }
 
-    /// Animates an indexed sprite into its sheet.
-    pub async fn animate(&self, pixels: ml::Pixelized) -> Result<ml::PixelArt, PipelineError> {
+    /// Animates an indexed sprite into its sheet, encoded on the blocking pool with it.
+    pub async fn animate(&self, pixels: ml::Pixelized) -> Result<AnimatedSheet, PipelineError> {
         let ml = Arc::clone(&self.ml);
-        self.blocking(move || ml.animate(&pixels).map_err(rejected_or_internal))
-            .await
+        self.blocking(move || {
+            let sheet = ml.animate(&pixels).map_err(rejected_or_internal)?.sheet;
+            let gif = sheet
+                .preview_gif()
+                .map_err(|e| PipelineError::internal("encode preview", e))?;
+            Ok(AnimatedSheet {
+                png: png(&sheet.image)?,
+                gif,
+                sheet,
+            })
+        })
+        .await
     }
 
-    /// Runs image work on the blocking pool once a permit is free.
+    /// Runs image work on the blocking pool once a permit is free. The permit moves into the
+    /// work: a caller that stops waiting (a stage timeout) cannot start more image work than
+    /// `ml_concurrency` allows while the abandoned run finishes.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, PipelineError> + Send + 'static,
     ) -> Result<T, PipelineError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|e| PipelineError::internal("permits", e))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| PipelineError::internal("image task", e))?
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| PipelineError::internal("image task", e))?
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
@@ -299,6 +307,13 @@ pub fn method_name(method: ml::SegmentMethod) -> &'static str {
 
 pub fn hex(c: image::Rgba<u8>) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2])
+}
+
+/// A stored cut-out's picture (call on the blocking pool).
+fn decode_cutout(png: &[u8]) -> Result<RgbaImage, PipelineError> {
+    image::load_from_memory_with_format(png, ImageFormat::Png)
+        .map(|image| image.to_rgba8())
+        .map_err(|e| PipelineError::internal("decode stored cut-out", e))
 }
 
 /// A picture as PNG bytes (RGBA sprites and cut-outs, grey masks).

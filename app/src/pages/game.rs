@@ -49,13 +49,11 @@ pub fn GamePage() -> impl IntoView {
     // browser only, so the server (and hydration) render the offer hidden.
     let push = RwSignal::new(PushOffer::Hidden);
     Effect::new(move |_| {
-        if push.get_untracked() == PushOffer::Hidden {
-            push.set(match web_push::support() {
-                Support::Available => PushOffer::Offered,
-                Support::Blocked => PushOffer::Blocked,
-                Support::Unavailable => PushOffer::Hidden,
-            });
-        }
+        push.set(match web_push::support() {
+            Support::Available => PushOffer::Offered,
+            Support::Blocked => PushOffer::Blocked,
+            Support::Unavailable => PushOffer::Hidden,
+        });
     });
 
     view! {

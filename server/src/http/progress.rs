@@ -17,6 +17,8 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::error::HttpError;
@@ -40,6 +42,7 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let follow = Follow {
+        stopping: service.stopping.clone(),
         service,
         visitor,
         game_id: game.id,
@@ -60,6 +63,7 @@ struct Follow {
     visitor: Visitor,
     game_id: Uuid,
     notices: broadcast::Receiver<Uuid>,
+    stopping: watch::Receiver<bool>,
     last_sent: Option<String>,
     first: bool,
     finished: bool,
@@ -88,10 +92,17 @@ impl Follow {
         }
     }
 
-    /// Waits until this game may have changed; false when no more notices can come.
+    /// Waits until this game may have changed, or [`RECHECK`] has passed (however many
+    /// notices for other games came meanwhile); false when the stream should end: no more
+    /// notices can come, or the server is stopping.
     async fn wait_for_notice(&mut self) -> bool {
+        let deadline = Instant::now() + RECHECK;
         loop {
-            match tokio::time::timeout(RECHECK, self.notices.recv()).await {
+            let notice = tokio::select! {
+                notice = tokio::time::timeout_at(deadline, self.notices.recv()) => notice,
+                _ = self.stopping.wait_for(|stopping| *stopping) => return false,
+            };
+            match notice {
                 Ok(Ok(id)) if id == self.game_id => return true,
                 Ok(Ok(_)) => {}
                 // Fell behind: the notice may have been among those dropped.

@@ -164,8 +164,13 @@ pub enum NotificationAdded {
 /// How a claimed stage ended.
 #[derive(Clone, Copy, Debug)]
 pub enum JobOutcome<'a> {
-    /// Done; the next stage is queued to run at once.
-    Advance(PipelineStage),
+    /// Done; the next stage is queued to run at once, and the game's pictures so far are
+    /// recorded with it (under the same lease check, so a stalled worker cannot overwrite
+    /// what a later stage recorded).
+    Advance {
+        next: PipelineStage,
+        assets: &'a GameAssets,
+    },
     /// The same stage runs again at `run_at` (ms since the epoch) after a failure.
     RetryAt { run_at: i64, error: &'a str },
     /// The game is made: it becomes ready with `assets`, and one `game_generated` event is
@@ -210,8 +215,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     async fn game(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
     async fn game_by_code(&self, code: &str) -> Result<Option<GameRecord>, StoreError>;
-    /// Records what a stage made, keeping the game `generating`.
-    async fn set_game_assets(&self, id: Uuid, assets: &GameAssets) -> Result<(), StoreError>;
     /// Counts one play of a ready game; false when no ready game has that code.
     async fn count_play(&self, code: &str) -> Result<bool, StoreError>;
     /// Makes a finished (ready or failed) game again from `seed`: back to `generating`, its
@@ -524,19 +527,6 @@ macro_rules! store_impl {
                 row.map(|r| game_columns(&r)?.into_record()).transpose()
             }
 
-            async fn set_game_assets(
-                &self,
-                id: Uuid,
-                assets: &GameAssets,
-            ) -> Result<(), StoreError> {
-                sqlx::query($sql::SET_GAME_ASSETS)
-                    .bind(json(assets)?)
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
             async fn count_play(&self, code: &str) -> Result<bool, StoreError> {
                 let done = sqlx::query($sql::COUNT_PLAY)
                     .bind(code)
@@ -647,7 +637,7 @@ macro_rules! store_impl {
                 let id = job.game_id.to_string();
                 let mut tx = self.pool.begin().await?;
                 let released = match outcome {
-                    JobOutcome::Advance(next) => sqlx::query($sql::ADVANCE_JOB)
+                    JobOutcome::Advance { next, .. } => sqlx::query($sql::ADVANCE_JOB)
                         .bind(next.as_str())
                         .bind(now_ms),
                     JobOutcome::RetryAt { run_at, error } => sqlx::query($sql::POSTPONE_JOB)
@@ -709,7 +699,14 @@ macro_rules! store_impl {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    JobOutcome::Advance(_) | JobOutcome::RetryAt { .. } => {}
+                    JobOutcome::Advance { assets, .. } => {
+                        sqlx::query($sql::SET_GAME_ASSETS)
+                            .bind(json(assets)?)
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    JobOutcome::RetryAt { .. } => {}
                 }
                 tx.commit().await?;
                 Ok(true)
@@ -750,6 +747,16 @@ macro_rules! store_impl {
                 now_ms: i64,
             ) -> Result<NotificationAdded, StoreError> {
                 use sqlx::Row;
+                let mut tx = self.pool.begin().await?;
+                // Lock the game's row first (on SQLite, the database). If a transaction
+                // marking the game ready got there first, this waits for it, and the insert,
+                // a later statement, sees the game ready; otherwise that transaction waits for
+                // this one and then releases the row added here. Adds to one game take turns
+                // too, so the count in the insert is exact.
+                sqlx::query($sql::LOCK_GAME)
+                    .bind(game_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 let added = sqlx::query($sql::ADD_NOTIFICATION)
                     .bind(Uuid::new_v4().to_string())
                     .bind(game_id.to_string())
@@ -757,17 +764,19 @@ macro_rules! store_impl {
                     .bind(target)
                     .bind(i64::from(max))
                     .bind(now_ms)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if added.rows_affected() > 0 {
+                    tx.commit().await?;
                     return Ok(NotificationAdded::Added);
                 }
                 let row = sqlx::query($sql::WHY_NOT_ADDED)
                     .bind(game_id.to_string())
                     .bind(channel)
                     .bind(target)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await?;
+                tx.commit().await?;
                 let games: i64 = row.try_get("games")?;
                 let same: i64 = row.try_get("same")?;
                 Ok(if games == 0 {
@@ -814,21 +823,16 @@ macro_rules! store_impl {
                 candidate: &str,
                 now_ms: i64,
             ) -> Result<String, StoreError> {
-                sqlx::query(
-                    "INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(name)
-                .bind(candidate)
-                .bind(now_ms)
-                .execute(&self.pool)
-                .await?;
-                Ok(
-                    sqlx::query_scalar("SELECT value FROM server_keys WHERE name = $1")
-                        .bind(name)
-                        .fetch_one(&self.pool)
-                        .await?,
-                )
+                sqlx::query($sql::KEEP_SERVER_KEY)
+                    .bind(name)
+                    .bind(candidate)
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(sqlx::query_scalar($sql::SELECT_SERVER_KEY)
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn queue_depths(

@@ -7,7 +7,7 @@ use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 use super::{
-    ClaimedJob, ClaimedNotification, GameAssets, GameColumns, GameConfig, GameRecord, ImageColumns,
+    ClaimedJob, ClaimedNotification, GameColumns, GameConfig, GameRecord, ImageColumns,
     ImageRecord, JobOutcome, JobRecord, JobState, NotificationAdded, StoreError, game_select, json,
     map_unique, parse_stage, parse_uuid, store_impl, to_u32,
 };
@@ -106,15 +106,17 @@ mod sql {
         lease_until = $2 WHERE id = (SELECT id FROM notifications WHERE (state = 'pending' AND run_at <= $1) \
         OR (state = 'sending' AND lease_until < $1) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
         RETURNING id::text AS id, game_id::text AS game_id, channel, target, attempts";
-    // FOR SHARE waits for a transaction marking the game ready, so a target added meanwhile
-    // is either released by it or sees the game ready.
+    pub const LOCK_GAME: &str = "UPDATE games SET status = status WHERE id = $1::uuid";
     pub const ADD_NOTIFICATION: &str = "INSERT INTO notifications (id, game_id, channel, target, state, \
         run_at, created_at) SELECT $1::uuid, g.id, $3, $4, \
         CASE WHEN g.status = 'ready' THEN 'pending' ELSE 'waiting' END, $6, $6 FROM games g \
         WHERE g.id = $2::uuid AND (SELECT COUNT(*) FROM notifications n WHERE n.game_id = $2::uuid \
-        AND n.channel = $3) < $5 FOR SHARE OF g ON CONFLICT (game_id, channel, target) DO NOTHING";
+        AND n.channel = $3) < $5 ON CONFLICT (game_id, channel, target) DO NOTHING";
     pub const WHY_NOT_ADDED: &str = "SELECT (SELECT COUNT(*) FROM games WHERE id = $1::uuid) AS games, \
         (SELECT COUNT(*) FROM notifications WHERE game_id = $1::uuid AND channel = $2 AND target = $3) AS same";
+    pub const KEEP_SERVER_KEY: &str = "INSERT INTO server_keys (name, value, created_at) \
+        VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+    pub const SELECT_SERVER_KEY: &str = "SELECT value FROM server_keys WHERE name = $1";
     pub const NOTIFICATION_SENT: &str = "UPDATE notifications SET state = 'sent', sent_at = $1, \
         lease_until = NULL WHERE id = $2::uuid AND state = 'sending'";
     pub const NOTIFICATION_FAILED: &str = "UPDATE notifications SET state = $1, run_at = $2, last_error = $3, \

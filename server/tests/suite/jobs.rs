@@ -261,3 +261,137 @@ async fn a_stage_over_its_time_is_tried_again_after_a_pause_then_fails_in_plain_
         "tried again once before giving up"
     );
 }
+
+#[tokio::test]
+async fn a_stage_whose_workers_keep_dying_is_given_up_instead_of_claimed_forever() {
+    // Web only at first: the job is claimed here by "workers" that die without a word.
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.jobs.max_attempts = 2;
+    })
+    .await;
+    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database");
+    let client = app.visitor();
+    let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
+    let created = app
+        .create_game(
+            &client,
+            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
+                   "difficulty": "easy", "level_count": 1}),
+        )
+        .await;
+    let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid");
+    // Two claims whose 1 ms leases run out, as when a stage takes its worker down.
+    let start = server::jobs::now_ms();
+    for (n, now) in [start, start + 10].into_iter().enumerate() {
+        let claimed = store
+            .claim_job(&format!("dies-{n}"), now, 1)
+            .await
+            .expect("claim")
+            .expect("due");
+        assert_eq!((claimed.game_id, claimed.attempts), (id, n as u32 + 1));
+    }
+
+    // A worker that finds the stage claimed more often than it may run gives it up.
+    let mut config = app.config.clone();
+    config.jobs.in_process_worker = true;
+    let worker = server::Application::build(config).await.expect("builds");
+    tokio::spawn(async move { worker.run_until_stopped().await });
+    let game = app.wait_until_finished(&client, &id.to_string()).await;
+    assert_eq!(game["status"], "failed", "{game}");
+    assert_eq!(
+        game["failure"],
+        "an internal error stopped the pipeline; please try again"
+    );
+    let job = store.job(id).await.expect("job").expect("row");
+    assert_eq!(
+        (job.state, job.attempts),
+        (JobState::Failed, 3),
+        "the third claim ran nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_stopping_server_ends_open_progress_streams_instead_of_waiting_on_them() {
+    // Web only, so the game stays in the making and its progress stream stays open.
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut server = Reaper(
+        Command::new(env!("CARGO_BIN_EXE_petpixel"))
+            .arg("serve")
+            .env("PETPIXEL_DATA_DIR", data_dir.path())
+            .env("LEPTOS_SITE_ROOT", repo_root().join("site"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("PETPIXEL__JOBS__IN_PROCESS_WORKER", "false")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("petpixel serve starts"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let part = reqwest::multipart::Part::bytes(chelsea()).file_name("chelsea.png");
+    let image: Value = client
+        .post(format!("{base}/api/v1/images/upload"))
+        .multipart(reqwest::multipart::Form::new().part("image", part))
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let created: Value = client
+        .post(format!("{base}/api/v1/games"))
+        .json(
+            &json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
+                      "difficulty": "easy", "level_count": 1}),
+        )
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let mut stream = client
+        .get(format!(
+            "{base}/api/v1/games/{}/events",
+            created["id"].as_str().expect("id")
+        ))
+        .send()
+        .await
+        .expect("events");
+    assert!(
+        stream.chunk().await.expect("first event").is_some(),
+        "the stream is open"
+    );
+
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while server.0.try_wait().expect("wait").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the server still waits on the open stream 15 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The stream ended rather than broke: the client reads its end.
+    while let Some(_keep_alive) = stream.chunk().await.expect("a clean end") {}
+}

@@ -101,12 +101,6 @@ async fn conformance(store: Arc<dyn Store>) {
         cutout: Some("games/x/cutout.png".into()),
         ..GameAssets::default()
     };
-    store.set_game_assets(g.id, &partial).await.expect("assets");
-    let loaded = store.game(g.id).await.expect("load").expect("exists");
-    assert_eq!(
-        (loaded.status, loaded.assets),
-        (GameStatus::Generating, Some(partial))
-    );
 
     // Claims take the oldest due job first, each job once.
     let now = Utc::now().timestamp_millis() + 10_000;
@@ -147,11 +141,21 @@ async fn conformance(store: Arc<dyn Store>) {
             .await
             .expect("renew")
     );
+    let advance = |next| JobOutcome::Advance {
+        next,
+        assets: &partial,
+    };
     assert!(
         store
-            .complete_job(&first, JobOutcome::Advance(PipelineStage::Pixelize), now)
+            .complete_job(&first, advance(PipelineStage::Pixelize), now)
             .await
             .expect("advance")
+    );
+    // What the stage made is recorded with the advance; the game is still being made.
+    let loaded = store.game(g.id).await.expect("load").expect("exists");
+    assert_eq!(
+        (loaded.status, loaded.assets),
+        (GameStatus::Generating, Some(partial.clone()))
     );
     assert!(
         !store
@@ -159,11 +163,29 @@ async fn conformance(store: Arc<dyn Store>) {
             .await
             .expect("renew")
     );
+    let stale = GameAssets::default();
     assert!(
         !store
-            .complete_job(&first, JobOutcome::Advance(PipelineStage::Animate), now)
+            .complete_job(
+                &first,
+                JobOutcome::Advance {
+                    next: PipelineStage::Animate,
+                    assets: &stale
+                },
+                now
+            )
             .await
             .expect("stale")
+    );
+    assert_eq!(
+        store
+            .game(g.id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .assets,
+        Some(partial.clone()),
+        "a used token records no pictures either"
     );
     let job = store.job(g.id).await.expect("job").expect("row");
     assert_eq!(
@@ -198,11 +220,7 @@ async fn conformance(store: Arc<dyn Store>) {
     );
     assert!(
         !store
-            .complete_job(
-                &dying,
-                JobOutcome::Advance(PipelineStage::Animate),
-                now + 2_100
-            )
+            .complete_job(&dying, advance(PipelineStage::Animate), now + 2_100)
             .await
             .expect("fenced")
     );
@@ -553,6 +571,27 @@ async fn conformance(store: Arc<dyn Store>) {
         None,
         "given up"
     );
+
+    // Devices subscribing at once cannot pass the limit together.
+    let crowded = game(&img, "pushcrowdx");
+    store.insert_game(&crowded, None).await.expect("insert");
+    let crowded = crowded.id;
+    let mut adds = tokio::task::JoinSet::new();
+    for device in 0..6 {
+        let store = Arc::clone(&store);
+        adds.spawn(async move {
+            store
+                .add_notification(crowded, "push", &format!("crowd-{device}"), 2, t)
+                .await
+                .expect("add")
+        });
+    }
+    let outcomes = adds.join_all().await;
+    let added = outcomes
+        .iter()
+        .filter(|o| **o == NotificationAdded::Added)
+        .count();
+    assert_eq!(added, 2, "{outcomes:?}");
 
     // The first key kept under a name is the one every node gets, however many race.
     let mut racers = tokio::task::JoinSet::new();
