@@ -237,11 +237,15 @@ impl Studio {
         .await
     }
 
-    /// Animates an indexed sprite into its sheet, encoded on the blocking pool with it.
+    /// Animates an indexed sprite into its sheet, then encodes it on the blocking pool
+    /// outside the image permits (encoding is not model work; holding a permit for it would
+    /// keep the next photo's model run waiting).
     pub async fn animate(&self, pixels: ml::Pixelized) -> Result<AnimatedSheet, PipelineError> {
         let ml = Arc::clone(&self.ml);
-        self.blocking(move || {
-            let sheet = ml.animate(&pixels).map_err(rejected_or_internal)?.sheet;
+        let sheet = self
+            .blocking(move || Ok(ml.animate(&pixels).map_err(rejected_or_internal)?.sheet))
+            .await?;
+        tokio::task::spawn_blocking(move || {
             let gif = sheet
                 .preview_gif()
                 .map_err(|e| PipelineError::internal("encode preview", e))?;
@@ -252,6 +256,7 @@ impl Studio {
             })
         })
         .await
+        .map_err(|e| PipelineError::internal("encode task", e))?
     }
 
     /// Runs image work on the blocking pool once a permit is free. The permit moves into the
