@@ -50,4 +50,180 @@ fn main() {
         .load_strategy(LoadStrategy::Embedded)
         .development(false)
         .run_from_script();
+
+    let generated = out_dir.join("model/u2netp.rs");
+    let code = fs::read_to_string(&generated).expect("burn-onnx wrote the model");
+    let routed = fuse_concatenations(&route_layers(&code));
+    fs::write(&generated, routed).expect("OUT_DIR is writable");
+}
+
+/// U²-Net-p's layers in the generated code: convolutions (and the ReLUs right after them),
+/// max pools and bilinear resizes.
+const CONVOLUTIONS: usize = 119;
+const CONV_RELUS: usize = 112;
+const MAX_POOLS: usize = 33;
+const RESIZES: usize = 38;
+/// Channel concatenations whose only reader is the convolution right after them (three more
+/// cross from one generated submodule to the next and stay concatenations).
+const CONCATS_INTO_CONV: usize = 48;
+
+/// Sends U²-Net-p's layers through `crate::cpu`, whose kernels run them on the CPU and which
+/// calls Burn's ops everywhere else, and folds the ReLU that follows a convolution into it.
+/// burn-onnx (pinned) writes each layer call on one line:
+///
+/// ```text
+/// let conv2d7_out1 = self.conv2d7.forward(x);
+/// let relu7_out1 = burn::tensor::activation::relu(conv2d7_out1);
+/// let maxpool2d1_out1 = self.maxpool2d1.forward(relu7_out1.clone());
+///     burn::tensor::module::interpolate(
+/// ```
+///
+/// The counts are checked, so a generator that writes them differently fails the build
+/// instead of quietly losing the fast path.
+fn route_layers(code: &str) -> String {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = String::with_capacity(code.len());
+    let (mut convs, mut fused, mut pools, mut resizes) = (0, 0, 0, 0);
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.trim_start() == "burn::tensor::module::interpolate(" {
+            resizes += 1;
+            out.push_str(&line.replace("burn::tensor::module::", "crate::cpu::"));
+            out.push('\n');
+            continue;
+        }
+        let Some((indent, name, arg)) = layer_call(line) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        if name.starts_with("maxpool2d") {
+            pools += 1;
+            out.push_str(&format!(
+                "{indent}let {name}_out1 = crate::cpu::max_pool2d(&self.{name}, {arg});\n"
+            ));
+            continue;
+        }
+        convs += 1;
+        let relu = lines.get(i).and_then(|next| {
+            let rest = next.trim_start().strip_prefix("let ")?;
+            let (target, call) = rest.split_once(" = ")?;
+            (call == format!("burn::tensor::activation::relu({name}_out1);")).then_some(target)
+        });
+        match relu {
+            Some(target) => {
+                fused += 1;
+                i += 1;
+                out.push_str(&format!(
+                    "{indent}let {target} = crate::cpu::conv2d(&self.{name}, {arg}, true);\n"
+                ));
+            }
+            None => out.push_str(&format!(
+                "{indent}let {name}_out1 = crate::cpu::conv2d(&self.{name}, {arg}, false);\n"
+            )),
+        }
+    }
+    assert_eq!(
+        (convs, fused, pools, resizes),
+        (CONVOLUTIONS, CONV_RELUS, MAX_POOLS, RESIZES),
+        "burn-onnx's code for U²-Net-p changed shape: update route_layers"
+    );
+    out
+}
+
+/// `(indent, module, argument)` of a line `let convN_out1 = self.convN.forward(arg);` or the
+/// same for a `maxpool2dN`.
+fn layer_call(line: &str) -> Option<(&str, &str, &str)> {
+    let body = line.trim_start();
+    let indent = &line[..line.len() - body.len()];
+    let rest = body.strip_prefix("let ")?;
+    let (target, call) = rest.split_once(" = self.")?;
+    let (name, arg) = call.split_once(".forward(")?;
+    let arg = arg.strip_suffix(");")?;
+    let layer = name.starts_with("conv2d") || name.starts_with("maxpool2d");
+    (layer && target == format!("{name}_out1")).then_some((indent, name, arg))
+}
+
+/// Hands a channel concatenation whose only reader is the next convolution to that
+/// convolution as parts (`crate::cpu::conv2d_cat`), so the CPU never builds it:
+///
+/// ```text
+/// let concat4_out1 = burn::tensor::Tensor::cat(
+///     [resize1_out1, relu6_out1].into(),
+///     1,
+/// );
+/// let relu10_out1 = crate::cpu::conv2d(&self.conv2d10, concat4_out1, true);
+/// ```
+fn fuse_concatenations(code: &str) -> String {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = String::with_capacity(code.len());
+    let mut fused = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((next, fused_line)) = fused_concat(code, &lines, i) {
+            out.push_str(&fused_line);
+            out.push('\n');
+            fused += 1;
+            i = next;
+            continue;
+        }
+        out.push_str(lines[i]);
+        out.push('\n');
+        i += 1;
+    }
+    assert_eq!(
+        fused, CONCATS_INTO_CONV,
+        "burn-onnx's code for U²-Net-p changed shape: update fuse_concatenations"
+    );
+    out
+}
+
+/// When a concatenation statement starts at `lines[at]` and only the convolution right after
+/// it reads it: the index after that convolution and the fused call that replaces both.
+fn fused_concat(code: &str, lines: &[&str], at: usize) -> Option<(usize, String)> {
+    let first = lines[at];
+    let body = first.trim_start();
+    let indent = &first[..first.len() - body.len()];
+    let (target, _) = body
+        .strip_prefix("let ")?
+        .split_once(" = burn::tensor::Tensor::cat(")?;
+    // The statement runs to the first line that ends it.
+    let end = (at..lines.len()).find(|&j| lines[j].trim_end().ends_with(';'))?;
+    let statement: String = lines[at..=end].iter().map(|l| l.trim()).collect();
+    let inner = statement
+        .split_once("Tensor::cat(")?
+        .1
+        .strip_suffix(");")?
+        .trim_end_matches(',');
+    let (parts, dim) = inner.rsplit_once("].into(),")?;
+    let parts = parts.strip_prefix('[')?;
+    let conv = lines.get(end + 1)?.trim_start();
+    let (conv_target, call) = conv
+        .strip_prefix("let ")?
+        .split_once(" = crate::cpu::conv2d(")?;
+    let (module, rest) = call.split_once(", ")?;
+    let relu = rest
+        .strip_prefix(&format!("{target}, "))?
+        .strip_suffix(");")?;
+    let only_reader = word_count(code, target) == 2;
+    (dim.trim() == "1" && only_reader).then(|| {
+        (
+            end + 2,
+            format!("{indent}let {conv_target} = crate::cpu::conv2d_cat({module}, vec![{parts}], {relu});"),
+        )
+    })
+}
+
+/// How often `word` occurs in `code` as a whole identifier.
+fn word_count(code: &str, word: &str) -> usize {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    code.match_indices(word)
+        .filter(|&(i, _)| {
+            let before = code[..i].chars().next_back();
+            let after = code[i + word.len()..].chars().next();
+            !before.is_some_and(ident) && !after.is_some_and(ident)
+        })
+        .count()
 }

@@ -11,6 +11,7 @@
 mod animate;
 mod colour_model;
 mod compute;
+mod cpu;
 mod decode;
 mod kmeans;
 mod mask;

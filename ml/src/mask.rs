@@ -10,6 +10,7 @@ use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions, PadMode};
 use image::{GrayImage, RgbaImage};
 
 use crate::MlError;
+use crate::cpu::{self, Along, Offload};
 use crate::tensors::{mask_to_gray, read_f32};
 
 /// A mask smaller than this share of the photo is a speck, not a pet.
@@ -45,6 +46,10 @@ impl Mask {
 /// # Shapes
 /// - `m`: `[H, W]`, output: `[H, W]`
 pub(crate) fn dilate(m: Tensor<2>, k: usize) -> Tensor<2> {
+    let m = match cpu::max_square(m, k) {
+        Offload::Done(dilated) => return dilated,
+        Offload::Declined(m) => m,
+    };
     let [h, w] = m.dims();
     let r = k / 2;
     // A square is a row segment then a column segment: 2k work per pixel, not k².
@@ -88,6 +93,15 @@ const RUNNING_SUM_FROM: usize = 9;
 /// # Shapes
 /// - `m`: `[C, H, W]`, output: `[C, H, W]`
 fn box_along(m: Tensor<3>, dim: usize, k: usize) -> Tensor<3> {
+    let along = if dim == 2 {
+        Along::Rows
+    } else {
+        Along::Columns
+    };
+    let m = match cpu::box_mean(m, along, k) {
+        Offload::Done(mean) => return mean,
+        Offload::Declined(m) => m,
+    };
     let [c, h, w] = m.dims();
     let r = k / 2;
     let pads = if dim == 2 {

@@ -106,7 +106,7 @@ impl U2Net {
         let std = from_f32(STD.to_vec(), [3, 1, 1], &self.device);
         let input = ((rgb / brightest - mean) / std).unsqueeze_dim::<4>(0); // [1, 3, 320, 320]
 
-        let fused = self.model.forward(input); // [1, 1, 320, 320]
+        let fused = crate::cpu::reuse_scratch(|| self.model.forward(input)); // [1, 1, 320, 320]
         let lo = fused.clone().min().reshape([1, 1, 1, 1]);
         let hi = fused.clone().max().reshape([1, 1, 1, 1]);
         let peak = read_f32(hi.clone())?.first().copied().unwrap_or(0.0);

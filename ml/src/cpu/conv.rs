@@ -1,0 +1,333 @@
+//! Direct 3×3 (and any odd square) convolution on NCHW planes.
+//!
+//! Burn's CPU backend (flex) runs a 3×3 convolution as an NHWC copy, an im2col copy and a
+//! gemm per 512-pixel tile. On U²-Net-p's layers (16 to 128 channels, 320×320 down to 10×10,
+//! dilations up to 8) those copies cost more than the arithmetic.
+//!
+//! Here the input is copied once into zero-padded planes, so each tap of the kernel is a fixed
+//! offset from the output pixel and a run of output pixels is a run of fused multiply-adds over
+//! contiguous memory: no im2col, no packing. A block of output channels shares every input
+//! load, and bias and ReLU are applied as the block is stored. `pulp` picks AVX-512, AVX2+FMA,
+//! NEON or scalar code when the program runs, so one binary stays portable and the crate keeps
+//! `unsafe` out.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use pulp::{Arch, Simd, WithSimd};
+use rayon::prelude::*;
+use std::ops::Range;
+
+use super::scratch;
+
+/// Output channels per block: one kernel call, one packed weight panel.
+const BLOCK: usize = 8;
+/// SIMD vectors of output pixels each kernel call accumulates.
+const VECTORS: usize = 3;
+/// Floats of zeros after each padded plane, so the last tile of pixels may read past the
+/// plane's end: a tile is `VECTORS` vectors of up to 16 lanes (AVX-512).
+const TAIL: usize = VECTORS * 16;
+
+/// The sizes one direct convolution works with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Geometry {
+    batch: usize,
+    cin: usize,
+    cout: usize,
+    height: usize,
+    width: usize,
+    kernel: usize,
+    dilation: usize,
+    /// Zeros around each input plane: `dilation * (kernel - 1) / 2` keeps the size.
+    pad: usize,
+}
+
+impl Geometry {
+    /// The geometry when this path handles `conv` on `x`.
+    pub(super) fn of(conv: &Conv2d, [batch, cin, height, width]: [usize; 4]) -> Option<Self> {
+        let [cout, wcin, kh, kw] = conv.weight.dims();
+        let [dy, dx] = conv.dilation;
+        let kernel = kh;
+        let pad = dy * (kernel.saturating_sub(1)) / 2;
+        let same = matches!(conv.padding, PaddingConfig2d::Explicit(t, l, b, r)
+            if [t, l, b, r] == [pad; 4]);
+        let handled = conv.groups == 1
+            && conv.stride == [1, 1]
+            && wcin == cin
+            && kh == kw
+            && kernel % 2 == 1
+            && dy == dx
+            && same
+            && cout > 0
+            && height > 0
+            && width > 0;
+        handled.then_some(Self {
+            batch,
+            cin,
+            cout,
+            height,
+            width,
+            kernel,
+            dilation: dy,
+            pad,
+        })
+    }
+
+    pub(super) fn output_dims(&self) -> [usize; 4] {
+        [self.batch, self.cout, self.height, self.width]
+    }
+
+    fn padded_width(&self) -> usize {
+        self.width + 2 * self.pad
+    }
+
+    /// Floats per padded input plane, with the tail the last tile may read into: it starts
+    /// before the last row's end and reaches a tile and the kernel's width further.
+    fn plane(&self) -> usize {
+        (self.height + 2 * self.pad) * self.padded_width() + TAIL + 2 * self.pad
+    }
+
+    /// Output rows per parallel task: as many as keep the rows they read (with the kernel's
+    /// reach above and below) near 384 KiB, and at least 8 tasks per image where it has the rows.
+    fn band_rows(&self) -> usize {
+        let row_bytes = self.cin * self.padded_width() * size_of::<f32>();
+        let fit = (384 * 1024 / row_bytes).saturating_sub(2 * self.pad).max(1);
+        fit.min(self.height.div_ceil(8)).max(1)
+    }
+
+    /// Offsets of the kernel's taps from an output pixel's position in the padded plane.
+    fn taps(&self) -> Vec<usize> {
+        let (k, d, wp) = (self.kernel, self.dilation, self.padded_width());
+        (0..k * k).map(|t| (t / k) * d * wp + (t % k) * d).collect()
+    }
+}
+
+/// The convolution of the channels of `parts` taken in order (each `[batch][channels][height]
+/// [width]`, as if concatenated along channels) by `weight` (`[cout][cin][k][k]`) plus `bias`,
+/// with ReLU when `with_relu`: `[batch][cout][height][width]`. Taking the parts separately
+/// spares the concatenation's copy.
+pub(super) fn run(
+    g: &Geometry,
+    parts: &[&[f32]],
+    weight_values: &[f32],
+    bias_values: Option<&[f32]>,
+    with_relu: bool,
+) -> Vec<f32> {
+    let panels = pack_weights(weight_values, g);
+    let biases: Vec<f32> = (0..g.cout)
+        .map(|c| bias_values.and_then(|b| b.get(c)).copied().unwrap_or(0.0))
+        .collect();
+    let pixels = g.height * g.width;
+    let mut output = vec![0.0f32; g.batch * g.cout * pixels];
+    let mut padded = scratch::take(g.cin * g.plane());
+
+    for (image, out) in output.chunks_exact_mut(g.cout * pixels).enumerate() {
+        // The image's input planes, channel by channel across the parts.
+        let planes: Vec<&[f32]> = parts
+            .iter()
+            .flat_map(|part| {
+                let image_len = part.len() / g.batch;
+                part[image * image_len..][..image_len].chunks_exact(pixels)
+            })
+            .collect();
+        pad_planes(&planes, g, &mut padded);
+        let input = &padded[..];
+        let (rows, taps, arch) = (g.band_rows(), g.taps(), Arch::new());
+        let panel = g.cin * g.kernel * g.kernel * BLOCK;
+        // Work is split by bands of output rows: a band's input rows stay in the core's cache
+        // while every block of output channels reads them. Each band gets its own slice of
+        // every output channel, so the tasks write disjoint memory without `unsafe`.
+        let mut bands: Vec<Vec<&mut [f32]>> = (0..g.height.div_ceil(rows))
+            .map(|_| Vec::with_capacity(g.cout))
+            .collect();
+        for channel in out.chunks_mut(g.height * g.width) {
+            for (band, part) in bands.iter_mut().zip(channel.chunks_mut(rows * g.width)) {
+                band.push(part);
+            }
+        }
+        bands
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(band, mut outs)| {
+                let first_row = band * rows;
+                let rows = first_row..(first_row + rows).min(g.height);
+                for (b, outs) in outs.chunks_mut(BLOCK).enumerate() {
+                    arch.dispatch(Block {
+                        g,
+                        taps: &taps,
+                        input,
+                        weights: &panels[b * panel..][..panel],
+                        bias: &biases[b * BLOCK..][..outs.len()],
+                        outs,
+                        rows: rows.clone(),
+                        relu: with_relu,
+                    });
+                }
+            });
+    }
+    scratch::give_back(padded);
+    output
+}
+
+/// Weights as panels of `BLOCK` output channels, `[block][cin][tap][BLOCK]`, so a kernel call
+/// reads the block's weights for one tap as one contiguous run. Channels past `cout` are zero.
+fn pack_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
+    let kk = g.kernel * g.kernel;
+    let blocks = g.cout.div_ceil(BLOCK);
+    let mut panels = vec![0.0f32; blocks * g.cin * kk * BLOCK];
+    for (co, filter) in w.chunks_exact(g.cin * kk).enumerate() {
+        let (block, lane) = (co / BLOCK, co % BLOCK);
+        for (ci, taps) in filter.chunks_exact(kk).enumerate() {
+            for (t, &value) in taps.iter().enumerate() {
+                panels[((block * g.cin + ci) * kk + t) * BLOCK + lane] = value;
+            }
+        }
+    }
+    panels
+}
+
+/// One image's channels copied into zero-padded planes of `g.plane()` floats in `padded`.
+/// Every float of the planes is written, so `padded` may hold anything before.
+fn pad_planes(planes: &[&[f32]], g: &Geometry, padded: &mut [f32]) {
+    let (plane, wp, pad, width) = (g.plane(), g.padded_width(), g.pad, g.width);
+    padded[..planes.len() * plane]
+        .par_chunks_mut(plane)
+        .zip(planes)
+        .for_each(|(dst, src)| {
+            let (rows, tail) = dst.split_at_mut((g.height + 2 * pad) * wp);
+            let (top, rest) = rows.split_at_mut(pad * wp);
+            let (middle, bottom) = rest.split_at_mut(g.height * wp);
+            top.fill(0.0);
+            bottom.fill(0.0);
+            tail.fill(0.0);
+            for (dst_row, row) in middle.chunks_exact_mut(wp).zip(src.chunks_exact(width)) {
+                dst_row[..pad].fill(0.0);
+                dst_row[pad..pad + width].copy_from_slice(row);
+                dst_row[pad + width..].fill(0.0);
+            }
+        });
+}
+
+/// One block of output channels over one image.
+struct Block<'a> {
+    g: &'a Geometry,
+    taps: &'a [usize],
+    input: &'a [f32],
+    weights: &'a [f32],
+    bias: &'a [f32],
+    /// Per channel of this block, its `[rows][width]` part of the output.
+    outs: &'a mut [&'a mut [f32]],
+    /// The output rows this call computes.
+    rows: Range<usize>,
+    relu: bool,
+}
+
+impl WithSimd for Block<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
+        let lanes = size_of::<S::f32s>() / size_of::<f32>();
+        // AVX-512 has 32 vector registers: 8 channels × 3 vectors of accumulators fit beside
+        // the loads. AVX2 and NEON have 16 (or 32 narrower ones), so they take 4 at a time.
+        let mut block = self;
+        let channels = block.bias.len();
+        if channels == 1 {
+            block.run::<S, 1>(simd, 0);
+        } else if lanes >= 16 {
+            block.run::<S, 8>(simd, 0);
+        } else {
+            block.run::<S, 4>(simd, 0);
+            if channels > 4 {
+                block.run::<S, 4>(simd, 4);
+            }
+        }
+    }
+}
+
+impl Block<'_> {
+    /// Channels `first..first + C` of the block (those past the block's end are computed
+    /// from zero weights and dropped).
+    #[inline(always)]
+    fn run<S: Simd, const C: usize>(&mut self, simd: S, first: usize) {
+        let g = self.g;
+        let lanes = size_of::<S::f32s>() / size_of::<f32>();
+        let tile = VECTORS * lanes;
+        let (wp, plane, kk) = (g.padded_width(), g.plane(), g.kernel * g.kernel);
+        let channels = self.bias.len();
+        // Output pixels are walked in padded-row coordinates (`y * wp + x`), so every tap is
+        // a constant offset; the `2 * pad` columns per row that fall outside are dropped.
+        let (top, end) = (self.rows.start, self.rows.end);
+        let span = end * wp;
+        let mut base = top * wp;
+        while base < span {
+            let mut acc = [[simd.splat_f32s(0.0); VECTORS]; C];
+            for (c, row) in acc.iter_mut().enumerate() {
+                let b = self.bias.get(first + c).copied().unwrap_or(0.0);
+                *row = [simd.splat_f32s(b); VECTORS];
+            }
+            for ci in 0..g.cin {
+                let src = &self.input[ci * plane + base..];
+                let w = &self.weights[ci * kk * BLOCK..][..kk * BLOCK];
+                for (t, &offset) in self.taps.iter().enumerate() {
+                    let run = &src[offset..][..tile];
+                    let xs: [S::f32s; VECTORS] =
+                        std::array::from_fn(|v| load::<S>(&run[v * lanes..][..lanes]));
+                    let wt = &w[t * BLOCK + first..][..C];
+                    for (row, &weight) in acc.iter_mut().zip(wt) {
+                        let wv = simd.splat_f32s(weight);
+                        for (a, &xv) in row.iter_mut().zip(&xs) {
+                            *a = simd.mul_add_e_f32s(wv, xv, *a);
+                        }
+                    }
+                }
+            }
+            // Store by value, so the accumulators stay in registers through the loop above.
+            let (y, x) = (base / wp, base % wp);
+            let whole = y < end && x + tile <= g.width;
+            let mut buf = [0.0f32; TAIL];
+            for (c, row) in acc
+                .into_iter()
+                .enumerate()
+                .take(channels.saturating_sub(first))
+            {
+                let out = &mut *self.outs[first + c];
+                if whole {
+                    // The common case: the tile lies inside one row of the image.
+                    let dst = &mut out[(y - top) * g.width + x..][..tile];
+                    for (chunk, v) in dst.chunks_exact_mut(lanes).zip(row) {
+                        simd.partial_store_f32s(chunk, v);
+                    }
+                    if self.relu {
+                        dst.iter_mut().for_each(|o| *o = o.max(0.0));
+                    }
+                    continue;
+                }
+                // A tile across a row's end: walk its pixels back to (y, x), keep the inside.
+                for (chunk, v) in buf.chunks_exact_mut(lanes).zip(row) {
+                    simd.partial_store_f32s(chunk, v);
+                }
+                let (mut y, mut x) = (y, x);
+                for &value in &buf[..tile] {
+                    if y >= end {
+                        break;
+                    }
+                    if x < g.width {
+                        out[(y - top) * g.width + x] =
+                            if self.relu { value.max(0.0) } else { value };
+                    }
+                    x += 1;
+                    if x == wp {
+                        (x, y) = (0, y + 1);
+                    }
+                }
+            }
+            base += tile;
+        }
+    }
+}
+
+/// One vector from `lanes` floats at any alignment.
+#[inline(always)]
+fn load<S: Simd>(values: &[f32]) -> S::f32s {
+    bytemuck::pod_read_unaligned(bytemuck::cast_slice(values))
+}
