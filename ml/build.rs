@@ -53,7 +53,7 @@ fn main() {
 
     let generated = out_dir.join("model/u2netp.rs");
     let code = fs::read_to_string(&generated).expect("burn-onnx wrote the model");
-    let routed = fuse_concatenations(&route_layers(&code));
+    let routed = generic_forward(&fuse_concatenations(&route_layers(&code)));
     fs::write(&generated, routed).expect("OUT_DIR is writable");
 }
 
@@ -63,6 +63,10 @@ const CONVOLUTIONS: usize = 119;
 const CONV_RELUS: usize = 112;
 const MAX_POOLS: usize = 33;
 const RESIZES: usize = 38;
+/// `Tensor<4>` in the generated forward passes' signatures, and the passes themselves.
+const TENSOR_TYPES: usize = 37;
+const FORWARDS: usize = 10;
+
 /// Channel concatenations whose only reader is the convolution right after them (three more
 /// cross from one generated submodule to the next and stay concatenations).
 const CONCATS_INTO_CONV: usize = 48;
@@ -226,4 +230,22 @@ fn word_count(code: &str, word: &str) -> usize {
             !before.is_some_and(ident) && !after.is_some_and(ident)
         })
         .count()
+}
+
+/// Makes every generated forward pass generic over `crate::cpu::Layers`, so one pass runs on
+/// Burn tensors (a GPU) or on the CPU kernels' buffers: `Tensor<4>` becomes `L`, and the ops
+/// that are not yet routed (`Tensor::cat` across submodules, the final sigmoid) go through
+/// `crate::cpu` too. `.add`, `.dims` and `.clone` are `Layers` methods.
+fn generic_forward(code: &str) -> String {
+    let types = code.matches("Tensor<4>").count();
+    let forwards = code.matches("pub fn forward(").count();
+    assert_eq!(
+        (types, forwards),
+        (TENSOR_TYPES, FORWARDS),
+        "burn-onnx's code for U²-Net-p changed shape: update generic_forward"
+    );
+    code.replace("pub fn forward(", "pub fn forward<L: crate::cpu::Layers>(")
+        .replace("Tensor<4>", "L")
+        .replace("burn::tensor::Tensor::cat(", "crate::cpu::cat(")
+        .replace("burn::tensor::activation::sigmoid(", "crate::cpu::sigmoid(")
 }

@@ -13,6 +13,7 @@ use image::RgbaImage;
 use image::imageops::FilterType;
 
 use crate::MlError;
+use crate::cpu;
 use crate::tensors::{from_f32, read_f32};
 
 #[allow(
@@ -87,6 +88,22 @@ impl U2Net {
         Ok((net, report))
     }
 
+    /// The net's fused output, through the CPU kernels' buffers on the CPU (see `cpu`) and
+    /// through Burn's ops elsewhere.
+    ///
+    /// # Shapes
+    /// - `input`: `[1, 3, 320, 320]`, output: `[1, 1, 320, 320]`
+    fn forward(&self, input: Tensor<4>) -> Result<Tensor<4>, MlError> {
+        if self.device != Device::flex() {
+            return Ok(self.model.forward(input));
+        }
+        let dims = input.dims();
+        let input = cpu::Buf::new(read_f32(input)?, dims);
+        let fused = cpu::reuse(|| self.model.forward(input));
+        let dims = cpu::Layers::dims(&fused);
+        Ok(from_f32(fused.into_values(), dims, &self.device))
+    }
+
     /// The probability that each pixel belongs to the salient object, at the image's size,
     /// min-max normalised like rembg's; and the net's raw peak before that normalisation,
     /// which is low when nothing in the photo stands out.
@@ -106,7 +123,7 @@ impl U2Net {
         let std = from_f32(STD.to_vec(), [3, 1, 1], &self.device);
         let input = ((rgb / brightest - mean) / std).unsqueeze_dim::<4>(0); // [1, 3, 320, 320]
 
-        let fused = crate::cpu::reuse_scratch(|| self.model.forward(input)); // [1, 1, 320, 320]
+        let fused = self.forward(input)?; // [1, 1, 320, 320]
         let lo = fused.clone().min().reshape([1, 1, 1, 1]);
         let hi = fused.clone().max().reshape([1, 1, 1, 1]);
         let peak = read_f32(hi.clone())?.first().copied().unwrap_or(0.0);

@@ -17,7 +17,7 @@ use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 use std::ops::Range;
 
-use super::scratch;
+use super::arena;
 
 /// Output channels per block: one kernel call, one packed weight panel.
 const BLOCK: usize = 8;
@@ -103,8 +103,8 @@ impl Geometry {
 
 /// The convolution of the channels of `parts` taken in order (each `[batch][channels][height]
 /// [width]`, as if concatenated along channels) by `weight` (`[cout][cin][k][k]`) plus `bias`,
-/// with ReLU when `with_relu`: `[batch][cout][height][width]`. Taking the parts separately
-/// spares the concatenation's copy.
+/// with ReLU when `with_relu`: `[batch][cout][height][width]`, at the start of the returned
+/// buffer (which may be longer). Taking the parts separately spares the concatenation's copy.
 pub(super) fn run(
     g: &Geometry,
     parts: &[&[f32]],
@@ -117,10 +117,11 @@ pub(super) fn run(
         .map(|c| bias_values.and_then(|b| b.get(c)).copied().unwrap_or(0.0))
         .collect();
     let pixels = g.height * g.width;
-    let mut output = vec![0.0f32; g.batch * g.cout * pixels];
-    let mut padded = scratch::take(g.cin * g.plane());
-
-    for (image, out) in output.chunks_exact_mut(g.cout * pixels).enumerate() {
+    // Every output and padded float is written below, so recycled buffers need no clearing.
+    let len = g.batch * g.cout * pixels;
+    let mut output = arena::take(len);
+    let mut padded = arena::take(g.cin * g.plane());
+    for (image, out) in output[..len].chunks_exact_mut(g.cout * pixels).enumerate() {
         // The image's input planes, channel by channel across the parts.
         let planes: Vec<&[f32]> = parts
             .iter()
@@ -164,7 +165,7 @@ pub(super) fn run(
                 }
             });
     }
-    scratch::give_back(padded);
+    arena::recycle(padded);
     output
 }
 

@@ -1,137 +1,111 @@
 //! U²-Net-p's layers on the CPU, written for its shapes.
 //!
 //! Burn's CPU backend (flex) is general: its convolution goes through NHWC and im2col copies,
-//! its pooling and resizing compute indices per pixel in `f64`. On U²-Net-p those overheads
-//! cost more than the arithmetic, and the forward pass took ~0.85 s on two cores where
-//! onnxruntime takes 0.15 s. These kernels do the same maths directly on NCHW data.
+//! its pooling and resizing compute indices per pixel in `f64`, and reading a tensor that is
+//! also held elsewhere copies it. On U²-Net-p those overheads cost more than the arithmetic:
+//! the forward pass took ~0.85 s on two cores where onnxruntime takes 0.15 s.
 //!
-//! The generated model calls [`conv2d`], [`max_pool2d`] and [`interpolate`] (see `build.rs`);
-//! the matte calls [`max_square`] and [`box_mean`]. Each runs its own kernel when the tensor
-//! lives on the CPU (flex) in `f32` and the settings are ones it handles; otherwise — every
-//! GPU, any other setting — Burn's op runs, so the wgpu and CUDA paths are unchanged.
+//! So the generated model's forward pass is generic over [`Layers`] (see `build.rs`): with
+//! Burn tensors it runs Burn's ops, as on a GPU; with [`Buf`] — plain shared `f32` buffers —
+//! it runs the kernels here, which do the same maths directly on NCHW data: a direct
+//! convolution with run-time SIMD dispatch ([`conv`]), max pooling, bilinear resizing, and
+//! concatenation folded into the convolution that reads it.
+//!
+//! The matte's box and max filters ([`box_mean`], [`max_square`]) work on Burn tensors and
+//! take these kernels when the tensor lives on the CPU.
 
+mod arena;
+mod buf;
 mod conv;
 mod filter;
 mod pool;
 mod resize;
-mod scratch;
 
+pub(crate) use arena::reuse;
+pub(crate) use buf::Buf;
 pub(crate) use filter::Along;
-pub(crate) use scratch::reuse as reuse_scratch;
 
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
 use burn::tensor::activation::relu;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::ops::InterpolateOptions;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
-/// `conv` applied to `x`, followed by ReLU when `with_relu`.
+/// The operations U²-Net-p's generated forward pass is made of, on one kind of activation.
 ///
 /// # Shapes
-/// - `x`: `[N, C_in, H, W]`, output: `[N, C_out, H', W']`
-pub(crate) fn conv2d(conv: &Conv2d, x: Tensor<4>, with_relu: bool) -> Tensor<4> {
-    conv2d_cat(conv, vec![x], with_relu)
+/// Activations are `[N, C, H, W]`.
+pub(crate) trait Layers: Clone + Sized {
+    fn dims(&self) -> [usize; 4];
+    fn add(self, other: Self) -> Self;
+    /// `conv` over `parts` concatenated along channels, then ReLU when `with_relu`.
+    fn conv2d(conv: &Conv2d, parts: Vec<Self>, with_relu: bool) -> Self;
+    fn max_pool2d(pool: &MaxPool2d, x: Self) -> Self;
+    fn interpolate(x: Self, options: InterpolateOptions) -> Self;
+    fn cat(parts: Vec<Self>, dim: usize) -> Self;
+    fn sigmoid(self) -> Self;
 }
 
-/// `conv` applied to `parts` concatenated along channels, followed by ReLU when `with_relu`.
-/// On the CPU the concatenation is never built: the convolution reads the parts in place.
-///
-/// # Shapes
-/// - `parts`: `[N, C_k, H, W]` each, with the `C_k` adding up to `C_in`
-/// - output: `[N, C_out, H', W']`
-pub(crate) fn conv2d_cat(conv: &Conv2d, parts: Vec<Tensor<4>>, with_relu: bool) -> Tensor<4> {
-    let burn = |mut parts: Vec<Tensor<4>>| {
+/// Burn's own ops: the GPU path, and the reference the CPU kernels are tested against.
+impl Layers for Tensor<4> {
+    fn dims(&self) -> [usize; 4] {
+        Tensor::dims(self)
+    }
+
+    fn add(self, other: Self) -> Self {
+        Tensor::add(self, other)
+    }
+
+    fn conv2d(conv: &Conv2d, mut parts: Vec<Self>, with_relu: bool) -> Self {
         let x = match parts.len() {
             1 => parts.swap_remove(0),
             _ => Tensor::cat(parts, 1),
         };
         let y = conv.forward(x);
         if with_relu { relu(y) } else { y }
-    };
-    let Some(dims) = concatenated_dims(&parts) else {
-        return burn(parts);
-    };
-    let Some(g) = conv::Geometry::of(conv, dims) else {
-        return burn(parts);
-    };
-    let device = parts[0].device();
-    let data: Vec<TensorData> = parts.into_iter().map(Tensor::into_data).collect();
-    let weight = conv.weight.val().into_data();
-    let bias = conv.bias.as_ref().map(|b| b.val().into_data());
-    let bias_values = match &bias {
-        Some(b) => b.as_slice::<f32>().ok(),
-        None => None,
-    };
-    let values: Option<Vec<&[f32]>> = data.iter().map(|d| d.as_slice::<f32>().ok()).collect();
-    match (values, weight.as_slice::<f32>()) {
-        (Some(values), Ok(weight_values)) => {
-            let out = conv::run(&g, &values, weight_values, bias_values, with_relu);
-            from_values(out, g.output_dims(), &device)
-        }
-        // Not reachable for f32 tensors on flex, but a wrong guess must not cost a result.
-        _ => burn(
-            data.into_iter()
-                .map(|d| Tensor::from_data(d, &device))
-                .collect(),
-        ),
+    }
+
+    fn max_pool2d(pool: &MaxPool2d, x: Self) -> Self {
+        pool.forward(x)
+    }
+
+    fn interpolate(x: Self, options: InterpolateOptions) -> Self {
+        burn::tensor::module::interpolate(x, options)
+    }
+
+    fn cat(parts: Vec<Self>, dim: usize) -> Self {
+        Tensor::cat(parts, dim)
+    }
+
+    fn sigmoid(self) -> Self {
+        burn::tensor::activation::sigmoid(self)
     }
 }
 
-/// The dims of `parts` concatenated along channels, when all are `f32` on the CPU and agree
-/// on the other dims.
-fn concatenated_dims(parts: &[Tensor<4>]) -> Option<[usize; 4]> {
-    let [n, _, h, w] = parts.first()?.dims();
-    let mut channels = 0;
-    for part in parts {
-        let [pn, pc, ph, pw] = part.dims();
-        if !on_cpu(part) || [pn, ph, pw] != [n, h, w] {
-            return None;
-        }
-        channels += pc;
-    }
-    Some([n, channels, h, w])
+// The calls `build.rs` writes into the generated model.
+
+pub(crate) fn conv2d<L: Layers>(conv: &Conv2d, x: L, with_relu: bool) -> L {
+    L::conv2d(conv, vec![x], with_relu)
 }
 
-/// `pool` applied to `x`.
-///
-/// # Shapes
-/// - `x`: `[N, C, H, W]`, output: `[N, C, H', W']`
-pub(crate) fn max_pool2d(pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
-    let window = on_cpu(&x)
-        .then(|| pool::Window::of(pool, x.dims()))
-        .flatten();
-    let Some(window) = window else {
-        return pool.forward(x);
-    };
-    let device = x.device();
-    let input = x.into_data();
-    match input.as_slice::<f32>() {
-        Ok(values) => from_values(pool::run(&window, values), window.output_dims(), &device),
-        Err(_) => pool.forward(Tensor::from_data(input, &device)),
-    }
+pub(crate) fn conv2d_cat<L: Layers>(conv: &Conv2d, parts: Vec<L>, with_relu: bool) -> L {
+    L::conv2d(conv, parts, with_relu)
 }
 
-/// Burn's `interpolate`, with bilinear resizing on the CPU done here.
-///
-/// # Shapes
-/// - `x`: `[N, C, H, W]`, output: `[N, C, out_h, out_w]` from `options`
-pub(crate) fn interpolate(x: Tensor<4>, options: InterpolateOptions) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    let bilinear = matches!(options.mode, InterpolateMode::Bilinear) && !options.align_corners;
-    let size = options.output_size;
-    let handled = |[oh, ow]: &[usize; 2]| bilinear && on_cpu(&x) && h * w * oh * ow > 0;
-    let Some([out_h, out_w]) = size.filter(handled) else {
-        return burn::tensor::module::interpolate(x, options);
-    };
-    let device = x.device();
-    let input = x.into_data();
-    match input.as_slice::<f32>() {
-        Ok(values) => {
-            let out = resize::bilinear(values, [n * c, h, w], [out_h, out_w]);
-            from_values(out, [n, c, out_h, out_w], &device)
-        }
-        Err(_) => burn::tensor::module::interpolate(Tensor::from_data(input, &device), options),
-    }
+pub(crate) fn max_pool2d<L: Layers>(pool: &MaxPool2d, x: L) -> L {
+    L::max_pool2d(pool, x)
+}
+
+pub(crate) fn interpolate<L: Layers>(x: L, options: InterpolateOptions) -> L {
+    L::interpolate(x, options)
+}
+
+pub(crate) fn cat<L: Layers>(parts: Vec<L>, dim: usize) -> L {
+    L::cat(parts, dim)
+}
+
+pub(crate) fn sigmoid<L: Layers>(x: L) -> L {
+    x.sigmoid()
 }
 
 /// A tensor that an op here either computed, or handed back untouched for Burn's path.
@@ -187,6 +161,112 @@ fn on_cpu<const D: usize>(x: &Tensor<D>) -> bool {
     x.dtype() == DType::F32 && x.device() == Device::flex()
 }
 
-fn from_values(values: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
-    Tensor::from_data(TensorData::new(values, shape), device)
+#[cfg(test)]
+mod tests {
+    //! Every kernel against Burn's own op on the same values, over the settings U²-Net-p uses
+    //! and the edges it does not (odd sizes, 1-pixel images, channel counts off the blocks).
+
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::ops::InterpolateMode;
+
+    use super::*;
+
+    fn values(len: usize, seed: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.0) - 1.0)
+            .collect()
+    }
+
+    fn pair(dims: [usize; 4], seed: usize) -> (Tensor<4>, Buf) {
+        let v = values(dims.iter().product(), seed);
+        let t = Tensor::from_data(TensorData::new(v.clone(), dims), &Device::flex());
+        (t, Buf::new(v, dims))
+    }
+
+    fn assert_close(burn: Tensor<4>, ours: Buf, what: &str) {
+        assert_eq!(burn.dims(), ours.dims(), "{what}: dims");
+        let want: Vec<f32> = burn.into_data().iter::<f32>().collect();
+        let have = ours.into_values();
+        let worst = want
+            .iter()
+            .zip(&have)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "{what}: differs from Burn by {worst}");
+    }
+
+    #[test]
+    fn convolutions_match_burn() {
+        let cases = [
+            // (cin, cout, h, w, kernel, dilation, relu)
+            (3, 64, 9, 11, 3, 1, true),
+            (16, 16, 20, 20, 3, 2, true),
+            (16, 16, 10, 10, 3, 8, true),
+            (35, 17, 7, 5, 3, 1, false),
+            (64, 1, 13, 16, 3, 1, false),
+            (6, 1, 8, 8, 1, 1, false),
+            (5, 9, 1, 1, 3, 1, true),
+            (4, 12, 3, 50, 5, 1, false),
+        ];
+        for (i, (cin, cout, h, w, k, d, relu)) in cases.into_iter().enumerate() {
+            let pad = d * (k - 1) / 2;
+            let conv = Conv2dConfig::new([cin, cout], [k, k])
+                .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+                .with_dilation([d, d])
+                .init(&Device::flex());
+            // Two parts, as a folded concatenation hands them over.
+            let first = cin / 2;
+            let (a, a_buf) = pair([2, first, h, w], i);
+            let (b, b_buf) = pair([2, cin - first, h, w], i + 100);
+            let parts: Vec<Buf> = if first == 0 { vec![b_buf] } else { vec![a_buf, b_buf] };
+            let tensors = if first == 0 { vec![b] } else { vec![a, b] };
+            let burn = <Tensor<4> as Layers>::conv2d(&conv, tensors, relu);
+            let ours = Buf::conv2d(&conv, parts, relu);
+            assert_close(burn, ours, &format!("conv {cin}→{cout} {h}×{w} k{k} d{d}"));
+        }
+    }
+
+    #[test]
+    fn settings_the_kernels_do_not_handle_still_match_burn() {
+        // Stride 2: Burn's path, through the buffers.
+        let conv = Conv2dConfig::new([3, 4], [3, 3])
+            .with_stride([2, 2])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .init(&Device::flex());
+        let (t, b) = pair([1, 3, 9, 9], 7);
+        let burn = <Tensor<4> as Layers>::conv2d(&conv, vec![t], true);
+        assert_close(burn, Buf::conv2d(&conv, vec![b], true), "strided conv");
+        let (t, b) = pair([1, 2, 5, 5], 8);
+        let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([9, 3]);
+        let burn = <Tensor<4> as Layers>::interpolate(t, options.clone());
+        assert_close(burn, Buf::interpolate(b, options), "nearest resize");
+    }
+
+    #[test]
+    fn pooling_resizing_and_the_rest_match_burn() {
+        for (h, w, ceil) in [(320, 320, true), (9, 7, true), (9, 7, false), (2, 3, true)] {
+            let pool = MaxPool2dConfig::new([2, 2])
+                .with_strides([2, 2])
+                .with_ceil_mode(ceil)
+                .init();
+            let (t, b) = pair([1, 3, h, w], h);
+            let burn = <Tensor<4> as Layers>::max_pool2d(&pool, t);
+            assert_close(burn, Buf::max_pool2d(&pool, b), &format!("pool {h}×{w} {ceil}"));
+        }
+        for (from, to) in [([10, 10], [20, 20]), ([7, 5], [320, 13]), ([1, 1], [4, 4]), ([9, 9], [3, 4])] {
+            let (t, b) = pair([1, 2, from[0], from[1]], 3);
+            let options = InterpolateOptions::new(InterpolateMode::Bilinear).with_output_size(to);
+            let burn = <Tensor<4> as Layers>::interpolate(t, options.clone());
+            assert_close(burn, Buf::interpolate(b, options), &format!("resize {from:?}→{to:?}"));
+        }
+        let (t1, b1) = pair([2, 3, 4, 5], 1);
+        let (t2, b2) = pair([2, 2, 4, 5], 2);
+        let (t3, b3) = pair([2, 3, 4, 5], 3);
+        let burn = <Tensor<4> as Layers>::cat(vec![t1.clone(), t2], 1);
+        assert_close(burn, Buf::cat(vec![b1.clone(), b2], 1), "cat");
+        assert_close(t1.clone().add(t3), b1.clone().add(b3), "add");
+        assert_close(Layers::sigmoid(t1), Layers::sigmoid(b1), "sigmoid");
+    }
 }

@@ -67,15 +67,18 @@ fn out_size(size: usize, kernel: usize, stride: usize, ceil: bool) -> usize {
     }
 }
 
-/// `input` (`[planes][height][width]`) max-pooled to `[planes][out_h][out_w]`; a partial window
+/// `input` (`[planes][height][width]`) max-pooled to `[planes][out_h][out_w]`, at the start of
+/// the returned buffer (which may be longer); a partial window
 /// at the edge takes the maximum of the pixels it covers. NaN is ignored (`f32::max`): ReLU
 /// outputs, which is what the net pools, have none.
 pub(super) fn run(w: &Window, input: &[f32]) -> Vec<f32> {
     let [out_h, out_w] = w.out;
     let [kh, kw] = w.kernel;
     let [sh, sw] = w.stride;
-    let mut output = vec![0.0f32; w.planes * out_h * out_w];
-    output
+    // Every output is written below; the buffer may be longer.
+    let len = w.planes * out_h * out_w;
+    let mut output = super::arena::take(len);
+    output[..len]
         .par_chunks_mut(out_h * out_w)
         .zip(input.par_chunks(w.height * w.width))
         .for_each(|(dst, src)| {

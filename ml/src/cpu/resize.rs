@@ -17,18 +17,21 @@ fn taps(input: usize, output: usize) -> Vec<(usize, usize, f32)> {
         .collect()
 }
 
-/// `input` (`[planes][height][width]`) resized to `[planes][out_h][out_w]`.
+/// `input` (`[planes][height][width]`) resized to `[planes][out_h][out_w]`, at the start of the
+/// returned buffer (which may be longer).
 pub(super) fn bilinear(
     input: &[f32],
     [planes, height, width]: [usize; 3],
     [out_h, out_w]: [usize; 2],
 ) -> Vec<f32> {
     let (rows, cols) = (taps(height, out_h), taps(width, out_w));
-    let mut output = vec![0.0f32; planes * out_h * out_w];
-    if output.is_empty() {
+    // Every output is written below; the buffer may be longer.
+    let len = planes * out_h * out_w;
+    let mut output = super::arena::take(len);
+    if len == 0 {
         return output;
     }
-    output
+    output[..len]
         .par_chunks_mut(out_h * out_w)
         .zip(input.par_chunks(height * width))
         .for_each(|(dst, src)| {
