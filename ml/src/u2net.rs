@@ -88,20 +88,29 @@ impl U2Net {
         Ok((net, report))
     }
 
-    /// The net's fused output, through the CPU kernels' buffers on the CPU (see `cpu`) and
-    /// through Burn's ops elsewhere.
+    /// [`Self::saliency`]'s second half on the CPU: the net through the CPU kernels' buffers
+    /// (see `cpu`), then the same min-max normalisation and bilinear resize.
     ///
     /// # Shapes
-    /// - `input`: `[1, 3, 320, 320]`, output: `[1, 1, 320, 320]`
-    fn forward(&self, input: Tensor<4>) -> Result<Tensor<4>, MlError> {
-        if self.device != Device::flex() {
-            return Ok(self.model.forward(input));
-        }
+    /// - `input`: `[1, 3, 320, 320]`, output: `[H, W]` for `[h, w]`
+    fn saliency_on_cpu(
+        &self,
+        input: Tensor<4>,
+        [h, w]: [usize; 2],
+    ) -> Result<(Tensor<2>, f32), MlError> {
         let dims = input.dims();
         let input = cpu::Buf::new(read_f32(input)?, dims);
-        let fused = cpu::reuse(|| self.model.forward(input));
-        let dims = cpu::Layers::dims(&fused);
-        Ok(from_f32(fused.into_values(), dims, &self.device))
+        let fused = cpu::reuse(|| self.model.forward(input)).into_values(); // [320 × 320]
+        let lo = fused.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = fused.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let range = (hi - lo).max(1.0e-6);
+        let normalised: Vec<f32> = fused.iter().map(|&v| (v - lo) / range).collect();
+        let side = [1, INPUT_SIDE, INPUT_SIDE];
+        let resized = cpu::bilinear(&normalised, side, [h, w])
+            .into_iter()
+            .map(|v| v.clamp(0.0, 1.0))
+            .collect();
+        Ok((from_f32(resized, [h, w], &self.device), hi))
     }
 
     /// The probability that each pixel belongs to the salient object, at the image's size,
@@ -123,7 +132,10 @@ impl U2Net {
         let std = from_f32(STD.to_vec(), [3, 1, 1], &self.device);
         let input = ((rgb / brightest - mean) / std).unsqueeze_dim::<4>(0); // [1, 3, 320, 320]
 
-        let fused = self.forward(input)?; // [1, 1, 320, 320]
+        if self.device == Device::flex() {
+            return self.saliency_on_cpu(input, [h, w]);
+        }
+        let fused = self.model.forward(input); // [1, 1, 320, 320]
         let lo = fused.clone().min().reshape([1, 1, 1, 1]);
         let hi = fused.clone().max().reshape([1, 1, 1, 1]);
         let peak = read_f32(hi.clone())?.first().copied().unwrap_or(0.0);
@@ -166,7 +178,14 @@ mod tests {
             .collect::<Vec<_>>();
         let ours = cpu::reuse(|| net.model.forward(cpu::Buf::new(input, dims))).into_values();
         assert_eq!(burn.len(), ours.len());
-        let worst = burn.iter().zip(&ours).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        assert!(worst < 1e-3, "the CPU kernels' output differs from Burn's by {worst}");
+        let worst = burn
+            .iter()
+            .zip(&ours)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst < 1e-3,
+            "the CPU kernels' output differs from Burn's by {worst}"
+        );
     }
 }

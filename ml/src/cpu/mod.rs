@@ -108,6 +108,14 @@ pub(crate) fn sigmoid<L: Layers>(x: L) -> L {
     x.sigmoid()
 }
 
+/// `values` (`[planes][height][width]`) resized bilinearly (half-pixel centres) to
+/// `[planes][out_h][out_w]`.
+pub(crate) fn bilinear(values: &[f32], dims: [usize; 3], out: [usize; 2]) -> Vec<f32> {
+    let mut resized = resize::bilinear(values, dims, out);
+    resized.truncate(dims[0] * out[0] * out[1]);
+    resized
+}
+
 /// A tensor that an op here either computed, or handed back untouched for Burn's path.
 #[derive(Debug)]
 pub(crate) enum Offload<T> {
@@ -220,7 +228,11 @@ mod tests {
             let first = cin / 2;
             let (a, a_buf) = pair([2, first, h, w], i);
             let (b, b_buf) = pair([2, cin - first, h, w], i + 100);
-            let parts: Vec<Buf> = if first == 0 { vec![b_buf] } else { vec![a_buf, b_buf] };
+            let parts: Vec<Buf> = if first == 0 {
+                vec![b_buf]
+            } else {
+                vec![a_buf, b_buf]
+            };
             let tensors = if first == 0 { vec![b] } else { vec![a, b] };
             let burn = <Tensor<4> as Layers>::conv2d(&conv, tensors, relu);
             let ours = Buf::conv2d(&conv, parts, relu);
@@ -253,13 +265,26 @@ mod tests {
                 .init();
             let (t, b) = pair([1, 3, h, w], h);
             let burn = <Tensor<4> as Layers>::max_pool2d(&pool, t);
-            assert_close(burn, Buf::max_pool2d(&pool, b), &format!("pool {h}×{w} {ceil}"));
+            assert_close(
+                burn,
+                Buf::max_pool2d(&pool, b),
+                &format!("pool {h}×{w} {ceil}"),
+            );
         }
-        for (from, to) in [([10, 10], [20, 20]), ([7, 5], [320, 13]), ([1, 1], [4, 4]), ([9, 9], [3, 4])] {
+        for (from, to) in [
+            ([10, 10], [20, 20]),
+            ([7, 5], [320, 13]),
+            ([1, 1], [4, 4]),
+            ([9, 9], [3, 4]),
+        ] {
             let (t, b) = pair([1, 2, from[0], from[1]], 3);
             let options = InterpolateOptions::new(InterpolateMode::Bilinear).with_output_size(to);
             let burn = <Tensor<4> as Layers>::interpolate(t, options.clone());
-            assert_close(burn, Buf::interpolate(b, options), &format!("resize {from:?}→{to:?}"));
+            assert_close(
+                burn,
+                Buf::interpolate(b, options),
+                &format!("resize {from:?}→{to:?}"),
+            );
         }
         let (t1, b1) = pair([2, 3, 4, 5], 1);
         let (t2, b2) = pair([2, 2, 4, 5], 2);
