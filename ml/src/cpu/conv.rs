@@ -15,6 +15,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::ops::Range;
 
 use super::arena;
@@ -80,17 +81,14 @@ impl Geometry {
         self.width + 2 * self.pad
     }
 
-    /// Floats per padded input plane, with the tail the last tile may read into: it starts
-    /// before the last row's end and reaches a tile and the kernel's width further.
-    fn plane(&self) -> usize {
-        (self.height + 2 * self.pad) * self.padded_width() + TAIL + 2 * self.pad
-    }
-
-    /// Output rows per parallel task: as many as keep the rows they read (with the kernel's
-    /// reach above and below) near 384 KiB, and at least 8 tasks per image where it has the rows.
+    /// Output rows per parallel task: as many as keep the strip of input rows they read
+    /// (with the kernel's reach above and below) near 1 MiB, and at least 8 tasks per image
+    /// where it has the rows.
     fn band_rows(&self) -> usize {
         let row_bytes = self.cin * self.padded_width() * size_of::<f32>();
-        let fit = (384 * 1024 / row_bytes).saturating_sub(2 * self.pad).max(1);
+        let fit = (1024 * 1024 / row_bytes)
+            .saturating_sub(2 * self.pad)
+            .max(1);
         fit.min(self.height.div_ceil(8)).max(1)
     }
 
@@ -117,10 +115,11 @@ pub(super) fn run(
         .map(|c| bias_values.and_then(|b| b.get(c)).copied().unwrap_or(0.0))
         .collect();
     let pixels = g.height * g.width;
-    // Every output and padded float is written below, so recycled buffers need no clearing.
+    // Every output float is written below, so a recycled buffer needs no clearing.
     let len = g.batch * g.cout * pixels;
     let mut output = arena::take(len);
-    let mut padded = arena::take(g.cin * g.plane());
+    let (rows, taps, arch) = (g.band_rows(), g.taps(), Arch::new());
+    let panel = g.cin * g.kernel * g.kernel * BLOCK;
     for (image, out) in output[..len].chunks_exact_mut(g.cout * pixels).enumerate() {
         // The image's input planes, channel by channel across the parts.
         let planes: Vec<&[f32]> = parts
@@ -130,17 +129,14 @@ pub(super) fn run(
                 part[image * image_len..][..image_len].chunks_exact(pixels)
             })
             .collect();
-        pad_planes(&planes, g, &mut padded);
-        let input = &padded[..];
-        let (rows, taps, arch) = (g.band_rows(), g.taps(), Arch::new());
-        let panel = g.cin * g.kernel * g.kernel * BLOCK;
-        // Work is split by bands of output rows: a band's input rows stay in the core's cache
-        // while every block of output channels reads them. Each band gets its own slice of
-        // every output channel, so the tasks write disjoint memory without `unsafe`.
+        // Work is split by bands of output rows. Each band copies the input rows it reads
+        // into a zero-padded strip of its own, small enough to stay in the core's cache while
+        // every block of output channels reads it. Each band also gets its own slice of every
+        // output channel, so the tasks write disjoint memory without `unsafe`.
         let mut bands: Vec<Vec<&mut [f32]>> = (0..g.height.div_ceil(rows))
             .map(|_| Vec::with_capacity(g.cout))
             .collect();
-        for channel in out.chunks_mut(g.height * g.width) {
+        for channel in out.chunks_mut(pixels) {
             for (band, part) in bands.iter_mut().zip(channel.chunks_mut(rows * g.width)) {
                 band.push(part);
             }
@@ -150,23 +146,72 @@ pub(super) fn run(
             .enumerate()
             .for_each(|(band, mut outs)| {
                 let first_row = band * rows;
-                let rows = first_row..(first_row + rows).min(g.height);
-                for (b, outs) in outs.chunks_mut(BLOCK).enumerate() {
-                    arch.dispatch(Block {
+                let band_rows = (first_row + rows).min(g.height) - first_row;
+                STRIP.with(|strip| {
+                    let mut strip = strip.borrow_mut();
+                    let plane = strip_plane(g, band_rows);
+                    if strip.len() < g.cin * plane {
+                        strip.resize(g.cin * plane, 0.0);
+                    }
+                    fill_strip(
+                        &planes,
                         g,
-                        taps: &taps,
-                        input,
-                        weights: &panels[b * panel..][..panel],
-                        bias: &biases[b * BLOCK..][..outs.len()],
-                        outs,
-                        rows: rows.clone(),
-                        relu: with_relu,
-                    });
-                }
+                        first_row,
+                        band_rows,
+                        &mut strip[..g.cin * plane],
+                    );
+                    for (b, outs) in outs.chunks_mut(BLOCK).enumerate() {
+                        arch.dispatch(Block {
+                            g,
+                            taps: &taps,
+                            input: &strip[..],
+                            plane,
+                            weights: &panels[b * panel..][..panel],
+                            bias: &biases[b * BLOCK..][..outs.len()],
+                            outs,
+                            rows: 0..band_rows,
+                            relu: with_relu,
+                        });
+                    }
+                });
             });
     }
-    arena::recycle(padded);
     output
+}
+
+thread_local! {
+    /// Each worker thread's strip: at most about a megabyte (see `Geometry::band_rows`),
+    /// reused for every band the thread takes.
+    static STRIP: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Floats per channel of a strip for `rows` output rows: the rows the kernel reaches above
+/// and below, padded sideways, and a tail the last tile may read into (it starts before the
+/// last row's end and reaches a tile and the kernel's width further).
+fn strip_plane(g: &Geometry, rows: usize) -> usize {
+    (rows + 2 * g.pad) * g.padded_width() + TAIL + 2 * g.pad
+}
+
+/// Copies the input rows that output rows `first..first + rows` read, for every channel,
+/// into zero-padded planes of `strip_plane` floats. Every float of `strip` is written.
+fn fill_strip(planes: &[&[f32]], g: &Geometry, first: usize, rows: usize, strip: &mut [f32]) {
+    let (wp, pad, width) = (g.padded_width(), g.pad, g.width);
+    let plane = strip_plane(g, rows);
+    for (dst, src) in strip.chunks_exact_mut(plane).zip(planes) {
+        let (body, tail) = dst.split_at_mut((rows + 2 * pad) * wp);
+        tail.fill(0.0);
+        for (sy, dst_row) in body.chunks_exact_mut(wp).enumerate() {
+            // Strip row `sy` is input row `first + sy - pad`.
+            match (first + sy).checked_sub(pad).filter(|&y| y < g.height) {
+                Some(y) => {
+                    dst_row[..pad].fill(0.0);
+                    dst_row[pad..pad + width].copy_from_slice(&src[y * width..][..width]);
+                    dst_row[pad + width..].fill(0.0);
+                }
+                None => dst_row.fill(0.0),
+            }
+        }
+    }
 }
 
 /// Weights as panels of `BLOCK` output channels, `[block][cin][tap][BLOCK]`, so a kernel call
@@ -186,43 +231,23 @@ fn pack_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
     panels
 }
 
-/// One image's channels copied into zero-padded planes of `g.plane()` floats in `padded`.
-/// Every float of the planes is written, so `padded` may hold anything before.
-fn pad_planes(planes: &[&[f32]], g: &Geometry, padded: &mut [f32]) {
-    let (plane, wp, pad, width) = (g.plane(), g.padded_width(), g.pad, g.width);
-    padded[..planes.len() * plane]
-        .par_chunks_mut(plane)
-        .zip(planes)
-        .for_each(|(dst, src)| {
-            let (rows, tail) = dst.split_at_mut((g.height + 2 * pad) * wp);
-            let (top, rest) = rows.split_at_mut(pad * wp);
-            let (middle, bottom) = rest.split_at_mut(g.height * wp);
-            top.fill(0.0);
-            bottom.fill(0.0);
-            tail.fill(0.0);
-            for (dst_row, row) in middle.chunks_exact_mut(wp).zip(src.chunks_exact(width)) {
-                dst_row[..pad].fill(0.0);
-                dst_row[pad..pad + width].copy_from_slice(row);
-                dst_row[pad + width..].fill(0.0);
-            }
-        });
-}
-
 /// One block of output channels over one image.
-struct Block<'a> {
+struct Block<'a, 'o> {
     g: &'a Geometry,
     taps: &'a [usize],
+    /// The band's strip: `plane` floats per input channel.
     input: &'a [f32],
+    plane: usize,
     weights: &'a [f32],
     bias: &'a [f32],
     /// Per channel of this block, its `[rows][width]` part of the output.
-    outs: &'a mut [&'a mut [f32]],
+    outs: &'a mut [&'o mut [f32]],
     /// The output rows this call computes.
     rows: Range<usize>,
     relu: bool,
 }
 
-impl WithSimd for Block<'_> {
+impl WithSimd for Block<'_, '_> {
     type Output = ();
 
     #[inline(always)]
@@ -245,7 +270,7 @@ impl WithSimd for Block<'_> {
     }
 }
 
-impl Block<'_> {
+impl Block<'_, '_> {
     /// Channels `first..first + C` of the block (those past the block's end are computed
     /// from zero weights and dropped).
     #[inline(always)]
@@ -253,7 +278,7 @@ impl Block<'_> {
         let g = self.g;
         let lanes = size_of::<S::f32s>() / size_of::<f32>();
         let tile = VECTORS * lanes;
-        let (wp, plane, kk) = (g.padded_width(), g.plane(), g.kernel * g.kernel);
+        let (wp, plane, kk) = (g.padded_width(), self.plane, g.kernel * g.kernel);
         let channels = self.bias.len();
         // Output pixels are walked in padded-row coordinates (`y * wp + x`), so every tap is
         // a constant offset; the `2 * pad` columns per row that fall outside are dropped.
