@@ -4,12 +4,12 @@
 //! gemm per 512-pixel tile. On U²-Net-p's layers (16 to 128 channels, 320×320 down to 10×10,
 //! dilations up to 8) those copies cost more than the arithmetic.
 //!
-//! Here the input is copied once into zero-padded planes, so each tap of the kernel is a fixed
-//! offset from the output pixel and a run of output pixels is a run of fused multiply-adds over
-//! contiguous memory: no im2col, no packing. A block of output channels shares every input
-//! load, and bias and ReLU are applied as the block is stored. `pulp` picks AVX-512, AVX2+FMA,
-//! NEON or scalar code when the program runs, so one binary stays portable and the crate keeps
-//! `unsafe` out.
+//! Here each band of output rows copies the input rows it reads into a zero-padded strip that
+//! stays in the core's cache, so each tap of the kernel is a fixed offset from the output pixel
+//! and a run of output pixels is a run of fused multiply-adds over contiguous memory: no
+//! im2col, no packing. A block of output channels shares every input load, and bias and ReLU
+//! are applied as the block is stored. `pulp` picks AVX-512, AVX2+FMA, NEON or scalar code
+//! when the program runs, so one binary stays portable and the crate keeps `unsafe` out.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -24,7 +24,7 @@ use super::arena;
 const BLOCK: usize = 8;
 /// SIMD vectors of output pixels each kernel call accumulates.
 const VECTORS: usize = 3;
-/// Floats of zeros after each padded plane, so the last tile of pixels may read past the
+/// Floats of zeros after each strip plane, so the last tile of pixels may read past the
 /// plane's end: a tile is `VECTORS` vectors of up to 16 lanes (AVX-512).
 const TAIL: usize = VECTORS * 16;
 
@@ -51,7 +51,8 @@ impl Geometry {
         let pad = dy * (kernel.saturating_sub(1)) / 2;
         let same = matches!(conv.padding, PaddingConfig2d::Explicit(t, l, b, r)
             if [t, l, b, r] == [pad; 4]);
-        let handled = conv.groups == 1
+        let handled = batch > 0
+            && conv.groups == 1
             && conv.stride == [1, 1]
             && wcin == cin
             && kh == kw
@@ -173,15 +174,21 @@ pub(super) fn run(
                             relu: with_relu,
                         });
                     }
+                    if strip.len() > STRIP_KEEP {
+                        *strip = Vec::new();
+                    }
                 });
             });
     }
     output
 }
 
+/// Strip floats a worker thread keeps between convolutions (4 MiB): U²-Net-p's are about 1 MiB
+/// (see `Geometry::band_rows`); a bigger one (a single row of a huge image) is let go.
+const STRIP_KEEP: usize = (4 << 20) / size_of::<f32>();
+
 thread_local! {
-    /// Each worker thread's strip: at most about a megabyte (see `Geometry::band_rows`),
-    /// reused for every band the thread takes.
+    /// Each worker thread's strip, reused for every band the thread takes.
     static STRIP: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
