@@ -125,19 +125,24 @@ mod tests {
         assert_eq!(out_size(2, 2, 2, true), 1);
     }
 
-    #[test]
-    fn pools_with_other_windows_and_strides() {
-        // 3×3 windows, stride 1, over 4×4: floor mode gives 2×2.
-        let w = Window {
+    /// One plane of `[height, width]` pooled by `kernel` windows at `stride` into `out`.
+    fn window([height, width]: [usize; 2], kernel: usize, stride: usize, out: usize) -> Window {
+        Window {
             planes: 1,
             batch: 1,
             channels: 1,
-            height: 4,
-            width: 4,
-            kernel: [3, 3],
-            stride: [1, 1],
-            out: [2, 2],
-        };
+            height,
+            width,
+            kernel: [kernel; 2],
+            stride: [stride; 2],
+            out: [out; 2],
+        }
+    }
+
+    #[test]
+    fn pools_with_other_windows_and_strides() {
+        // 3×3 windows, stride 1, over 4×4: floor mode gives 2×2.
+        let w = window([4, 4], 3, 1, 2);
         let input: Vec<f32> = (0..16).map(|v| ((v * 5) % 16) as f32).collect();
         let want: Vec<f32> = [(0, 0), (0, 1), (1, 0), (1, 1)]
             .iter()
@@ -151,16 +156,7 @@ mod tests {
 
     #[test]
     fn pools_odd_sizes_with_partial_windows() {
-        let w = Window {
-            planes: 1,
-            batch: 1,
-            channels: 1,
-            height: 3,
-            width: 3,
-            kernel: [2, 2],
-            stride: [2, 2],
-            out: [2, 2],
-        };
+        let w = window([3, 3], 2, 2, 2);
         let input = [1.0, 5.0, 2.0, 3.0, 4.0, -1.0, 7.0, 0.0, -3.0];
         assert_eq!(run(&w, &input), vec![5.0, 2.0, 7.0, -3.0]);
     }
