@@ -14,6 +14,28 @@ use super::common::{TestApp, chelsea, repo_root, sky};
 
 /// A `petpixel worker` on the app's SQLite file and blob folder, with a short lease so a dead
 /// worker's stage is taken over quickly.
+/// The app's own SQLite database, to look at its jobs.
+async fn app_store(app: &TestApp) -> SqliteStore {
+    SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database")
+}
+
+/// A one-level easy game of Chelsea in `theme`, from the uploaded `image`.
+async fn chelsea_game(
+    app: &TestApp,
+    client: &reqwest::Client,
+    image: &Value,
+    theme: &str,
+) -> Value {
+    app.create_game(
+        client,
+        json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": theme,
+               "difficulty": "easy", "level_count": 1}),
+    )
+    .await
+}
+
 fn spawn_worker(data_dir: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_petpixel"))
         .arg("worker")
@@ -41,20 +63,12 @@ impl Drop for Reaper {
 async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
     // Web only: games are queued here and made by separate worker processes.
     let app = TestApp::spawn_with(|c| c.jobs.in_process_worker = false).await;
-    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
-        .await
-        .expect("the app's database");
+    let store = app_store(&app).await;
     let client = app.visitor();
     let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
     let mut ids = Vec::new();
     for theme in ["garden", "beach", "space"] {
-        let created = app
-            .create_game(
-                &client,
-                json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": theme,
-                       "difficulty": "easy", "level_count": 1}),
-            )
-            .await;
+        let created = chelsea_game(&app, &client, &image, theme).await;
         ids.push(Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid"));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -230,18 +244,10 @@ async fn a_stage_over_its_time_is_tried_again_after_a_pause_then_fails_in_plain_
         c.jobs.backoff_ms = 50;
     })
     .await;
-    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
-        .await
-        .expect("the app's database");
+    let store = app_store(&app).await;
     let client = app.visitor();
     let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
-    let created = app
-        .create_game(
-            &client,
-            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
-                   "difficulty": "easy", "level_count": 1}),
-        )
-        .await;
+    let created = chelsea_game(&app, &client, &image, "garden").await;
     let id = created["id"].as_str().expect("id");
     let game = app.wait_until_finished(&client, id).await;
     assert_eq!(game["status"], "failed", "{game}");
@@ -270,18 +276,10 @@ async fn a_stage_whose_workers_keep_dying_is_given_up_instead_of_claimed_forever
         c.jobs.max_attempts = 2;
     })
     .await;
-    let store = SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
-        .await
-        .expect("the app's database");
+    let store = app_store(&app).await;
     let client = app.visitor();
     let image: Value = app.upload_photo(&client, chelsea(), "chelsea.png").await;
-    let created = app
-        .create_game(
-            &client,
-            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
-                   "difficulty": "easy", "level_count": 1}),
-        )
-        .await;
+    let created = chelsea_game(&app, &client, &image, "garden").await;
     let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid");
     // Two claims whose 1 ms leases run out, as when a stage takes its worker down.
     let start = server::jobs::now_ms();
