@@ -31,6 +31,8 @@ use burn::tensor::Device;
 use image::{DynamicImage, GrayImage, Rgba, RgbaImage};
 
 pub use compute::{Compute, UnknownCompute};
+#[doc(hidden)]
+pub use cpu::bench as kernel_bench;
 pub use decode::{MAX_PHOTO_SIDE, decode_photo};
 pub use pixelize::Pixelized;
 pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
@@ -189,6 +191,9 @@ pub struct StageTimings {
     pub shrink: Duration,
     /// Segmentation and mask clean-up.
     pub segment: Duration,
+    /// The part of `segment` spent in the net: resizing to its input, the forward pass and
+    /// resizing its output back.
+    pub net: Duration,
     /// Cropping, pooling onto the sprite grid, palette and mapping.
     pub pixelize: Duration,
     /// Building the animation frames, outlines and the sheet image.
@@ -241,11 +246,12 @@ impl Pipeline {
         opts: &SpriteOptions,
     ) -> Result<(SpriteOutput, StageTimings), MlError> {
         opts.validate()?;
-        let (cutout, shrink, segment) = self.remove_background_timed(photo)?;
+        let (cutout, [shrink, segment, net]) = self.remove_background_timed(photo)?;
         let (art, pixelize, animate) = self.pixel_art_timed(&cutout.image, opts)?;
         let timings = StageTimings {
             shrink,
             segment,
+            net,
             pixelize,
             animate,
         };
@@ -265,7 +271,7 @@ impl Pipeline {
     /// caller can store it and try styles without segmenting again.
     pub fn remove_background(&self, photo: &DynamicImage) -> Result<Cutout, MlError> {
         self.remove_background_timed(photo)
-            .map(|(cutout, _, _)| cutout)
+            .map(|(cutout, _)| cutout)
     }
 
     /// Draws a cut-out (transparent background, as [`Pipeline::remove_background`] makes, or
@@ -307,7 +313,7 @@ impl Pipeline {
     fn remove_background_timed(
         &self,
         photo: &DynamicImage,
-    ) -> Result<(Cutout, Duration, Duration), MlError> {
+    ) -> Result<(Cutout, [Duration; 3]), MlError> {
         let started = Instant::now();
         let working = tensors::working_image(photo)?;
         let rgba = tensors::rgba_to_tensor(&working, &self.device);
@@ -319,7 +325,7 @@ impl Pipeline {
             mask: found.mask.image,
             method: found.method,
         };
-        Ok((cutout, shrunk - started, shrunk.elapsed()))
+        Ok((cutout, [shrunk - started, shrunk.elapsed(), found.net_time]))
     }
 
     fn pixel_art_timed(

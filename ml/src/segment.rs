@@ -3,6 +3,8 @@
 //! segmentation is the fallback when the net's mask is implausible (a tight crop of a face,
 //! where the net picks out only the eyes).
 
+use std::time::{Duration, Instant};
+
 use burn::tensor::{Tensor, s};
 use image::RgbaImage;
 
@@ -24,6 +26,8 @@ pub(crate) struct Segmentation {
     /// `[4, H, W]` in [0, 1]: the working photo, edge colours decontaminated.
     pub rgba: Tensor<3>,
     pub method: SegmentMethod,
+    /// Time spent in the net: resizing to its input, the forward pass, resizing back.
+    pub net_time: Duration,
 }
 
 /// Finds the pet in the working photo.
@@ -45,13 +49,16 @@ pub(crate) fn segment(
             mask: Mask::from_bits(&bits, w, h)?,
             rgba,
             method: SegmentMethod::PhotoAlpha,
+            net_time: Duration::ZERO,
         });
     }
     // Transparent pixels of an otherwise opaque photo become white, a plain background.
     let rgb = rgba.clone().slice(s![0..3, .., ..]); // [3, H, W]
     let rgb = rgb * alpha.clone().unsqueeze_dim(0) + alpha.neg().add_scalar(1.0).unsqueeze_dim(0);
 
+    let started = Instant::now();
     let (saliency, peak) = net.saliency(working)?; // [H, W]
+    let net_time = started.elapsed();
     let neural = if peak < MIN_PEAK {
         Err(MlError::NoSubjectFound(
             "nothing in the photo stands out from the background; try a photo with the pet \
@@ -72,6 +79,7 @@ pub(crate) fn segment(
                 mask: Mask::from_bits(&bits, w, h)?,
                 rgba: opaque(rgb),
                 method: SegmentMethod::ColourModel,
+                net_time,
             });
         }
     };
@@ -81,6 +89,7 @@ pub(crate) fn segment(
         mask: Mask::from_alpha(matte.alpha)?,
         rgba: opaque(matte.rgb),
         method: SegmentMethod::Neural,
+        net_time,
     })
 }
 

@@ -8,7 +8,7 @@ use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 use rayon::prelude::*;
 
-use super::{Layers, arena, conv, pool, resize};
+use super::{Layers, arena, conv, pool, resize, winograd};
 
 /// An `[N, C, H, W]` activation in row-major order. Cloning shares the values, and the
 /// layers read them in place: a Burn tensor would copy a shared input to read it.
@@ -136,7 +136,11 @@ impl Layers for Buf {
             return fallback(&parts);
         };
         let inputs: Vec<&[f32]> = parts.iter().map(Self::data).collect();
-        let out = conv::run(&g, &inputs, weight_values, bias_values, with_relu);
+        let out = if winograd::handles(&g) {
+            winograd::run(&g, &inputs, weight_values, bias_values, with_relu)
+        } else {
+            conv::run(&g, &inputs, weight_values, bias_values, with_relu)
+        };
         Self::new(out, g.output_dims())
     }
 

@@ -28,18 +28,18 @@ const VECTORS: usize = 3;
 /// plane's end: a tile is `VECTORS` vectors of up to 16 lanes (AVX-512).
 const TAIL: usize = VECTORS * 16;
 
-/// The sizes one direct convolution works with.
+/// The sizes one convolution works with (direct here, or `winograd`'s).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Geometry {
-    batch: usize,
-    cin: usize,
-    cout: usize,
-    height: usize,
-    width: usize,
-    kernel: usize,
-    dilation: usize,
+    pub(super) batch: usize,
+    pub(super) cin: usize,
+    pub(super) cout: usize,
+    pub(super) height: usize,
+    pub(super) width: usize,
+    pub(super) kernel: usize,
+    pub(super) dilation: usize,
     /// Zeros around each input plane: `dilation * (kernel - 1) / 2` keeps the size.
-    pad: usize,
+    pub(super) pad: usize,
 }
 
 impl Geometry {
@@ -72,6 +72,13 @@ impl Geometry {
             dilation: dy,
             pad,
         })
+    }
+
+    /// One bias per output channel, zero where the layer has none.
+    pub(super) fn biases(&self, values: Option<&[f32]>) -> Vec<f32> {
+        (0..self.cout)
+            .map(|c| values.and_then(|b| b.get(c)).copied().unwrap_or(0.0))
+            .collect()
     }
 
     pub(super) fn output_dims(&self) -> [usize; 4] {
@@ -112,9 +119,7 @@ pub(super) fn run(
     with_relu: bool,
 ) -> Vec<f32> {
     let panels = pack_weights(weight_values, g);
-    let biases: Vec<f32> = (0..g.cout)
-        .map(|c| bias_values.and_then(|b| b.get(c)).copied().unwrap_or(0.0))
-        .collect();
+    let biases = g.biases(bias_values);
     let pixels = g.height * g.width;
     // Every output float is written below, so a recycled buffer needs no clearing.
     let len = g.batch * g.cout * pixels;
@@ -122,27 +127,11 @@ pub(super) fn run(
     let (rows, taps, arch) = (g.band_rows(), g.taps(), Arch::new());
     let panel = g.cin * g.kernel * g.kernel * BLOCK;
     for (image, out) in output[..len].chunks_exact_mut(g.cout * pixels).enumerate() {
-        // The image's input planes, channel by channel across the parts.
-        let planes: Vec<&[f32]> = parts
-            .iter()
-            .flat_map(|part| {
-                let image_len = part.len() / g.batch;
-                part[image * image_len..][..image_len].chunks_exact(pixels)
-            })
-            .collect();
+        let planes = image_planes(g, parts, image);
         // Work is split by bands of output rows. Each band copies the input rows it reads
         // into a zero-padded strip of its own, small enough to stay in the core's cache while
-        // every block of output channels reads it. Each band also gets its own slice of every
-        // output channel, so the tasks write disjoint memory without `unsafe`.
-        let mut bands: Vec<Vec<&mut [f32]>> = (0..g.height.div_ceil(rows))
-            .map(|_| Vec::with_capacity(g.cout))
-            .collect();
-        for channel in out.chunks_mut(pixels) {
-            for (band, part) in bands.iter_mut().zip(channel.chunks_mut(rows * g.width)) {
-                band.push(part);
-            }
-        }
-        bands
+        // every block of output channels reads it.
+        band_outputs(g, out, rows)
             .into_par_iter()
             .enumerate()
             .for_each(|(band, mut outs)| {
@@ -181,6 +170,36 @@ pub(super) fn run(
             });
     }
     output
+}
+
+/// Image `image`'s input planes, channel by channel across the concatenated `parts`.
+pub(super) fn image_planes<'a>(g: &Geometry, parts: &[&'a [f32]], image: usize) -> Vec<&'a [f32]> {
+    let pixels = g.height * g.width;
+    parts
+        .iter()
+        .flat_map(|part| {
+            let image_len = part.len() / g.batch;
+            part[image * image_len..][..image_len].chunks_exact(pixels)
+        })
+        .collect()
+}
+
+/// One image's output (`[cout][height][width]`) cut into bands of `rows` rows: per band, its
+/// slice of every output channel, so parallel tasks write disjoint memory without `unsafe`.
+pub(super) fn band_outputs<'o>(
+    g: &Geometry,
+    out: &'o mut [f32],
+    rows: usize,
+) -> Vec<Vec<&'o mut [f32]>> {
+    let mut bands: Vec<Vec<&mut [f32]>> = (0..g.height.div_ceil(rows))
+        .map(|_| Vec::with_capacity(g.cout))
+        .collect();
+    for channel in out.chunks_mut(g.height * g.width) {
+        for (band, part) in bands.iter_mut().zip(channel.chunks_mut(rows * g.width)) {
+            band.push(part);
+        }
+    }
+    bands
 }
 
 /// Strip floats a worker thread keeps between convolutions (4 MiB): U²-Net-p's are about 1 MiB
@@ -361,6 +380,6 @@ impl Block<'_, '_> {
 
 /// One vector from `lanes` floats at any alignment.
 #[inline(always)]
-fn load<S: Simd>(values: &[f32]) -> S::f32s {
+pub(super) fn load<S: Simd>(values: &[f32]) -> S::f32s {
     bytemuck::pod_read_unaligned(bytemuck::cast_slice(values))
 }

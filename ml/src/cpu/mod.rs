@@ -8,8 +8,9 @@
 //! So the generated model's forward pass is generic over [`Layers`] (see `build.rs`): with
 //! Burn tensors it runs Burn's ops, as on a GPU; with [`Buf`] — plain shared `f32` buffers —
 //! it runs the kernels here, which do the same maths directly on NCHW data: a direct
-//! convolution with run-time SIMD dispatch ([`conv`]), max pooling, bilinear resizing, and
-//! concatenation folded into the convolution that reads it.
+//! convolution with run-time SIMD dispatch ([`conv`]), Winograd's F(4×4, 3×3) for the big 3×3
+//! layers ([`winograd`]), max pooling, bilinear resizing, and concatenation folded into the
+//! convolution that reads it.
 //!
 //! The matte's box and max filters ([`box_mean`], [`max_square`]) work on Burn tensors and
 //! take these kernels when the tensor lives on the CPU.
@@ -20,6 +21,7 @@ mod conv;
 mod filter;
 mod pool;
 mod resize;
+mod winograd;
 
 pub(crate) use arena::reuse;
 pub(crate) use buf::Buf;
@@ -169,6 +171,51 @@ fn on_cpu<const D: usize>(x: &Tensor<D>) -> bool {
     x.dtype() == DType::F32 && x.device() == Device::flex()
 }
 
+/// The convolution paths one at a time, for `benches/kernels.rs`: not part of the API.
+#[doc(hidden)]
+pub mod bench {
+    use super::conv::Geometry;
+    use super::{conv, winograd};
+
+    /// Which kernel runs a convolution.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Path {
+        /// `conv`: the direct convolution.
+        Direct,
+        /// `winograd`: F(4×4, 3×3).
+        Winograd,
+    }
+
+    /// A same-padded, undilated 3×3 convolution of one `[cin][side][side]` image by
+    /// `weights` (`[cout][cin][3][3]`) plus `bias`, with ReLU, on `path`.
+    pub fn conv3x3(
+        path: Path,
+        cin: usize,
+        side: usize,
+        input: &[f32],
+        weights: &[f32],
+        bias: &[f32],
+    ) -> Vec<f32> {
+        let cout = bias.len();
+        let g = Geometry {
+            batch: 1,
+            cin,
+            cout,
+            height: side,
+            width: side,
+            kernel: 3,
+            dilation: 1,
+            pad: 1,
+        };
+        let mut out = match path {
+            Path::Direct => conv::run(&g, &[input], weights, Some(bias), true),
+            Path::Winograd => winograd::run(&g, &[input], weights, Some(bias), true),
+        };
+        out.truncate(cout * side * side);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Every kernel against Burn's own op on the same values, over the settings U²-Net-p uses
@@ -217,6 +264,8 @@ mod tests {
             (6, 1, 8, 8, 1, 1, false),
             (5, 9, 1, 1, 3, 1, true),
             (4, 12, 3, 50, 5, 1, false),
+            (32, 16, 37, 45, 3, 1, true),
+            (128, 64, 24, 23, 3, 1, false),
         ];
         for (i, (cin, cout, h, w, k, d, relu)) in cases.into_iter().enumerate() {
             let pad = d * (k - 1) / 2;
