@@ -1,9 +1,10 @@
-//! Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for the 3×3 convolutions
-//! that carry nearly all of U²-Net-p's 39.5 GFLOP.
+//! Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for U²-Net-p's big 3×3
+//! convolutions: the 64-output layers at 80² and up, about 28 of its 39.5 GFLOP (see
+//! [`handles`]).
 //!
 //! A 4×4 block of one output channel needs 144 multiply-adds per input channel done directly.
 //! Winograd transforms the 6×6 input patch under it (`Bᵀ d B`) and the 3×3 kernel (`G g Gᵀ`,
-//! once per layer) into 6×6 matrices whose element-wise product, transformed back
+//! once per call) into 6×6 matrices whose element-wise product, transformed back
 //! (`Aᵀ m A`), is that block: 36 multiplications. Summed over input channels before the way
 //! back, the products become 36 independent matrix products `[cout × cin] · [cin × tiles]`,
 //! run by the same register-blocked kernel shape as the direct convolution: 4× fewer
@@ -76,9 +77,10 @@ const AT: [[f32; P]; M] = [
 
 /// Output channels and pixels from which the transforms pay for themselves. They cost per
 /// input and per output channel while the products they save scale with both, and small
-/// images leave the chunks of tiles part empty. `benches/kernels.rs` measured U²-Net-p's
-/// 16-output layers (64→16, 32→16) 5–20% slower this way, its 64-output layers 1.1–1.4×
-/// faster at 160×160 and 320×320, 1.0–1.2× at 80×80, and 0.6–0.9× at 40×40.
+/// images leave the chunks of tiles part empty. Over several runs `benches/kernels.rs`
+/// measured U²-Net-p's 16-output layers (64→16, 32→16) at 0.65–1.04× the direct kernel's
+/// speed, its 64-output layers 1.05–1.6× faster at 160×160 and 320×320, 0.7–1.2× at 80×80
+/// (1.25–1.45× for these layers together), and 0.45–1.1× at 40×40 and below.
 const MIN_OUTPUTS: usize = 32;
 const MIN_PIXELS: usize = 64 * 64;
 
