@@ -18,6 +18,7 @@ mod mask;
 mod matte;
 mod pixelize;
 mod quantize;
+mod resample;
 mod segment;
 mod sheet;
 mod style;

@@ -58,9 +58,11 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
     let maybe = dilate(keep.clone(), band) * soft.greater_elem(0.05).float();
     // Each pass moves the matte's edge closer to the photo's; the second one follows fur
     // that the net's smooth mask cut straight across.
+    let guide = ColourGuide::new(&rgb, radius);
     let mut alpha = keep.clone();
     for _ in 0..PASSES {
-        alpha = colour_guided_filter(rgb.clone(), alpha, radius)
+        alpha = guide
+            .filter(alpha)
             .sub_scalar(LOW)
             .div_scalar(HIGH - LOW)
             .clamp(0.0, 1.0)
@@ -94,45 +96,86 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
 /// of similar brightness but different hue (a cream cat on a green lawn) are told apart, which
 /// a grey guide cannot do.
 ///
-/// # Shapes
-/// - `rgb`: `[3, H, W]`; `input`: `[H, W]`; output: `[H, W]`
-fn colour_guided_filter(rgb: Tensor<3>, input: Tensor<2>, k: usize) -> Tensor<2> {
-    let [_, h, w] = rgb.dims();
-    let channel = |i: usize| rgb.clone().narrow(0, i, 1).reshape([h, w]);
-    let (r, g, b) = (channel(0), channel(1), channel(2));
-    let mean_i = box_blur_channels(rgb.clone(), k);
-    let mean = |i: usize| mean_i.clone().narrow(0, i, 1).reshape([h, w]);
-    let (mr, mg, mb) = (mean(0), mean(1), mean(2));
-    let mean_p = box_blur(input.clone(), k);
-    let cov_p = |c: &Tensor<2>, m: &Tensor<2>| {
-        box_blur(c.clone() * input.clone(), k) - m.clone() * mean_p.clone()
-    };
-    let (pr, pg, pb) = (cov_p(&r, &mr), cov_p(&g, &mg), cov_p(&b, &mb));
-    let cov = |c1: &Tensor<2>, m1: &Tensor<2>, c2: &Tensor<2>, m2: &Tensor<2>| {
-        box_blur(c1.clone() * c2.clone(), k) - m1.clone() * m2.clone()
-    };
-    // The window's colour covariance, regularised: [[rr, rg, rb], [rg, gg, gb], [rb, gb, bb]].
-    let rr = cov(&r, &mr, &r, &mr).add_scalar(EPS);
-    let rg = cov(&r, &mr, &g, &mg);
-    let rb = cov(&r, &mr, &b, &mb);
-    let gg = cov(&g, &mg, &g, &mg).add_scalar(EPS);
-    let gb = cov(&g, &mg, &b, &mb);
-    let bb = cov(&b, &mb, &b, &mb).add_scalar(EPS);
-    // Its inverse by cofactors (symmetric, so six of them).
-    let c_rr = gg.clone() * bb.clone() - gb.clone() * gb.clone();
-    let c_rg = gb.clone() * rb.clone() - rg.clone() * bb.clone();
-    let c_rb = rg.clone() * gb.clone() - gg.clone() * rb.clone();
-    let c_gg = rr.clone() * bb - rb.clone() * rb.clone();
-    let c_gb = rb.clone() * rg.clone() - rr.clone() * gb;
-    let c_bb = rr.clone() * gg - rg.clone() * rg.clone();
-    let det = rr * c_rr.clone() + rg * c_rg.clone() + rb * c_rb.clone();
-    let det = det.clamp_min(1.0e-12);
-    let a_r =
-        (c_rr * pr.clone() + c_rg.clone() * pg.clone() + c_rb.clone() * pb.clone()) / det.clone();
-    let a_g = (c_rg * pr.clone() + c_gg * pg.clone() + c_gb.clone() * pb.clone()) / det.clone();
-    let a_b = (c_rb * pr + c_gb * pg + c_bb * pb) / det;
-    let offset = mean_p - a_r.clone() * mr - a_g.clone() * mg - a_b.clone() * mb;
-    box_blur(a_r, k) * r + box_blur(a_g, k) * g + box_blur(a_b, k) * b + box_blur(offset, k)
+/// What depends only on the photo — the windows' mean colours and the inverse of their
+/// colour covariance — is computed once and shared by the passes: it is more than half the
+/// filter's box filters and element-wise work.
+struct ColourGuide {
+    /// The photo's channels, `[H, W]` each.
+    rgb: [Tensor<2>; 3],
+    /// Their window means.
+    mean: [Tensor<2>; 3],
+    /// The regularised covariance's cofactors, in the order rr, rg, rb, gg, gb, bb, and its
+    /// determinant.
+    cofactors: [Tensor<2>; 6],
+    det: Tensor<2>,
+    k: usize,
+}
+
+impl ColourGuide {
+    /// # Shapes
+    /// - `rgb`: `[3, H, W]`
+    fn new(rgb: &Tensor<3>, k: usize) -> Self {
+        let [_, h, w] = rgb.dims();
+        let channel = |i: usize| rgb.clone().narrow(0, i, 1).reshape([h, w]);
+        let (r, g, b) = (channel(0), channel(1), channel(2));
+        let mean_i = box_blur_channels(rgb.clone(), k);
+        let mean = |i: usize| mean_i.clone().narrow(0, i, 1).reshape([h, w]);
+        let (mr, mg, mb) = (mean(0), mean(1), mean(2));
+        let cov = |c1: &Tensor<2>, m1: &Tensor<2>, c2: &Tensor<2>, m2: &Tensor<2>| {
+            box_blur(c1.clone() * c2.clone(), k) - m1.clone() * m2.clone()
+        };
+        // The window's colour covariance, regularised: [[rr, rg, rb], [rg, gg, gb], [rb, gb, bb]].
+        let rr = cov(&r, &mr, &r, &mr).add_scalar(EPS);
+        let rg = cov(&r, &mr, &g, &mg);
+        let rb = cov(&r, &mr, &b, &mb);
+        let gg = cov(&g, &mg, &g, &mg).add_scalar(EPS);
+        let gb = cov(&g, &mg, &b, &mb);
+        let bb = cov(&b, &mb, &b, &mb).add_scalar(EPS);
+        // Its inverse by cofactors (symmetric, so six of them).
+        let c_rr = gg.clone() * bb.clone() - gb.clone() * gb.clone();
+        let c_rg = gb.clone() * rb.clone() - rg.clone() * bb.clone();
+        let c_rb = rg.clone() * gb.clone() - gg.clone() * rb.clone();
+        let c_gg = rr.clone() * bb - rb.clone() * rb.clone();
+        let c_gb = rb.clone() * rg.clone() - rr.clone() * gb;
+        let c_bb = rr.clone() * gg - rg.clone() * rg.clone();
+        let det = rr * c_rr.clone() + rg * c_rg.clone() + rb * c_rb.clone();
+        Self {
+            rgb: [r, g, b],
+            mean: [mr, mg, mb],
+            cofactors: [c_rr, c_rg, c_rb, c_gg, c_gb, c_bb],
+            det: det.clamp_min(1.0e-12),
+            k,
+        }
+    }
+
+    /// `input` filtered with the photo as the guide.
+    ///
+    /// # Shapes
+    /// - `input`: `[H, W]`; output: `[H, W]`
+    fn filter(&self, input: Tensor<2>) -> Tensor<2> {
+        let k = self.k;
+        let [r, g, b] = &self.rgb;
+        let [mr, mg, mb] = &self.mean;
+        let [c_rr, c_rg, c_rb, c_gg, c_gb, c_bb] = &self.cofactors;
+        let mean_p = box_blur(input.clone(), k);
+        let cov_p = |c: &Tensor<2>, m: &Tensor<2>| {
+            box_blur(c.clone() * input.clone(), k) - m.clone() * mean_p.clone()
+        };
+        let (pr, pg, pb) = (cov_p(r, mr), cov_p(g, mg), cov_p(b, mb));
+        let a_r =
+            (c_rr.clone() * pr.clone() + c_rg.clone() * pg.clone() + c_rb.clone() * pb.clone())
+                / self.det.clone();
+        let a_g =
+            (c_rg.clone() * pr.clone() + c_gg.clone() * pg.clone() + c_gb.clone() * pb.clone())
+                / self.det.clone();
+        let a_b = (c_rb.clone() * pr + c_gb.clone() * pg + c_bb.clone() * pb) / self.det.clone();
+        let offset =
+            mean_p - a_r.clone() * mr.clone() - a_g.clone() * mg.clone() - a_b.clone() * mb.clone();
+        box_blur(a_r, k) * r.clone()
+            + box_blur(a_g, k) * g.clone()
+            + box_blur(a_b, k) * b.clone()
+            + box_blur(offset, k)
+    }
 }
 
 /// Mean colour of the pixels `weight` selects in each `k`×`k` window, and whether the window

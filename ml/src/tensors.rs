@@ -1,10 +1,10 @@
 //! Moving pixels between the `image` crate and Burn tensors, and the working-resolution photo.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use image::imageops::FilterType;
 use image::{DynamicImage, GrayImage, RgbaImage};
 
 use crate::MlError;
+use crate::resample::{self, Filter};
 
 /// Long side of the working image: enough detail for a 64-px sprite, small enough that the
 /// segmentation's per-pixel work stays in the milliseconds on a CPU.
@@ -30,16 +30,17 @@ pub(crate) fn working_image(photo: &DynamicImage) -> Result<RgbaImage, MlError> 
     }
     let working = if w.max(h) > WORKING_SIZE {
         // Lanczos is what rembg resizes with, and the net's edge depends on how sharp the
-        // whiskers it sees are; but Lanczos over a 12-MP photo costs ~150 ms. A photo more
-        // than four times too big is first area-averaged (`thumbnail`: fast, alias-free) to
-        // twice the working size; at those factors its blur is gone after the last step.
-        let near = if w.max(h) > 4 * WORKING_SIZE {
-            photo.thumbnail(2 * WORKING_SIZE, 2 * WORKING_SIZE)
+        // whiskers it sees are. A photo more than four times too big is first area-averaged
+        // (fast, alias-free) to twice the working size: Lanczos' cost grows with the factor,
+        // and at those factors the averaging's blur is gone after the last step.
+        let (to_w, to_h) = resample::fit(w, h, WORKING_SIZE);
+        if w.max(h) > 4 * WORKING_SIZE {
+            let (near_w, near_h) = resample::fit(w, h, 2 * WORKING_SIZE);
+            let near = resample::resize(photo, near_w, near_h, Filter::Area)?;
+            resample::rgba_resize(&near, to_w, to_h, Filter::Lanczos3)?
         } else {
-            photo.clone()
-        };
-        near.resize(WORKING_SIZE, WORKING_SIZE, FilterType::Lanczos3)
-            .to_rgba8()
+            resample::resize(photo, to_w, to_h, Filter::Lanczos3)?
+        }
     } else {
         photo.to_rgba8()
     };
@@ -69,7 +70,7 @@ pub(crate) fn cutout_to_tensor(
 ) -> Result<(Tensor<3>, crate::mask::Mask), MlError> {
     let shrunk;
     let cutout = if cutout.width().max(cutout.height()) > WORKING_SIZE {
-        shrunk = shrink_cutout(cutout);
+        shrunk = shrink_cutout(cutout)?;
         &shrunk
     } else {
         cutout
@@ -101,16 +102,11 @@ pub(crate) fn cutout_to_tensor(
 
 /// A full-size cut-out (a sticker PNG) shrunk to the working size before it becomes a
 /// tensor, as photos are: the sprite grid is at most 128 px wide, and turning 12 MP into
-/// floats alone would take most of a second.
-///
-/// `thumbnail` averages colour without weighting it by alpha, so the outermost working pixels
-/// pick up some of the transparent pixels' colour; that ring is a fraction of a sprite pixel,
-/// and pixelization takes colour from the eroded interior wherever it can.
-fn shrink_cutout(cutout: &RgbaImage) -> RgbaImage {
-    let (w, h) = (u64::from(cutout.width()), u64::from(cutout.height()));
-    let long = w.max(h).max(1);
-    let side = |v: u64| ((v * u64::from(WORKING_SIZE) + long / 2) / long).max(1) as u32;
-    image::imageops::thumbnail(cutout, side(w), side(h))
+/// floats alone would take most of a second. The average weights colour by alpha, so the
+/// transparent pixels' colour does not tint the edge.
+fn shrink_cutout(cutout: &RgbaImage) -> Result<RgbaImage, MlError> {
+    let (w, h) = resample::fit(cutout.width(), cutout.height(), WORKING_SIZE);
+    resample::rgba_resize(cutout, w, h, Filter::Area)
 }
 
 /// Reads a float tensor back to the host.

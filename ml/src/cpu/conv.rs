@@ -337,26 +337,30 @@ impl Block<'_, '_> {
             let (y, x) = (base / wp, base % wp);
             let whole = y < end && x + tile <= g.width;
             let mut buf = [0.0f32; TAIL];
+            let zero = simd.splat_f32s(0.0);
             for (c, row) in acc
                 .into_iter()
                 .enumerate()
                 .take(channels.saturating_sub(first))
             {
                 let out = &mut *self.outs[first + c];
+                let mut row = row;
+                if self.relu {
+                    for v in &mut row {
+                        *v = simd.max_f32s(*v, zero);
+                    }
+                }
                 if whole {
                     // The common case: the tile lies inside one row of the image.
                     let dst = &mut out[(y - top) * g.width + x..][..tile];
                     for (chunk, v) in dst.chunks_exact_mut(lanes).zip(row) {
-                        simd.partial_store_f32s(chunk, v);
-                    }
-                    if self.relu {
-                        dst.iter_mut().for_each(|o| *o = o.max(0.0));
+                        store::<S>(chunk, v);
                     }
                     continue;
                 }
                 // A tile across a row's end: walk its pixels back to (y, x), keep the inside.
                 for (chunk, v) in buf.chunks_exact_mut(lanes).zip(row) {
-                    simd.partial_store_f32s(chunk, v);
+                    store::<S>(chunk, v);
                 }
                 let (mut y, mut x) = (y, x);
                 for &value in &buf[..tile] {
@@ -364,8 +368,7 @@ impl Block<'_, '_> {
                         break;
                     }
                     if x < g.width {
-                        out[(y - top) * g.width + x] =
-                            if self.relu { value.max(0.0) } else { value };
+                        out[(y - top) * g.width + x] = value;
                     }
                     x += 1;
                     if x == wp {
@@ -382,4 +385,11 @@ impl Block<'_, '_> {
 #[inline(always)]
 pub(super) fn load<S: Simd>(values: &[f32]) -> S::f32s {
     bytemuck::pod_read_unaligned(bytemuck::cast_slice(values))
+}
+
+/// One vector into `lanes` floats at any alignment. `Simd::partial_store_f32s` would do, but
+/// it is a call to a masked store even when the slice is whole, in the hottest loops.
+#[inline(always)]
+pub(super) fn store<S: Simd>(values: &mut [f32], v: S::f32s) {
+    bytemuck::cast_slice_mut::<f32, u8>(values).copy_from_slice(bytemuck::bytes_of(&v));
 }

@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use super::arena;
-use super::conv::{Geometry, band_outputs, image_planes, load};
+use super::conv::{Geometry, band_outputs, image_planes, load, store};
 
 /// Output tile side.
 const M: usize = 4;
@@ -397,7 +397,7 @@ impl Chunks {
                     let column = input_row(simd, column);
                     for (l, value) in column.into_iter().enumerate() {
                         let at = (l * P + k) * self.v_stride + c * chunk + vector * lanes;
-                        simd.partial_store_f32s(&mut v[at..][..lanes], value);
+                        store::<S>(&mut v[at..][..lanes], value);
                     }
                 }
             }
@@ -471,10 +471,7 @@ impl Chunks {
         // Stored by value, so the sums stay in registers through the loop above.
         for (c, row) in acc.into_iter().enumerate() {
             for (v, value) in row.into_iter().enumerate() {
-                simd.partial_store_f32s(
-                    &mut out[(first + c) * chunk + v * lanes..][..lanes],
-                    value,
-                );
+                store::<S>(&mut out[(first + c) * chunk + v * lanes..][..lanes], value);
             }
         }
     }
@@ -528,7 +525,7 @@ impl Chunks {
                         } else {
                             value
                         };
-                        simd.partial_store_f32s(&mut block[p * M + q][..lanes], value);
+                        store::<S>(&mut block[p * M + q][..lanes], value);
                     }
                 }
                 // Lane `l` is tile `base + l`: its 4×4 pixels go to their rows.
