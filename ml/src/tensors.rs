@@ -30,17 +30,11 @@ pub(crate) fn working_image(photo: &DynamicImage) -> Result<RgbaImage, MlError> 
     }
     let working = if w.max(h) > WORKING_SIZE {
         // Lanczos is what rembg resizes with, and the net's edge depends on how sharp the
-        // whiskers it sees are. A photo more than four times too big is first area-averaged
-        // (fast, alias-free) to twice the working size: Lanczos' cost grows with the factor,
-        // and at those factors the averaging's blur is gone after the last step.
+        // whiskers it sees are. In one step even from 12 MP: that costs ~11 ms here, and an
+        // area-averaging step before it (to 1024 px) moved the mask's IoU against rembg's
+        // at 12 MP from 0.975 to 0.970.
         let (to_w, to_h) = resample::fit(w, h, WORKING_SIZE);
-        if w.max(h) > 4 * WORKING_SIZE {
-            let (near_w, near_h) = resample::fit(w, h, 2 * WORKING_SIZE);
-            let near = resample::resize(photo, near_w, near_h, Filter::Area)?;
-            resample::rgba_resize(&near, to_w, to_h, Filter::Lanczos3)?
-        } else {
-            resample::resize(photo, to_w, to_h, Filter::Lanczos3)?
-        }
+        resample::resize(photo, to_w, to_h, Filter::Lanczos3)?
     } else {
         photo.to_rgba8()
     };
