@@ -193,7 +193,7 @@ struct Scratch {
     /// One chunk's transformed input, one group of channels: `[36][GROUP][chunk]`.
     v: Vec<f32>,
     /// One chunk's products: `[cout / BLOCK][36][BLOCK][chunk]`. Block-major, so the output
-    /// transform of one channel reads its 36 products from 54 KB rather than from 36 rows
+    /// transform of one channel reads its 36 products from ~57 KB rather than from 36 rows
     /// 12 KB apart (one page each, more than the L1 TLB holds beside the rest).
     m: Vec<f32>,
 }
