@@ -10,10 +10,10 @@ use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
+use image::imageops::FilterType;
 
 use crate::MlError;
 use crate::cpu;
-use crate::resample::{self, Filter};
 use crate::tensors::{from_f32, read_f32};
 
 #[allow(
@@ -122,7 +122,10 @@ impl U2Net {
     pub fn saliency(&self, image: &RgbaImage) -> Result<(Tensor<2>, f32), MlError> {
         let (w, h) = (image.width() as usize, image.height() as usize);
         let side = INPUT_SIDE as u32;
-        let small = resample::rgba_resize(image, side, side, Filter::Lanczos3)?;
+        // `image`'s Lanczos, not `resample`'s (6 ms faster): with the latter's input the
+        // CPU and wgpu/lavapipe masks differed in 703 of 135,300 pixels of the test photo,
+        // over `tests/backends.rs`'s 0.5%; why is not yet understood.
+        let small = image::imageops::resize(image, side, side, FilterType::Lanczos3);
         let values: Vec<f32> = small.as_raw().iter().map(|&v| f32::from(v)).collect();
         let rgba = from_f32(values, [INPUT_SIDE, INPUT_SIDE, 4], &self.device);
         let rgb = rgba.narrow(2, 0, 3).permute([2, 0, 1]); // [3, 320, 320]
@@ -160,7 +163,7 @@ mod tests {
         let (net, _) = U2Net::load(&device).expect("the embedded weights load");
         let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/chelsea.png"))
             .expect("the test photo decodes")
-            .resize_exact(320, 320, image::imageops::FilterType::Triangle)
+            .resize_exact(320, 320, FilterType::Triangle)
             .to_rgb8();
         let dims = [1, 3, INPUT_SIDE, INPUT_SIDE];
         let plane = INPUT_SIDE * INPUT_SIDE;
