@@ -6,6 +6,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::cpu::{self, Offload};
 use crate::mask::{box_blur, box_blur_channels, dilate, erode};
 
 /// Guided-filter regulariser: larger keeps the mask smoother, smaller follows the photo's
@@ -58,7 +59,7 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
     let maybe = dilate(keep.clone(), band) * soft.greater_elem(0.05).float();
     // Each pass moves the matte's edge closer to the photo's; the second one follows fur
     // that the net's smooth mask cut straight across.
-    let guide = ColourGuide::new(&rgb, radius);
+    let guide = Guide::new(&rgb, radius);
     let mut alpha = keep.clone();
     for _ in 0..PASSES {
         alpha = guide
@@ -89,6 +90,42 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
 
     let rgb = decontaminate(rgb, alpha.clone(), pet_colour, bg_colour, sure);
     Matte { alpha, rgb }
+}
+
+/// The colour-guided filter where the photo is: fused passes over plain planes when it is
+/// in the CPU backend's memory (`cpu::ColourGuide`, the same values to the bit), tensor ops
+/// on any device otherwise.
+enum Guide {
+    Planes {
+        guide: cpu::ColourGuide,
+        /// `[3, H, W]`, for the tensor path should an input not be readable as planes.
+        rgb: Tensor<3>,
+    },
+    Tensors(ColourGuide),
+}
+
+impl Guide {
+    fn new(rgb: &Tensor<3>, k: usize) -> Self {
+        match cpu::colour_guide(rgb, k, EPS) {
+            Some(guide) => Self::Planes {
+                guide,
+                rgb: rgb.clone(),
+            },
+            None => Self::Tensors(ColourGuide::new(rgb, k)),
+        }
+    }
+
+    /// # Shapes
+    /// - `input`: `[H, W]`; output: `[H, W]`
+    fn filter(&self, input: Tensor<2>) -> Tensor<2> {
+        match self {
+            Self::Tensors(guide) => guide.filter(input),
+            Self::Planes { guide, rgb } => match cpu::guided(guide, input) {
+                Offload::Done(filtered) => filtered,
+                Offload::Declined(input) => ColourGuide::new(rgb, guide.k()).filter(input),
+            },
+        }
+    }
 }
 
 /// Colour-guided filter (He, Sun and Tang, eq. 14): in every window the output is a linear
@@ -294,6 +331,28 @@ mod tests {
             "inside the edge: {}",
             at(64 + 29, 64)
         );
+    }
+
+    /// The fused CPU filter computes what the tensor ops compute, to the bit, so a photo's
+    /// matte does not depend on which path ran (and the GPU is held to one answer).
+    #[test]
+    fn the_cpu_guide_gives_the_tensor_guides_values() {
+        let device = Device::flex();
+        let (h, w, k) = (37, 53, 7);
+        let noise = |i: usize, seed: usize| ((i * 7919 + seed * 104_729) % 1009) as f32 / 1008.0;
+        let rgb: Vec<f32> = (0..3 * h * w).map(|i| noise(i, 1)).collect();
+        let input: Vec<f32> = (0..h * w)
+            .map(|i| if noise(i, 2) > 0.4 { 1.0 } else { 0.0 })
+            .collect();
+        let rgb = from_f32(rgb, [3, h, w], &device);
+        let input = from_f32(input, [h, w], &device);
+        let Guide::Planes { .. } = Guide::new(&rgb, k) else {
+            panic!("a CPU photo takes the planes");
+        };
+        let fused = read_f32(Guide::new(&rgb, k).filter(input.clone())).expect("read");
+        let tensors = read_f32(ColourGuide::new(&rgb, k).filter(input)).expect("read");
+        let differing = fused.iter().zip(&tensors).filter(|(a, b)| a != b).count();
+        assert_eq!(differing, 0, "of {} values", fused.len());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 use rayon::prelude::*;
 
+use super::prepared::{self, Layout};
 use super::{Layers, arena, conv, pool, resize, winograd};
 
 /// An `[N, C, H, W]` activation in row-major order. Cloning shares the values, and the
@@ -129,18 +130,30 @@ impl Layers for Buf {
         let Some(g) = conv::Geometry::of(conv, dims) else {
             return fallback(&parts);
         };
-        let weight = conv.weight.val().into_data();
-        let bias = conv.bias.as_ref().map(|b| b.val().into_data());
-        let bias_values = bias.as_ref().and_then(|b| b.as_slice::<f32>().ok());
-        let Ok(weight_values) = weight.as_slice::<f32>() else {
+        let layout = if winograd::handles(&g) {
+            Layout::Winograd
+        } else {
+            Layout::Direct
+        };
+        let Some(weights) = prepared::weights(conv.weight.id, layout, || {
+            let weight = conv.weight.val().into_data();
+            let bias = conv.bias.as_ref().map(|b| b.val().into_data());
+            let values = weight.as_slice::<f32>().ok()?;
+            let panels = match layout {
+                Layout::Winograd => winograd::transform_weights(values, &g),
+                Layout::Direct => conv::pack_weights(values, &g),
+            };
+            let bias = g.biases(bias.as_ref().and_then(|b| b.as_slice::<f32>().ok()));
+            Some(prepared::Weights { panels, bias })
+        }) else {
             return fallback(&parts);
         };
         let inputs: Vec<&[f32]> = parts.iter().map(Self::data).collect();
-        let out = if winograd::handles(&g) {
-            winograd::run(&g, &inputs, weight_values, bias_values, with_relu)
-        } else {
-            conv::run(&g, &inputs, weight_values, bias_values, with_relu)
+        let run = match layout {
+            Layout::Winograd => winograd::run,
+            Layout::Direct => conv::run,
         };
+        let out = run(&g, &inputs, &weights.panels, &weights.bias, with_relu);
         Self::new(out, g.output_dims())
     }
 

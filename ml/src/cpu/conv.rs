@@ -108,18 +108,17 @@ impl Geometry {
 }
 
 /// The convolution of the channels of `parts` taken in order (each `[batch][channels][height]
-/// [width]`, as if concatenated along channels) by `weight` (`[cout][cin][k][k]`) plus `bias`,
-/// with ReLU when `with_relu`: `[batch][cout][height][width]`, at the start of the returned
-/// buffer (which may be longer). Taking the parts separately spares the concatenation's copy.
+/// [width]`, as if concatenated along channels) by the kernels `panels` ([`pack_weights`]'s)
+/// plus `biases` (one per output channel), with ReLU when `with_relu`:
+/// `[batch][cout][height][width]`, at the start of the returned buffer (which may be longer).
+/// Taking the parts separately spares the concatenation's copy.
 pub(super) fn run(
     g: &Geometry,
     parts: &[&[f32]],
-    weight_values: &[f32],
-    bias_values: Option<&[f32]>,
+    panels: &[f32],
+    biases: &[f32],
     with_relu: bool,
 ) -> Vec<f32> {
-    let panels = pack_weights(weight_values, g);
-    let biases = g.biases(bias_values);
     let pixels = g.height * g.width;
     // Every output float is written below, so a recycled buffer needs no clearing.
     let len = g.batch * g.cout * pixels;
@@ -240,9 +239,10 @@ fn fill_strip(planes: &[&[f32]], g: &Geometry, first: usize, rows: usize, strip:
     }
 }
 
-/// Weights as panels of `BLOCK` output channels, `[block][cin][tap][BLOCK]`, so a kernel call
-/// reads the block's weights for one tap as one contiguous run. Channels past `cout` are zero.
-fn pack_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
+/// Weights `w` (`[cout][cin][k][k]`) as panels of `BLOCK` output channels,
+/// `[block][cin][tap][BLOCK]`, so a kernel call reads the block's weights for one tap as one
+/// contiguous run. Channels past `cout` are zero.
+pub(super) fn pack_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
     let kk = g.kernel * g.kernel;
     let blocks = g.cout.div_ceil(BLOCK);
     let mut panels = vec![0.0f32; blocks * g.cin * kk * BLOCK];

@@ -19,13 +19,18 @@ mod arena;
 mod buf;
 mod conv;
 mod filter;
+mod guide;
 mod pool;
+mod prepared;
 mod resize;
+mod shuffle;
 mod winograd;
 
 pub(crate) use arena::reuse;
 pub(crate) use buf::Buf;
 pub(crate) use filter::Along;
+pub(crate) use guide::ColourGuide;
+pub(crate) use prepared::{Prepared, scope as with_prepared};
 
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
@@ -150,6 +155,32 @@ pub(crate) fn box_mean(m: Tensor<3>, along: Along, k: usize) -> Offload<Tensor<3
     with_values(m, |values| filter::box_mean(values, [h, w], along, k))
 }
 
+/// The photo's half of the matte's colour-guided filter, when the photo is in the CPU
+/// backend's memory as `f32`.
+///
+/// # Shapes
+/// - `rgb`: `[3, H, W]`
+pub(crate) fn colour_guide(rgb: &Tensor<3>, k: usize, eps: f32) -> Option<ColourGuide> {
+    let [c, h, w] = rgb.dims();
+    if !(on_cpu(rgb) && c == 3 && k % 2 == 1 && h * w > 0) {
+        return None;
+    }
+    let data = rgb.clone().into_data();
+    let values = data.as_slice::<f32>().ok()?;
+    Some(ColourGuide::new(values, [h, w], k, eps))
+}
+
+/// `input` filtered by `guide` (made for an image of `input`'s size).
+///
+/// # Shapes
+/// - `input`: `[H, W]`, output: `[H, W]`
+pub(crate) fn guided(guide: &ColourGuide, input: Tensor<2>) -> Offload<Tensor<2>> {
+    if !(on_cpu(&input) && input.dims() == guide.dims()) {
+        return Offload::Declined(input);
+    }
+    with_values(input, |values| guide.filter(values))
+}
+
 /// `f(values)` as a tensor of `m`'s shape, or `m` back when its values cannot be read as `f32`.
 fn with_values<const D: usize>(
     m: Tensor<D>,
@@ -208,8 +239,11 @@ pub mod bench {
             pad: 1,
         };
         let mut out = match path {
-            Path::Direct => conv::run(&g, &[input], weights, Some(bias), true),
-            Path::Winograd => winograd::run(&g, &[input], weights, Some(bias), true),
+            Path::Direct => conv::run(&g, &[input], &conv::pack_weights(weights, &g), bias, true),
+            Path::Winograd => {
+                let panels = winograd::transform_weights(weights, &g);
+                winograd::run(&g, &[input], &panels, bias, true)
+            }
         };
         out.truncate(cout * side * side);
         out
@@ -266,6 +300,10 @@ mod tests {
             (4, 12, 3, 50, 5, 1, false),
             (32, 16, 37, 45, 3, 1, true),
             (128, 64, 24, 23, 3, 1, false),
+            // Winograd's: edges that cut tiles (61 wide, 70 high), channels off the block;
+            // a column 3 wide, so a vector of tiles spans several rows.
+            (16, 40, 70, 61, 3, 1, true),
+            (8, 32, 1366, 3, 3, 1, false),
         ];
         for (i, (cin, cout, h, w, k, d, relu)) in cases.into_iter().enumerate() {
             let pad = d * (k - 1) / 2;

@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use super::arena;
 use super::conv::{Geometry, band_outputs, image_planes, load, store};
+use super::shuffle::{deinterleave4, interleave4};
 
 /// Output tile side.
 const M: usize = 4;
@@ -140,17 +141,16 @@ fn skewed(floats: usize) -> usize {
 }
 
 /// The convolution of the channels of `parts` taken in order (each `[batch][channels][height]
-/// [width]`, as if concatenated) by the 3×3 `weight` (`[cout][cin][3][3]`) plus `bias`, with
-/// ReLU when `with_relu`: `[batch][cout][height][width]` at the start of the returned buffer.
+/// [width]`, as if concatenated) by the 3×3 kernels `weights` ([`transform_weights`]'s
+/// panels) plus `bias` (one per output channel), with ReLU when `with_relu`:
+/// `[batch][cout][height][width]` at the start of the returned buffer.
 pub(super) fn run(
     g: &Geometry,
     parts: &[&[f32]],
-    weight_values: &[f32],
-    bias_values: Option<&[f32]>,
+    weights: &[f32],
+    bias: &[f32],
     with_relu: bool,
 ) -> Vec<f32> {
-    let weights = transform_weights(weight_values, g);
-    let bias = g.biases(bias_values);
     let tiling = Tiling::of(g);
     let pixels = g.height * g.width;
     // Every output float is written below, so a recycled buffer needs no clearing.
@@ -169,8 +169,8 @@ pub(super) fn run(
                         g,
                         tiling,
                         planes: &planes,
-                        weights: &weights,
-                        bias: &bias,
+                        weights,
+                        bias,
                         relu: with_relu,
                         first: band * tiling.band,
                         outs: &mut outs,
@@ -210,9 +210,10 @@ fn grown(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buffer[..len]
 }
 
-/// `G g Gᵀ` for every (output, input) channel pair, as panels the product kernel reads in
-/// order: `[ξ][block of BLOCK outputs][cin][BLOCK]`. Channels past `cout` are zero.
-fn transform_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
+/// `G g Gᵀ` for every (output, input) channel pair of the 3×3 kernels `w` (`[cout][cin][3]
+/// [3]`), as panels the product kernel reads in order: `[ξ][block of BLOCK outputs][cin]
+/// [BLOCK]`. Channels past `cout` are zero.
+pub(super) fn transform_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
     let blocks = g.cout.div_ceil(BLOCK);
     let mut panels = vec![0.0f32; XI * blocks * g.cin * BLOCK];
     for (co, filter) in w.chunks_exact(g.cin * 9).enumerate() {
@@ -237,7 +238,9 @@ fn transform_weights(w: &[f32], g: &Geometry) -> Vec<f32> {
 /// planes: plane `(py, px)` of a channel holds, at `ry * cols + tx`, padded row
 /// `4 (first + ry) + py`, padded column `4 tx + px` (the padding is one pixel each side).
 /// Every float of `strip` is written.
-fn fill_strip(
+#[inline(always)]
+fn fill_strip<S: Simd>(
+    simd: S,
     planes: &[&[f32]],
     g: &Geometry,
     t: &Tiling,
@@ -245,6 +248,7 @@ fn fill_strip(
     n: usize,
     strip: &mut [f32],
 ) {
+    let lanes = size_of::<S::f32s>() / size_of::<f32>();
     let plane = t.plane(n);
     let filled = (n + 1) * t.cols;
     let mut padded = vec![0.0f32; M * t.cols];
@@ -263,13 +267,26 @@ fn fill_strip(
                 let (q0, rest) = phases.split_at_mut(plane);
                 let (q1, rest) = rest.split_at_mut(plane);
                 let (q2, q3) = rest.split_at_mut(plane);
-                let at = ry * t.cols..(ry + 1) * t.cols;
-                for ((((a, b), c), d), px) in q0[at.clone()]
+                let at = ry * t.cols;
+                let mut tx = 0;
+                while tx + lanes <= t.cols {
+                    let run: [S::f32s; M] =
+                        std::array::from_fn(|v| load::<S>(&padded[M * tx + v * lanes..][..lanes]));
+                    let Some([a, b, c, d]) = deinterleave4(simd, run) else {
+                        break;
+                    };
+                    store::<S>(&mut q0[at + tx..][..lanes], a);
+                    store::<S>(&mut q1[at + tx..][..lanes], b);
+                    store::<S>(&mut q2[at + tx..][..lanes], c);
+                    store::<S>(&mut q3[at + tx..][..lanes], d);
+                    tx += lanes;
+                }
+                for ((((a, b), c), d), px) in q0[at + tx..at + t.cols]
                     .iter_mut()
-                    .zip(&mut q1[at.clone()])
-                    .zip(&mut q2[at.clone()])
-                    .zip(&mut q3[at])
-                    .zip(padded.chunks_exact(M))
+                    .zip(&mut q1[at + tx..at + t.cols])
+                    .zip(&mut q2[at + tx..at + t.cols])
+                    .zip(&mut q3[at + tx..at + t.cols])
+                    .zip(padded[M * tx..].chunks_exact(M))
                 {
                     (*a, *b, *c, *d) = (px[0], px[1], px[2], px[3]);
                 }
@@ -324,7 +341,7 @@ impl WithSimd for Band<'_, '_> {
         let m_stride = skewed(BLOCK * chunk);
         let v = grown(v, XI * v_stride);
         let m = grown(m, blocks * XI * m_stride);
-        fill_strip(planes, g, &tiling, first, n, strip);
+        fill_strip(simd, planes, g, &tiling, first, n, strip);
         let tiles = n * tiling.cols;
         let chunks = Chunks {
             tiling,
@@ -497,7 +514,8 @@ impl Chunks {
     ) {
         let (lanes, chunk, cols) = (self.lanes, self.chunk(), self.tiling.cols);
         let zero = simd.splat_f32s(0.0);
-        let mut block = [[0.0f32; MAX_LANES]; M * M];
+        // Row `p` of every tile of a vector, tile after tile, where it is not stored in place.
+        let mut lines = [[0.0f32; M * MAX_LANES]; M];
         for (co, (out, &b)) in outs.iter_mut().zip(bias).enumerate() {
             let rows_here = out.len() / width;
             let b = simd.splat_f32s(b);
@@ -517,6 +535,8 @@ impl Chunks {
                     }
                     *row = output_row(simd, x);
                 }
+                // `pixels[p][q]`: lane `l` is pixel (p, q) of tile `base + l`.
+                let mut pixels = [[zero; M]; M];
                 for q in 0..M {
                     let mut column = [zero; P];
                     for (c, row) in column.iter_mut().zip(&rows) {
@@ -525,37 +545,69 @@ impl Chunks {
                     let column = output_row(simd, column);
                     for (p, value) in column.into_iter().enumerate() {
                         let value = simd.add_f32s(value, b);
-                        let value = if relu {
+                        pixels[p][q] = if relu {
                             simd.max_f32s(value, zero)
                         } else {
                             value
                         };
-                        store::<S>(&mut block[p * M + q][..lanes], value);
                     }
                 }
-                // Lane `l` is tile `base + l`: its 4×4 pixels go to their rows.
-                let (mut ty, mut tx) = (base / cols, base % cols);
-                #[allow(
-                    clippy::needless_range_loop,
-                    reason = "lane `l` picks one float out of each of the block's 16 rows"
-                )]
-                for l in 0..lanes.min(tiles - base) {
+                let count = lanes.min(tiles - base);
+                let (ty, tx) = (base / cols, base % cols);
+                // The common case: every tile lies in one tile row, inside the image, and
+                // each row of pixels goes straight to its place.
+                if count == lanes && tx + lanes <= cols.min(width / M) && (ty + 1) * M <= rows_here
+                {
+                    for (p, row) in pixels.into_iter().enumerate() {
+                        let at = (ty * M + p) * width + tx * M;
+                        tile_row(simd, row, &mut out[at..][..M * lanes]);
+                    }
+                    continue;
+                }
+                for (line, row) in lines.iter_mut().zip(pixels) {
+                    tile_row(simd, row, &mut line[..M * lanes]);
+                }
+                // Tiles across a row end, or past the image's right or bottom edge: each
+                // run of tiles in one tile row is copied, what lies outside dropped.
+                let (mut l, mut ty, mut tx) = (0, ty, tx);
+                while l < count {
+                    let n = (cols - tx).min(count - l);
                     let x0 = tx * M;
                     if x0 < width {
-                        let across = M.min(width - x0);
-                        for p in 0..M.min(rows_here.saturating_sub(ty * M)) {
-                            let dst = &mut out[(ty * M + p) * width + x0..][..across];
-                            for (q, o) in dst.iter_mut().enumerate() {
-                                *o = block[p * M + q][l];
+                        let across = (n * M).min(width - x0);
+                        for (p, line) in lines.iter().enumerate() {
+                            let y = ty * M + p;
+                            if y < rows_here {
+                                out[y * width + x0..][..across]
+                                    .copy_from_slice(&line[l * M..][..across]);
                             }
                         }
                     }
-                    tx += 1;
-                    if tx == cols {
-                        (ty, tx) = (ty + 1, 0);
-                    }
+                    (l, ty, tx) = (l + n, ty + 1, 0);
                 }
             }
+        }
+    }
+}
+
+/// Row `row` of pixels of `lanes` tiles (`row[q]` lane `l`: pixel `q` of tile `l`), as
+/// `dst[l * M + q]`.
+#[inline(always)]
+fn tile_row<S: Simd>(simd: S, row: [S::f32s; M], dst: &mut [f32]) {
+    let lanes = size_of::<S::f32s>() / size_of::<f32>();
+    if let Some(interleaved) = interleave4(simd, row) {
+        for (chunk, v) in dst.chunks_exact_mut(lanes).zip(interleaved) {
+            store::<S>(chunk, v);
+        }
+        return;
+    }
+    let mut staged = [[0.0f32; MAX_LANES]; M];
+    for (s, v) in staged.iter_mut().zip(row) {
+        store::<S>(&mut s[..lanes], v);
+    }
+    for (l, pixels) in dst.chunks_exact_mut(M).enumerate() {
+        for (q, pixel) in pixels.iter_mut().enumerate() {
+            *pixel = staged[q][l];
         }
     }
 }

@@ -1,0 +1,174 @@
+//! The matte's colour-guided filter (`matte::ColourGuide`) on plain CPU planes.
+//!
+//! The tensor version makes about 130 tensors per matte, each a fresh allocation and a pass
+//! over memory for one multiplication or subtraction. Here each step's element-wise maths
+//! is one pass over all its planes, and the box means are `filter::box_mean`, as on the
+//! tensor path. Every value is computed by the same `f32` operations in the same order as
+//! the tensor version, so both give the same matte to the bit (tested in `matte`).
+
+use rayon::prelude::*;
+
+use super::filter::{Along, box_mean};
+
+/// Pixels per parallel task of an element-wise pass.
+const CHUNK: usize = 1 << 14;
+
+/// What the filter needs of the photo, for any number of inputs.
+#[derive(Debug, Clone)]
+pub(crate) struct ColourGuide {
+    dims: [usize; 2],
+    k: usize,
+    /// `[3][H][W]`: the photo's channels.
+    rgb: Vec<f32>,
+    /// `[3][H][W]`: their window means.
+    mean: Vec<f32>,
+    /// `[7][H][W]`: the regularised window covariance's cofactors (rr, rg, rb, gg, gb, bb)
+    /// and its determinant.
+    inverse: Vec<f32>,
+}
+
+impl ColourGuide {
+    /// `rgb`: `[3][H][W]`; `k`: the window side (odd); `eps`: the regulariser.
+    pub(crate) fn new(rgb: &[f32], [h, w]: [usize; 2], k: usize, eps: f32) -> Self {
+        let n = h * w;
+        let rgb = rgb[..3 * n].to_vec();
+        let mean = blur(&rgb, [h, w], k);
+        // The window sums of rr, rg, rb, gg, gb, bb.
+        let mut products = vec![0.0f32; 6 * n];
+        planes_mut::<6>(&mut products, n)
+            .zip(planes::<3>(&rgb, n))
+            .for_each(|([rr, rg, rb, gg, gb, bb], [r, g, b])| {
+                for i in 0..r.len() {
+                    (rr[i], rg[i], rb[i]) = (r[i] * r[i], r[i] * g[i], r[i] * b[i]);
+                    (gg[i], gb[i], bb[i]) = (g[i] * g[i], g[i] * b[i], b[i] * b[i]);
+                }
+            });
+        let sums = blur(&products, [h, w], k);
+        drop(products);
+        let mut inverse = vec![0.0f32; 7 * n];
+        planes_mut::<7>(&mut inverse, n)
+            .zip(planes::<6>(&sums, n).zip(planes::<3>(&mean, n)))
+            .for_each(|(out, (s, [mr, mg, mb]))| {
+                let [c_rr, c_rg, c_rb, c_gg, c_gb, c_bb, det] = out;
+                for i in 0..mr.len() {
+                    let rr = (s[0][i] - mr[i] * mr[i]) + eps;
+                    let rg = s[1][i] - mr[i] * mg[i];
+                    let rb = s[2][i] - mr[i] * mb[i];
+                    let gg = (s[3][i] - mg[i] * mg[i]) + eps;
+                    let gb = s[4][i] - mg[i] * mb[i];
+                    let bb = (s[5][i] - mb[i] * mb[i]) + eps;
+                    c_rr[i] = gg * bb - gb * gb;
+                    c_rg[i] = gb * rb - rg * bb;
+                    c_rb[i] = rg * gb - gg * rb;
+                    c_gg[i] = rr * bb - rb * rb;
+                    c_gb[i] = rb * rg - rr * gb;
+                    c_bb[i] = rr * gg - rg * rg;
+                    det[i] = (rr * c_rr[i] + rg * c_rg[i] + rb * c_rb[i]).max(1.0e-12);
+                }
+            });
+        Self {
+            dims: [h, w],
+            k,
+            rgb,
+            mean,
+            inverse,
+        }
+    }
+
+    /// The image's `[H, W]`.
+    pub(crate) fn dims(&self) -> [usize; 2] {
+        self.dims
+    }
+
+    /// The window side.
+    pub(crate) fn k(&self) -> usize {
+        self.k
+    }
+
+    /// `input` (`[H][W]`) filtered with the photo as the guide.
+    pub(crate) fn filter(&self, input: &[f32]) -> Vec<f32> {
+        let ([h, w], k) = (self.dims, self.k);
+        let n = h * w;
+        // The window means of p, rp, gp, bp.
+        let mut products = vec![0.0f32; 4 * n];
+        planes_mut::<4>(&mut products, n)
+            .zip(input[..n].par_chunks(CHUNK).zip(planes::<3>(&self.rgb, n)))
+            .for_each(|([p, rp, gp, bp], (input, [r, g, b]))| {
+                p.copy_from_slice(input);
+                for i in 0..p.len() {
+                    (rp[i], gp[i], bp[i]) = (r[i] * p[i], g[i] * p[i], b[i] * p[i]);
+                }
+            });
+        let means = blur(&products, [h, w], k);
+        // Per window, the linear map from colour to input: a (per channel) and the offset.
+        let mut coefficients = products;
+        planes_mut::<4>(&mut coefficients, n)
+            .zip(planes::<4>(&means, n).zip(planes::<3>(&self.mean, n)))
+            .zip(planes::<7>(&self.inverse, n))
+            .for_each(|(([a_r, a_g, a_b, offset], (m, [mr, mg, mb])), c)| {
+                let [mean_p, m_rp, m_gp, m_bp] = m;
+                let [c_rr, c_rg, c_rb, c_gg, c_gb, c_bb, det] = c;
+                for i in 0..mr.len() {
+                    let pr = m_rp[i] - mr[i] * mean_p[i];
+                    let pg = m_gp[i] - mg[i] * mean_p[i];
+                    let pb = m_bp[i] - mb[i] * mean_p[i];
+                    a_r[i] = (c_rr[i] * pr + c_rg[i] * pg + c_rb[i] * pb) / det[i];
+                    a_g[i] = (c_rg[i] * pr + c_gg[i] * pg + c_gb[i] * pb) / det[i];
+                    a_b[i] = (c_rb[i] * pr + c_gb[i] * pg + c_bb[i] * pb) / det[i];
+                    offset[i] = mean_p[i] - a_r[i] * mr[i] - a_g[i] * mg[i] - a_b[i] * mb[i];
+                }
+            });
+        let smooth = blur(&coefficients, [h, w], k);
+        let mut output = coefficients;
+        output.truncate(n);
+        output
+            .par_chunks_mut(CHUNK)
+            .zip(planes::<4>(&smooth, n).zip(planes::<3>(&self.rgb, n)))
+            .for_each(|(out, ([a_r, a_g, a_b, offset], [r, g, b]))| {
+                for i in 0..out.len() {
+                    out[i] = a_r[i] * r[i] + a_g[i] * g[i] + a_b[i] * b[i] + offset[i];
+                }
+            });
+        output
+    }
+}
+
+/// The `k`×`k` window mean of each `[H][W]` plane of `planes`: a row pass, then a column
+/// pass, as `mask::box_blur` runs them.
+fn blur(planes: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
+    box_mean(
+        &box_mean(planes, dims, Along::Rows, k),
+        dims,
+        Along::Columns,
+        k,
+    )
+}
+
+/// The first `P` planes of `n` pixels of `values`, as parallel tasks over the same
+/// `CHUNK`-pixel stretch of each.
+fn planes<const P: usize>(
+    values: &[f32],
+    n: usize,
+) -> impl IndexedParallelIterator<Item = [&[f32]; P]> {
+    let tasks = n.div_ceil(CHUNK);
+    (0..tasks).into_par_iter().map(move |t| {
+        let span = t * CHUNK..((t + 1) * CHUNK).min(n);
+        std::array::from_fn(|p| &values[p * n..][span.clone()])
+    })
+}
+
+/// [`planes`] for writing.
+fn planes_mut<const P: usize>(
+    values: &mut [f32],
+    n: usize,
+) -> impl IndexedParallelIterator<Item = [&mut [f32]; P]> {
+    let mut split: Vec<std::slice::ChunksMut<'_, f32>> = values[..P * n]
+        .chunks_mut(n.max(1))
+        .map(|plane| plane.chunks_mut(CHUNK))
+        .collect();
+    let tasks = n.div_ceil(CHUNK);
+    let rows: Vec<[&mut [f32]; P]> = (0..tasks)
+        .map(|_| std::array::from_fn(|p| split[p].next().unwrap_or_default()))
+        .collect();
+    rows.into_par_iter()
+}
