@@ -99,9 +99,9 @@ enum Guide {
     Planes {
         guide: cpu::ColourGuide,
         /// `[3, H, W]`, for the tensor path should an input not be readable as planes.
-        rgb: Tensor<3>,
+        rgb: Box<Tensor<3>>,
     },
-    Tensors(ColourGuide),
+    Tensors(Box<ColourGuide>),
 }
 
 impl Guide {
@@ -109,9 +109,9 @@ impl Guide {
         match cpu::colour_guide(rgb, k, EPS) {
             Some(guide) => Self::Planes {
                 guide,
-                rgb: rgb.clone(),
+                rgb: Box::new(rgb.clone()),
             },
-            None => Self::Tensors(ColourGuide::new(rgb, k)),
+            None => Self::Tensors(Box::new(ColourGuide::new(rgb, k))),
         }
     }
 

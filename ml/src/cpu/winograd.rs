@@ -393,28 +393,24 @@ impl Chunks {
         v: &mut [f32],
     ) {
         let (lanes, chunk, plane, cols) = (self.lanes, self.chunk(), self.plane, self.tiling.cols);
-        let zero = simd.splat_f32s(0.0);
         let group = &strip[channels.start * M * M * plane..channels.end * M * M * plane];
         for (c, phases) in group.chunks_exact(M * M * plane).enumerate() {
             for vector in 0..VECTORS {
                 let t = start + vector * lanes;
-                // Rows first (d B), then columns (Bᵀ ·). Plain loops, not closures: a
-                // closure would be compiled without the SIMD target features.
-                let mut rows = [[zero; P]; P];
-                for (i, row) in rows.iter_mut().enumerate() {
-                    let mut d = [zero; P];
-                    for (j, dj) in d.iter_mut().enumerate() {
-                        let at = ((i % M) * M + j % M) * plane + t + (i / M) * cols + j / M;
-                        *dj = load::<S>(&phases[at..][..lanes]);
-                    }
-                    *row = input_row(simd, d);
-                }
+                // Rows first (d B), then columns (Bᵀ ·). Arrays are built whole, not zeroed
+                // and filled (the zeroing stayed in, as memset calls), and by plain calls, not
+                // closures: a closure would be compiled without the SIMD target features.
+                let at = |i| (phases, plane, t + (i / M) * cols, (i % M) * M, lanes);
+                let rows = [
+                    input_row(simd, patch_row::<S>(at(0))),
+                    input_row(simd, patch_row::<S>(at(1))),
+                    input_row(simd, patch_row::<S>(at(2))),
+                    input_row(simd, patch_row::<S>(at(3))),
+                    input_row(simd, patch_row::<S>(at(4))),
+                    input_row(simd, patch_row::<S>(at(5))),
+                ];
                 for k in 0..P {
-                    let mut column = [zero; P];
-                    for (c, row) in column.iter_mut().zip(&rows) {
-                        *c = row[k];
-                    }
-                    let column = input_row(simd, column);
+                    let column = input_row(simd, column(&rows, k));
                     for (l, value) in column.into_iter().enumerate() {
                         let at = (l * P + k) * self.v_stride + c * chunk + vector * lanes;
                         store::<S>(&mut v[at..][..lanes], value);
@@ -514,8 +510,6 @@ impl Chunks {
     ) {
         let (lanes, chunk, cols) = (self.lanes, self.chunk(), self.tiling.cols);
         let zero = simd.splat_f32s(0.0);
-        // Row `p` of every tile of a vector, tile after tile, where it is not stored in place.
-        let mut lines = [[0.0f32; M * MAX_LANES]; M];
         for (co, (out, &b)) in outs.iter_mut().zip(bias).enumerate() {
             let rows_here = out.len() / width;
             let b = simd.splat_f32s(b);
@@ -524,32 +518,27 @@ impl Chunks {
                 if base >= tiles {
                     break;
                 }
-                let mut rows = [[zero; M]; P];
-                for (i, row) in rows.iter_mut().enumerate() {
-                    let mut x = [zero; P];
-                    for (j, xj) in x.iter_mut().enumerate() {
-                        let at = ((co / BLOCK * XI + i * P + j) * self.m_stride)
-                            + (co % BLOCK) * chunk
-                            + vector * lanes;
-                        *xj = load::<S>(&m[at..][..lanes]);
-                    }
-                    *row = output_row(simd, x);
-                }
-                // `pixels[p][q]`: lane `l` is pixel (p, q) of tile `base + l`.
-                let mut pixels = [[zero; M]; M];
-                for q in 0..M {
-                    let mut column = [zero; P];
-                    for (c, row) in column.iter_mut().zip(&rows) {
-                        *c = row[q];
-                    }
-                    let column = output_row(simd, column);
-                    for (p, value) in column.into_iter().enumerate() {
-                        let value = simd.add_f32s(value, b);
-                        pixels[p][q] = if relu {
-                            simd.max_f32s(value, zero)
-                        } else {
-                            value
-                        };
+                let at = (co / BLOCK * XI * self.m_stride) + (co % BLOCK) * chunk + vector * lanes;
+                let row = |i| (m, at + i * P * self.m_stride, self.m_stride, lanes);
+                let rows = [
+                    output_row(simd, products_row::<S>(row(0))),
+                    output_row(simd, products_row::<S>(row(1))),
+                    output_row(simd, products_row::<S>(row(2))),
+                    output_row(simd, products_row::<S>(row(3))),
+                    output_row(simd, products_row::<S>(row(4))),
+                    output_row(simd, products_row::<S>(row(5))),
+                ];
+                // `columns[q][p]`: lane `l` is pixel (p, q) of tile `base + l`.
+                let mut columns = [
+                    output_row(simd, column(&rows, 0)),
+                    output_row(simd, column(&rows, 1)),
+                    output_row(simd, column(&rows, 2)),
+                    output_row(simd, column(&rows, 3)),
+                ];
+                for value in columns.iter_mut().flatten() {
+                    *value = simd.add_f32s(*value, b);
+                    if relu {
+                        *value = simd.max_f32s(*value, zero);
                     }
                 }
                 let count = lanes.min(tiles - base);
@@ -558,14 +547,17 @@ impl Chunks {
                 // each row of pixels goes straight to its place.
                 if count == lanes && tx + lanes <= cols.min(width / M) && (ty + 1) * M <= rows_here
                 {
-                    for (p, row) in pixels.into_iter().enumerate() {
+                    for p in 0..M {
                         let at = (ty * M + p) * width + tx * M;
-                        tile_row(simd, row, &mut out[at..][..M * lanes]);
+                        tile_row(simd, column(&columns, p), &mut out[at..][..M * lanes]);
                     }
                     continue;
                 }
-                for (line, row) in lines.iter_mut().zip(pixels) {
-                    tile_row(simd, row, &mut line[..M * lanes]);
+                // Row `p` of every tile of the vector, tile after tile. (Made here: zeroing
+                // it for every vector of tiles showed in profiles as a memset.)
+                let mut lines = [[0.0f32; M * MAX_LANES]; M];
+                for (p, line) in lines.iter_mut().enumerate() {
+                    tile_row(simd, column(&columns, p), &mut line[..M * lanes]);
                 }
                 // Tiles across a row end, or past the image's right or bottom edge: each
                 // run of tiles in one tile row is copied, what lies outside dropped.
@@ -588,6 +580,43 @@ impl Chunks {
             }
         }
     }
+}
+
+/// Row `i` of the 6×6 patches of `lanes` tiles from `t` on: `(phases, plane, t + (i / 4) ·
+/// cols, (i mod 4) · 4, lanes)` (see [`fill_strip`]'s layout).
+#[inline(always)]
+fn patch_row<S: Simd>(
+    (phases, plane, t, phase_row, lanes): (&[f32], usize, usize, usize, usize),
+) -> [S::f32s; P] {
+    let at = |phase: usize, shift: usize| &phases[phase * plane + t + shift..][..lanes];
+    [
+        load::<S>(at(phase_row, 0)),
+        load::<S>(at(phase_row + 1, 0)),
+        load::<S>(at(phase_row + 2, 0)),
+        load::<S>(at(phase_row + 3, 0)),
+        load::<S>(at(phase_row, 1)),
+        load::<S>(at(phase_row + 1, 1)),
+    ]
+}
+
+/// Row `i` of a block's products: `(m, start of row i, stride between ξ, lanes)`.
+#[inline(always)]
+fn products_row<S: Simd>((m, at, stride, lanes): (&[f32], usize, usize, usize)) -> [S::f32s; P] {
+    let at = |j: usize| &m[at + j * stride..][..lanes];
+    [
+        load::<S>(at(0)),
+        load::<S>(at(1)),
+        load::<S>(at(2)),
+        load::<S>(at(3)),
+        load::<S>(at(4)),
+        load::<S>(at(5)),
+    ]
+}
+
+/// Element `k` of each of `N` arrays.
+#[inline(always)]
+fn column<T: Copy, const N: usize, const K: usize>(rows: &[[T; K]; N], k: usize) -> [T; N] {
+    std::array::from_fn(|i| rows[i][k])
 }
 
 /// Row `row` of pixels of `lanes` tiles (`row[q]` lane `l`: pixel `q` of tile `l`), as
