@@ -346,10 +346,11 @@ mod tests {
             .collect();
         let rgb = from_f32(rgb, [3, h, w], &device);
         let input = from_f32(input, [h, w], &device);
-        let Guide::Planes { .. } = Guide::new(&rgb, k) else {
+        let guide = Guide::new(&rgb, k);
+        let Guide::Planes { .. } = &guide else {
             panic!("a CPU photo takes the planes");
         };
-        let fused = read_f32(Guide::new(&rgb, k).filter(input.clone())).expect("read");
+        let fused = read_f32(guide.filter(input.clone())).expect("read");
         let tensors = read_f32(ColourGuide::new(&rgb, k).filter(input)).expect("read");
         let differing = fused.iter().zip(&tensors).filter(|(a, b)| a != b).count();
         assert_eq!(differing, 0, "of {} values", fused.len());

@@ -131,7 +131,10 @@ impl U2Net {
         let side = INPUT_SIDE as u32;
         // `image`'s Lanczos, not `resample`'s (6 ms faster): with the latter's input the
         // CPU and wgpu/lavapipe masks differed in 703 of 135,300 pixels of the test photo,
-        // over `tests/backends.rs`'s 0.5%; why is not yet understood.
+        // over `tests/backends.rs`'s 0.5% (631 with this one). The two resizers round edges
+        // differently, and any change of input moves which pixels the net's CPU/GPU rounding
+        // tips over the mask's thresholds; the matte's box filters are not the cause (exact
+        // window sums on the GPU left the count at 631).
         let small = image::imageops::resize(image, side, side, FilterType::Lanczos3);
         let values: Vec<f32> = small.as_raw().iter().map(|&v| f32::from(v)).collect();
         let rgba = from_f32(values, [INPUT_SIDE, INPUT_SIDE, 4], &self.device);

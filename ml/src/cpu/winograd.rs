@@ -398,8 +398,9 @@ impl Chunks {
             for vector in 0..VECTORS {
                 let t = start + vector * lanes;
                 // Rows first (d B), then columns (Bᵀ ·). Arrays are built whole, not zeroed
-                // and filled (the zeroing stayed in, as memset calls), and by plain calls, not
-                // closures: a closure would be compiled without the SIMD target features.
+                // and filled (the zeroing stayed in, as memset calls). The closure only works
+                // out offsets; vectors are made by plain calls, not closures, which would be
+                // compiled without the SIMD target features.
                 let at = |i| (phases, plane, t + (i / M) * cols, (i % M) * M, lanes);
                 let rows = [
                     input_row(simd, patch_row::<S>(at(0))),
