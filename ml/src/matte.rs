@@ -6,25 +6,25 @@
 
 use burn::tensor::Tensor;
 
-use crate::cpu::{self, Offload};
+use crate::cpu;
 use crate::mask::{box_blur, box_blur_channels, dilate, erode};
 
 /// Guided-filter regulariser: larger keeps the mask smoother, smaller follows the photo's
 /// edges (fur strands) more closely. Intensities are in [0, 1].
-const EPS: f32 = 1.0e-4;
+pub(crate) const EPS: f32 = 1.0e-4;
 /// Levels on the filtered matte: below `LOW` is background, above `HIGH` is pet. The box
 /// filter's averaging leaves a faint halo a few pixels wide on both sides of an edge; this
 /// clears it while keeping the gradual values of fur and whiskers in between.
-const LOW: f32 = 0.15;
-const HIGH: f32 = 0.85;
+pub(crate) const LOW: f32 = 0.15;
+pub(crate) const HIGH: f32 = 0.85;
 /// Guided-filter passes; see [`refine`].
-const PASSES: usize = 2;
+pub(crate) const PASSES: usize = 2;
 /// Below this alpha an edge pixel is mostly old background, and solving for the pet's colour
 /// only amplifies noise: it takes the colour of the nearest sure-pet pixels instead.
-const FAINT: f32 = 0.5;
+pub(crate) const FAINT: f32 = 0.5;
 /// Squared RGB distance between the local pet and background colours above which colour
 /// alone decides the edge (0.04 is a difference of 0.2 in one channel).
-const MIN_CONTRAST: f32 = 0.04;
+pub(crate) const MIN_CONTRAST: f32 = 0.04;
 
 /// The refined mask and the photo's colours with the background taken out of edge pixels.
 #[derive(Debug, Clone)]
@@ -50,16 +50,55 @@ pub(crate) struct Matte {
 /// - `soft`, `keep`: `[H, W]` in [0, 1]
 pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte {
     let [_, h, w] = rgb.dims();
-    // Scale the neighbourhoods with the image so the result does not depend on resolution.
-    let long = h.max(w);
-    let band = odd((long / 64).max(3));
-    let radius = odd((long / 96).max(3));
+    let windows = Windows::of(h, w);
+    match cpu::refine_matte(&rgb, &soft, &keep, windows) {
+        Some(matte) => matte,
+        None => refine_tensors(rgb, soft, keep, windows),
+    }
+}
 
-    let sure = erode(keep.clone(), band);
-    let maybe = dilate(keep.clone(), band) * soft.greater_elem(0.05).float();
+/// The neighbourhoods the matte works in, scaled with the image so the result does not
+/// depend on resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Windows {
+    /// Width of the band around the edge where the matte may differ from the solid mask.
+    pub band: usize,
+    /// Side of the guided filter's window.
+    pub radius: usize,
+}
+
+impl Windows {
+    pub(crate) fn of(h: usize, w: usize) -> Self {
+        let long = h.max(w);
+        Self {
+            band: odd((long / 64).max(3)),
+            radius: odd((long / 96).max(3)),
+        }
+    }
+
+    /// The erosion that finds pet colour deeper inside than the band, past any tufts.
+    pub(crate) fn deep(self) -> usize {
+        2 * self.band + 1
+    }
+
+    /// The window of the local background colour.
+    pub(crate) fn background(self) -> usize {
+        odd(self.band * 2 + 1)
+    }
+
+    /// The window of the local pet colour: wider, since it comes from deeper inside.
+    pub(crate) fn pet(self) -> usize {
+        2 * self.background() + 1
+    }
+}
+
+/// [`refine`] in tensor ops, on any device.
+fn refine_tensors(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>, windows: Windows) -> Matte {
+    let sure = erode(keep.clone(), windows.band);
+    let maybe = dilate(keep.clone(), windows.band) * soft.greater_elem(0.05).float();
     // Each pass moves the matte's edge closer to the photo's; the second one follows fur
     // that the net's smooth mask cut straight across.
-    let guide = Guide::new(&rgb, radius);
+    let guide = ColourGuide::new(&rgb, windows.radius);
     let mut alpha = keep.clone();
     for _ in 0..PASSES {
         alpha = guide
@@ -74,12 +113,10 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
     // Near the edge, where the local pet and background colours differ, each pixel's alpha
     // is where its colour falls between them. This carves background out from between tufts
     // of fur that the net's smooth mask (and so the filter's input) covered whole.
-    let deep = erode(keep, 2 * band + 1);
-    let k = odd(band * 2 + 1);
+    let deep = erode(keep, windows.deep());
     let background = maybe.clone().neg().add_scalar(1.0);
-    // The pet's colour comes from deeper inside than the band, past any tufts.
-    let pet_colour = local_mean(rgb.clone(), deep.clone(), 2 * k + 1);
-    let bg_colour = local_mean(rgb.clone(), background.clone(), k);
+    let pet_colour = local_mean(rgb.clone(), deep.clone(), windows.pet());
+    let bg_colour = local_mean(rgb.clone(), background.clone(), windows.background());
     let (projected, contrast) = project(rgb.clone(), pet_colour.clone(), bg_colour.clone());
     let in_band = maybe
         .clone()
@@ -90,42 +127,6 @@ pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte 
 
     let rgb = decontaminate(rgb, alpha.clone(), pet_colour, bg_colour, sure);
     Matte { alpha, rgb }
-}
-
-/// The colour-guided filter where the photo is: fused passes over plain planes when it is
-/// in the CPU backend's memory (`cpu::ColourGuide`, the same values to the bit), tensor ops
-/// on any device otherwise.
-enum Guide {
-    Planes {
-        guide: cpu::ColourGuide,
-        /// `[3, H, W]`, for the tensor path should an input not be readable as planes.
-        rgb: Box<Tensor<3>>,
-    },
-    Tensors(Box<ColourGuide>),
-}
-
-impl Guide {
-    fn new(rgb: &Tensor<3>, k: usize) -> Self {
-        match cpu::colour_guide(rgb, k, EPS) {
-            Some(guide) => Self::Planes {
-                guide,
-                rgb: Box::new(rgb.clone()),
-            },
-            None => Self::Tensors(Box::new(ColourGuide::new(rgb, k))),
-        }
-    }
-
-    /// # Shapes
-    /// - `input`: `[H, W]`; output: `[H, W]`
-    fn filter(&self, input: Tensor<2>) -> Tensor<2> {
-        match self {
-            Self::Tensors(guide) => guide.filter(input),
-            Self::Planes { guide, rgb } => match cpu::guided(guide, input) {
-                Offload::Done(filtered) => filtered,
-                Offload::Declined(input) => ColourGuide::new(rgb, guide.k()).filter(input),
-            },
-        }
-    }
 }
 
 /// Colour-guided filter (He, Sun and Tang, eq. 14): in every window the output is a linear
@@ -333,27 +334,62 @@ mod tests {
         );
     }
 
-    /// The fused CPU filter computes what the tensor ops compute, to the bit, so a photo's
-    /// matte does not depend on which path ran (and the GPU is held to one answer).
+    /// The fused CPU matte computes what the tensor ops compute, to the bit, so a photo's
+    /// matte does not depend on which path ran (and the GPU is held to one answer). Noisy
+    /// colours over the disc put pixels on every branch: solid, band, faint and background.
     #[test]
-    fn the_cpu_guide_gives_the_tensor_guides_values() {
+    fn the_cpu_matte_gives_the_tensor_mattes_values() {
         let device = Device::flex();
-        let (h, w, k) = (37, 53, 7);
         let noise = |i: usize, seed: usize| ((i * 7919 + seed * 104_729) % 1009) as f32 / 1008.0;
-        let rgb: Vec<f32> = (0..3 * h * w).map(|i| noise(i, 1)).collect();
-        let input: Vec<f32> = (0..h * w)
-            .map(|i| if noise(i, 2) > 0.4 { 1.0 } else { 0.0 })
+        let (h, w) = (200, 200);
+        let (rgb, soft, keep) = disc(h);
+        let speckled: Vec<f32> = read_f32(rgb)
+            .expect("read")
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (0.8 * v + 0.2 * noise(i, 1)).min(1.0))
             .collect();
-        let rgb = from_f32(rgb, [3, h, w], &device);
-        let input = from_f32(input, [h, w], &device);
-        let guide = Guide::new(&rgb, k);
-        let Guide::Planes { .. } = &guide else {
-            panic!("a CPU photo takes the planes");
-        };
-        let fused = read_f32(guide.filter(input.clone())).expect("read");
-        let tensors = read_f32(ColourGuide::new(&rgb, k).filter(input)).expect("read");
-        let differing = fused.iter().zip(&tensors).filter(|(a, b)| a != b).count();
-        assert_eq!(differing, 0, "of {} values", fused.len());
+        // And a scene that is noise throughout, cut to a size no window divides.
+        let (nh, nw) = (61, 93);
+        let noisy = (
+            from_f32(
+                (0..3 * nh * nw).map(|i| noise(i, 2)).collect(),
+                [3, nh, nw],
+                &device,
+            ),
+            from_f32(
+                (0..nh * nw).map(|i| noise(i, 3)).collect(),
+                [nh, nw],
+                &device,
+            ),
+            from_f32(
+                (0..nh * nw)
+                    .map(|i| if noise(i, 4) > 0.3 { 1.0 } else { 0.0 })
+                    .collect(),
+                [nh, nw],
+                &device,
+            ),
+        );
+        let scenes = [(from_f32(speckled, [3, h, w], &device), soft, keep), noisy];
+        for (rgb, soft, keep) in scenes {
+            let [_, h, w] = rgb.dims();
+            let windows = Windows::of(h, w);
+            let fused = cpu::refine_matte(&rgb, &soft, &keep, windows).expect("a CPU photo");
+            let tensors = refine_tensors(rgb, soft, keep, windows);
+            for (what, a, b) in [
+                ("alpha", read_f32(fused.alpha), read_f32(tensors.alpha)),
+                ("colours", read_f32(fused.rgb), read_f32(tensors.rgb)),
+            ] {
+                let (a, b) = (a.expect("read"), b.expect("read"));
+                let differing = a.iter().zip(&b).filter(|(x, y)| x.to_bits() != y.to_bits());
+                assert_eq!(
+                    differing.count(),
+                    0,
+                    "{what} of {h}×{w}: of {} values",
+                    a.len()
+                );
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,17 @@ pub(super) fn box_mean(
     output
 }
 
+/// The `k`×`k` window mean of each `[H][W]` plane of `planes`: a row pass, then a column
+/// pass, as `mask::box_blur` runs them.
+pub(super) fn blur(planes: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
+    box_mean(
+        &box_mean(planes, dims, Along::Rows, k),
+        dims,
+        Along::Columns,
+        k,
+    )
+}
+
 /// The maximum over a `k`×`k` square (`k` odd) around each pixel of each `[height][width]`
 /// plane; the square is cut at the edges, which is the same as repeating them.
 pub(super) fn max_square(input: &[f32], [height, width]: [usize; 2], k: usize) -> Vec<f32> {

@@ -8,14 +8,12 @@
 
 use rayon::prelude::*;
 
-use super::filter::{Along, box_mean};
-
-/// Pixels per parallel task of an element-wise pass.
-const CHUNK: usize = 1 << 14;
+use super::filter::blur;
+use super::planes::{CHUNK, planes, planes_mut};
 
 /// What the filter needs of the photo, for any number of inputs.
 #[derive(Debug, Clone)]
-pub(crate) struct ColourGuide {
+pub(super) struct ColourGuide {
     dims: [usize; 2],
     k: usize,
     /// `[3][H][W]`: the photo's channels.
@@ -29,7 +27,7 @@ pub(crate) struct ColourGuide {
 
 impl ColourGuide {
     /// `rgb`: `[3][H][W]`; `k`: the window side (odd); `eps`: the regulariser.
-    pub(crate) fn new(rgb: &[f32], [h, w]: [usize; 2], k: usize, eps: f32) -> Self {
+    pub(super) fn new(rgb: &[f32], [h, w]: [usize; 2], k: usize, eps: f32) -> Self {
         let n = h * w;
         let rgb = rgb[..3 * n].to_vec();
         let mean = blur(&rgb, [h, w], k);
@@ -75,18 +73,8 @@ impl ColourGuide {
         }
     }
 
-    /// The image's `[H, W]`.
-    pub(crate) fn dims(&self) -> [usize; 2] {
-        self.dims
-    }
-
-    /// The window side.
-    pub(crate) fn k(&self) -> usize {
-        self.k
-    }
-
     /// `input` (`[H][W]`) filtered with the photo as the guide.
-    pub(crate) fn filter(&self, input: &[f32]) -> Vec<f32> {
+    pub(super) fn filter(&self, input: &[f32]) -> Vec<f32> {
         let ([h, w], k) = (self.dims, self.k);
         let n = h * w;
         // The window means of p, rp, gp, bp.
@@ -131,44 +119,4 @@ impl ColourGuide {
             });
         output
     }
-}
-
-/// The `k`×`k` window mean of each `[H][W]` plane of `planes`: a row pass, then a column
-/// pass, as `mask::box_blur` runs them.
-fn blur(planes: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
-    box_mean(
-        &box_mean(planes, dims, Along::Rows, k),
-        dims,
-        Along::Columns,
-        k,
-    )
-}
-
-/// The first `P` planes of `n` pixels of `values`, as parallel tasks over the same
-/// `CHUNK`-pixel stretch of each.
-fn planes<const P: usize>(
-    values: &[f32],
-    n: usize,
-) -> impl IndexedParallelIterator<Item = [&[f32]; P]> {
-    let tasks = n.div_ceil(CHUNK);
-    (0..tasks).into_par_iter().map(move |t| {
-        let span = t * CHUNK..((t + 1) * CHUNK).min(n);
-        std::array::from_fn(|p| &values[p * n..][span.clone()])
-    })
-}
-
-/// [`planes`] for writing.
-fn planes_mut<const P: usize>(
-    values: &mut [f32],
-    n: usize,
-) -> impl IndexedParallelIterator<Item = [&mut [f32]; P]> {
-    let mut split: Vec<std::slice::ChunksMut<'_, f32>> = values[..P * n]
-        .chunks_mut(n.max(1))
-        .map(|plane| plane.chunks_mut(CHUNK))
-        .collect();
-    let tasks = n.div_ceil(CHUNK);
-    let rows: Vec<[&mut [f32]; P]> = (0..tasks)
-        .map(|_| std::array::from_fn(|p| split[p].next().unwrap_or_default()))
-        .collect();
-    rows.into_par_iter()
 }

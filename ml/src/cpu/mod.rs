@@ -13,13 +13,16 @@
 //! convolution that reads it.
 //!
 //! The matte's box and max filters ([`box_mean`], [`max_square`]) work on Burn tensors and
-//! take these kernels when the tensor lives on the CPU.
+//! take these kernels when the tensor lives on the CPU; so does the whole matte refinement
+//! ([`refine_matte`]), as fused passes that give the tensor ops' values to the bit.
 
 mod arena;
 mod buf;
 mod conv;
 mod filter;
 mod guide;
+mod matte;
+mod planes;
 mod pool;
 mod prepared;
 mod resize;
@@ -29,7 +32,6 @@ mod winograd;
 pub(crate) use arena::reuse;
 pub(crate) use buf::Buf;
 pub(crate) use filter::Along;
-pub(crate) use guide::ColourGuide;
 pub(crate) use prepared::{Prepared, scope as with_prepared};
 
 use burn::nn::conv::Conv2d;
@@ -37,6 +39,8 @@ use burn::nn::pool::MaxPool2d;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::InterpolateOptions;
 use burn::tensor::{DType, Device, Tensor, TensorData};
+
+use crate::matte::{Matte, Windows};
 
 /// The operations U²-Net-p's generated forward pass is made of, on one kind of activation.
 ///
@@ -155,30 +159,40 @@ pub(crate) fn box_mean(m: Tensor<3>, along: Along, k: usize) -> Offload<Tensor<3
     with_values(m, |values| filter::box_mean(values, [h, w], along, k))
 }
 
-/// The photo's half of the matte's colour-guided filter, when the photo is in the CPU
-/// backend's memory as `f32`.
+/// The matte's refinement (`matte::refine`) as fused passes over plain planes, when the
+/// photo and both masks are `f32` tensors in the CPU backend's memory; `None` leaves it to
+/// the tensor ops.
 ///
 /// # Shapes
-/// - `rgb`: `[3, H, W]`
-pub(crate) fn colour_guide(rgb: &Tensor<3>, k: usize, eps: f32) -> Option<ColourGuide> {
+/// - `rgb`: `[3, H, W]`; `soft`, `keep`: `[H, W]`
+pub(crate) fn refine_matte(
+    rgb: &Tensor<3>,
+    soft: &Tensor<2>,
+    keep: &Tensor<2>,
+    windows: Windows,
+) -> Option<Matte> {
     let [c, h, w] = rgb.dims();
-    if !(on_cpu(rgb) && c == 3 && k % 2 == 1 && h * w > 0) {
+    let same = c == 3 && soft.dims() == [h, w] && keep.dims() == [h, w];
+    if !(same && on_cpu(rgb) && on_cpu(soft) && on_cpu(keep) && h * w > 0) {
         return None;
     }
-    let data = rgb.clone().into_data();
-    let values = data.as_slice::<f32>().ok()?;
-    Some(ColourGuide::new(values, [h, w], k, eps))
-}
-
-/// `input` filtered by `guide` (made for an image of `input`'s size).
-///
-/// # Shapes
-/// - `input`: `[H, W]`, output: `[H, W]`
-pub(crate) fn guided(guide: &ColourGuide, input: Tensor<2>) -> Offload<Tensor<2>> {
-    if !(on_cpu(&input) && input.dims() == guide.dims()) {
-        return Offload::Declined(input);
-    }
-    with_values(input, |values| guide.filter(values))
+    let (rgb_data, soft_data, keep_data) = (
+        rgb.clone().into_data(),
+        soft.clone().into_data(),
+        keep.clone().into_data(),
+    );
+    let planes = matte::refine(
+        rgb_data.as_slice::<f32>().ok()?,
+        soft_data.as_slice::<f32>().ok()?,
+        keep_data.as_slice::<f32>().ok()?,
+        [h, w],
+        windows,
+    );
+    let device = rgb.device();
+    Some(Matte {
+        alpha: Tensor::from_data(TensorData::new(planes.alpha, [h, w]), &device),
+        rgb: Tensor::from_data(TensorData::new(planes.rgb, [3, h, w]), &device),
+    })
 }
 
 /// `f(values)` as a tensor of `m`'s shape, or `m` back when its values cannot be read as `f32`.
