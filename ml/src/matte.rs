@@ -3,6 +3,8 @@
 //! the old background does not show as a grey or green fringe.
 //!
 //! Everything is box filters and element-wise tensor maths, so it runs on any Burn device.
+//! When the photo is in the CPU backend's memory the same maths runs as fused passes over
+//! plain planes (`cpu::refine_matte`), which give these tensor ops' values to the bit.
 
 use burn::tensor::Tensor;
 
