@@ -207,6 +207,8 @@ pub struct StageTimings {
 pub struct Pipeline {
     device: Device,
     net: Arc<u2net::U2Net>,
+    /// The matte's planes, kept from one removal to the next (see `cpu::arena`).
+    matte_buffers: Arc<cpu::BufferPool>,
 }
 
 impl Pipeline {
@@ -226,6 +228,7 @@ impl Pipeline {
         Ok(Self {
             device,
             net: Arc::new(net),
+            matte_buffers: Arc::default(),
         })
     }
 
@@ -319,7 +322,7 @@ impl Pipeline {
         let working = tensors::working_image(photo)?;
         let rgba = tensors::rgba_to_tensor(&working, &self.device);
         let shrunk = Instant::now();
-        let found = segment::segment(&self.net, &working, rgba)?;
+        let found = segment::segment(&self.net, &self.matte_buffers, &working, rgba)?;
         let colours = tensors::tensor_to_rgba(found.rgba.permute([1, 2, 0]).mul_scalar(255.0))?;
         let cutout = Cutout {
             image: found.mask.cutout(&colours),

@@ -50,10 +50,15 @@ pub(crate) struct Matte {
 /// # Shapes
 /// - `rgb`: `[3, H, W]` in [0, 1]
 /// - `soft`, `keep`: `[H, W]` in [0, 1]
-pub(crate) fn refine(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>) -> Matte {
+pub(crate) fn refine(
+    rgb: Tensor<3>,
+    soft: Tensor<2>,
+    keep: Tensor<2>,
+    buffers: &cpu::BufferPool,
+) -> Matte {
     let [_, h, w] = rgb.dims();
     let windows = Windows::of(h, w);
-    match cpu::refine_matte(&rgb, &soft, &keep, windows) {
+    match cpu::refine_matte(&rgb, &soft, &keep, windows, buffers) {
         Some(matte) => matte,
         None => refine_tensors(rgb, soft, keep, windows),
     }
@@ -318,7 +323,8 @@ mod tests {
     fn the_matte_snaps_to_the_photos_edge_and_keeps_the_inside_solid() {
         let size = 128;
         let (rgb, soft, keep) = disc(size);
-        let alpha = read_f32(refine(rgb, soft, keep).alpha).expect("read");
+        let alpha =
+            read_f32(refine(rgb, soft, keep, &cpu::BufferPool::default()).alpha).expect("read");
         let at = |x: usize, y: usize| alpha[y * size + x];
         assert_eq!(at(64, 64), 1.0, "centre is solid");
         assert_eq!(at(2, 2), 0.0, "far background is clear");
@@ -373,10 +379,14 @@ mod tests {
             ),
         );
         let scenes = [(from_f32(speckled, [3, h, w], &device), soft, keep), noisy];
+        // Twice each through one pool: the second pass takes the first's buffers.
+        let buffers = cpu::BufferPool::default();
+        let scenes = scenes.into_iter().flat_map(|scene| [scene.clone(), scene]);
         for (rgb, soft, keep) in scenes {
             let [_, h, w] = rgb.dims();
             let windows = Windows::of(h, w);
-            let fused = cpu::refine_matte(&rgb, &soft, &keep, windows).expect("a CPU photo");
+            let fused =
+                cpu::refine_matte(&rgb, &soft, &keep, windows, &buffers).expect("a CPU photo");
             let tensors = refine_tensors(rgb, soft, keep, windows);
             for (what, a, b) in [
                 ("alpha", read_f32(fused.alpha), read_f32(tensors.alpha)),

@@ -9,6 +9,7 @@ use burn::tensor::{Tensor, s};
 use image::RgbaImage;
 
 use crate::colour_model::grabcut_like;
+use crate::cpu::BufferPool;
 use crate::mask::{self, Mask};
 use crate::matte::refine;
 use crate::tensors::{from_f32, read_f32};
@@ -36,6 +37,7 @@ pub(crate) struct Segmentation {
 /// - `rgba`: `[4, H, W]` in [0, 1], the same pixels as `working`
 pub(crate) fn segment(
     net: &U2Net,
+    matte_buffers: &BufferPool,
     working: &RgbaImage,
     rgba: Tensor<3>,
 ) -> Result<Segmentation, MlError> {
@@ -84,7 +86,7 @@ pub(crate) fn segment(
         }
     };
     let keep = bits_tensor(&bits, w, h, &rgb.device());
-    let matte = refine(rgb, saliency, keep);
+    let matte = refine(rgb, saliency, keep, matte_buffers);
     Ok(Segmentation {
         mask: Mask::from_alpha(matte.alpha)?,
         rgba: opaque(matte.rgb),

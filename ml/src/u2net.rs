@@ -54,6 +54,8 @@ pub(crate) struct U2Net {
     device: Device,
     /// The layers' weights in the CPU kernels' layouts, made on the first pass.
     prepared: Arc<cpu::Prepared>,
+    /// Activation buffers kept from one CPU pass to the next.
+    buffers: cpu::BufferPool,
 }
 
 /// How the embedded weights landed in the architecture, for the load test.
@@ -89,6 +91,7 @@ impl U2Net {
             model,
             device: device.clone(),
             prepared: Arc::default(),
+            buffers: cpu::BufferPool::default(),
         };
         Ok((net, report))
     }
@@ -106,7 +109,7 @@ impl U2Net {
         let dims = input.dims();
         let input = cpu::Buf::new(read_f32(input)?, dims);
         let fused = cpu::with_prepared(&self.prepared, || {
-            cpu::reuse(|| self.model.forward(input)).into_values() // [320 × 320]
+            cpu::reuse(&self.buffers, || self.model.forward(input)).into_values() // [320 × 320]
         });
         let lo = fused.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = fused.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -192,7 +195,10 @@ mod tests {
         // Twice: the first pass prepares the layers' weights, the second uses the kept ones.
         let pass = || {
             cpu::with_prepared(&net.prepared, || {
-                cpu::reuse(|| net.model.forward(cpu::Buf::new(input.clone(), dims))).into_values()
+                cpu::reuse(&net.buffers, || {
+                    net.model.forward(cpu::Buf::new(input.clone(), dims))
+                })
+                .into_values()
             })
         };
         let first = pass();

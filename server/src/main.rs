@@ -5,13 +5,6 @@ use clap::{Parser, Subcommand};
 use server::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
-/// Background removal makes and drops tens of megabytes of scratch per photo. glibc's malloc
-/// gives blocks that big back to the kernel on free, so every removal faulted its pages in
-/// again: ~12% of a 1 MP removal's time. mimalloc keeps freed memory for reuse (a 12 MP job
-/// peaks ~50 MiB higher for it, still under the 300 MB goal).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "petpixel",

@@ -1,13 +1,17 @@
-//! Buffers recycled within one forward pass.
+//! Buffers recycled within a forward pass and kept between passes.
 //!
 //! U²-Net-p's activations at 320×320 are 6.5 to 53 MB each, and the forward pass makes and
 //! drops about 250 of them. A fresh allocation that size comes from the kernel as untouched
 //! pages, and faulting them in costs more than the work on them: on this project's machines,
-//! copying a 26 MB activation into fresh memory took 26 ms. Inside [`reuse`], buffers that [`super::Buf`]s drop are kept and
-//! handed out again, so after the first few layers nothing is allocated. Outside it, [`take`]
-//! allocates and [`recycle`] drops, and a worker thread keeps nothing after its forward pass.
+//! copying a 26 MB activation into fresh memory took 26 ms. Inside [`reuse`], buffers that
+//! [`super::Buf`]s drop are kept and handed out again, so after the first few layers nothing
+//! is allocated. At the end of the pass the biggest are left in the net's [`BufferPool`] for
+//! the next one: glibc's malloc hands blocks that big back to the kernel on free, and every
+//! pass faulted its first layers' buffers in again. Outside [`reuse`], [`take`] allocates and
+//! [`recycle`] drops.
 
 use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
 
 /// Buffers kept at most: enough for the activations one layer reads and writes.
 const KEEP: usize = 8;
@@ -16,11 +20,35 @@ thread_local! {
     static FREE: RefCell<Option<Vec<Vec<f32>>>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with buffer recycling on this thread.
-pub(crate) fn reuse<T>(f: impl FnOnce() -> T) -> T {
-    let outer = FREE.with(|free| free.borrow_mut().replace(Vec::new()));
+/// Buffers a net keeps between forward passes: at most [`KEEP`], the biggest. It holds them
+/// while the rest of a job runs, so a job's peak memory grows by them (~25 MB on a 12 MP
+/// job: most buffers are taken again by the pass's last layers).
+#[derive(Debug, Default)]
+pub(crate) struct BufferPool {
+    kept: Mutex<Vec<Vec<f32>>>,
+}
+
+impl BufferPool {
+    fn swap(&self, buffers: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *kept, buffers)
+    }
+}
+
+/// Runs `f` (a forward pass on this thread) with buffer recycling, starting from the
+/// buffers `pool` kept and leaving it the biggest ones at the end. Passes that run at the
+/// same time on other threads find the pool empty and allocate their own.
+pub(crate) fn reuse<T>(pool: &BufferPool, f: impl FnOnce() -> T) -> T {
+    let outer = FREE.with(|free| free.borrow_mut().replace(pool.swap(Vec::new())));
     let result = f();
-    FREE.with(|free| *free.borrow_mut() = outer);
+    let mut left = FREE
+        .with(|free| std::mem::replace(&mut *free.borrow_mut(), outer))
+        .unwrap_or_default();
+    // A pass that ran beside this one may have left its own; keep the biggest of both.
+    left.extend(pool.swap(Vec::new()));
+    left.sort_by_key(|buffer| std::cmp::Reverse(buffer.len()));
+    left.truncate(KEEP);
+    pool.swap(left);
     result
 }
 
@@ -38,6 +66,27 @@ pub(super) fn take(len: usize) -> Vec<f32> {
     });
     // A fresh buffer's zeroed pages come from the kernel on first touch.
     kept.unwrap_or_else(|| vec![0.0; len])
+}
+
+/// Exactly `len` floats with **any** contents, for callers that write all of them and hand
+/// the vector on by its length (the matte's planes). A kept buffer is cut to `len`, or
+/// regrown within its capacity: memory the pass already touched, so no page faults.
+pub(super) fn take_exact(len: usize) -> Vec<f32> {
+    let kept = FREE.with(|free| {
+        let mut free = free.borrow_mut();
+        let free = free.as_mut()?;
+        let pick = (0..free.len())
+            .filter(|&i| free[i].capacity() >= len)
+            .min_by_key(|&i| free[i].capacity())?;
+        Some(free.swap_remove(pick))
+    });
+    match kept {
+        Some(mut buffer) => {
+            buffer.resize(len, 0.0);
+            buffer
+        }
+        None => vec![0.0; len],
+    }
 }
 
 /// Gives `buffer` back for a later [`take`] inside [`reuse`]; drops it outside.
@@ -60,17 +109,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buffers_come_back_inside_reuse() {
-        reuse(|| {
+    fn buffers_come_back_inside_reuse_and_the_pool_keeps_them() {
+        let pool = BufferPool::default();
+        let mut at = std::ptr::null();
+        reuse(&pool, || {
             let first = take(1000);
-            let at = first.as_ptr();
+            at = first.as_ptr();
             recycle(first);
             let again = take(500);
             assert_eq!(again.as_ptr(), at, "the kept buffer is handed out again");
             assert_eq!(again.len(), 1000, "and keeps its length");
             assert_eq!(take(2000).len(), 2000, "a bigger one is made");
+            recycle(again);
         });
-        // After the pass nothing is kept.
+        // After the pass this thread keeps nothing; the pool has the buffer.
         assert!(FREE.with(|free| free.borrow().is_none()));
+        let next = reuse(&pool, || take(800));
+        assert_eq!(
+            next.as_ptr(),
+            at,
+            "the next pass starts from the kept buffer"
+        );
+        // The pool keeps the biggest KEEP buffers.
+        reuse(&pool, || {
+            for len in 1..=2 * KEEP {
+                recycle(vec![0.0; len]);
+            }
+        });
+        let lens: Vec<usize> = pool.swap(Vec::new()).iter().map(Vec::len).collect();
+        assert_eq!(lens, ((KEEP + 1)..=2 * KEEP).rev().collect::<Vec<_>>());
     }
 }

@@ -5,6 +5,8 @@
 
 use rayon::prelude::*;
 
+use super::arena::{recycle, take_exact};
+
 /// Which way a pass runs over a `[height][width]` plane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Along {
@@ -24,7 +26,8 @@ pub(super) fn box_mean(
 ) -> Vec<f32> {
     let r = k / 2;
     let scale = 1.0 / k as f32;
-    let mut output = vec![0.0f32; input.len()];
+    // Every float is written below.
+    let mut output = take_exact(input.len());
     match along {
         Along::Rows => output
             .par_chunks_mut(width)
@@ -68,19 +71,18 @@ pub(super) fn box_mean(
 /// The `k`×`k` window mean of each `[H][W]` plane of `planes`: a row pass, then a column
 /// pass, as `mask::box_blur` runs them.
 pub(super) fn blur(planes: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
-    box_mean(
-        &box_mean(planes, dims, Along::Rows, k),
-        dims,
-        Along::Columns,
-        k,
-    )
+    let rows = box_mean(planes, dims, Along::Rows, k);
+    let blurred = box_mean(&rows, dims, Along::Columns, k);
+    recycle(rows);
+    blurred
 }
 
 /// The maximum over a `k`×`k` square (`k` odd) around each pixel of each `[height][width]`
 /// plane; the square is cut at the edges, which is the same as repeating them.
 pub(super) fn max_square(input: &[f32], [height, width]: [usize; 2], k: usize) -> Vec<f32> {
     let r = k / 2;
-    let mut rows = vec![0.0f32; input.len()];
+    // Every float of both is written below.
+    let mut rows = take_exact(input.len());
     rows.par_chunks_mut(width)
         .zip(input.par_chunks(width))
         .for_each(|(dst, src)| {
@@ -89,7 +91,7 @@ pub(super) fn max_square(input: &[f32], [height, width]: [usize; 2], k: usize) -
                 *out = window.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             }
         });
-    let mut output = vec![0.0f32; input.len()];
+    let mut output = take_exact(input.len());
     output
         .par_chunks_mut(height * width)
         .zip(rows.par_chunks(height * width))
@@ -102,6 +104,7 @@ pub(super) fn max_square(input: &[f32], [height, width]: [usize; 2], k: usize) -
                 }
             }
         });
+    recycle(rows);
     output
 }
 

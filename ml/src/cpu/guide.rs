@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use super::arena::{recycle, take_exact};
 use super::filter::blur;
 use super::planes::{CHUNK, planes, planes_mut};
 
@@ -29,10 +30,13 @@ impl ColourGuide {
     /// `rgb`: `[3][H][W]`; `k`: the window side (odd); `eps`: the regulariser.
     pub(super) fn new(rgb: &[f32], [h, w]: [usize; 2], k: usize, eps: f32) -> Self {
         let n = h * w;
-        let rgb = rgb[..3 * n].to_vec();
+        let mut own = take_exact(3 * n);
+        own.copy_from_slice(&rgb[..3 * n]);
+        let rgb = own;
         let mean = blur(&rgb, [h, w], k);
         // The window sums of rr, rg, rb, gg, gb, bb.
-        let mut products = vec![0.0f32; 6 * n];
+        // Every float of these is written below.
+        let mut products = take_exact(6 * n);
         planes_mut::<6>(&mut products, n)
             .zip(planes::<3>(&rgb, n))
             .for_each(|([rr, rg, rb, gg, gb, bb], [r, g, b])| {
@@ -42,8 +46,8 @@ impl ColourGuide {
                 }
             });
         let sums = blur(&products, [h, w], k);
-        drop(products);
-        let mut inverse = vec![0.0f32; 7 * n];
+        recycle(products);
+        let mut inverse = take_exact(7 * n);
         planes_mut::<7>(&mut inverse, n)
             .zip(planes::<6>(&sums, n).zip(planes::<3>(&mean, n)))
             .for_each(|(out, (s, [mr, mg, mb]))| {
@@ -64,6 +68,7 @@ impl ColourGuide {
                     det[i] = (rr * c_rr[i] + rg * c_rg[i] + rb * c_rb[i]).max(1.0e-12);
                 }
             });
+        recycle(sums);
         Self {
             dims: [h, w],
             k,
@@ -78,7 +83,7 @@ impl ColourGuide {
         let ([h, w], k) = (self.dims, self.k);
         let n = h * w;
         // The window means of p, rp, gp, bp.
-        let mut products = vec![0.0f32; 4 * n];
+        let mut products = take_exact(4 * n);
         planes_mut::<4>(&mut products, n)
             .zip(input[..n].par_chunks(CHUNK).zip(planes::<3>(&self.rgb, n)))
             .for_each(|([p, rp, gp, bp], (input, [r, g, b]))| {
@@ -106,6 +111,7 @@ impl ColourGuide {
                     offset[i] = mean_p[i] - a_r[i] * mr[i] - a_g[i] * mg[i] - a_b[i] * mb[i];
                 }
             });
+        recycle(means);
         let smooth = blur(&coefficients, [h, w], k);
         let mut output = coefficients;
         output.truncate(n);
@@ -117,6 +123,16 @@ impl ColourGuide {
                     out[i] = a_r[i] * r[i] + a_g[i] * g[i] + a_b[i] * b[i] + offset[i];
                 }
             });
+        recycle(smooth);
         output
+    }
+}
+
+impl Drop for ColourGuide {
+    /// The planes go back to the pass's buffers (see `arena`), for the next matte.
+    fn drop(&mut self) {
+        for planes in [&mut self.rgb, &mut self.mean, &mut self.inverse] {
+            recycle(std::mem::take(planes));
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 use rayon::prelude::*;
 
+use super::arena::{recycle, take_exact};
 use super::filter::{blur, max_square};
 use super::guide::ColourGuide;
 use super::planes::{CHUNK, planes, planes_mut};
@@ -31,14 +32,14 @@ pub(crate) fn refine(
     let n = dims[0] * dims[1];
     let (rgb, soft, keep) = (&rgb[..3 * n], &soft[..n], &keep[..n]);
     let sure = erode(keep, dims, windows.band);
-    let maybe: Vec<f32> = dilate(keep, dims, windows.band)
-        .into_iter()
-        .zip(soft)
-        .map(|(grown, &s)| grown * if s > 0.05 { 1.0 } else { 0.0 })
-        .collect();
+    let mut maybe = dilate(keep, dims, windows.band);
+    for (grown, &s) in maybe.iter_mut().zip(soft) {
+        *grown *= if s > 0.05 { 1.0 } else { 0.0 };
+    }
 
     let guide = ColourGuide::new(rgb, dims, windows.radius, EPS);
-    let mut alpha = keep.to_vec();
+    let mut alpha = take_exact(n);
+    alpha.copy_from_slice(keep);
     for _ in 0..PASSES {
         let filtered = guide.filter(&alpha);
         alpha
@@ -51,15 +52,21 @@ pub(crate) fn refine(
                     alpha[i] = max_pair(levelled, sure[i]) * maybe[i];
                 }
             });
+        recycle(filtered);
     }
+    drop(guide);
 
     let deep = erode(keep, dims, windows.deep());
-    let background: Vec<f32> = maybe.iter().map(|&m| -m + 1.0).collect();
+    let mut background = take_exact(n);
+    for (b, &m) in background.iter_mut().zip(&maybe) {
+        *b = -m + 1.0;
+    }
     let pet_colour = local_mean(rgb, &deep, dims, windows.pet());
     let bg_colour = local_mean(rgb, &background, dims, windows.background());
-    drop(background);
+    recycle(background);
 
-    let mut colours = vec![0.0f32; 3 * n];
+    // Every float is written below.
+    let mut colours = take_exact(3 * n);
     alpha
         .par_chunks_mut(CHUNK)
         .zip(planes_mut::<3>(&mut colours, n))
@@ -108,18 +115,20 @@ pub(crate) fn refine(
 fn local_mean(rgb: &[f32], weight: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
     let n = weight.len();
     let share = blur(weight, dims, k);
-    let mut weighted = vec![0.0f32; 3 * n];
+    let mut weighted = take_exact(3 * n);
     for (out, channel) in weighted.chunks_exact_mut(n).zip(rgb.chunks_exact(n)) {
         for ((o, &v), &w) in out.iter_mut().zip(channel).zip(weight) {
             *o = v * w;
         }
     }
     let mut sums = blur(&weighted, dims, k);
+    recycle(weighted);
     for channel in sums.chunks_exact_mut(n) {
         for (s, &share) in channel.iter_mut().zip(&share) {
             *s /= clamp_min(share, 1.0e-6);
         }
     }
+    recycle(share);
     sums
 }
 
@@ -130,8 +139,12 @@ fn dilate(m: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
 
 /// Erosion with a `k`×`k` square: dilation of the negation, negated (`mask::erode`).
 fn erode(m: &[f32], dims: [usize; 2], k: usize) -> Vec<f32> {
-    let negated: Vec<f32> = m.iter().map(|&v| -v).collect();
+    let mut negated = take_exact(m.len());
+    for (n, &v) in negated.iter_mut().zip(m) {
+        *n = -v;
+    }
     let mut eroded = max_square(&negated, dims, k);
+    recycle(negated);
     eroded.iter_mut().for_each(|v| *v = -*v);
     eroded
 }

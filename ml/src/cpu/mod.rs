@@ -29,7 +29,7 @@ mod resize;
 mod shuffle;
 mod winograd;
 
-pub(crate) use arena::reuse;
+pub(crate) use arena::{BufferPool, reuse};
 pub(crate) use buf::Buf;
 pub(crate) use filter::Along;
 pub(crate) use prepared::{Prepared, scope as with_prepared};
@@ -170,25 +170,25 @@ pub(crate) fn refine_matte(
     soft: &Tensor<2>,
     keep: &Tensor<2>,
     windows: Windows,
+    buffers: &BufferPool,
 ) -> Option<Matte> {
     let [c, h, w] = rgb.dims();
     let same = c == 3 && soft.dims() == [h, w] && keep.dims() == [h, w];
     if !(same && on_cpu(rgb) && on_cpu(soft) && on_cpu(keep) && h * w > 0) {
         return None;
     }
+    let device = rgb.device();
     let (rgb_data, soft_data, keep_data) = (
         rgb.clone().into_data(),
         soft.clone().into_data(),
         keep.clone().into_data(),
     );
-    let planes = matte::refine(
+    let (rgb, soft, keep) = (
         rgb_data.as_slice::<f32>().ok()?,
         soft_data.as_slice::<f32>().ok()?,
         keep_data.as_slice::<f32>().ok()?,
-        [h, w],
-        windows,
     );
-    let device = rgb.device();
+    let planes = reuse(buffers, || matte::refine(rgb, soft, keep, [h, w], windows));
     Some(Matte {
         alpha: Tensor::from_data(TensorData::new(planes.alpha, [h, w]), &device),
         rgb: Tensor::from_data(TensorData::new(planes.rgb, [3, h, w]), &device),

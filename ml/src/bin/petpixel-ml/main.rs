@@ -11,11 +11,6 @@ use image::DynamicImage;
 use image::imageops::FilterType;
 use ml::{Compute, MlError, Pipeline, SpriteOptions, StageTimings, Style};
 
-/// The server's allocator (see `server/src/main.rs`), so that the figures printed here are
-/// the product's: with glibc's, every removal faulted its scratch pages in again.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "usage:
   petpixel-ml sprite INPUT OUTDIR [OPTIONS]
       writes mask.png, cutout.png, sprite.png, sheet.png, sheet.json and preview.gif to OUTDIR
