@@ -160,8 +160,8 @@ pub(crate) fn box_mean(m: Tensor<3>, along: Along, k: usize) -> Offload<Tensor<3
 }
 
 /// The matte's refinement (`matte::refine`) as fused passes over plain planes, when the
-/// photo and both masks are `f32` tensors in the CPU backend's memory; `None` leaves it to
-/// the tensor ops.
+/// photo and both masks are `f32` tensors in the CPU backend's memory, its planes taken
+/// from and left in `buffers`; `None` leaves it to the tensor ops.
 ///
 /// # Shapes
 /// - `rgb`: `[3, H, W]`; `soft`, `keep`: `[H, W]`
