@@ -57,37 +57,34 @@ pub(crate) fn reuse<T>(pool: &BufferPool, f: impl FnOnce() -> T) -> T {
 /// first `len` before reading them and ignore the rest. A kept buffer keeps its length, so
 /// handing it out again writes nothing: shortening and regrowing it would zero-fill.
 pub(super) fn take(len: usize) -> Vec<f32> {
-    let kept = FREE.with(|free| {
-        let mut free = free.borrow_mut();
-        let free = free.as_mut()?;
-        let pick = (0..free.len())
-            .filter(|&i| free[i].len() >= len)
-            .min_by_key(|&i| free[i].len())?;
-        Some(free.swap_remove(pick))
-    });
     // A fresh buffer's zeroed pages come from the kernel on first touch.
-    kept.unwrap_or_else(|| vec![0.0; len])
+    kept(len, Vec::len).unwrap_or_else(|| vec![0.0; len])
 }
 
 /// Exactly `len` floats with **any** contents, for callers that write all of them and hand
 /// the vector on by its length (the matte's planes). A kept buffer is cut to `len`, or
 /// regrown within its capacity: memory the pass already touched, so no page faults.
 pub(super) fn take_exact(len: usize) -> Vec<f32> {
-    let kept = FREE.with(|free| {
-        let mut free = free.borrow_mut();
-        let free = free.as_mut()?;
-        let pick = (0..free.len())
-            .filter(|&i| free[i].capacity() >= len)
-            .min_by_key(|&i| free[i].capacity())?;
-        Some(free.swap_remove(pick))
-    });
-    match kept {
+    match kept(len, Vec::capacity) {
         Some(mut buffer) => {
             buffer.resize(len, 0.0);
             buffer
         }
         None => vec![0.0; len],
     }
+}
+
+/// The kept buffer whose `size` is the smallest at or above `len`, taken out of the free
+/// list; `None` outside [`reuse`] or when none is big enough.
+fn kept(len: usize, size: fn(&Vec<f32>) -> usize) -> Option<Vec<f32>> {
+    FREE.with(|free| {
+        let mut free = free.borrow_mut();
+        let free = free.as_mut()?;
+        let pick = (0..free.len())
+            .filter(|&i| size(&free[i]) >= len)
+            .min_by_key(|&i| size(&free[i]))?;
+        Some(free.swap_remove(pick))
+    })
 }
 
 /// Gives `buffer` back for a later [`take`] inside [`reuse`]; drops it outside.

@@ -13,7 +13,7 @@ use super::filter::blur;
 use super::planes::{CHUNK, planes, planes_mut};
 
 /// What the filter needs of the photo, for any number of inputs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct ColourGuide {
     dims: [usize; 2],
     k: usize,

@@ -104,6 +104,9 @@ pub(crate) fn refine(
                 }
             },
         );
+    // The masks and local colours are dropped, not recycled: giving them back measured no
+    // faster (the pool already holds the guide's bigger planes) and cost 7 MiB more at a
+    // 12 MP job's peak.
     Planes {
         alpha,
         rgb: colours,
