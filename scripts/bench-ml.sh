@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 #! The ML benchmark: our background removal and rembg's (same u2netp weights, onnxruntime)
 #! on the same photos in one run, with the ratios and mask IoU; per-stage times of our
-#! pipeline on a 12 MP photo against pyxelate's figure; peak memory of one 12 MP job.
+#! pipeline on a 12 MP photo against pyxelate's figure; the sprite's colour error against the
+#! area-averaged cut-out, and pyxelate's on the same cut-out and grid when PYXELATE_SRC names a
+#! checkout of sedthh/pyxelate (not on any registry); peak memory of one 12 MP job.
 #! Run it on a quiet machine: `./scripts/bench-ml.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,23 @@ log "PetPixel (U²-Net-p in Burn, flex CPU) against rembg"
 
 log "PetPixel stages (the 12 MP figures are pixelize and animation on the enlarged photo)"
 "$bin" bench "$out/chelsea.png" --size 64 --style classic-16
+
+log "colour error of the 64-px classic-16 sprite against the area-averaged cut-out"
+"$bin" sprite "$out/chelsea.png" "$out/sprite" --size 64 --style classic-16 > /dev/null
+"$bin" cells "$out/sprite/cutout.png" "$out/ours-cells.png" --size 64 --style classic-16 > /dev/null
+grids=("$out/ours-cells.png")
+if [ -n "${PYXELATE_SRC:-}" ]; then
+  [ -f "$PYXELATE_SRC/pyxelate/pyx.py" ] || { echo "PYXELATE_SRC=$PYXELATE_SRC holds no pyxelate/pyx.py" >&2; exit 1; }
+  [ -x .venv-pyxelate/bin/python ] || python3 -m venv .venv-pyxelate
+  .venv-pyxelate/bin/pip install -q --disable-pip-version-check -r scripts/requirements-pyxelate.txt
+  log "pyxelate on the same cut-out, grid size and colour count"
+  .venv-pyxelate/bin/python -W ignore ml/bench/pyxelate_peer.py "$PYXELATE_SRC" \
+    "$out/sprite/cutout.png" "$out/ours-cells.png" "$out/pyxelate-cells.png" 16
+  grids+=("$out/pyxelate-cells.png")
+else
+  log "PYXELATE_SRC is not set: pyxelate's grid is not scored (measured on this photo on 2026-11-27: 25.2 levels RMS, ours 10.1 then; see README)"
+fi
+"$bin" colour-error "$out/sprite/cutout.png" "${grids[@]}"
 
 log "peak memory of one 12 MP job (a fresh process: decode, cut out, pixelize, animate, write)"
 .venv/bin/python - "$bin" "$out/chelsea-12mp.png" "$out/sprite-12mp" <<'PY'

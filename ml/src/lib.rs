@@ -9,6 +9,7 @@
 //! ```
 
 mod animate;
+mod colour_error;
 mod colour_model;
 mod compute;
 mod cpu;
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 use image::{DynamicImage, GrayImage, Rgba, RgbaImage};
 
+pub use colour_error::{ColourError, colour_error};
 pub use compute::{Compute, UnknownCompute};
 #[doc(hidden)]
 pub use cpu::bench as kernel_bench;

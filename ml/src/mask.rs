@@ -17,6 +17,9 @@ use crate::tensors::{mask_to_gray, read_f32};
 pub(crate) const MIN_AREA: f32 = 0.03;
 /// A mask larger than this share means the background was not told apart.
 pub(crate) const MAX_AREA: f32 = 0.97;
+/// The least alpha (of 255) that counts as pet when boxing a soft mask: fainter pixels are
+/// the matte's fringe.
+pub(crate) const VISIBLE_ALPHA: u8 = 8;
 
 /// The pet's mask at working resolution.
 #[derive(Debug, Clone)]
@@ -180,7 +183,7 @@ impl Mask {
             .into_iter()
             .map(|a| (a * 255.0).round().clamp(0.0, 255.0) as u8)
             .collect();
-        let visible: Vec<bool> = bytes.iter().map(|&a| a >= 8).collect();
+        let visible: Vec<bool> = bytes.iter().map(|&a| a >= VISIBLE_ALPHA).collect();
         let image = GrayImage::from_raw(w as u32, h as u32, bytes)
             .ok_or_else(|| MlError::Backend("mask buffer has the wrong length".into()))?;
         Ok(Self {

@@ -3,7 +3,7 @@
 
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Int, Tensor, s};
-use image::Rgba;
+use image::{Rgba, RgbaImage};
 
 use crate::mask::{Mask, erode};
 use crate::quantize::quantize;
@@ -28,6 +28,8 @@ pub(crate) struct PixelSprite {
     pub outline: Rgba<u8>,
     /// Height of the pet in sprite pixels.
     pub content_height: usize,
+    /// Whether the pet was mirrored to face right.
+    pub mirrored: bool,
 }
 
 impl PixelSprite {
@@ -59,6 +61,10 @@ pub struct Pixelized {
     pub outline: [u8; 4],
     /// Height of the pet in sprite pixels.
     pub content_height: u32,
+    /// Whether the pet was mirrored to face right (it looked left in the photo). Sprites
+    /// stored before this was recorded read as not mirrored.
+    #[serde(default)]
+    pub mirrored: bool,
 }
 
 impl Pixelized {
@@ -78,11 +84,12 @@ impl Pixelized {
             palette: sprite.palette.iter().map(|c| c.0).collect(),
             outline: sprite.outline.0,
             content_height: sprite.content_height as u32,
+            mirrored: sprite.mirrored,
         })
     }
 
-    /// Back onto `device`, checked: stored data is not trusted to be well formed.
-    pub(crate) fn to_sprite(&self, device: &burn::tensor::Device) -> Result<PixelSprite, MlError> {
+    /// Refuses stored data that is not a sprite this crate could have made.
+    fn check(&self) -> Result<(), MlError> {
         let bad = |what: &str| MlError::InvalidOptions(format!("stored sprite: {what}"));
         let (w, h) = (self.width, self.height);
         if !(1..=MAX_STORED_SIDE).contains(&w) || !(1..=MAX_STORED_SIDE).contains(&h) {
@@ -101,6 +108,42 @@ impl Pixelized {
         if self.indices.iter().any(|&i| usize::from(i) > transparent) {
             return Err(bad("index outside the palette"));
         }
+        Ok(())
+    }
+
+    /// The pet's cells in colour, one pixel per cell and the background transparent, as the
+    /// photo showed it (mirrored back if it was turned to face right): the grid the colour
+    /// error is measured on. Margins, headroom and the ground row are left out.
+    pub fn pet_cells(&self) -> Result<RgbaImage, MlError> {
+        self.check()?;
+        let (w, h) = (self.width as usize, self.height as usize);
+        let ch = self.content_height as usize;
+        if w <= 2 * SIDE_MARGIN || ch + 1 > h {
+            return Err(MlError::InvalidOptions(
+                "stored sprite: canvas smaller than its margins".into(),
+            ));
+        }
+        let (cw, top) = (w - 2 * SIDE_MARGIN, h - 1 - ch);
+        let mut cells = RgbaImage::new(cw as u32, ch as u32);
+        for (x, y, cell) in cells.enumerate_pixels_mut() {
+            let column = if self.mirrored {
+                cw - 1 - x as usize
+            } else {
+                x as usize
+            };
+            let index = self.indices[(top + y as usize) * w + SIDE_MARGIN + column];
+            // The transparent index is one past the palette, so `get` leaves it clear.
+            if let Some(&colour) = self.palette.get(usize::from(index)) {
+                *cell = Rgba(colour);
+            }
+        }
+        Ok(cells)
+    }
+
+    /// Back onto `device`, checked: stored data is not trusted to be well formed.
+    pub(crate) fn to_sprite(&self, device: &burn::tensor::Device) -> Result<PixelSprite, MlError> {
+        self.check()?;
+        let (w, h) = (self.width, self.height);
         Ok(PixelSprite {
             indices: from_i64(
                 self.indices.iter().map(|&i| i64::from(i)).collect(),
@@ -110,6 +153,7 @@ impl Pixelized {
             palette: self.palette.iter().map(|&c| Rgba(c)).collect(),
             outline: Rgba(self.outline),
             content_height: self.content_height as usize,
+            mirrored: self.mirrored,
         })
     }
 }
@@ -180,7 +224,8 @@ pub(crate) fn pixelize(
     ); // [3, ch, cw]
     let opaque = coverage.greater_equal_elem(0.5).reshape([ch, cw]); // [ch, cw]
 
-    let (colour, opaque) = if faces_left(opaque.clone().float())? {
+    let mirrored = faces_left(opaque.clone().float())?;
+    let (colour, opaque) = if mirrored {
         (colour.flip([2]), opaque.flip([1]))
     } else {
         (colour, opaque)
@@ -207,6 +252,7 @@ pub(crate) fn pixelize(
         palette: quantized.palette,
         outline: quantized.outline,
         content_height: ch,
+        mirrored,
     })
 }
 

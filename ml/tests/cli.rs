@@ -277,9 +277,12 @@ fn a_cmyk_jpeg_decodes_to_the_photos_colours_and_makes_a_sprite() {
 fn misuse_fails_with_one_plain_line_and_exit_code_2() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let outdir = path_str(dir.path());
-    let cases: [&[&str]; 8] = [
+    let cases: [&[&str]; 11] = [
         &[],
         &["paint"],
+        &["cells", CHELSEA],
+        &["colour-error", CHELSEA],
+        &["cells", CHELSEA, outdir, "--size", "7"],
         &["sprite", CHELSEA],
         &["sprite", CHELSEA, outdir, "--style", "gameboy"],
         &["sprite", CHELSEA, outdir, "--style"],
@@ -307,4 +310,69 @@ fn an_output_directory_that_is_a_file_fails_with_one_plain_line() {
     let out = sprite(Path::new(CHELSEA), &file, &["--size", "32"]);
     let err = assert_plain_failure(&out, 1, "outdir is a file");
     assert!(err.contains("taken"), "{err}");
+}
+
+#[test]
+fn cells_and_colour_error_score_our_sprite_and_any_grid_over_the_same_cut_out() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let outdir = dir.path().join("out");
+    let made = sprite(Path::new(CHELSEA), &outdir, &["--size", "32"]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let cutout = outdir.join("cutout.png");
+    let cells = dir.path().join("cells.png");
+    let out = petpixel(&["cells", path_str(&cutout), path_str(&cells), "--size", "32"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let grid = image::open(&cells).expect("cells are a PNG").to_rgba8();
+    // A 32-px frame holds 27 rows of pet under its headroom and ground row.
+    assert_eq!(grid.height(), 27);
+    assert!(grid.pixels().any(|p| p.0[3] == 0) && grid.pixels().any(|p| p.0[3] == 255));
+
+    // A grey grid of the same shape is a worse guess than ours, and says by how much.
+    let grey = image::RgbaImage::from_fn(grid.width(), grid.height(), |x, y| {
+        image::Rgba([128, 128, 128, grid.get_pixel(x, y).0[3]])
+    });
+    let grey_path = dir.path().join("grey.png");
+    grey.save(&grey_path).expect("written");
+    let out = petpixel(&[
+        "colour-error",
+        path_str(&cutout),
+        path_str(&cells),
+        path_str(&grey_path),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rms: Vec<f64> = text
+        .lines()
+        .map(|line| {
+            let figure = line.split(": ").nth(1).expect("a figure");
+            figure
+                .split_whitespace()
+                .next()
+                .expect("rms")
+                .parse()
+                .expect("a number")
+        })
+        .collect();
+    assert_eq!(rms.len(), 2, "{text}");
+    assert!(rms[0] < 20.0 && rms[1] > 2.0 * rms[0], "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("× the first grid's error")),
+        "{text}"
+    );
+
+    // Nothing to compare, or not an image: one plain line, exit 1.
+    let clear_path = dir.path().join("clear.png");
+    image::RgbaImage::new(4, 4)
+        .save(&clear_path)
+        .expect("written");
+    let junk = write(dir.path(), "junk.png", b"not a png");
+    for grid in [&clear_path, &junk] {
+        let out = petpixel(&["colour-error", path_str(&cutout), path_str(grid)]);
+        assert_plain_failure(&out, 1, &grid.display().to_string());
+    }
+    let out = petpixel(&["cells", path_str(&clear_path), path_str(&cells)]);
+    let err = assert_plain_failure(&out, 1, "transparent cut-out");
+    assert!(err.contains("transparent"), "{err}");
 }

@@ -480,5 +480,76 @@ fn malformed_stored_pixels_are_refused_not_panicked_on() {
             (bad.width, bad.height, bad.palette.len())
         );
         assert!(pipeline().still(&bad).is_err());
+        assert!(matches!(bad.pet_cells(), Err(MlError::InvalidOptions(_))));
     }
+}
+
+/// pyxelate's colour error on chelsea's cut-out at the same 78×58 grid with 16 colours,
+/// measured with `scripts/bench-ml.sh` (PYXELATE_SRC set) on 2026-11-27: the goal is to be no
+/// worse than this. pyxelate is not installable from a registry, so CI cannot rerun it.
+const PYXELATE_CHELSEA_COLOUR_ERROR: f64 = 25.2;
+
+#[test]
+fn chelseas_sprite_keeps_the_photos_colours_better_than_pyxelate() {
+    let cutout = &chelsea_output().cutout;
+    let opts = SpriteOptions {
+        sprite_size: 64,
+        style: Style::Classic16,
+        ..SpriteOptions::default()
+    };
+    let cells = pipeline()
+        .pixelize(cutout, &opts)
+        .expect("pixelize")
+        .pet_cells()
+        .expect("cells");
+    let error = ml::colour_error(cutout, &cells).expect("scored");
+    assert!(
+        error.rms < PYXELATE_CHELSEA_COLOUR_ERROR,
+        "colour error {error:?} against pyxelate's {PYXELATE_CHELSEA_COLOUR_ERROR}"
+    );
+    assert!(error.shape_iou > 0.98, "{error:?}");
+    // An off-palette guess scores far worse: the figure tells good colours from bad.
+    let grey = RgbaImage::from_fn(cells.width(), cells.height(), |x, y| {
+        Rgba([128, 128, 128, cells.get_pixel(x, y).0[3]])
+    });
+    let grey_error = ml::colour_error(cutout, &grey).expect("scored");
+    assert!(grey_error.rms > 2.0 * error.rms, "{grey_error:?}");
+}
+
+#[test]
+fn pet_cells_are_in_the_photos_orientation_when_the_sprite_was_mirrored() {
+    // The dog looks left, so its sprite is mirrored to face right; the cells turn it back.
+    let (img, _) = dog_on_a_lawn(480, 360);
+    let cutout = pipeline()
+        .remove_background(&DynamicImage::ImageRgba8(img))
+        .expect("cut out")
+        .image;
+    let pixels = pipeline()
+        .pixelize(&cutout, &SpriteOptions::default())
+        .expect("pixelize");
+    assert!(pixels.mirrored, "the dog was turned to face right");
+    let cells = pixels.pet_cells().expect("cells");
+    let error = ml::colour_error(&cutout, &cells).expect("scored");
+    assert!(error.shape_iou > 0.95 && error.rms < 20.0, "{error:?}");
+    let facing_right = image::imageops::flip_horizontal(&cells);
+    let wrong = ml::colour_error(&cutout, &facing_right).expect("scored");
+    assert!(
+        wrong.shape_iou < 0.9,
+        "the sprite's own orientation is not the photo's: {wrong:?}"
+    );
+}
+
+#[test]
+fn stored_pixels_from_before_mirroring_was_recorded_read_as_not_mirrored() {
+    let pixels = pipeline()
+        .pixelize(&chelsea_output().cutout, &SpriteOptions::default())
+        .expect("pixelize");
+    let mut stored = serde_json::to_value(&pixels).expect("encode");
+    stored
+        .as_object_mut()
+        .expect("an object")
+        .remove("mirrored");
+    let read: ml::Pixelized = serde_json::from_value(stored).expect("decode");
+    assert!(!read.mirrored);
+    assert_eq!(read.indices, pixels.indices);
 }

@@ -1,6 +1,7 @@
 //! `petpixel-ml`: run the sprite pipeline on a photo from the command line, list the styles,
 //! time the pipeline's stages, or compare its background removal with rembg's.
 
+mod colours;
 mod compare;
 
 use std::path::Path;
@@ -21,6 +22,11 @@ const USAGE: &str = "usage:
   petpixel-ml compare PEERDIR PHOTO...
       times our background removal against rembg's figures and masks in PEERDIR
       (scripts/bench-ml.sh makes them) and prints the ratios and mask IoU
+  petpixel-ml cells CUTOUT OUT [OPTIONS]
+      pixelizes CUTOUT (a cutout.png) and writes the pet one pixel per cell to OUT (PNG)
+  petpixel-ml colour-error CUTOUT GRID...
+      scores each GRID (a sprite one pixel per cell over CUTOUT's pet, from `cells` or a
+      peer) by its RMS colour difference from the cut-out averaged over each cell
 options:
   --style STYLE            palette (see `styles`; default classic-16)
   --size 32|48|64          frame height in pixels (default 48)
@@ -98,6 +104,16 @@ fn run(args: &[String]) -> Result<(), Failure> {
             compare::compare(&pipeline()?, Path::new(peer_dir), photos)
         }
         ("compare", _) => Err(Failure::Usage("compare needs PEERDIR and PHOTO...".into())),
+        ("cells", [cutout, out]) => {
+            colours::cells(&pipeline()?, Path::new(cutout), Path::new(out), &opts)
+        }
+        ("cells", _) => Err(Failure::Usage("cells needs CUTOUT and OUT".into())),
+        ("colour-error", [cutout, grids @ ..]) if !grids.is_empty() => {
+            colours::colour_error(Path::new(cutout), grids)
+        }
+        ("colour-error", _) => Err(Failure::Usage(
+            "colour-error needs CUTOUT and GRID...".into(),
+        )),
         ("styles", []) => {
             styles();
             Ok(())
@@ -330,6 +346,17 @@ fn bench(pipeline: &Pipeline, input: &Path, opts: &SpriteOptions) -> Result<(), 
     for (name, stage) in stages {
         println!("  {name:<10} {}", ms(median(&runs, stage)));
     }
+    let cutout = pipeline
+        .remove_background(&photo)
+        .map_err(|e| pipeline_failure(input, e))?;
+    let error = colours::pet_cells(pipeline, &cutout.image, opts)
+        .and_then(|cells| ml::colour_error(&cutout.image, &cells))
+        .map_err(|e| pipeline_failure(input, e))?;
+    println!(
+        "  {:<10} {}  (sprite against the area-averaged cut-out)",
+        "colour err",
+        colours::describe(&error).trim()
+    );
 
     // The goals are stated for a 12-MP phone photo; enlarging keeps the content the same.
     let (w, h) = BIG_PHOTO;
