@@ -32,10 +32,10 @@ pub struct ColourError {
 pub fn colour_error(cutout: &RgbaImage, grid: &RgbaImage) -> Result<ColourError, MlError> {
     let (gw, gh) = (grid.width() as usize, grid.height() as usize);
     if gw == 0 || gh == 0 {
-        return Err(MlError::InvalidOptions("the sprite grid is empty".into()));
+        return Err(MlError::NotComparable("the grid is empty".into()));
     }
     let [x0, y0, x1, y1] = visible_box(cutout)
-        .ok_or_else(|| MlError::NoSubjectFound("the cut-out is entirely transparent".into()))?;
+        .ok_or_else(|| MlError::NotComparable("the cut-out is entirely transparent".into()))?;
     let (bw, bh) = (x1 - x0, y1 - y0);
     let span = |i: usize, cells: usize, len: usize| {
         // In u64: a cell index times a side of a huge cut-out may not fit 32 bits.
@@ -77,8 +77,8 @@ pub fn colour_error(cutout: &RgbaImage, grid: &RgbaImage) -> Result<ColourError,
         }
     }
     if cells == 0 {
-        return Err(MlError::InvalidOptions(
-            "the sprite grid has no opaque cell over the pet".into(),
+        return Err(MlError::NotComparable(
+            "the grid has no opaque cell over the pet".into(),
         ));
     }
     Ok(ColourError {
@@ -197,16 +197,16 @@ mod tests {
         let clear = RgbaImage::from_pixel(3, 2, Rgba([0, 0, 0, 0]));
         assert!(matches!(
             colour_error(&two_tone(), &clear),
-            Err(MlError::InvalidOptions(_))
+            Err(MlError::NotComparable(_))
         ));
         assert!(matches!(
             colour_error(&two_tone(), &RgbaImage::new(0, 4)),
-            Err(MlError::InvalidOptions(_))
+            Err(MlError::NotComparable(_))
         ));
         let solid = RgbaImage::from_pixel(3, 2, Rgba([1, 2, 3, 255]));
         assert!(matches!(
             colour_error(&RgbaImage::from_pixel(8, 8, Rgba([9, 9, 9, 7])), &solid),
-            Err(MlError::NoSubjectFound(_))
+            Err(MlError::NotComparable(_))
         ));
     }
 

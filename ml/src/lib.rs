@@ -125,6 +125,10 @@ pub enum MlError {
     /// The tensor backend failed; this is a bug or a broken device, not a bad photo.
     #[error("image backend failed: {0}")]
     Backend(String),
+    /// A sprite grid and a cut-out that [`colour_error`] cannot compare: an empty grid, a
+    /// transparent cut-out, or no opaque cell over the pet.
+    #[error("the grid cannot be scored against the cut-out: {0}")]
+    NotComparable(String),
     /// Writing an output image (the preview GIF) failed; a bug, not a bad photo.
     #[error("the sprite could not be encoded: {0}")]
     Encode(String),

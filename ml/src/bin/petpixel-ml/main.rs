@@ -1,5 +1,6 @@
 //! `petpixel-ml`: run the sprite pipeline on a photo from the command line, list the styles,
-//! time the pipeline's stages, or compare its background removal with rembg's.
+//! time the pipeline's stages, compare its background removal with rembg's, or score a
+//! sprite's colours against the cut-out (ours or a peer's).
 
 mod colours;
 mod compare;
