@@ -5,7 +5,7 @@
 use image::RgbaImage;
 
 use crate::MlError;
-use crate::mask::VISIBLE_ALPHA;
+use crate::mask::{VISIBLE_ALPHA, bounding_box};
 
 /// A grid cell at least this opaque (of 255) is pet; pixel art has no half-transparent cells.
 const OPAQUE_CELL: u8 = 128;
@@ -28,14 +28,22 @@ pub struct ColourError {
 /// The grid spans the cut-out's visible box, the same box the pipeline pixelizes, and each
 /// cell averages the pixels it covers as adaptive average pooling does (a cell reaches from
 /// the floor of its start to the ceiling of its end). Colours are averaged weighted by
-/// alpha, so the transparent background does not tint the pet's edge.
+/// alpha, so the transparent background does not tint the pet's edge. The average is taken
+/// here in `f64` rather than with `resample`'s area filter, which the pipeline itself
+/// shrinks cut-outs with: the reference must not share the code it judges.
 pub fn colour_error(cutout: &RgbaImage, grid: &RgbaImage) -> Result<ColourError, MlError> {
     let (gw, gh) = (grid.width() as usize, grid.height() as usize);
     if gw == 0 || gh == 0 {
         return Err(MlError::NotComparable("the grid is empty".into()));
     }
-    let [x0, y0, x1, y1] = visible_box(cutout)
-        .ok_or_else(|| MlError::NotComparable("the cut-out is entirely transparent".into()))?;
+    let visible: Vec<bool> = cutout.pixels().map(|p| p.0[3] >= VISIBLE_ALPHA).collect();
+    if !visible.contains(&true) {
+        return Err(MlError::NotComparable(
+            "the cut-out is entirely transparent".into(),
+        ));
+    }
+    let (w, h) = (cutout.width() as usize, cutout.height() as usize);
+    let [x0, y0, x1, y1] = bounding_box(&visible, w, h).map(|v| v as usize);
     let (bw, bh) = (x1 - x0, y1 - y0);
     let span = |i: usize, cells: usize, len: usize| {
         // In u64: a cell index times a side of a huge cut-out may not fit 32 bits.
@@ -86,21 +94,6 @@ pub fn colour_error(cutout: &RgbaImage, grid: &RgbaImage) -> Result<ColourError,
         cells,
         shape_iou: both as f64 / either.max(1) as f64,
     })
-}
-
-/// The smallest box (`x0, y0, x1, y1`, end-exclusive) holding every pixel that is at least
-/// faintly pet, as the pipeline boxes a cut-out's mask; `None` when there is none.
-fn visible_box(cutout: &RgbaImage) -> Option<[usize; 4]> {
-    let mut found: Option<[usize; 4]> = None;
-    for (x, y, p) in cutout.enumerate_pixels() {
-        if p.0[3] < VISIBLE_ALPHA {
-            continue;
-        }
-        let (x, y) = (x as usize, y as usize);
-        let b = found.get_or_insert([x, y, x + 1, y + 1]);
-        *b = [b[0].min(x), b[1].min(y), b[2].max(x + 1), b[3].max(y + 1)];
-    }
-    found
 }
 
 #[cfg(test)]

@@ -286,7 +286,7 @@ fn fill_holes(bits: &mut [bool], w: usize, h: usize) {
 }
 
 /// Tight box around the set pixels, end-exclusive; the whole image when none is set.
-fn bounding_box(bits: &[bool], w: usize, h: usize) -> [u32; 4] {
+pub(crate) fn bounding_box(bits: &[bool], w: usize, h: usize) -> [u32; 4] {
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
     for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
         let (x, y) = (i % w, i / w);

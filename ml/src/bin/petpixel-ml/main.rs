@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use image::DynamicImage;
 use image::imageops::FilterType;
+use image::{DynamicImage, RgbaImage};
 use ml::{Compute, MlError, Pipeline, SpriteOptions, StageTimings, Style};
 
 const USAGE: &str = "usage:
@@ -269,31 +269,35 @@ struct BenchRun {
     files: Duration,
 }
 
+/// [`BENCH_RUNS`] timed runs, and the cut-out the last one made (the pipeline is
+/// deterministic, so it is every run's).
 fn bench_runs(
     pipeline: &Pipeline,
     input: &Path,
     photo: &DynamicImage,
     opts: &SpriteOptions,
-) -> Result<Vec<BenchRun>, Failure> {
-    (0..BENCH_RUNS)
-        .map(|_| {
-            let (out, timings) = pipeline
-                .run_timed(photo, opts)
-                .map_err(|e| pipeline_failure(input, e))?;
-            let started = Instant::now();
-            let json = serde_json::to_vec(&out.sheet.frame_table_json())
-                .map_err(|e| Failure::Failed(format!("cannot encode the frame table: {e}")))?;
-            let gif = out
-                .sheet
-                .preview_gif()
-                .map_err(|e| Failure::Failed(e.to_string()))?;
-            std::hint::black_box((json, gif));
-            Ok(BenchRun {
-                timings,
-                files: started.elapsed(),
-            })
-        })
-        .collect()
+) -> Result<(Vec<BenchRun>, RgbaImage), Failure> {
+    let mut runs = Vec::with_capacity(BENCH_RUNS);
+    let mut cutout = RgbaImage::new(0, 0);
+    for _ in 0..BENCH_RUNS {
+        let (out, timings) = pipeline
+            .run_timed(photo, opts)
+            .map_err(|e| pipeline_failure(input, e))?;
+        let started = Instant::now();
+        let json = serde_json::to_vec(&out.sheet.frame_table_json())
+            .map_err(|e| Failure::Failed(format!("cannot encode the frame table: {e}")))?;
+        let gif = out
+            .sheet
+            .preview_gif()
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        std::hint::black_box((json, gif));
+        runs.push(BenchRun {
+            timings,
+            files: started.elapsed(),
+        });
+        cutout = out.cutout;
+    }
+    Ok((runs, cutout))
 }
 
 /// Picks one stage's time out of a bench run.
@@ -321,7 +325,7 @@ fn bench(pipeline: &Pipeline, input: &Path, opts: &SpriteOptions) -> Result<(), 
         return Err(Failure::Failed("no bench runs".into()));
     };
     decodes.sort();
-    let runs = bench_runs(pipeline, input, &photo, opts)?;
+    let (runs, cutout) = bench_runs(pipeline, input, &photo, opts)?;
     println!(
         "{} ({}×{}, {} px sprite, {}{}), median of {BENCH_RUNS} runs:",
         input.display(),
@@ -347,11 +351,8 @@ fn bench(pipeline: &Pipeline, input: &Path, opts: &SpriteOptions) -> Result<(), 
     for (name, stage) in stages {
         println!("  {name:<10} {}", ms(median(&runs, stage)));
     }
-    let cutout = pipeline
-        .remove_background(&photo)
-        .map_err(|e| pipeline_failure(input, e))?;
-    let error = colours::pet_cells(pipeline, &cutout.image, opts)
-        .and_then(|cells| ml::colour_error(&cutout.image, &cells))
+    let error = colours::pet_cells(pipeline, &cutout, opts)
+        .and_then(|cells| ml::colour_error(&cutout, &cells))
         .map_err(|e| pipeline_failure(input, e))?;
     println!(
         "  {:<10} {}  (sprite against the area-averaged cut-out)",
@@ -362,7 +363,7 @@ fn bench(pipeline: &Pipeline, input: &Path, opts: &SpriteOptions) -> Result<(), 
     // The goals are stated for a 12-MP phone photo; enlarging keeps the content the same.
     let (w, h) = BIG_PHOTO;
     let big = photo.resize_exact(w, h, FilterType::Triangle);
-    let runs = bench_runs(pipeline, input, &big, opts)?;
+    let (runs, _) = bench_runs(pipeline, input, &big, opts)?;
     let pixelize = median(&runs, |r| r.timings.shrink + r.timings.pixelize);
     let animate = median(&runs, |r| r.timings.animate + r.files);
     println!("{w}×{h} (12 MP) enlargement, median of {BENCH_RUNS} runs:");
