@@ -84,9 +84,9 @@ pub async fn list_styles() -> Result<Vec<StyleView>, AppError> {
 
 /// Cuts the pet out of an uploaded photo.
 #[server(prefix = "/_sf", endpoint = "remove_background")]
-pub async fn remove_background(image_id: String) -> Result<CutoutView, AppError> {
+pub async fn remove_background(image_id: uuid::Uuid) -> Result<CutoutView, AppError> {
     let (port, visitor) = ssr::context().await?;
-    port.0.remove_background(&visitor, &image_id).await
+    port.0.remove_background(&visitor, image_id).await
 }
 
 /// Draws the cut-out pet in one style.
@@ -98,7 +98,10 @@ pub async fn pixel_art(request: PixelArtRequest) -> Result<PixelArtView, AppErro
 
 /// A new photo made of a rectangle of an uploaded one.
 #[server(prefix = "/_sf", endpoint = "crop_image")]
-pub async fn crop_image(image_id: String, crop: CropRequest) -> Result<UploadedImage, AppError> {
+pub async fn crop_image(
+    image_id: uuid::Uuid,
+    crop: CropRequest,
+) -> Result<UploadedImage, AppError> {
     let (port, visitor) = ssr::context().await?;
-    port.0.crop_image(&visitor, &image_id, crop).await
+    port.0.crop_image(&visitor, image_id, crop).await
 }

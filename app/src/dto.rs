@@ -1,20 +1,19 @@
-//! Data shapes shared by the server, the REST API and the browser.
+//! Data shapes shared by the server, the REST API and the browser. Values with a fixed set of
+//! choices or a format are the shared vocabulary's types (`domain`), so a request that
+//! deserializes is already valid in those respects.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-/// The five worlds a game can be set in.
-pub const THEMES: [&str; 5] = ["garden", "house", "beach", "space", "park"];
-/// The three difficulties.
-pub const DIFFICULTIES: [&str; 3] = ["easy", "normal", "hard"];
-/// Most levels one game may have.
-pub const MAX_LEVELS: u32 = 12;
-/// Longest pet name, in characters.
-pub const MAX_PET_NAME_CHARS: usize = 40;
+pub use domain::{
+    CutoutMethod, Difficulty, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS, PetName,
+    PipelineStage, ShortCode, SpriteSize, Style, Theme,
+};
 
 /// What the REST API answers after an upload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadedImage {
-    pub id: String,
+    pub id: Uuid,
     pub width: u32,
     pub height: u32,
     pub content_type: String,
@@ -53,14 +52,14 @@ pub struct CropRequest {
 /// The request that starts a game.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameRequest {
-    pub image_id: String,
-    pub pet_name: String,
-    pub theme: String,
-    pub difficulty: String,
-    pub level_count: u32,
-    /// A pixel-art style id from `GET /api/v1/pixel-art/styles`; `classic-16` when absent.
+    pub image_id: Uuid,
+    pub pet_name: PetName,
+    pub theme: Theme,
+    pub difficulty: Difficulty,
+    pub level_count: LevelCount,
+    /// A pixel-art style from `GET /api/v1/pixel-art/styles`; `classic-16` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub style: Option<String>,
+    pub style: Option<Style>,
     /// An address to email once the game is ready (with its link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_email: Option<String>,
@@ -91,16 +90,11 @@ pub struct PushSubscribed {
     pub game_ready: bool,
 }
 
-/// The style a game gets when its request names none.
-pub const DEFAULT_STYLE: &str = "classic-16";
-/// Sprite sizes the pixel-art previews can be drawn at.
-pub const SPRITE_SIZES: [u32; 3] = [32, 48, 64];
-
 /// One pixel-art style, as `GET /api/v1/pixel-art/styles` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StyleView {
     /// Stable id, e.g. `game-boy`.
-    pub id: String,
+    pub id: Style,
     pub name: String,
     pub description: String,
     /// Most colours a sprite in this style has, outline excluded.
@@ -112,10 +106,8 @@ pub struct StyleView {
 /// The pet cut out of an uploaded photo.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CutoutView {
-    pub image_id: String,
-    /// `neural` (U²-Net-p and matting), `photo-alpha` (the photo's own transparency) or
-    /// `colour-model` (the fallback when the net found no plausible pet).
-    pub method: String,
+    pub image_id: Uuid,
+    pub method: CutoutMethod,
     /// Advice for the owner when the cut-out may be poor, in plain words.
     pub notice: Option<String>,
     /// The cut-out: the pet on a transparent background.
@@ -127,11 +119,11 @@ pub struct CutoutView {
 /// What `POST /api/v1/pixel-art/generate` draws.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PixelArtRequest {
-    pub image_id: String,
-    pub style: String,
+    pub image_id: Uuid,
+    pub style: Style,
     /// Frame height in pixels: 32, 48 or 64 (default 48).
     #[serde(default)]
-    pub size: Option<u32>,
+    pub size: Option<SpriteSize>,
     /// Ordered dithering (default off).
     #[serde(default)]
     pub dither: Option<bool>,
@@ -140,9 +132,9 @@ pub struct PixelArtRequest {
 /// A pixel-art sprite and its animated sheet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PixelArtView {
-    pub image_id: String,
-    pub style: String,
-    pub size: u32,
+    pub image_id: Uuid,
+    pub style: Style,
+    pub size: SpriteSize,
     pub dither: bool,
     pub sprite_url: String,
     pub sheet_url: String,
@@ -154,95 +146,17 @@ pub struct PixelArtView {
     pub palette: Vec<String>,
 }
 
-/// Where a game is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GameStatus {
-    Generating,
-    Ready,
-    Failed,
-}
-
-impl GameStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Generating => "generating",
-            Self::Ready => "ready",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-/// The stages a game is made in, in order; each is a durable job step on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PipelineStage {
-    RemoveBackground,
-    Pixelize,
-    Animate,
-    AssembleGame,
-}
-
-impl PipelineStage {
-    pub const ALL: [PipelineStage; 4] = [
-        Self::RemoveBackground,
-        Self::Pixelize,
-        Self::Animate,
-        Self::AssembleGame,
-    ];
-
-    /// The name stored in the job table and sent to clients.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RemoveBackground => "remove_background",
-            Self::Pixelize => "pixelize",
-            Self::Animate => "animate",
-            Self::AssembleGame => "assemble_game",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|stage| stage.as_str() == s)
-    }
-
-    /// What the progress bar says while this stage runs.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::RemoveBackground => "Cutting your pet out",
-            Self::Pixelize => "Drawing the pixel-art sprite",
-            Self::Animate => "Animating",
-            Self::AssembleGame => "Building the levels",
-        }
-    }
-
-    /// The stage after this one; `None` after the last.
-    pub fn next(self) -> Option<Self> {
-        let at = Self::ALL.iter().position(|s| *s == self)?;
-        Self::ALL.get(at + 1).copied()
-    }
-
-    /// Position from 0, for progress bars.
-    pub fn index(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    /// The share of the work done when this stage starts, in percent.
-    pub fn percent_before(self) -> u8 {
-        (self.index() * 100 / Self::ALL.len()) as u8
-    }
-}
-
 /// A game as its owner (or, through its short code, anyone) sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameView {
-    pub id: String,
-    pub short_code: String,
+    pub id: Uuid,
+    pub short_code: ShortCode,
     pub title: String,
-    pub pet_name: String,
-    pub theme: String,
-    pub difficulty: String,
-    pub level_count: u32,
-    pub style: String,
+    pub pet_name: PetName,
+    pub theme: Theme,
+    pub difficulty: Difficulty,
+    pub level_count: LevelCount,
+    pub style: Style,
     pub status: GameStatus,
     /// The stage being worked on (or that failed); `None` once the game is ready.
     #[serde(default)]

@@ -45,14 +45,14 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn crop_image(
         &self,
         visitor: &Visitor,
-        image_id: &str,
+        image_id: uuid::Uuid,
         crop: CropRequest,
     ) -> Result<UploadedImage, AppError>;
     /// Cuts the pet out of one of `visitor`'s photos (once; later calls reuse the result).
     async fn remove_background(
         &self,
         visitor: &Visitor,
-        image_id: &str,
+        image_id: uuid::Uuid,
     ) -> Result<CutoutView, AppError>;
     /// Draws the cut-out pet in a style (once per style, size and dithering).
     async fn pixel_art(

@@ -14,7 +14,7 @@ use game_runtime::theme::{Difficulty, Theme};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: demo_page PKG_DIR")?);
     let theme = match std::env::args().nth(2) {
-        Some(name) => Theme::parse(&name)?,
+        Some(name) => name.parse::<Theme>()?,
         None => Theme::Garden,
     };
     let read = |name: &str| {

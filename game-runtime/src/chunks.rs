@@ -90,7 +90,10 @@ pub fn parse(theme: Theme, json: &str) -> Result<Vec<Chunk>, String> {
 
 fn check(raw: RawChunk) -> Result<Chunk, String> {
     let fail = |why: &str| Err(format!("chunk {:?}: {why}", raw.name));
-    let min_difficulty = Difficulty::parse(&raw.min_difficulty).map_err(|e| e.to_string())?;
+    let min_difficulty: Difficulty = raw
+        .min_difficulty
+        .parse()
+        .map_err(|e: domain::Unknown| e.to_string())?;
     let width = raw.rows.first().map_or(0, |r| r.chars().count());
     if raw.rows.is_empty() || raw.rows.len() > MAX_ROWS || !(2..=MAX_COLUMNS).contains(&width) {
         return fail("size out of range");

@@ -39,7 +39,7 @@ pub use cpu::bench as kernel_bench;
 pub use decode::{MAX_PHOTO_SIDE, decode_photo};
 pub use pixelize::Pixelized;
 pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
-pub use style::{Style, StyleInfo, UnknownStyle};
+pub use style::{Style, StyleInfo, info as style_info, palette};
 pub use u2net::WeightReport;
 
 /// Intersection over union of two masks thresholded at half, `ours` resized (bilinear) to

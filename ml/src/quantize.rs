@@ -57,7 +57,7 @@ pub(crate) fn quantize(
     let offsets = dither.then(|| bayer(grid, &device)); // [N, 1] in (-0.5, 0.5)
     let fixed = fixed_palette(style);
 
-    let (candidates, assigned) = match style.method() {
+    let (candidates, assigned) = match crate::style::method(style) {
         Method::KMeans { colours, snes } => {
             let centroids = kmeans(pixels.clone(), weights.clone(), colours)?;
             let c = if snes {
@@ -117,7 +117,7 @@ fn too_thin() -> MlError {
 
 /// The style's fixed palette, darkest first (a ramp needs that order); empty for photo styles.
 fn fixed_palette(style: Style) -> Vec<Rgba<u8>> {
-    let mut palette = style.palette().unwrap_or_default();
+    let mut palette = crate::style::palette(style).unwrap_or_default();
     palette.sort_by_key(|c| (luma(c), c.0));
     palette
 }
@@ -371,7 +371,7 @@ fn outline(style: Style, fixed: &[Rgba<u8>], palette: &[Rgba<u8>]) -> Rgba<u8> {
         let d = |v: u8| (f32::from(v) * OUTLINE_DARKEN).round() as u8;
         Rgba([d(c.0[0]), d(c.0[1]), d(c.0[2]), 255])
     });
-    match style.method() {
+    match crate::style::method(style) {
         Method::KMeans { snes: true, .. } => snap_bgr555(darker),
         _ => darker,
     }

@@ -47,8 +47,7 @@ fn wgpu_and_cpu_cut_out_and_draw_chelsea_alike() {
     for p in gpu.sheet.image.pixels().filter(|p| p.0[3] > 0) {
         let rgb = [p.0[0], p.0[1], p.0[2]];
         assert!(
-            Style::Pico8
-                .palette()
+            ml::palette(Style::Pico8)
                 .expect("fixed")
                 .iter()
                 .any(|c| [c.0[0], c.0[1], c.0[2]] == rgb),

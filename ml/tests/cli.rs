@@ -157,7 +157,7 @@ fn sprite_writes_every_output_and_they_agree() {
         sheet.width(),
         frames * json["frames"][0]["frame"]["w"].as_u64().expect("w") as u32
     );
-    let fixed: Vec<Rgba<u8>> = ml::Style::GameBoy.palette().expect("fixed");
+    let fixed: Vec<Rgba<u8>> = ml::palette(ml::Style::GameBoy).expect("fixed");
     assert!(
         sheet.pixels().all(|p| p.0[3] == 0 || fixed.contains(p)),
         "sheet.png is in Game Boy greens"
@@ -183,7 +183,7 @@ fn styles_lists_every_style_with_its_palette_size() {
             .find(|l| l.starts_with(style.id()))
             .unwrap_or_else(|| panic!("{style} is listed"));
         assert!(line.contains(style.name()) && line.contains(style.description()));
-        let colours = style.palette().map_or(style.max_colours(), |p| p.len());
+        let colours = ml::palette(style).map_or(style.max_colours(), |p| p.len());
         assert!(line.contains(&colours.to_string()), "{line}");
     }
 }

@@ -81,7 +81,7 @@ fn every_style_draws_every_opaque_pixel_from_its_palette_or_outline() {
                 let off: Vec<_> = used.difference(&allowed).collect();
                 assert!(off.is_empty(), "{what}: {off:?} are off the palette");
             }
-            if let Some(fixed) = style.palette() {
+            if let Some(fixed) = ml::palette(style) {
                 let fixed: HashSet<[u8; 4]> = fixed.iter().map(|c| c.0).collect();
                 let off: Vec<_> = opaque_colours(&out.sheet.image)
                     .into_iter()
@@ -100,7 +100,7 @@ fn fixed_palette_outlines_are_the_darkest_palette_colour() {
         299 * u32::from(c.0[0]) + 587 * u32::from(c.0[1]) + 114 * u32::from(c.0[2])
     };
     for style in [Style::GameBoy, Style::Nes, Style::Pico8, Style::MonoInk] {
-        let fixed = style.palette().expect("a fixed palette");
+        let fixed = ml::palette(style).expect("a fixed palette");
         let darkest = fixed.iter().min_by_key(|c| luma(c)).expect("colours");
         assert_eq!(sprite(style, false).outline, *darkest, "{style}");
     }

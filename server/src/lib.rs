@@ -3,7 +3,6 @@
 
 pub mod blobs;
 pub mod config;
-pub mod domain;
 pub mod events;
 mod http;
 pub mod intake;

@@ -13,10 +13,9 @@
 
 use std::sync::Arc;
 
-use app::dto::PipelineStage;
+use app::dto::{Look, PipelineStage};
 use bytes::Bytes;
 use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
-use game_runtime::theme::{Difficulty, Theme};
 use image::ImageFormat;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use uuid::Uuid;
 use crate::blobs::Blobs;
 use crate::runtime_assets::GameRuntime;
 use crate::store::{GameAssets, GameRecord, Store};
-use crate::studio::{Look, Studio};
+use crate::studio::Studio;
 
 /// Why a stage failed: `Rejected` is the photo's fault and is told to the owner as is (and not
 /// retried); anything else is ours, logged, retried, and told as a generic failure.
@@ -139,11 +138,10 @@ impl Pipeline {
             }
             PipelineStage::Pixelize => {
                 let cutout = self.blobs.get(&key("cutout.png")).await?;
-                let style = game
-                    .style
-                    .parse()
-                    .map_err(|e| PipelineError::internal("stored style", e))?;
-                let (pixels, sprite_png) = self.studio.pixelize(cutout, game_look(style)).await?;
+                let (pixels, sprite_png) = self
+                    .studio
+                    .pixelize(cutout, Look::for_game(game.style))
+                    .await?;
                 let pixels = serde_json::to_vec(&pixels)
                     .map_err(|e| PipelineError::internal("encode pixels", e))?;
                 self.blobs
@@ -237,15 +235,6 @@ impl Pipeline {
     }
 }
 
-/// 32-px frames: two 16-px tiles tall, the size a platformer hero reads best at.
-fn game_look(style: ml::Style) -> Look {
-    Look {
-        style,
-        size: 32,
-        dither: false,
-    }
-}
-
 fn to_u16(v: u32) -> Result<u16, PipelineError> {
     u16::try_from(v)
         .map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
@@ -255,14 +244,59 @@ fn to_u16(v: u32) -> Result<u16, PipelineError> {
 fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>, PipelineError> {
     let spec = GameSpec {
         title: &game.title,
-        pet_name: &game.pet_name,
-        theme: Theme::parse(&game.theme).map_err(|e| PipelineError::internal("theme", e))?,
-        difficulty: Difficulty::parse(&game.difficulty)
-            .map_err(|e| PipelineError::internal("difficulty", e))?,
+        pet_name: game.pet_name.as_str(),
+        theme: game.theme,
+        difficulty: game.difficulty,
         seed: game.seed,
-        level_count: game.level_count,
+        level_count: game.level_count.get(),
     };
     let data =
         GameData::generate(&spec, sprite).map_err(|e| PipelineError::internal("levels", e))?;
     game_runtime::assemble::inject(runtime, &data).map_err(|e| PipelineError::internal("inject", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use app::dto::{Difficulty, GameStatus, LevelCount, PetName, ShortCode, Style, Theme};
+    use chrono::Utc;
+
+    use super::*;
+
+    /// The create page offers exactly `Theme::ALL` and `Difficulty::ALL`; each pair must become
+    /// a playable module carrying what was asked for.
+    #[test]
+    fn every_theme_and_difficulty_the_create_page_offers_assembles_a_game() {
+        // The smallest valid wasm module: the runtime's real one is a build product.
+        let runtime = b"\0asm\x01\0\0\0".to_vec();
+        for theme in Theme::ALL {
+            for difficulty in Difficulty::ALL {
+                let game = GameRecord {
+                    id: Uuid::new_v4(),
+                    visitor_id: "v".into(),
+                    image_id: None,
+                    short_code: ShortCode::parse("abcdefghjk").expect("valid"),
+                    title: "Pip's Great Adventure".into(),
+                    pet_name: PetName::parse("Pip").expect("valid"),
+                    theme,
+                    difficulty,
+                    level_count: LevelCount::try_from(2).expect("valid"),
+                    seed: 42,
+                    style: Style::default(),
+                    status: GameStatus::Generating,
+                    failure_reason: None,
+                    assets: None,
+                    created_at: Utc::now(),
+                    completed_at: None,
+                    plays: 0,
+                    stage: None,
+                };
+                let module = assemble(&game, Sprite::placeholder(), &runtime)
+                    .unwrap_or_else(|e| panic!("{theme} {difficulty}: {e}"));
+                let section = game_runtime::assemble::read_section(&module).expect("injected");
+                let data = game_runtime::format::decode(section).expect("decodes");
+                assert_eq!((data.theme, data.difficulty), (theme, difficulty));
+                assert_eq!(data.levels.len(), 2, "{theme} {difficulty}");
+            }
+        }
+    }
 }

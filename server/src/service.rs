@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::dto::{
-    CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, GameStatus, GameUrls,
-    GameView, ImageStatus, MAX_LEVELS, PipelineStage, PixelArtRequest, PixelArtView,
-    PushSubscribed, PushSubscriptionJson, StyleView, THEMES, UploadedImage,
+    CropRequest, CutoutMethod, CutoutView, GameRequest, GameStatus, GameUrls, GameView,
+    ImageStatus, Look, PipelineStage, PixelArtRequest, PixelArtView, PushSubscribed,
+    PushSubscriptionJson, ShortCode, SpriteSize, StyleView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::blobs::{BlobError, Blobs};
 use crate::config::Config;
-use crate::domain::{PetName, ShortCode};
 use crate::intake::{self, IntakeError};
 use crate::jobs::now_ms;
 use crate::limits::{Decision, RateLimiter};
@@ -24,7 +23,7 @@ use crate::pipeline::{Pipeline, PipelineError};
 use crate::push::Target;
 use crate::runtime_assets::GameRuntime;
 use crate::store::{GameRecord, ImageRecord, NotificationAdded, Store, StoreError};
-use crate::studio::{ART_FILES, Look, Studio, hex, method_name};
+use crate::studio::{ART_FILES, Studio, hex};
 
 /// A picture of a game that can be fetched by its public code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +127,7 @@ fn preview_key(id: Uuid) -> String {
 fn uploaded_view(image: &ImageRecord) -> UploadedImage {
     let base = format!("/api/v1/images/{}", image.id);
     UploadedImage {
-        id: image.id.to_string(),
+        id: image.id,
         width: image.width,
         height: image.height,
         content_type: image.content_type.clone(),
@@ -141,10 +140,9 @@ fn uploaded_view(image: &ImageRecord) -> UploadedImage {
 fn cutout_view(image_id: Uuid, meta: &crate::studio::CutoutMeta) -> CutoutView {
     let base = format!("/api/v1/images/{image_id}");
     CutoutView {
-        image_id: image_id.to_string(),
-        notice: (meta.method == method_name(ml::SegmentMethod::ColourModel))
-            .then(|| FALLBACK_NOTICE.to_owned()),
-        method: meta.method.clone(),
+        image_id,
+        notice: (meta.method == CutoutMethod::ColourModel).then(|| FALLBACK_NOTICE.to_owned()),
+        method: meta.method,
         cutout_url: format!("{base}/cutout.png"),
         mask_url: format!("{base}/mask.png"),
     }
@@ -322,7 +320,7 @@ impl Service {
     pub async fn public_game(&self, code: &str) -> Result<GameRecord, AppError> {
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
         self.store
-            .game_by_code(code.as_str())
+            .game_by_code(&code)
             .await
             .map_err(|e| internal("load game", e))?
             .ok_or(AppError::NotFound)
@@ -345,7 +343,7 @@ impl Service {
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
         let counted = self
             .store
-            .count_play(code.as_str())
+            .count_play(&code)
             .await
             .map_err(|e| internal("count play", e))?;
         if counted {
@@ -381,9 +379,17 @@ impl Service {
 
     /// One of `visitor`'s uploaded photos; another visitor's is `NotFound`.
     pub async fn owned_image(&self, visitor: &Visitor, id: &str) -> Result<ImageRecord, AppError> {
+        self.owned_image_by_id(visitor, parse_id(id)?).await
+    }
+
+    async fn owned_image_by_id(
+        &self,
+        visitor: &Visitor,
+        id: Uuid,
+    ) -> Result<ImageRecord, AppError> {
         let image = self
             .store
-            .image(parse_id(id)?)
+            .image(id)
             .await
             .map_err(|e| internal("load image", e))?;
         image
@@ -392,8 +398,8 @@ impl Service {
     }
 
     /// The visitor's photo a studio request names; an unknown one is the request's fault.
-    async fn image_for_studio(&self, visitor: &Visitor, id: &str) -> Result<ImageRecord, AppError> {
-        match self.owned_image(visitor, id).await {
+    async fn image_for_studio(&self, visitor: &Visitor, id: Uuid) -> Result<ImageRecord, AppError> {
+        match self.owned_image_by_id(visitor, id).await {
             Err(AppError::NotFound) => Err(AppError::invalid(
                 "image_id",
                 "unknown image: upload the photo again",
@@ -461,32 +467,6 @@ impl Service {
         self.events.changed(game_id).await;
     }
 
-    fn validate(request: &GameRequest) -> Result<(PetName, Uuid), AppError> {
-        let name =
-            PetName::parse(&request.pet_name).map_err(|m| AppError::invalid("pet_name", m))?;
-        if !THEMES.contains(&request.theme.as_str()) {
-            return Err(AppError::invalid(
-                "theme",
-                format!("choose one of: {}", THEMES.join(", ")),
-            ));
-        }
-        if !DIFFICULTIES.contains(&request.difficulty.as_str()) {
-            return Err(AppError::invalid(
-                "difficulty",
-                format!("choose one of: {}", DIFFICULTIES.join(", ")),
-            ));
-        }
-        if !(1..=MAX_LEVELS).contains(&request.level_count) {
-            return Err(AppError::invalid(
-                "level_count",
-                format!("choose between 1 and {MAX_LEVELS} levels"),
-            ));
-        }
-        let image_id = Uuid::parse_str(&request.image_id)
-            .map_err(|_| AppError::invalid("image_id", "unknown image"))?;
-        Ok((name, image_id))
-    }
-
     /// An optional address to tell when the game is ready; blank means none.
     fn parse_email(email: Option<&str>) -> Result<Option<String>, AppError> {
         let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
@@ -502,24 +482,20 @@ impl Service {
         Ok(Some(email.to_owned()))
     }
 
-    fn parse_style(style: Option<&str>) -> Result<ml::Style, AppError> {
-        style.unwrap_or(DEFAULT_STYLE).parse().map_err(|_| {
-            let ids: Vec<&str> = ml::Style::ALL.iter().map(|s| s.id()).collect();
-            AppError::invalid("style", format!("choose one of: {}", ids.join(", ")))
-        })
-    }
-
-    fn parse_look(request: &PixelArtRequest) -> Result<Look, AppError> {
-        let size = request.size.unwrap_or(48);
-        if !ml::SPRITE_SIZES.contains(&size) {
-            return Err(AppError::invalid("size", "choose 32, 48 or 64 pixels"));
-        }
-        Ok(Look {
-            style: Self::parse_style(Some(&request.style))?,
-            size,
+    fn look(request: &PixelArtRequest) -> Look {
+        Look {
+            style: request.style,
+            size: request.size.unwrap_or(SpriteSize::PREVIEW),
             dither: request.dither.unwrap_or(false),
-        })
+        }
     }
+}
+
+/// A fresh random short code.
+fn new_short_code() -> ShortCode {
+    use rand::Rng as _;
+    let mut rng = rand::rng();
+    ShortCode::generate(|n| rng.random_range(0..n))
 }
 
 /// A game as clients see it, with links to what exists so far.
@@ -530,14 +506,14 @@ pub fn game_view(game: &GameRecord) -> GameView {
     };
     let assets = game.assets.clone().unwrap_or_default();
     GameView {
-        id: game.id.to_string(),
+        id: game.id,
         short_code: code.clone(),
         title: game.title.clone(),
         pet_name: game.pet_name.clone(),
-        theme: game.theme.clone(),
-        difficulty: game.difficulty.clone(),
+        theme: game.theme,
+        difficulty: game.difficulty,
         level_count: game.level_count,
-        style: game.style.clone(),
+        style: game.style,
         status: game.status,
         stage: game.stage.filter(|_| game.status != GameStatus::Ready),
         progress: match game.status {
@@ -566,9 +542,8 @@ impl PetPixelPort for Service {
         visitor: &Visitor,
         request: GameRequest,
     ) -> Result<GameView, AppError> {
-        let (name, image_id) = Self::validate(&request)?;
-        let style = Self::parse_style(request.style.as_deref())?;
         let notify_email = Self::parse_email(request.notify_email.as_deref())?;
+        let image_id = request.image_id;
         let image = self
             .store
             .image(image_id)
@@ -584,14 +559,14 @@ impl PetPixelPort for Service {
             id: Uuid::new_v4(),
             visitor_id: visitor.0.clone(),
             image_id: Some(image_id),
-            short_code: ShortCode::generate().as_str().to_owned(),
-            title: format!("{}'s Great Adventure", name.as_str()),
-            pet_name: name.as_str().to_owned(),
+            short_code: new_short_code(),
+            title: format!("{}'s Great Adventure", request.pet_name),
+            pet_name: request.pet_name,
             theme: request.theme,
             difficulty: request.difficulty,
             level_count: request.level_count,
             seed: rand::random(),
-            style: style.id().to_owned(),
+            style: request.style.unwrap_or_default(),
             status: GameStatus::Generating,
             failure_reason: None,
             assets: None,
@@ -609,7 +584,7 @@ impl PetPixelPort for Service {
                     field: "short_code",
                 }) if attempts < 5 => {
                     attempts += 1;
-                    game.short_code = ShortCode::generate().as_str().to_owned();
+                    game.short_code = new_short_code();
                 }
                 Err(e) => return Err(internal("record game", e)),
             }
@@ -627,7 +602,7 @@ impl PetPixelPort for Service {
         let from = self.pipeline.restart_stage(game.id).await?;
         let restarted = self
             .store
-            .restart_game(game.id, rand::random(), &game.style, from, now_ms())
+            .restart_game(game.id, rand::random(), game.style, from, now_ms())
             .await
             .map_err(|e| internal("restart game", e))?;
         if !restarted {
@@ -704,10 +679,10 @@ impl PetPixelPort for Service {
     }
 
     fn styles(&self) -> Vec<StyleView> {
-        ml::Style::ALL
+        app::dto::Style::ALL
             .into_iter()
             .map(|style| StyleView {
-                id: style.id().to_owned(),
+                id: style,
                 name: style.name().to_owned(),
                 description: style.description().to_owned(),
                 colours: u32::try_from(style.max_colours()).unwrap_or(u32::MAX),
@@ -722,7 +697,7 @@ impl PetPixelPort for Service {
     async fn crop_image(
         &self,
         visitor: &Visitor,
-        image_id: &str,
+        image_id: Uuid,
         crop: CropRequest,
     ) -> Result<UploadedImage, AppError> {
         let image = self.image_for_studio(visitor, image_id).await?;
@@ -746,7 +721,7 @@ impl PetPixelPort for Service {
     async fn remove_background(
         &self,
         visitor: &Visitor,
-        image_id: &str,
+        image_id: Uuid,
     ) -> Result<CutoutView, AppError> {
         let image = self.image_for_studio(visitor, image_id).await?;
         let meta = self
@@ -763,13 +738,13 @@ impl PetPixelPort for Service {
         visitor: &Visitor,
         request: PixelArtRequest,
     ) -> Result<PixelArtView, AppError> {
-        let look = Self::parse_look(&request)?;
-        let image = self.image_for_studio(visitor, &request.image_id).await?;
+        let look = Self::look(&request);
+        let image = self.image_for_studio(visitor, request.image_id).await?;
         let meta = self.studio.art(image.id, &image.original_key, look).await?;
         let base = format!("/api/v1/images/{}/art/{}", image.id, look.slug());
         Ok(PixelArtView {
-            image_id: image.id.to_string(),
-            style: look.style.id().to_owned(),
+            image_id: image.id,
+            style: look.style,
             size: look.size,
             dither: look.dither,
             sprite_url: format!("{base}/sprite.png"),

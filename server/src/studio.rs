@@ -14,53 +14,24 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use app::dto::{CutoutMethod, Look};
+
 use crate::blobs::{BlobError, Blobs};
 use crate::pipeline::PipelineError;
 
-/// How a sprite should look.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Look {
-    pub style: ml::Style,
-    pub size: u32,
-    pub dither: bool,
-}
-
-impl Look {
-    /// The folder name of this look's files, e.g. `game-boy-48-dither`.
-    pub fn slug(&self) -> String {
-        let dither = if self.dither { "-dither" } else { "" };
-        format!("{}-{}{dither}", self.style.id(), self.size)
-    }
-
-    /// Parses a [`Look::slug`] back; anything else is `None`.
-    pub fn from_slug(slug: &str) -> Option<Self> {
-        let (rest, dither) = match slug.strip_suffix("-dither") {
-            Some(rest) => (rest, true),
-            None => (slug, false),
-        };
-        let (style, size) = rest.rsplit_once('-')?;
-        let look = Self {
-            style: style.parse().ok()?,
-            size: size.parse().ok()?,
-            dither,
-        };
-        ml::SPRITE_SIZES.contains(&look.size).then_some(look)
-    }
-
-    fn options(&self) -> ml::SpriteOptions {
-        ml::SpriteOptions {
-            sprite_size: self.size,
-            style: self.style,
-            dither: self.dither,
-        }
+/// The image pipeline's options for drawing `look`.
+fn sprite_options(look: &Look) -> ml::SpriteOptions {
+    ml::SpriteOptions {
+        sprite_size: look.size.get(),
+        style: look.style,
+        dither: look.dither,
     }
 }
 
 /// What `cutout.json` records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CutoutMeta {
-    /// `neural`, `photo-alpha` or `colour-model`.
-    pub method: String,
+    pub method: CutoutMethod,
 }
 
 /// What `art.json` records.
@@ -157,7 +128,7 @@ impl Studio {
             })
             .await?;
         let meta = CutoutMeta {
-            method: method_name(method).to_owned(),
+            method: cutout_method(method),
         };
         let png = Bytes::from(cutout_png);
         self.blobs
@@ -189,7 +160,7 @@ impl Studio {
             .blocking(move || {
                 let cutout = decode_cutout(&cutout)?;
                 let art = ml
-                    .pixel_art(&cutout, &look.options())
+                    .pixel_art(&cutout, &sprite_options(&look))
                     .map_err(rejected_or_internal)?;
                 let json = serde_json::to_vec_pretty(&art.sheet.frame_table_json())
                     .map_err(|e| PipelineError::internal("encode frame table", e))?;
@@ -197,8 +168,8 @@ impl Studio {
                     .sheet
                     .preview_gif()
                     .map_err(|e| PipelineError::internal("encode preview", e))?;
-                let mut palette: Vec<String> = art.palette.iter().map(|c| hex(*c)).collect();
-                palette.push(hex(art.outline));
+                let mut palette: Vec<String> = art.palette.iter().map(|c| hex(rgb(*c))).collect();
+                palette.push(hex(rgb(art.outline)));
                 Ok((
                     [png(&art.sprite)?, png(&art.sheet.image)?, json, gif],
                     palette,
@@ -229,7 +200,7 @@ impl Studio {
         self.blocking(move || {
             let cutout = decode_cutout(&cutout_png)?;
             let pixels = ml
-                .pixelize(&cutout, &look.options())
+                .pixelize(&cutout, &sprite_options(&look))
                 .map_err(rejected_or_internal)?;
             let sprite = ml.still(&pixels).map_err(rejected_or_internal)?;
             Ok((pixels, png(&sprite)?))
@@ -302,16 +273,21 @@ fn rejected_or_internal(e: ml::MlError) -> PipelineError {
     }
 }
 
-pub fn method_name(method: ml::SegmentMethod) -> &'static str {
+fn cutout_method(method: ml::SegmentMethod) -> CutoutMethod {
     match method {
-        ml::SegmentMethod::Neural => "neural",
-        ml::SegmentMethod::PhotoAlpha => "photo-alpha",
-        ml::SegmentMethod::ColourModel => "colour-model",
+        ml::SegmentMethod::Neural => CutoutMethod::Neural,
+        ml::SegmentMethod::PhotoAlpha => CutoutMethod::PhotoAlpha,
+        ml::SegmentMethod::ColourModel => CutoutMethod::ColourModel,
     }
 }
 
-pub fn hex(c: image::Rgba<u8>) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2])
+fn rgb(c: image::Rgba<u8>) -> [u8; 3] {
+    [c.0[0], c.0[1], c.0[2]]
+}
+
+/// A colour as `#rrggbb`.
+pub fn hex([r, g, b]: [u8; 3]) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 /// A stored cut-out's picture (call on the blocking pool).
@@ -334,35 +310,4 @@ where
 
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, PipelineError> {
     serde_json::to_vec(value).map_err(|e| PipelineError::internal("encode metadata", e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_look_survives_its_slug_and_odd_slugs_are_refused() {
-        for style in ml::Style::ALL {
-            for size in ml::SPRITE_SIZES {
-                for dither in [false, true] {
-                    let look = Look {
-                        style,
-                        size,
-                        dither,
-                    };
-                    assert_eq!(Look::from_slug(&look.slug()), Some(look));
-                }
-            }
-        }
-        for odd in [
-            "",
-            "game-boy",
-            "game-boy-33",
-            "nope-48",
-            "pico-8-48-dithered",
-            "../x",
-        ] {
-            assert_eq!(Look::from_slug(odd), None, "{odd}");
-        }
-    }
 }

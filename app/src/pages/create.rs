@@ -13,8 +13,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{create_game, crop_image, list_styles, pixel_art, remove_background};
 use crate::browser;
 use crate::dto::{
-    CropRequest, CutoutView, DEFAULT_STYLE, DIFFICULTIES, GameRequest, MAX_LEVELS,
-    MAX_PET_NAME_CHARS, PixelArtRequest, PixelArtView, StyleView, THEMES, UploadedImage,
+    CropRequest, CutoutView, Difficulty, GameRequest, LevelCount, MAX_PET_NAME_CHARS, PetName,
+    PixelArtRequest, PixelArtView, SpriteSize, Style, StyleView, Theme, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -27,15 +27,12 @@ enum PhotoState {
     Refused(String),
 }
 
-/// Frame height of the style previews.
-const PREVIEW_SIZE: u32 = 48;
-
 #[component]
 pub fn CreatePage() -> impl IntoView {
     let file_input = NodeRef::<Input>::new();
     let preview = RwSignal::new(None::<String>);
     let photo = RwSignal::new(PhotoState::Empty);
-    let style = RwSignal::new(DEFAULT_STYLE.to_owned());
+    let style = RwSignal::new(Style::default());
     let art = RwSignal::new(None::<Result<PixelArtView, String>>);
     // Counts photo choices, so a slow answer for an earlier photo cannot replace a later one.
     let choice = RwSignal::new(0u32);
@@ -48,9 +45,9 @@ pub fn CreatePage() -> impl IntoView {
     let drawing = RwSignal::new(false);
     let styles = Resource::new(|| (), |_| list_styles());
     let pet_name = RwSignal::new(String::new());
-    let theme = RwSignal::new(THEMES[0].to_owned());
-    let difficulty = RwSignal::new("normal".to_owned());
-    let levels = RwSignal::new(3u32);
+    let theme = RwSignal::new(Theme::Garden);
+    let difficulty = RwSignal::new(Difficulty::Normal);
+    let levels = RwSignal::new(LevelCount::DEFAULT);
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -74,8 +71,8 @@ pub fn CreatePage() -> impl IntoView {
         spawn_local(async move {
             let drawn = pixel_art(PixelArtRequest {
                 image_id: cutout.image_id,
-                style: wanted.clone(),
-                size: Some(PREVIEW_SIZE),
+                style: wanted,
+                size: Some(SpriteSize::PREVIEW),
                 dither: None,
             })
             .await;
@@ -163,7 +160,7 @@ pub fn CreatePage() -> impl IntoView {
             settle(this_choice, cut.await);
         });
     };
-    let pick_style = move |id: String| {
+    let pick_style = move |id: Style| {
         style.set(id);
         draw();
     };
@@ -195,11 +192,14 @@ pub fn CreatePage() -> impl IntoView {
                 return;
             }
         };
-        let name = pet_name.get_untracked().trim().to_owned();
-        if name.is_empty() {
-            error.set(Some("Give your pet a name.".into()));
-            return;
-        }
+        let name = match PetName::parse(&pet_name.get_untracked()) {
+            Ok(name) => name,
+            Err(why) => {
+                error.set(Some(sentence(why)));
+                return;
+            }
+        };
+
         busy.set(true);
         error.set(None);
         let navigate = navigate.clone();
@@ -328,7 +328,7 @@ pub fn CreatePage() -> impl IntoView {
                             <p class="progress" role="status">"Drawing your pet…"</p>
                         }.into_any()),
                         (PhotoState::Ready(_), Some(Ok(drawn))) => Some(view! {
-                            <figure class="style-preview" data-style=drawn.style.clone()>
+                            <figure class="style-preview" data-style=drawn.style.id()>
                                 <img class="pixelated" src=drawn.preview_url.clone() alt="Your pet in this style, animated"/>
                                 <figcaption>
                                     <span class="swatches">
@@ -376,14 +376,14 @@ pub fn CreatePage() -> impl IntoView {
                 <fieldset class="field">
                     <legend>"World"</legend>
                     <div class="theme-picker">
-                        {THEMES.iter().map(|&t| view! {
+                        {Theme::ALL.map(|t| view! {
                             <button
                                 type="button"
                                 class=format!("theme theme-{t}")
-                                data-theme=t
+                                data-theme=t.as_str()
                                 aria-pressed=move || (theme.get() == t).to_string()
-                                on:click=move |_| theme.set(t.to_owned())
-                            >{t}</button>
+                                on:click=move |_| theme.set(t)
+                            >{t.as_str()}</button>
                         }).collect_view()}
                     </div>
                 </fieldset>
@@ -391,9 +391,13 @@ pub fn CreatePage() -> impl IntoView {
                 <div class="row">
                     <label class="field">
                         "Difficulty"
-                        <select name="difficulty" on:change=move |ev| difficulty.set(event_target_value(&ev))>
-                            {DIFFICULTIES.iter().map(|&d| view! {
-                                <option value=d selected=move || difficulty.get() == d>{d}</option>
+                        <select name="difficulty" on:change=move |ev| {
+                            if let Ok(d) = event_target_value(&ev).parse() {
+                                difficulty.set(d);
+                            }
+                        }>
+                            {Difficulty::ALL.map(|d| view! {
+                                <option value=d.as_str() selected=move || difficulty.get() == d>{d.as_str()}</option>
                             }).collect_view()}
                         </select>
                     </label>
@@ -403,11 +407,13 @@ pub fn CreatePage() -> impl IntoView {
                             type="number"
                             name="level_count"
                             min="1"
-                            max=MAX_LEVELS.to_string()
-                            prop:value=move || levels.get().to_string()
+                            max=LevelCount::MAX.to_string()
+                            prop:value=move || levels.get().get().to_string()
                             on:input=move |ev| {
-                                if let Ok(n) = event_target_value(&ev).parse::<u32>() {
-                                    levels.set(n.clamp(1, MAX_LEVELS));
+                                if let Ok(n) = event_target_value(&ev).parse::<u32>()
+                                    && let Ok(count) = LevelCount::try_from(n.clamp(1, LevelCount::MAX))
+                                {
+                                    levels.set(count);
                                 }
                             }
                         />
@@ -441,22 +447,21 @@ pub fn CreatePage() -> impl IntoView {
 #[component]
 fn StylePicker(
     styles: Vec<StyleView>,
-    chosen: RwSignal<String>,
-    on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
+    chosen: RwSignal<Style>,
+    on_pick: impl Fn(Style) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <div class="style-picker">
             {styles.into_iter().map(|s| {
-                let id = s.id.clone();
-                let pressed_id = s.id.clone();
+                let id = s.id;
                 view! {
                     <button
                         type="button"
                         class="style"
-                        data-style=s.id.clone()
+                        data-style=id.id()
                         title=s.description.clone()
-                        aria-pressed=move || (chosen.get() == pressed_id).to_string()
-                        on:click=move |_| on_pick(id.clone())
+                        aria-pressed=move || (chosen.get() == id).to_string()
+                        on:click=move |_| on_pick(id)
                     >
                         <strong>{s.name.clone()}</strong>
                         <span class="swatches">
@@ -473,5 +478,14 @@ fn StylePicker(
                 }
             }).collect_view()}
         </div>
+    }
+}
+
+/// A validation message as a sentence: capitalised, with a full stop.
+fn sentence(why: &str) -> String {
+    let mut chars = why.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
 }

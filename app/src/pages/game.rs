@@ -31,7 +31,7 @@ pub fn GamePage() -> impl IntoView {
         {
             streaming.set_value(true);
             leptos::task::spawn_local(async move {
-                let finished = follow_progress(&view.id, live).await;
+                let finished = follow_progress(&view.id.to_string(), live).await;
                 streaming.set_value(false);
                 if !finished {
                     gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
@@ -111,7 +111,7 @@ async fn follow_progress(_id: &str, _live: RwSignal<Option<GameView>>) -> bool {
 fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) -> impl IntoView {
     let status = game.status.as_str();
     let urls = game.urls.clone();
-    let id = game.id.clone();
+    let id = game.id.to_string();
     // New levels: the same pet and settings, a new seed; the page polls until ready.
     let regenerate = Action::new(move |id: &String| regenerate_game(id.clone()));
     Effect::new(move |_| {
@@ -136,7 +136,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
     };
     let finished = game.status != GameStatus::Generating;
     let failed = game.status == GameStatus::Failed;
-    let retry_id = game.id.clone();
+    let retry_id = game.id.to_string();
     view! {
         <h1>{game.title.clone()}</h1>
         <p class="status" data-status=status>
@@ -155,7 +155,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
         {(game.status == GameStatus::Generating).then(|| view! {
             <p class="hint">"This page follows the stages as they finish. "
                 <a href=format!("/games/{}", game.id) rel="external">"Refresh"</a></p>
-            <NotifyMe id=game.id.clone() state=push/>
+            <NotifyMe id=game.id.to_string() state=push/>
         })}
         <div class="pictures">
             {urls.cutout.clone().map(|src| view! {

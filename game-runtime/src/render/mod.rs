@@ -89,10 +89,10 @@ impl Frame {
 
 /// Draws the current screen of `world`.
 pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
-    let palette = data.theme.palette();
+    let palette = crate::theme::palette(data.theme);
     let camera = camera(frame, world);
     draw_backdrop(frame, data.theme, &palette, camera.0, world.steps);
-    let content = data.theme.content();
+    let content = crate::theme::content(data.theme);
     draw_tiles(frame, world, data.theme, &palette, &content, camera);
     draw_movers(frame, world, &palette, camera);
     for enemy in &world.enemies {

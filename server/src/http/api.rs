@@ -14,6 +14,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 
 use super::error::HttpError;
+use super::extract::ValidJson;
 use super::play::html_download;
 use crate::service::{ImageFile, Service};
 
@@ -89,13 +90,13 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, too_big: HttpErr
 /// The body of `POST /images/remove-background`.
 #[derive(serde::Deserialize)]
 struct ImageRef {
-    image_id: String,
+    image_id: uuid::Uuid,
 }
 
 /// The body of `POST /images/crop`: the photo and the rectangle, in its pixels.
 #[derive(serde::Deserialize)]
 struct CropBody {
-    image_id: String,
+    image_id: uuid::Uuid,
     #[serde(flatten)]
     rect: CropRequest,
 }
@@ -103,11 +104,10 @@ struct CropBody {
 async fn crop(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
-    payload: Result<Json<CropBody>, axum::extract::rejection::JsonRejection>,
+    ValidJson(body): ValidJson<CropBody>,
 ) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
-    let Json(body) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
     let image = service
-        .crop_image(&visitor, &body.image_id, body.rect)
+        .crop_image(&visitor, body.image_id, body.rect)
         .await?;
     Ok((StatusCode::CREATED, Json(image)))
 }
@@ -115,11 +115,10 @@ async fn crop(
 async fn remove_background(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
-    payload: Result<Json<ImageRef>, axum::extract::rejection::JsonRejection>,
+    ValidJson(body): ValidJson<ImageRef>,
 ) -> Result<Json<CutoutView>, HttpError> {
-    let Json(body) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
     Ok(Json(
-        service.remove_background(&visitor, &body.image_id).await?,
+        service.remove_background(&visitor, body.image_id).await?,
     ))
 }
 
@@ -130,9 +129,8 @@ async fn styles(State(service): State<Arc<Service>>) -> Json<Vec<StyleView>> {
 async fn generate(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
-    payload: Result<Json<PixelArtRequest>, axum::extract::rejection::JsonRejection>,
+    ValidJson(request): ValidJson<PixelArtRequest>,
 ) -> Result<Json<PixelArtView>, HttpError> {
-    let Json(request) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
     Ok(Json(service.pixel_art(&visitor, request).await?))
 }
 
@@ -196,9 +194,8 @@ fn owned_file(name: &str, bytes: bytes::Bytes) -> Response {
 async fn create_game(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
-    payload: Result<Json<GameRequest>, axum::extract::rejection::JsonRejection>,
+    ValidJson(request): ValidJson<GameRequest>,
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
-    let Json(request) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
     let view = service.create_game(&visitor, request).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
@@ -237,9 +234,8 @@ async fn subscribe_push(
     State(service): State<Arc<Service>>,
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<String>,
-    payload: Result<Json<PushSubscriptionJson>, axum::extract::rejection::JsonRejection>,
+    ValidJson(subscription): ValidJson<PushSubscriptionJson>,
 ) -> Result<(StatusCode, Json<PushSubscribed>), HttpError> {
-    let Json(subscription) = payload.map_err(|e| HttpError::invalid("body", e.body_text()))?;
     let subscribed = service.subscribe_push(&visitor, &id, subscription).await?;
     let status = if subscribed.new {
         StatusCode::CREATED

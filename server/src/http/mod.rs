@@ -3,6 +3,7 @@
 
 mod api;
 mod error;
+mod extract;
 mod health;
 mod play;
 mod progress;

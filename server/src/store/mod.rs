@@ -7,7 +7,9 @@
 mod postgres;
 mod sqlite;
 
-use app::dto::{GameStatus, PipelineStage};
+use app::dto::{
+    Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,15 +50,15 @@ pub struct GameRecord {
     pub visitor_id: String,
     /// The photo it was made from; `None` once its owner deleted the photo.
     pub image_id: Option<Uuid>,
-    pub short_code: String,
+    pub short_code: ShortCode,
     pub title: String,
-    pub pet_name: String,
-    pub theme: String,
-    pub difficulty: String,
-    pub level_count: u32,
+    pub pet_name: PetName,
+    pub theme: Theme,
+    pub difficulty: Difficulty,
+    pub level_count: LevelCount,
     pub seed: u64,
-    /// The pixel-art style id the sprite is drawn in (`ml::Style`).
-    pub style: String,
+    /// The pixel-art style the sprite is drawn in.
+    pub style: Style,
     pub status: GameStatus,
     pub failure_reason: Option<String>,
     pub assets: Option<GameAssets>,
@@ -187,13 +189,9 @@ pub enum JobOutcome<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct GameConfig {
     seed: u64,
-    /// Games made before styles existed were drawn in the k-means palette.
-    #[serde(default = "default_style")]
-    style: String,
-}
-
-fn default_style() -> String {
-    "classic-16".into()
+    /// Games made before styles existed were drawn in the k-means palette (the default).
+    #[serde(default)]
+    style: Style,
 }
 
 #[async_trait::async_trait]
@@ -214,16 +212,16 @@ pub trait Store: Send + Sync + 'static {
         notify_email: Option<&str>,
     ) -> Result<(), StoreError>;
     async fn game(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
-    async fn game_by_code(&self, code: &str) -> Result<Option<GameRecord>, StoreError>;
+    async fn game_by_code(&self, code: &ShortCode) -> Result<Option<GameRecord>, StoreError>;
     /// Counts one play of a ready game; false when no ready game has that code.
-    async fn count_play(&self, code: &str) -> Result<bool, StoreError>;
+    async fn count_play(&self, code: &ShortCode) -> Result<bool, StoreError>;
     /// Makes a finished (ready or failed) game again from `seed`: back to `generating`, its
     /// job queued at stage `from`. False when the game is being made already.
     async fn restart_game(
         &self,
         id: Uuid,
         seed: u64,
-        style: &str,
+        style: Style,
         from: PipelineStage,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
@@ -300,13 +298,10 @@ fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid {s:?}: {e}")))
 }
 
-fn parse_status(s: &str) -> Result<GameStatus, StoreError> {
-    match s {
-        "generating" => Ok(GameStatus::Generating),
-        "ready" => Ok(GameStatus::Ready),
-        "failed" => Ok(GameStatus::Failed),
-        other => Err(StoreError::Corrupt(format!("game status {other:?}"))),
-    }
+/// A stored name of one of the shared vocabulary's types; anything else is corrupt.
+fn parse_named<T: std::str::FromStr<Err = domain::Unknown>>(s: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|e: domain::Unknown| StoreError::Corrupt(format!("{e} (stored {s:?})")))
 }
 
 fn to_u32(v: i32, what: &str) -> Result<u32, StoreError> {
@@ -349,15 +344,18 @@ impl GameColumns {
             id: parse_uuid(&self.id)?,
             visitor_id: self.visitor_id.unwrap_or_default(),
             image_id: self.image_id.as_deref().map(parse_uuid).transpose()?,
-            short_code: self.short_code,
+            short_code: ShortCode::parse(&self.short_code)
+                .ok_or_else(|| StoreError::Corrupt(format!("short code {:?}", self.short_code)))?,
             title: self.title,
-            pet_name: self.pet_name,
-            theme: self.theme,
-            difficulty: self.difficulty,
-            level_count: to_u32(self.level_count, "level_count")?,
+            pet_name: PetName::parse(&self.pet_name)
+                .map_err(|e| StoreError::Corrupt(format!("pet name: {e}")))?,
+            theme: parse_named(&self.theme)?,
+            difficulty: parse_named(&self.difficulty)?,
+            level_count: LevelCount::try_from(to_u32(self.level_count, "level_count")?)
+                .map_err(StoreError::Corrupt)?,
             seed: config.seed,
             style: config.style,
-            status: parse_status(&self.status)?,
+            status: parse_named(&self.status)?,
             failure_reason: self.failure_reason,
             assets,
             plays: u64::try_from(self.plays).unwrap_or(0),
@@ -369,7 +367,7 @@ impl GameColumns {
 }
 
 fn parse_stage(s: &str) -> Result<PipelineStage, StoreError> {
-    PipelineStage::parse(s).ok_or_else(|| StoreError::Corrupt(format!("job stage {s:?}")))
+    parse_named(s)
 }
 
 /// The columns of a `pet_images` row.
@@ -474,16 +472,16 @@ macro_rules! store_impl {
                     .bind(game.id.to_string())
                     .bind(&game.visitor_id)
                     .bind(game.image_id.map(|id| id.to_string()))
-                    .bind(&game.short_code)
+                    .bind(game.short_code.as_str())
                     .bind(&game.title)
-                    .bind(&game.pet_name)
-                    .bind(&game.theme)
-                    .bind(&game.difficulty)
-                    .bind(i64::from(game.level_count))
+                    .bind(game.pet_name.as_str())
+                    .bind(game.theme.as_str())
+                    .bind(game.difficulty.as_str())
+                    .bind(i64::from(game.level_count.get()))
                     .bind(format!("/g/{}", game.short_code))
                     .bind(json(&GameConfig {
                         seed: game.seed,
-                        style: game.style.clone(),
+                        style: game.style,
                     })?)
                     .bind(game.status.as_str())
                     .bind(game.created_at)
@@ -519,17 +517,17 @@ macro_rules! store_impl {
                 row.map(|r| game_columns(&r)?.into_record()).transpose()
             }
 
-            async fn game_by_code(&self, code: &str) -> Result<Option<GameRecord>, StoreError> {
+            async fn game_by_code(&self, code: &ShortCode) -> Result<Option<GameRecord>, StoreError> {
                 let row = sqlx::query($sql::SELECT_GAME_BY_CODE)
-                    .bind(code)
+                    .bind(code.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(|r| game_columns(&r)?.into_record()).transpose()
             }
 
-            async fn count_play(&self, code: &str) -> Result<bool, StoreError> {
+            async fn count_play(&self, code: &ShortCode) -> Result<bool, StoreError> {
                 let done = sqlx::query($sql::COUNT_PLAY)
-                    .bind(code)
+                    .bind(code.as_str())
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() > 0)
@@ -539,16 +537,13 @@ macro_rules! store_impl {
                 &self,
                 id: Uuid,
                 seed: u64,
-                style: &str,
+                style: Style,
                 from: PipelineStage,
                 now_ms: i64,
             ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let done = sqlx::query($sql::RESTART_GAME)
-                    .bind(json(&GameConfig {
-                        seed,
-                        style: style.to_owned(),
-                    })?)
+                    .bind(json(&GameConfig { seed, style })?)
                     .bind(id.to_string())
                     .execute(&mut *tx)
                     .await?;

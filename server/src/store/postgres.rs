@@ -1,6 +1,6 @@
 //! The scale-out store: PostgreSQL with the seed's native column types.
 
-use app::dto::PipelineStage;
+use app::dto::{PipelineStage, ShortCode, Style};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;

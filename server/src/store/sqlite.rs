@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use app::dto::PipelineStage;
+use app::dto::{PipelineStage, ShortCode, Style};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -3,13 +3,19 @@
 
 use std::sync::Arc;
 
-use app::dto::{GameStatus, PipelineStage};
+use app::dto::{
+    Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
+};
 use chrono::{SubsecRound, Utc};
 use server::store::{
     GameAssets, GameRecord, ImageRecord, JobOutcome, JobState, NotificationAdded, PgStore,
     SqliteStore, Store, StoreError,
 };
 use uuid::Uuid;
+
+fn code(s: &str) -> ShortCode {
+    ShortCode::parse(s).expect("a valid code")
+}
 
 fn image(visitor: &str) -> ImageRecord {
     let id = Uuid::new_v4();
@@ -29,14 +35,14 @@ fn game(image: &ImageRecord, code: &str) -> GameRecord {
         id: Uuid::new_v4(),
         visitor_id: image.visitor_id.clone(),
         image_id: Some(image.id),
-        short_code: code.into(),
+        short_code: ShortCode::parse(code).expect("a valid code"),
         title: "Chelsea's Great Adventure".into(),
-        pet_name: "Chelsea".into(),
-        theme: "garden".into(),
-        difficulty: "normal".into(),
-        level_count: 3,
+        pet_name: PetName::parse("Chelsea").expect("a valid name"),
+        theme: Theme::Garden,
+        difficulty: Difficulty::Normal,
+        level_count: LevelCount::DEFAULT,
         seed: u64::MAX - 7,
-        style: "game-boy".into(),
+        style: Style::GameBoy,
         status: GameStatus::Generating,
         failure_reason: None,
         assets: None,
@@ -62,10 +68,13 @@ async fn conformance(store: Arc<dyn Store>) {
     store.insert_game(&g, None).await.expect("insert game");
     assert_eq!(store.game(g.id).await.expect("load"), Some(g.clone()));
     assert_eq!(
-        store.game_by_code("abcdefghjk").await.expect("load"),
+        store.game_by_code(&code("abcdefghjk")).await.expect("load"),
         Some(g.clone())
     );
-    assert_eq!(store.game_by_code("zzzzzzzzzz").await.expect("load"), None);
+    assert_eq!(
+        store.game_by_code(&code("zzzzzzzzzz")).await.expect("load"),
+        None
+    );
 
     // Short codes are unique, and the conflict names the field.
     let mut twin = game(&img, "abcdefghjk");
@@ -304,7 +313,7 @@ async fn conformance(store: Arc<dyn Store>) {
         2
     );
     assert!(
-        !store.count_play("nosuchcode").await.expect("count"),
+        !store.count_play(&code("nosuchcod2")).await.expect("count"),
         "unknown code"
     );
     assert!(
@@ -362,13 +371,19 @@ async fn conformance(store: Arc<dyn Store>) {
     // A finished game restarts with a new seed, keeping its style; one being made does not.
     assert!(
         !store
-            .restart_game(later.id, 78, "nes", PipelineStage::RemoveBackground, now)
+            .restart_game(
+                later.id,
+                78,
+                Style::Nes,
+                PipelineStage::RemoveBackground,
+                now
+            )
             .await
             .expect("restart")
     );
     assert!(
         store
-            .restart_game(g.id, 77, "nes", PipelineStage::AssembleGame, now)
+            .restart_game(g.id, 77, Style::Nes, PipelineStage::AssembleGame, now)
             .await
             .expect("restart")
     );

@@ -246,7 +246,7 @@ fn sprite(
 
 fn styles() {
     for style in Style::ALL {
-        let colours = match style.palette() {
+        let colours = match ml::palette(style) {
             Some(fixed) if fixed.len() > style.max_colours() => {
                 format!("{} fixed, up to {} used", fixed.len(), style.max_colours())
             }
