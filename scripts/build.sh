@@ -24,12 +24,12 @@ wasm_opt() {
 }
 
 log "hydrate wasm (frontend)"
-cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+cargo build -q --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 wasm-bindgen --target web --no-typescript --out-name petpixel --out-dir "$stage/pkg" "$wasm_dir/frontend.wasm"
 wasm_opt "$stage/pkg/petpixel_bg.wasm" -Oz
 
 log "game runtime wasm"
-cargo build -q -p game-runtime --lib --target wasm32-unknown-unknown --profile wasm-game
+cargo build -q --locked -p game-runtime --lib --target wasm32-unknown-unknown --profile wasm-game
 wasm-bindgen --target web --no-typescript --out-name petpixel_game --out-dir "$stage/pkg/game" "$game_dir/game_runtime.wasm"
 wasm_opt "$stage/pkg/game/petpixel_game_bg.wasm" -O3
 cp game-runtime/web/loader.js "$stage/pkg/game/loader.js"
@@ -39,7 +39,7 @@ cp -r public/. "$stage/"
 rm -rf "$site" && mkdir -p "$site" && cp -r "$stage/." "$site/"
 
 log "server (release)"
-cargo build -q --release -p server --bin petpixel
+cargo build -q --locked --release -p server --bin petpixel
 log "built: $site/ and $target_dir/release/petpixel"
 for f in "$site/pkg/petpixel_bg.wasm" "$site/pkg/game/petpixel_game_bg.wasm"; do
   printf '  %-40s %8d bytes, %7d gzip\n' "${f#$site/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"

@@ -15,8 +15,8 @@ cargo fmt --all -- --check
 # The frontend is checked on its own target: in one invocation with the server, cargo would
 # unify `app`'s `hydrate` and `ssr` features and build a server with browser behaviour.
 log "cargo clippy"
-cargo clippy -q --release --workspace --exclude frontend --all-targets -- -D warnings
-cargo clippy -q -p frontend --target wasm32-unknown-unknown --profile wasm-release -- -D warnings
+cargo clippy -q --locked --release --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -q --locked -p frontend --target wasm32-unknown-unknown --profile wasm-release -- -D warnings
 
 # A real S3 server on a free port, for the blob conformance and scale-out tests.
 s3_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -31,13 +31,13 @@ done
 export TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 
 log "cargo test (release profile: shares the build above)"
-cargo test --release --workspace --exclude frontend
+cargo test --locked --release --workspace --exclude frontend
 
 # The wgpu backend on Mesa's lavapipe (software Vulkan, so no GPU is needed): the pipeline
 # must give the CPU's answer there too.
 log "cargo test: ml on wgpu (lavapipe)"
 XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}" CUBECL_WGPU_DEFAULT_DEVICE=Cpu \
-  cargo test --release -p ml --features wgpu --test backends
+  cargo test --locked --release -p ml --features wgpu --test backends
 
 log "playwright (Chromium)"
 npx playwright test --config end2end/playwright.config.ts

@@ -110,6 +110,9 @@ async fn main() -> anyhow::Result<()> {
     let database_url = std::env::var("BENCH_DATABASE_URL").ok();
     let redis_url = std::env::var("BENCH_REDIS_URL").ok();
     let ml_compute = std::env::var("BENCH_ML_COMPUTE").unwrap_or_else(|_| "cpu".into());
+    let compute: server::config::MlCompute =
+        serde_json::from_value(serde_json::Value::String(ml_compute.clone()))
+            .unwrap_or_else(|e| panic!("BENCH_ML_COMPUTE={ml_compute}: {e}"));
     let parts = if database_url.is_some() {
         "PostgreSQL + Redis"
     } else {
@@ -126,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
             uploads_per_hour: 10_000,
             ..Default::default()
         },
-        ml_compute,
+        ml_compute: compute,
         ..Config::default()
     };
     let app = Application::build(config).await?;

@@ -43,7 +43,7 @@ pub struct Config {
     pub ml_concurrency: usize,
     /// Where the image models run: `cpu` (always available), `wgpu` or `cuda` (when the
     /// server was built with that feature of the `ml` crate).
-    pub ml_compute: String,
+    pub ml_compute: MlCompute,
     /// The durable job queue that makes games.
     pub jobs: Jobs,
     /// "Your game is ready" emails.
@@ -243,6 +243,19 @@ impl StageTimeouts {
     }
 }
 
+/// Where the image models run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MlCompute {
+    /// Burn's CPU backend: always available.
+    #[default]
+    Cpu,
+    /// The first wgpu adapter (Vulkan, Metal, DX12); needs the `ml/wgpu` feature.
+    Wgpu,
+    /// The first CUDA device; needs the `ml/cuda` feature.
+    Cuda,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -261,7 +274,7 @@ impl Default for Config {
             s3: None,
             limits: Limits::default(),
             ml_concurrency: 1,
-            ml_compute: "cpu".into(),
+            ml_compute: MlCompute::Cpu,
             jobs: Jobs::default(),
             email: Email::default(),
             push: Push::default(),
@@ -291,11 +304,13 @@ const PLAIN_ENV: [(&str, &str); 14] = [
 ];
 
 impl Config {
-    /// The base of links in messages.
-    pub fn public_url(&self) -> String {
+    /// The base of links in messages: the configured `public_url`, else `http://` and the
+    /// address the web is served at (`serve` passes the address it bound; a worker, which
+    /// serves no pages, the configured `site_addr`).
+    pub fn public_url(&self, served_at: SocketAddr) -> crate::urls::PublicUrl {
         match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.site_addr),
+            Some(url) => crate::urls::PublicUrl::new(url),
+            None => crate::urls::PublicUrl::new(&format!("http://{served_at}")),
         }
     }
 
@@ -344,9 +359,6 @@ impl Config {
                 "limits.max_pixels is smaller than one minimum-size photo".into(),
             ));
         }
-        self.ml_compute
-            .parse::<ml::Compute>()
-            .map_err(|e| ConfigError::Invalid(format!("ml_compute: {e}")))?;
         if self.ml_concurrency == 0 || self.ml_concurrency > 64 {
             return Err(ConfigError::Invalid(
                 "ml_concurrency must be between 1 and 64".into(),
@@ -393,7 +405,7 @@ impl Config {
             ));
         }
         if let Some(key) = &push.vapid_private_key {
-            crate::push::VapidKey::from_base64(key.expose_secret())
+            crate::notifications::push::VapidKey::from_base64(key.expose_secret())
                 .map_err(|e| ConfigError::Invalid(format!("push.vapid_private_key: {e}")))?;
         }
         if let Some(s3) = &self.s3

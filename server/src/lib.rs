@@ -1,22 +1,29 @@
-//! PetPixel's server: the composition root that wires configuration, storage, the image
-//! pipeline and the game runtime into one axum application.
+//! PetPixel's server, grown by capability. Each capability owns its use cases, its narrow
+//! store trait with SQL for both engines, its routes and its tests:
+//!
+//! - [`photos`]: uploads, crops, deletions, a photo's files;
+//! - [`studio`]: cut-outs and looks drawn from photos, the styles, the image models;
+//! - [`games`]: games made as durable jobs, followed live, played by code;
+//! - [`jobs`]: the durable work queues' worker (leases, retries, backoff);
+//! - [`notifications`]: "your game is ready" by email and Web Push.
+//!
+//! Accounts, billing, the gallery, moderation and analytics land beside these the same way
+//! (`docs/adr/0002-capabilities.md` says how). Underneath: [`infra`] (database, blobs,
+//! Redis, limits, sessions, change notices, metrics) and the edge, [`http`]. [`startup`]
+//! wires it all from the [`config`].
 
-pub mod blobs;
+pub mod clock;
 pub mod config;
-pub mod events;
-mod http;
-pub mod intake;
+pub mod error;
+pub mod games;
+pub mod http;
+pub mod infra;
 pub mod jobs;
-pub mod limits;
-pub mod metrics;
-pub mod notify;
-pub mod pipeline;
-pub mod push;
-pub mod runtime_assets;
-pub mod service;
-pub mod sessions;
+pub mod notifications;
+pub mod photos;
 pub mod startup;
-pub mod store;
+pub mod state;
 pub mod studio;
+pub mod urls;
 
 pub use startup::Application;

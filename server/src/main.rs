@@ -41,8 +41,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Worker => server::startup::run_worker(config).await,
         Command::Migrate => {
-            let store = server::startup::open_store(&config).await?;
-            tracing::info!(engine = store.engine(), "database is up to date");
+            let db = server::startup::open_db(&config).await?;
+            tracing::info!(engine = db.engine(), "database is up to date");
             Ok(())
         }
     }

@@ -21,6 +21,10 @@ impl HttpError {
         Self(AppError::invalid(field, message))
     }
 
+    pub fn not_found() -> Self {
+        Self(AppError::NotFound)
+    }
+
     fn status(&self) -> StatusCode {
         match &self.0 {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -47,8 +47,13 @@ where
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     let mut json = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        // `.` is the whole document (a missing field); `?` an unknown place (bad syntax).
         let path = e.path().to_string();
-        let field = if path == "." { "body" } else { &path };
+        let field = if path == "." || path.contains('?') {
+            "body"
+        } else {
+            &path
+        };
         HttpError::invalid(field, without_position(&e.inner().to_string()))
     })?;
     json.end()

@@ -1,21 +1,21 @@
-//! The HTTP edge: pages (SSR + server functions), the REST API, public game routes, static
-//! assets and `/health`, with the layers they share.
+//! The HTTP edge: pages (SSR + server functions), the REST API assembled from each
+//! capability's routes, static assets, `/health` and `/metrics`, with the layers they share.
 
-mod api;
-mod error;
-mod extract;
-mod health;
-mod play;
-mod progress;
+pub mod error;
+pub mod extract;
+pub mod health;
+mod port;
 mod visitor;
 
 use std::sync::Arc;
 
-use app::port::{PetPixelPort, Port};
+use app::port::{PetPixelPort, Port as PortContext};
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use leptos::prelude::{LeptosOptions, provide_context};
+use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,58 +23,65 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::service::Service;
-use crate::sessions::AnySessionStore;
+use crate::infra::metrics::Metrics;
+use crate::infra::sessions::AnySessionStore;
+use crate::state::{AppState, Scrape};
+use crate::{games, notifications, photos, studio};
 
-pub use health::Health;
-
-pub struct HttpParts {
-    pub service: Arc<Service>,
-    pub sessions: AnySessionStore,
-    pub leptos: LeptosOptions,
-    pub health: Arc<Health>,
+/// How sessions are kept and what their cookie is like.
+pub struct SessionSettings {
+    pub store: AnySessionStore,
+    pub secure_cookies: bool,
 }
 
-pub fn router(parts: HttpParts) -> Router {
-    let HttpParts {
-        service,
-        sessions,
-        leptos,
-        health,
-    } = parts;
-    let port = Port(Arc::clone(&service) as Arc<dyn PetPixelPort>);
-    let sessions = SessionManagerLayer::new(sessions)
+/// The whole application's router.
+pub fn router(
+    state: AppState,
+    sessions: SessionSettings,
+    metrics: Arc<Metrics>,
+    max_upload_bytes: usize,
+) -> Router {
+    let port = PortContext(Arc::new(port::Port {
+        photos: Arc::clone(&state.photos),
+        studio: Arc::clone(&state.studio),
+        games: Arc::clone(&state.games),
+        notifications: Arc::clone(&state.notifications),
+    }) as Arc<dyn PetPixelPort>);
+    let sessions = SessionManagerLayer::new(sessions.store)
         .with_name("petpixel_session")
         .with_same_site(SameSite::Lax)
-        .with_secure(service.config.secure_cookies)
+        .with_secure(sessions.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
 
+    let api = Router::new()
+        .merge(photos::routes::routes(max_upload_bytes))
+        .merge(studio::routes::routes())
+        .merge(games::routes::routes())
+        .merge(notifications::routes::routes())
+        .fallback(not_found);
+
     // Pages, server functions and the REST API know the visitor; static files do not need to.
-    let shell_options = leptos.clone();
+    let leptos = state.leptos.clone();
     let visitor_routes = Router::new()
         .leptos_routes_with_context(
-            &leptos,
+            &state,
             generate_route_list(app::App),
             move || provide_context(port.clone()),
-            move || app::shell(shell_options.clone()),
+            move || app::shell(leptos.clone()),
         )
-        .nest(
-            "/api/v1",
-            api::routes(Arc::clone(&service)).fallback(api::not_found),
-        )
+        .nest("/api/v1", api)
         .route_layer(axum::middleware::from_fn(visitor::attach))
         .route_layer(sessions)
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
-        .with_state(leptos.clone());
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ));
 
-    let metrics = Arc::clone(&service.metrics);
-    let pkg = ServeDir::new(std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir));
-    let public_routes = play::routes(Arc::clone(&service))
-        .route("/health", get(health::health).with_state(health))
-        .route(
-            "/metrics",
-            get(metrics_page).with_state(Arc::clone(&service)),
-        )
+    let pkg = ServeDir::new(
+        std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir),
+    );
+    let public_routes = games::play::routes()
+        .route("/health", get(health::health))
+        .route("/metrics", get(metrics_page))
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
@@ -84,6 +91,7 @@ pub fn router(parts: HttpParts) -> Router {
 
     public_routes
         .merge(visitor_routes)
+        .with_state(state)
         // Pages and API answers are revalidated on every use; what may be kept longer
         // (content-addressed modules and scripts, pictures) says so itself.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -105,9 +113,35 @@ pub fn router(parts: HttpParts) -> Router {
         ))
 }
 
+/// Answers `/api/v1/...` paths that match no route with a JSON 404.
+async fn not_found() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        error::HttpError::not_found(),
+    )
+}
+
+/// A file only its owner may fetch; what a key holds never changes once written.
+pub fn owned_file(name: &str, bytes: bytes::Bytes) -> Response {
+    let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Counts every response by status for `http_requests_total`.
 async fn count_response(
-    axum::extract::State(metrics): axum::extract::State<Arc<crate::metrics::Metrics>>,
+    State(metrics): State<Arc<Metrics>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -117,22 +151,24 @@ async fn count_response(
 }
 
 /// `GET /metrics`: Prometheus' text format.
-async fn metrics_page(
-    axum::extract::State(service): axum::extract::State<Arc<Service>>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let depths = match service.store.queue_depths().await {
-        Ok(depths) => depths,
-        Err(e) => {
-            tracing::error!(error = %e, "could not read the queue depths");
-            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+async fn metrics_page(State(scrape): State<Arc<Scrape>>) -> Response {
+    let read = async {
+        Ok::<_, crate::infra::db::StoreError>((
+            scrape.games.outcomes().await?,
+            scrape.jobs.depths().await?,
+        ))
     };
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        service.metrics.render(&depths),
-    )
-        .into_response()
+    match read.await {
+        Ok((outcomes, depths)) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            scrape.metrics.render(&outcomes, &depths),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the metrics from the database");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// `/pkg` files asked for by content tag (`?v=`, from `GameRuntime`'s URLs) never

@@ -2,7 +2,7 @@
 //! `TEST_S3_ENDPOINT`, started by scripts/test.sh).
 
 use bytes::Bytes;
-use server::blobs::{BlobError, Blobs};
+use server::infra::blobs::{BlobError, Blobs};
 
 async fn conformance(blobs: &Blobs) {
     let png = Bytes::from_static(b"\x89PNG\r\n\x1a\n fake but bytes are bytes");

@@ -2,7 +2,7 @@
 //! and its deletion, which leaves no blob or row behind and no game broken.
 
 use serde_json::{Value, json};
-use server::blobs::Blobs;
+use server::infra::blobs::Blobs;
 
 use crate::common::{TestApp, chelsea};
 

@@ -7,16 +7,15 @@ use std::time::{Duration, Instant};
 
 use app::dto::PipelineStage;
 use serde_json::{Value, json};
-use server::store::{JobState, SqliteStore, Store};
+use server::games::store::{JobState, PipelineStore};
+use server::infra::db::Db;
 use uuid::Uuid;
 
 use super::common::{TestApp, chelsea, repo_root, sky};
 
-/// A `petpixel worker` on the app's SQLite file and blob folder, with a short lease so a dead
-/// worker's stage is taken over quickly.
 /// The app's own SQLite database, to look at its jobs.
-async fn app_store(app: &TestApp) -> SqliteStore {
-    SqliteStore::open(&app.data_dir.path().join("petpixel.sqlite3"))
+async fn app_store(app: &TestApp) -> Db {
+    Db::sqlite(&app.data_dir.path().join("petpixel.sqlite3"))
         .await
         .expect("the app's database")
 }
@@ -36,6 +35,8 @@ async fn chelsea_game(
     .await
 }
 
+/// A `petpixel worker` on the app's SQLite file and blob folder, with a short lease so a dead
+/// worker's stage is taken over quickly.
 fn spawn_worker(data_dir: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_petpixel"))
         .arg("worker")
@@ -71,17 +72,20 @@ async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
         let created = chelsea_game(&app, &client, &image, theme).await;
         ids.push(Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid"));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health: Value = reqwest::get(app.url("/health"))
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["role"], "web", "no worker runs in the web process");
     for id in &ids {
         let job = store.job(*id).await.expect("job").expect("queued");
-        assert_eq!(
-            job.state,
-            JobState::Queued,
-            "no worker runs in the web process"
-        );
+        assert_eq!(job.state, JobState::Queued);
     }
 
-    // Kill the first worker while it is cutting the first pet out (about a second of work).
+    // Kill the first worker while it is cutting the first pet out (about a second of work):
+    // once the job is running, the worker holds it mid-stage.
     let mut first = Reaper(spawn_worker(app.data_dir.path()));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -95,7 +99,6 @@ async fn a_worker_killed_mid_stage_loses_no_job_and_applies_none_twice() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
     first.0.kill().expect("SIGKILL");
     first.0.wait().expect("reaped");
     let orphaned = store.job(ids[0]).await.expect("job").expect("row");
@@ -282,10 +285,10 @@ async fn a_stage_whose_workers_keep_dying_is_given_up_instead_of_claimed_forever
     let created = chelsea_game(&app, &client, &image, "garden").await;
     let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid");
     // Two claims whose 1 ms leases run out, as when a stage takes its worker down.
-    let start = server::jobs::now_ms();
+    let start = server::clock::now_ms();
     for (n, now) in [start, start + 10].into_iter().enumerate() {
         let claimed = store
-            .claim_job(&format!("dies-{n}"), now, 1)
+            .claim(&format!("dies-{n}"), now, 1)
             .await
             .expect("claim")
             .expect("due");

@@ -18,7 +18,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use rand::RngCore as _;
 use serde_json::{Value, json};
 use server::Application;
-use server::push::{PushMessage, VapidKey};
+use server::notifications::push::{PushMessage, VapidKey};
 use tokio::sync::mpsc;
 
 use crate::common::{TestApp, chelsea};

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
-use server::limits::{Decision, MemoryLimiter, RateLimiter, RedisLimiter};
-use server::sessions::RedisSessionStore;
+use server::infra::limits::{Decision, MemoryLimiter, RateLimiter, RedisLimiter};
+use server::infra::sessions::RedisSessionStore;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 

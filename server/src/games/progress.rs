@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::dto::{GameStatus, GameView};
-use app::port::{PetPixelPort, Visitor};
+use app::port::Visitor;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -21,29 +21,32 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::error::HttpError;
-use crate::runtime_assets::content_tag;
-use crate::service::Service;
+use super::Games;
+use crate::http::error::HttpError;
+use crate::infra::changes::Change;
+use crate::infra::runtime::content_tag;
+use crate::state::Shutdown;
 
 /// A stream re-reads its game this often even without a notice, in case one was lost.
 const RECHECK: Duration = Duration::from_secs(5);
 
 pub async fn events(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
+    State(Shutdown(stopping)): State<Shutdown>,
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
     // Listen before the first read, so a change between the two is not missed.
-    let notices = service.events.subscribe();
-    let game = service.owned_game(&visitor, &id).await?;
+    let notices = games.changes().subscribe();
+    let game = games.owned(&visitor, &id).await?;
     let last_sent = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let follow = Follow {
-        stopping: service.stopping.clone(),
-        service,
+        stopping,
+        games,
         visitor,
         game_id: game.id,
         notices,
@@ -59,10 +62,10 @@ pub async fn events(
 }
 
 struct Follow {
-    service: Arc<Service>,
+    games: Arc<Games>,
     visitor: Visitor,
     game_id: Uuid,
-    notices: broadcast::Receiver<Uuid>,
+    notices: broadcast::Receiver<Change>,
     stopping: watch::Receiver<bool>,
     last_sent: Option<String>,
     first: bool,
@@ -81,8 +84,8 @@ impl Follow {
             }
             // A failed read ends the stream; the client's reconnect starts afresh.
             let view = self
-                .service
-                .game(&self.visitor, &self.game_id.to_string())
+                .games
+                .view(&self.visitor, &self.game_id.to_string())
                 .await
                 .ok()?;
             self.finished = view.status != GameStatus::Generating;
@@ -103,7 +106,7 @@ impl Follow {
                 _ = self.stopping.wait_for(|stopping| *stopping) => return false,
             };
             match notice {
-                Ok(Ok(id)) if id == self.game_id => return true,
+                Ok(Ok(Change::Game(id))) if id == self.game_id => return true,
                 Ok(Ok(_)) => {}
                 // Fell behind: the notice may have been among those dropped.
                 Ok(Err(RecvError::Lagged(_))) | Err(_) => return true,

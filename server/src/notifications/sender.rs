@@ -1,6 +1,6 @@
-//! "Your game is ready", sent from the `notifications` outbox by email or Web Push. A message is
-//! written with its game (or when a device subscribes) and becomes due in the transaction that
-//! marks the game ready; this sender, running beside each job worker, claims due messages
+//! The sender of "your game is ready" messages from the `notifications` outbox, by email or
+//! Web Push. A message is written with its game (or when a device subscribes) and is due once
+//! its game is ready; this sender, running beside each job worker, claims due messages
 //! (leased, so a crashed sender's message is sent by another), sends them and records the
 //! outcome, retrying with backoff what may succeed later.
 //!
@@ -18,10 +18,12 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
+use super::push::{PushMessage, Pusher, VapidKey};
+use super::store::{ClaimedNotification, NotificationStore};
+use crate::clock::{backoff, millis, now_ms};
 use crate::config::Config;
-use crate::jobs::{backoff, millis, now_ms};
-use crate::push::{PushMessage, Pusher, VapidKey};
-use crate::store::{ClaimedNotification, GameRecord, Store};
+use crate::games::store::{GameRecord, GameStore};
+use crate::urls::{self, PublicUrl};
 
 /// A send holds its message this long before another sender may try it.
 const LEASE: Duration = Duration::from_secs(60);
@@ -77,11 +79,12 @@ impl Mailer {
 }
 
 pub struct Notifier {
-    store: Arc<dyn Store>,
+    store: Arc<dyn NotificationStore>,
+    games: Arc<dyn GameStore>,
     mailer: Mailer,
     from: Mailbox,
     pusher: Pusher,
-    public_url: String,
+    public_url: PublicUrl,
     max_email_attempts: u32,
     max_push_attempts: u32,
     poll: Duration,
@@ -93,9 +96,10 @@ impl Notifier {
     /// `public_url` is the base of the links in messages; `vapid` signs pushes.
     pub fn new(
         config: &Config,
-        public_url: String,
+        public_url: PublicUrl,
         vapid: VapidKey,
-        store: Arc<dyn Store>,
+        store: Arc<dyn NotificationStore>,
+        games: Arc<dyn GameStore>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
         let mailer = match &config.email.smtp_url {
@@ -121,11 +125,12 @@ impl Notifier {
         // so the site's own https address is preferred when there is one.
         let subject = match &config.push.subject {
             Some(subject) => subject.clone(),
-            None if public_url.starts_with("https://") => public_url.clone(),
+            None if public_url.as_str().starts_with("https://") => public_url.as_str().to_owned(),
             None => format!("mailto:{}", from.email),
         };
         Ok(Self {
             store,
+            games,
             mailer,
             from,
             pusher: Pusher::new(vapid, subject, config.push.clone())?,
@@ -141,7 +146,7 @@ impl Notifier {
     pub async fn run(self: Arc<Self>, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            match self.store.claim_notification(now_ms(), millis(LEASE)).await {
+            match self.store.claim(now_ms(), millis(LEASE)).await {
                 Ok(Some(message)) => {
                     self.deliver(message).await;
                     continue;
@@ -168,7 +173,7 @@ impl Notifier {
             ),
         };
         let recorded = match outcome {
-            Ok(()) => self.store.notification_sent(claimed.id, now_ms()).await,
+            Ok(()) => self.store.sent(claimed.id, now_ms()).await,
             Err(failed) => {
                 let retry_at = (!failed.permanent && claimed.attempts < max_attempts).then(|| {
                     now_ms().saturating_add(millis(backoff(BACKOFF_MS, claimed.attempts)))
@@ -180,7 +185,7 @@ impl Notifier {
                     "could not send a notification"
                 );
                 self.store
-                    .notification_failed(claimed.id, &failed.message, retry_at)
+                    .failed(claimed.id, &failed.message, retry_at)
                     .await
             }
         };
@@ -191,8 +196,8 @@ impl Notifier {
     }
 
     async fn game(&self, claimed: &ClaimedNotification) -> Result<GameRecord, SendFailed> {
-        self.store
-            .game(claimed.game_id)
+        self.games
+            .get(claimed.game_id)
             .await
             .map_err(|e| SendFailed::transient(e.to_string()))?
             .ok_or_else(|| SendFailed::permanent("the game is gone"))
@@ -210,8 +215,10 @@ impl Notifier {
         let message = PushMessage {
             title: format!("{}'s game is ready", game.pet_name),
             body: format!("{} is ready to play. Tap to start.", game.title),
-            url: format!("{}/g/{code}", self.public_url),
-            icon: format!("{}/api/v1/play/{code}/sprite.png", self.public_url),
+            url: self.public_url.absolute(&urls::play_page(code)),
+            icon: self
+                .public_url
+                .absolute(&urls::game_public_file(code, "sprite.png")),
             tag: format!("game-{code}"),
         };
         self.pusher.send(&claimed.target, &message).await
@@ -221,7 +228,7 @@ impl Notifier {
         let to: Mailbox = address
             .parse()
             .map_err(|e| SendFailed::permanent(format!("address {address:?}: {e}")))?;
-        let link = format!("{}/g/{}", self.public_url, game.short_code);
+        let link = self.public_url.absolute(&urls::play_page(&game.short_code));
         let body = format!(
             "Hello!\n\n{title} is ready to play:\n\n    {link}\n\n\
              Share the link, embed the game on a page, or download it to play offline.\n\n\

@@ -1,56 +1,38 @@
-//! Making a game from a stored photo, in the four stages the job table tracks. Each stage reads
-//! what the one before stored and writes its own results under `games/{id}/` (the same keys and
-//! bytes however often it runs), then records the keys on the game:
+//! Making a game from a stored photo, in the four stages the job table tracks. Each stage
+//! reads what the one before stored and writes its own results under `games/{id}/` (the same
+//! keys and bytes however often it runs), then records the keys on the game:
 //!
-//! 1. `remove_background`: the cut-out (reusing the studio's cut-out of the photo when its owner
-//!    already made one) → `cutout.png`.
+//! 1. `remove_background`: the cut-out (reusing the studio's cut-out of the photo when its
+//!    owner already made one) → `cutout.png`.
 //! 2. `pixelize`: the cut-out drawn on the sprite grid in the game's style → `pixels.json`
 //!    (the indexed sprite) and `sprite.png`.
 //! 3. `animate`: every animation frame → `sheet.png`, `layout.json` (frame size and
 //!    animations) and `preview.gif`.
 //! 4. `assemble_game`: levels generated from the game's seed and proven, the data injected
 //!    into the runtime → `game-{content tag}.wasm`.
+//!
+//! Runs on workers only: the stages need the image models.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use app::dto::{Look, PipelineStage};
 use bytes::Bytes;
+use domain::{Look, PipelineStage};
 use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
 use image::ImageFormat;
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::blobs::Blobs;
-use crate::runtime_assets::GameRuntime;
-use crate::store::{GameAssets, GameRecord, Store};
-use crate::studio::Studio;
-
-/// Why a stage failed: `Rejected` is the photo's fault and is told to the owner as is (and not
-/// retried); anything else is ours, logged, retried, and told as a generic failure.
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    #[error("{0}")]
-    Rejected(String),
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl PipelineError {
-    /// What the owner reads when our side failed for good.
-    pub const INTERNAL_REASON: &'static str =
-        "an internal error stopped the pipeline; please try again";
-
-    pub(crate) fn internal(context: &str, e: impl std::fmt::Display) -> Self {
-        Self::Internal(format!("{context}: {e}"))
-    }
-}
-
-/// A blob store failure is ours (retried), never the photo's.
-impl From<crate::blobs::BlobError> for PipelineError {
-    fn from(e: crate::blobs::BlobError) -> Self {
-        Self::internal("blob store", e)
-    }
-}
+use super::keys;
+use super::store::{ClaimedStage, GameAssets, GameRecord, GameStore, PipelineStore, StageOutcome};
+use crate::config::StageTimeouts;
+use crate::infra::blobs::Blobs;
+use crate::infra::changes::Changes;
+use crate::infra::runtime::{GameRuntime, content_tag};
+use crate::jobs::{Outcome, Queue, StageError};
+use crate::photos::PhotoStore;
+use crate::studio::work::StudioWork;
 
 /// How a stage ended well.
 #[derive(Debug)]
@@ -73,64 +55,114 @@ struct SheetLayout {
     animations: Vec<Animation>,
 }
 
-pub struct Pipeline {
-    store: Arc<dyn Store>,
-    blobs: Blobs,
-    studio: Arc<Studio>,
-    runtime: Arc<GameRuntime>,
+/// The games' stages as a durable queue.
+pub struct GamePipeline {
+    pub games: Arc<dyn GameStore>,
+    pub jobs: Arc<dyn PipelineStore>,
+    pub photos: Arc<dyn PhotoStore>,
+    pub blobs: Blobs,
+    pub studio: StudioWork,
+    pub runtime: Arc<GameRuntime>,
+    pub timeouts: StageTimeouts,
+    /// Told after every recorded outcome, for the progress streams.
+    pub changes: Changes,
+    /// Rung when a game is ready: its messages are due.
+    pub notifications_due: Arc<Notify>,
 }
 
-impl Pipeline {
-    pub fn new(
-        store: Arc<dyn Store>,
-        blobs: Blobs,
-        studio: Arc<Studio>,
-        runtime: Arc<GameRuntime>,
-    ) -> Self {
-        Self {
-            store,
-            blobs,
-            studio,
-            runtime,
-        }
+#[async_trait::async_trait]
+impl Queue for GamePipeline {
+    type Claim = ClaimedStage;
+    type Done = StageDone;
+
+    fn name(&self) -> &'static str {
+        "games"
     }
 
-    /// Where a game made over with new levels starts: the assembly alone when the game's sprite
-    /// is stored (games made before stages were stored start from the photo).
-    pub async fn restart_stage(&self, game_id: Uuid) -> Result<PipelineStage, PipelineError> {
-        match self
-            .blobs
-            .get(&format!("games/{game_id}/layout.json"))
-            .await
-        {
-            Ok(_) => Ok(PipelineStage::AssembleGame),
-            Err(crate::blobs::BlobError::NotFound(_)) => Ok(PipelineStage::RemoveBackground),
-            Err(e) => Err(PipelineError::internal("read blob", e)),
-        }
+    fn attempts(claim: &ClaimedStage) -> u32 {
+        claim.attempts
     }
 
+    async fn claim(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedStage>, crate::infra::db::StoreError> {
+        self.jobs.claim(worker, now_ms, lease_ms).await
+    }
+
+    async fn extend(
+        &self,
+        claim: &ClaimedStage,
+        until_ms: i64,
+    ) -> Result<bool, crate::infra::db::StoreError> {
+        self.jobs.extend(claim, until_ms).await
+    }
+
+    fn time_limit(&self, claim: &ClaimedStage) -> Duration {
+        self.timeouts.of(claim.stage)
+    }
+
+    #[tracing::instrument(skip_all, fields(game_id = %claim.game_id, stage = claim.stage.as_str()))]
+    async fn run(&self, claim: &ClaimedStage) -> Result<StageDone, StageError> {
+        self.run_stage(claim.game_id, claim.stage).await
+    }
+
+    async fn record(
+        &self,
+        claim: &ClaimedStage,
+        outcome: &Outcome<StageDone>,
+        now_ms: i64,
+    ) -> Result<bool, crate::infra::db::StoreError> {
+        let outcome = match outcome {
+            Outcome::Done(StageDone::Next { next, assets }) => StageOutcome::Advance {
+                next: *next,
+                assets,
+            },
+            Outcome::Done(StageDone::Finished(assets)) => StageOutcome::Finished {
+                assets,
+                duration_ms: now_ms.saturating_sub(claim.queued_at).max(0),
+            },
+            Outcome::RetryAt { run_at, error } => StageOutcome::RetryAt {
+                run_at: *run_at,
+                error,
+            },
+            Outcome::Failed { reason } => StageOutcome::Failed { reason },
+        };
+        self.jobs.complete(claim, outcome, now_ms).await
+    }
+
+    async fn recorded(&self, claim: &ClaimedStage, outcome: &Outcome<StageDone>) {
+        if let Outcome::Done(StageDone::Finished(_)) = outcome {
+            tracing::info!(game_id = %claim.game_id, "game ready");
+            self.notifications_due.notify_one();
+        }
+        self.changes.game(claim.game_id).await;
+    }
+}
+
+impl GamePipeline {
     /// Runs one stage of one game.
     pub async fn run_stage(
         &self,
         game_id: Uuid,
         stage: PipelineStage,
-    ) -> Result<StageDone, PipelineError> {
+    ) -> Result<StageDone, StageError> {
         let game = self
-            .store
-            .game(game_id)
-            .await
-            .map_err(|e| PipelineError::internal("load game", e))?
-            .ok_or_else(|| PipelineError::Internal(format!("game {game_id} vanished")))?;
+            .games
+            .get(game_id)
+            .await?
+            .ok_or_else(|| StageError::Internal(format!("game {game_id} vanished")))?;
         let mut assets = game.assets.clone().unwrap_or_default();
-        let key = |file: &str| format!("games/{game_id}/{file}");
+        let key = |file: &str| keys::file(game_id, file);
         match stage {
             PipelineStage::RemoveBackground => {
-                let deleted = || PipelineError::Rejected("the photo was deleted".into());
+                let deleted = || StageError::Rejected("the photo was deleted".into());
                 let image = self
-                    .store
-                    .image(game.image_id.ok_or_else(deleted)?)
-                    .await
-                    .map_err(|e| PipelineError::internal("load image", e))?
+                    .photos
+                    .get(game.image_id.ok_or_else(deleted)?)
+                    .await?
                     .ok_or_else(deleted)?;
                 let cutout = self.studio.cutout(image.id, &image.original_key).await?;
                 self.blobs.put(&key("cutout.png"), cutout.png).await?;
@@ -138,53 +170,38 @@ impl Pipeline {
             }
             PipelineStage::Pixelize => {
                 let cutout = self.blobs.get(&key("cutout.png")).await?;
-                let (pixels, sprite_png) = self
+                let sprite = self
                     .studio
+                    .engine()
                     .pixelize(cutout, Look::for_game(game.style))
                     .await?;
-                let pixels = serde_json::to_vec(&pixels)
-                    .map_err(|e| PipelineError::internal("encode pixels", e))?;
                 self.blobs
-                    .put(&key("pixels.json"), Bytes::from(pixels))
+                    .put(&key("pixels.json"), Bytes::from(sprite.pixels))
                     .await?;
                 self.blobs
-                    .put(&key("sprite.png"), Bytes::from(sprite_png))
+                    .put(&key("sprite.png"), Bytes::from(sprite.png))
                     .await?;
                 assets.sprite = Some(key("sprite.png"));
             }
             PipelineStage::Animate => {
-                let pixels: ml::Pixelized =
-                    serde_json::from_slice(&self.blobs.get(&key("pixels.json")).await?)
-                        .map_err(|e| PipelineError::internal("stored pixels", e))?;
-                let animated = self.studio.animate(pixels).await?;
-                let sheet = &animated.sheet;
+                let pixels = self.blobs.get(&key("pixels.json")).await?;
+                let sheet = self.studio.engine().animate(pixels).await?;
                 let layout = SheetLayout {
-                    frame_width: to_u16(sheet.frame_width)?,
-                    frame_height: to_u16(sheet.frame_height)?,
-                    frame_count: to_u16(sheet.frame_count())?,
-                    animations: sheet
-                        .animations
-                        .iter()
-                        .map(|a| {
-                            Ok(Animation {
-                                name: a.name.clone(),
-                                first: to_u16(a.first)?,
-                                count: to_u16(a.count)?,
-                                fps: u8::try_from(a.fps).unwrap_or(u8::MAX),
-                            })
-                        })
-                        .collect::<Result<_, PipelineError>>()?,
+                    frame_width: sheet.frame_width,
+                    frame_height: sheet.frame_height,
+                    frame_count: sheet.frame_count,
+                    animations: sheet.animations,
                 };
                 let layout = serde_json::to_vec(&layout)
-                    .map_err(|e| PipelineError::internal("encode layout", e))?;
+                    .map_err(|e| StageError::internal("encode layout", e))?;
                 self.blobs
-                    .put(&key("sheet.png"), Bytes::from(animated.png))
+                    .put(&key("sheet.png"), Bytes::from(sheet.png))
                     .await?;
                 self.blobs
                     .put(&key("layout.json"), Bytes::from(layout))
                     .await?;
                 self.blobs
-                    .put(&key("preview.gif"), Bytes::from(animated.gif))
+                    .put(&key("preview.gif"), Bytes::from(sheet.preview_gif))
                     .await?;
                 assets.sheet = Some(key("sheet.png"));
                 assets.preview = Some(key("preview.gif"));
@@ -192,13 +209,13 @@ impl Pipeline {
             PipelineStage::AssembleGame => {
                 let layout: SheetLayout =
                     serde_json::from_slice(&self.blobs.get(&key("layout.json")).await?)
-                        .map_err(|e| PipelineError::internal("stored layout", e))?;
+                        .map_err(|e| StageError::internal("stored layout", e))?;
                 let sheet = self.blobs.get(&key("sheet.png")).await?;
                 let runtime = Arc::clone(&self.runtime);
                 let previous_module = assets.module.clone();
                 let module = tokio::task::spawn_blocking(move || {
                     let rgba = image::load_from_memory_with_format(&sheet, ImageFormat::Png)
-                        .map_err(|e| PipelineError::internal("decode stored sheet", e))?
+                        .map_err(|e| StageError::internal("decode stored sheet", e))?
                         .to_rgba8()
                         .into_raw();
                     let sprite = Sprite {
@@ -211,12 +228,9 @@ impl Pipeline {
                     assemble(&game, sprite, &runtime.module)
                 })
                 .await
-                .map_err(|e| PipelineError::internal("assemble task", e))??;
+                .map_err(|e| StageError::internal("assemble task", e))??;
                 // Named by content: the module is served as immutable under this name.
-                let module_key = key(&format!(
-                    "game-{}.wasm",
-                    crate::runtime_assets::content_tag(&module)
-                ));
+                let module_key = key(&format!("game-{}.wasm", content_tag(&module)));
                 self.blobs.put(&module_key, Bytes::from(module)).await?;
                 // A regenerated game's previous module is named by its old content: remove it.
                 if let Some(old) = previous_module.filter(|old| *old != module_key)
@@ -230,18 +244,24 @@ impl Pipeline {
         }
         let next = stage
             .next()
-            .ok_or_else(|| PipelineError::Internal(format!("no stage after {stage:?}")))?;
+            .ok_or_else(|| StageError::Internal(format!("no stage after {stage:?}")))?;
         Ok(StageDone::Next { next, assets })
     }
 }
 
-fn to_u16(v: u32) -> Result<u16, PipelineError> {
-    u16::try_from(v)
-        .map_err(|_| PipelineError::Internal(format!("sprite dimension {v} out of range")))
+/// Where a game made over with new levels starts: the assembly alone when the game's sprite
+/// is stored (games made before stages were stored start from the photo).
+pub async fn restart_stage(blobs: &Blobs, game_id: Uuid) -> Result<PipelineStage, StageError> {
+    match blobs.get(&keys::file(game_id, "layout.json")).await {
+        Ok(_) => Ok(PipelineStage::AssembleGame),
+        Err(crate::infra::blobs::BlobError::NotFound(_)) => Ok(PipelineStage::RemoveBackground),
+        Err(e) => Err(StageError::internal("read blob", e)),
+    }
 }
 
-/// The game's data (levels generated from the game's seed), injected into a copy of the runtime.
-fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>, PipelineError> {
+/// The game's data (levels generated from the game's seed), injected into a copy of the
+/// runtime.
+fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>, StageError> {
     let spec = GameSpec {
         title: &game.title,
         pet_name: game.pet_name.as_str(),
@@ -250,15 +270,14 @@ fn assemble(game: &GameRecord, sprite: Sprite, runtime: &[u8]) -> Result<Vec<u8>
         seed: game.seed,
         level_count: game.level_count.get(),
     };
-    let data =
-        GameData::generate(&spec, sprite).map_err(|e| PipelineError::internal("levels", e))?;
-    game_runtime::assemble::inject(runtime, &data).map_err(|e| PipelineError::internal("inject", e))
+    let data = GameData::generate(&spec, sprite).map_err(|e| StageError::internal("levels", e))?;
+    game_runtime::assemble::inject(runtime, &data).map_err(|e| StageError::internal("inject", e))
 }
 
 #[cfg(test)]
 mod tests {
-    use app::dto::{Difficulty, GameStatus, LevelCount, PetName, ShortCode, Style, Theme};
     use chrono::Utc;
+    use domain::{Difficulty, GameStatus, LevelCount, PetName, ShortCode, Style, Theme};
 
     use super::*;
 

@@ -1,29 +1,21 @@
-//! `/metrics` in Prometheus' text format, with the seed's series. Counters live in this
-//! process (Prometheus sums them across instances); the job queue's depth is read from the
-//! database at scrape time, so every node reports the one shared queue.
+//! `/metrics` in Prometheus' text format, with the seed's series. Responses are counted in
+//! this process (Prometheus sums them across instances); the game counters, the generation
+//! time histogram and the job queue's depth are read from the database at scrape time, so
+//! every node — a web node, a worker, the two sharing one SQLite file — reports the same
+//! shared truth, however the deployment is split.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use app::dto::PipelineStage;
+use domain::PipelineStage;
 
-use crate::store::JobState;
+use crate::games::store::{DURATION_BUCKETS_MS, JobState, Outcomes};
 
-/// Upper bounds of the generation-time histogram, seconds.
-const BUCKETS: [f64; 10] = [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0];
-
+/// This process's responses, by status code.
 #[derive(Default)]
 pub struct Metrics {
-    /// Responses by status code.
     requests: Mutex<BTreeMap<u16, u64>>,
-    generated: AtomicU64,
-    failed: AtomicU64,
-    /// Games made, by the first bucket their time fits in (the last slot: over every bound).
-    buckets: [AtomicU64; BUCKETS.len() + 1],
-    duration_sum_ms: AtomicU64,
 }
 
 impl Metrics {
@@ -33,25 +25,9 @@ impl Metrics {
         }
     }
 
-    /// A game made, queued to ready in `took`.
-    pub fn game_generated(&self, took: Duration) {
-        self.generated.fetch_add(1, Ordering::Relaxed);
-        let seconds = took.as_secs_f64();
-        let slot = BUCKETS
-            .iter()
-            .position(|&bound| seconds <= bound)
-            .unwrap_or(BUCKETS.len());
-        self.buckets[slot].fetch_add(1, Ordering::Relaxed);
-        let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
-        self.duration_sum_ms.fetch_add(ms, Ordering::Relaxed);
-    }
-
-    pub fn game_failed(&self) {
-        self.failed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The exposition, with the queue's depth per stage and state as read from the store.
-    pub fn render(&self, depths: &[(PipelineStage, JobState, u64)]) -> String {
+    /// The exposition: this process's responses, and the games and queue as read from the
+    /// store.
+    pub fn render(&self, outcomes: &Outcomes, depths: &[(PipelineStage, JobState, u64)]) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().map(|r| r.clone()).unwrap_or_default();
         out.push_str("# HELP http_requests_total HTTP responses sent, by status code.\n");
@@ -62,32 +38,36 @@ impl Metrics {
 
         out.push_str("# HELP games_generated_total Games made, by outcome.\n");
         out.push_str("# TYPE games_generated_total counter\n");
-        let generated = self.generated.load(Ordering::Relaxed);
         let _ = writeln!(
             out,
-            "games_generated_total{{outcome=\"ready\"}} {generated}"
+            "games_generated_total{{outcome=\"ready\"}} {}",
+            outcomes.ready
         );
-        let failed = self.failed.load(Ordering::Relaxed);
-        let _ = writeln!(out, "games_generated_total{{outcome=\"failed\"}} {failed}");
+        let _ = writeln!(
+            out,
+            "games_generated_total{{outcome=\"failed\"}} {}",
+            outcomes.failed
+        );
 
         out.push_str(
             "# HELP game_generation_duration_seconds Time from queueing a game to its being ready.\n",
         );
         out.push_str("# TYPE game_generation_duration_seconds histogram\n");
         let mut cumulative = 0;
-        for (bound, slot) in BUCKETS.iter().zip(&self.buckets) {
-            cumulative += slot.load(Ordering::Relaxed);
+        for (bound, count) in DURATION_BUCKETS_MS.iter().zip(&outcomes.ready_by_duration) {
+            cumulative += count;
             let _ = writeln!(
                 out,
-                "game_generation_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+                "game_generation_duration_seconds_bucket{{le=\"{}\"}} {cumulative}",
+                *bound as f64 / 1000.0
             );
         }
-        cumulative += self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
+        cumulative += outcomes.ready_by_duration[DURATION_BUCKETS_MS.len()];
         let _ = writeln!(
             out,
             "game_generation_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
         );
-        let sum = self.duration_sum_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+        let sum = outcomes.ready_duration_sum_ms as f64 / 1000.0;
         let _ = writeln!(out, "game_generation_duration_seconds_sum {sum}");
         let _ = writeln!(out, "game_generation_duration_seconds_count {cumulative}");
 
@@ -118,14 +98,19 @@ mod tests {
     #[test]
     fn the_histogram_is_cumulative_and_counts_match() {
         let m = Metrics::default();
-        m.game_generated(Duration::from_millis(400));
-        m.game_generated(Duration::from_millis(1500));
-        m.game_generated(Duration::from_secs(500));
-        m.game_failed();
         m.request(200);
         m.request(200);
         m.request(404);
-        let text = m.render(&[(PipelineStage::Pixelize, JobState::Queued, 3)]);
+        let mut outcomes = Outcomes {
+            ready: 3,
+            failed: 1,
+            ready_duration_sum_ms: 501_900,
+            ..Outcomes::default()
+        };
+        outcomes.ready_by_duration[0] = 1; // 0.4 s
+        outcomes.ready_by_duration[2] = 1; // 1.5 s
+        outcomes.ready_by_duration[DURATION_BUCKETS_MS.len()] = 1; // 500 s
+        let text = m.render(&outcomes, &[(PipelineStage::Pixelize, JobState::Queued, 3)]);
         for line in [
             "http_requests_total{status=\"200\"} 2",
             "http_requests_total{status=\"404\"} 1",

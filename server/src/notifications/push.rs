@@ -21,9 +21,9 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use web_push_native::Auth;
 
+use super::sender::SendFailed;
+use crate::clock::now_ms;
 use crate::config::Push as PushConfig;
-use crate::jobs::now_ms;
-use crate::notify::SendFailed;
 
 /// Longest endpoint URL accepted; the services' own are a few hundred characters.
 const MAX_ENDPOINT_LEN: usize = 2048;

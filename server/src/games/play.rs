@@ -10,35 +10,38 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use game_runtime::assemble::{GameSource, PageOptions, html_page};
 
-use super::error::HttpError;
-use crate::runtime_assets::content_tag;
-use crate::service::{Picture, Service};
-use crate::store::GameRecord;
+use super::store::GameRecord;
+use super::{Games, Picture};
+use crate::http::error::HttpError;
+use crate::infra::runtime::content_tag;
+use crate::state::AppState;
+use crate::urls;
 
-pub fn routes(service: Arc<Service>) -> Router {
+/// The game's public routes; `/embed/{code}` is a page, the rest are under `/api/v1/play/`.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/embed/{code}", get(embed))
         .route("/api/v1/play/{code}/game.wasm", get(module))
         .route("/api/v1/play/{code}/download", get(download))
         .route("/api/v1/play/{code}/plays", axum::routing::post(count_play))
         .route("/api/v1/play/{code}/{file}", get(game_file))
-        .with_state(service)
 }
 
 async fn embed(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
-    let game = service.public_game(&code).await?;
+    let game = games.public(&code).await?;
     // The content-addressed name when the game has one, so the module is cached for good.
     let file = module_file(&game).unwrap_or("game.wasm");
-    let module_url = format!("/api/v1/play/{}/{file}", game.short_code);
-    let plays_url = format!("/api/v1/play/{}/plays", game.short_code);
+    let module_url = urls::game_public_file(&game.short_code, file);
+    let plays_url = urls::game_public_file(&game.short_code, "plays");
+    let runtime = games.runtime();
     let page = html_page(&PageOptions {
         title: &game.title,
         source: GameSource::Url {
-            glue_url: &service.runtime.glue_url(),
-            loader_url: &service.runtime.loader_url(),
+            glue_url: &runtime.glue_url(),
+            loader_url: &runtime.loader_url(),
             module_url: &module_url,
             plays_url: Some(&plays_url),
         },
@@ -58,10 +61,10 @@ async fn embed(
 
 /// The page's loader reports the first start of a game here: 204, or 404.
 async fn count_play(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
     Path(code): Path<String>,
 ) -> Result<StatusCode, HttpError> {
-    service.count_play(&code).await?;
+    games.count_play(&code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,12 +78,12 @@ fn module_file(game: &GameRecord) -> Option<&str> {
 /// `/api/v1/play/{code}/game.wasm`: the game's current module, revalidated on each
 /// use (regenerating a game changes it).
 async fn module(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let game = service.public_game(&code).await?;
-    let bytes = service.game_module(&game).await?;
+    let game = games.public(&code).await?;
+    let bytes = games.module(&game).await?;
     let tag = content_tag(&bytes);
     Ok(tagged(
         &headers,
@@ -124,7 +127,7 @@ fn tagged(
 /// The files of a game under `/api/v1/play/{code}/`: its module by content-addressed
 /// name (immutable) and its pictures.
 async fn game_file(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
     Path((code, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
@@ -132,11 +135,11 @@ async fn game_file(
         .strip_prefix("game-")
         .and_then(|rest| rest.strip_suffix(".wasm"))
     {
-        let game = service.public_game(&code).await?;
+        let game = games.public(&code).await?;
         if module_file(&game) != Some(file.as_str()) {
             return Err(HttpError(app::error::AppError::NotFound));
         }
-        let bytes = service.game_module(&game).await?;
+        let bytes = games.module(&game).await?;
         return Ok(tagged(
             &headers,
             tag,
@@ -146,15 +149,11 @@ async fn game_file(
         ));
     }
     let picture = Picture::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
-    let game = service.public_game(&code).await?;
-    let bytes = service.game_picture(&game, picture).await?;
-    let content_type = match picture {
-        Picture::Preview => "image/gif",
-        Picture::Cutout | Picture::Sprite | Picture::Sheet => "image/png",
-    };
+    let game = games.public(&code).await?;
+    let bytes = games.picture(&game, picture).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_TYPE, picture.content_type()),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         bytes,
@@ -163,16 +162,16 @@ async fn game_file(
 }
 
 async fn download(
-    State(service): State<Arc<Service>>,
+    State(games): State<Arc<Games>>,
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
-    let game = service.public_game(&code).await?;
-    html_download(&service, &game).await
+    let game = games.public(&code).await?;
+    html_download(&games, &game).await
 }
 
 /// The game as one HTML file, offered as an attachment named after the game.
-pub async fn html_download(service: &Service, game: &GameRecord) -> Result<Response, HttpError> {
-    let html = service.download_html(game).await?;
+pub async fn html_download(games: &Games, game: &GameRecord) -> Result<Response, HttpError> {
+    let html = games.download_html(game).await?;
     let file: String = game
         .title
         .chars()

@@ -1,0 +1,9 @@
+//! The blob layout of a game's folder, `games/{id}/`: what each pipeline stage writes
+//! (`cutout.png`, `pixels.json`, `sprite.png`, `sheet.png`, `layout.json`, `preview.gif`) and
+//! the assembled module, named by its content (`game-{tag}.wasm`).
+
+use uuid::Uuid;
+
+pub fn file(game_id: Uuid, name: &str) -> String {
+    format!("games/{game_id}/{name}")
+}

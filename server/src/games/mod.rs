@@ -1,0 +1,311 @@
+//! Games: made from a visitor's photo as durable jobs (`pipeline`), followed live
+//! (`progress`), played by anyone holding the short code (`play`), made over with new levels
+//! or tried again after a failure by their owner.
+
+pub mod keys;
+pub mod pipeline;
+pub mod play;
+pub mod progress;
+pub mod routes;
+pub mod store;
+
+use std::sync::Arc;
+
+use app::dto::{GameRequest, GameStatus, GameUrls, GameView, PipelineStage, ShortCode};
+use app::error::AppError;
+use app::port::Visitor;
+use bytes::Bytes;
+use chrono::Utc;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::clock::now_ms;
+use crate::error::{blob_read, internal};
+use crate::infra::blobs::Blobs;
+use crate::infra::changes::Changes;
+use crate::infra::db::StoreError;
+use crate::infra::runtime::GameRuntime;
+use crate::photos::Photos;
+use crate::urls;
+use store::{GameRecord, GameStore};
+
+/// A picture of a game that can be fetched by its public code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picture {
+    Cutout,
+    Sprite,
+    Sheet,
+    Preview,
+}
+
+impl Picture {
+    pub fn parse(file: &str) -> Option<Self> {
+        match file {
+            "cutout.png" => Some(Self::Cutout),
+            "sprite.png" => Some(Self::Sprite),
+            "sheet.png" => Some(Self::Sheet),
+            "preview.gif" => Some(Self::Preview),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Preview => "image/gif",
+            Self::Cutout | Self::Sprite | Self::Sheet => "image/png",
+        }
+    }
+}
+
+pub struct Games {
+    store: Arc<dyn GameStore>,
+    photos: Arc<Photos>,
+    blobs: Blobs,
+    runtime: Arc<GameRuntime>,
+    changes: Changes,
+    /// Rung when a job is queued, so an in-process worker starts it without waiting to poll.
+    jobs_queued: Arc<Notify>,
+}
+
+impl Games {
+    pub fn new(
+        store: Arc<dyn GameStore>,
+        photos: Arc<Photos>,
+        blobs: Blobs,
+        runtime: Arc<GameRuntime>,
+        changes: Changes,
+        jobs_queued: Arc<Notify>,
+    ) -> Self {
+        Self {
+            store,
+            photos,
+            blobs,
+            runtime,
+            changes,
+            jobs_queued,
+        }
+    }
+
+    pub fn runtime(&self) -> &GameRuntime {
+        &self.runtime
+    }
+
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// Starts making a game from one of the visitor's photos.
+    #[tracing::instrument(skip_all)]
+    pub async fn create(
+        &self,
+        visitor: &Visitor,
+        request: GameRequest,
+    ) -> Result<GameView, AppError> {
+        let notify_email = parse_email(request.notify_email.as_deref())?;
+        let image = self
+            .photos
+            .named_in_request(visitor, request.image_id)
+            .await?;
+        let mut game = GameRecord {
+            id: Uuid::new_v4(),
+            visitor_id: visitor.0.clone(),
+            image_id: Some(image.id),
+            short_code: new_short_code(),
+            title: format!("{}'s Great Adventure", request.pet_name),
+            pet_name: request.pet_name,
+            theme: request.theme,
+            difficulty: request.difficulty,
+            level_count: request.level_count,
+            seed: rand::random(),
+            style: request.style.unwrap_or_default(),
+            status: GameStatus::Generating,
+            failure_reason: None,
+            assets: None,
+            created_at: Utc::now(),
+            completed_at: None,
+            plays: 0,
+            stage: Some(PipelineStage::RemoveBackground),
+        };
+        // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
+        let mut attempts = 0;
+        loop {
+            match self.store.insert(&game, notify_email.as_deref()).await {
+                Ok(()) => break,
+                Err(StoreError::Conflict {
+                    field: "short_code",
+                }) if attempts < 5 => {
+                    attempts += 1;
+                    game.short_code = new_short_code();
+                }
+                Err(e) => return Err(internal("record game", e)),
+            }
+        }
+        self.queued(game.id).await;
+        Ok(game_view(&game))
+    }
+
+    /// A game owned by `visitor`; another visitor's, or none, is `NotFound`.
+    pub async fn owned(&self, visitor: &Visitor, id: &str) -> Result<GameRecord, AppError> {
+        let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+        self.store
+            .get(id)
+            .await?
+            .filter(|g| g.visitor_id == visitor.0)
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn view(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        Ok(game_view(&self.owned(visitor, id).await?))
+    }
+
+    /// Makes a ready (or failed) game of the visitor's again with new levels: a new seed,
+    /// the same pet and settings.
+    pub async fn regenerate(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        let game = self.owned(visitor, id).await?;
+        let from = pipeline::restart_stage(&self.blobs, game.id).await?;
+        if !self
+            .store
+            .restart(&game, rand::random(), from, now_ms())
+            .await?
+        {
+            return Err(AppError::invalid(
+                "id",
+                "this game is being made already: wait until it is ready",
+            ));
+        }
+        self.queued(game.id).await;
+        self.view(visitor, id).await
+    }
+
+    /// Makes a failed game of the visitor's again from the stage that failed.
+    pub async fn retry(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        let game = self.owned(visitor, id).await?;
+        if !self.store.retry(game.id, now_ms()).await? {
+            return Err(AppError::invalid(
+                "id",
+                "only a game that failed can be tried again",
+            ));
+        }
+        self.queued(game.id).await;
+        self.view(visitor, id).await
+    }
+
+    /// A game by its public code (anyone holding the code may play it).
+    pub async fn public(&self, code: &str) -> Result<GameRecord, AppError> {
+        let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
+        self.store.by_code(&code).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Counts a play of a public game (the page's loader reports the first start).
+    pub async fn count_play(&self, code: &str) -> Result<(), AppError> {
+        let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
+        if self.store.count_play(&code).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// The playable module (runtime + data) of a ready game.
+    pub async fn module(&self, game: &GameRecord) -> Result<Bytes, AppError> {
+        let key = game
+            .assets
+            .as_ref()
+            .and_then(|a| a.module.as_deref())
+            .ok_or(AppError::NotFound)?;
+        self.blobs.get(key).await.map_err(blob_read)
+    }
+
+    pub async fn picture(&self, game: &GameRecord, picture: Picture) -> Result<Bytes, AppError> {
+        let assets = game.assets.as_ref().ok_or(AppError::NotFound)?;
+        let key = match picture {
+            Picture::Cutout => &assets.cutout,
+            Picture::Sprite => &assets.sprite,
+            Picture::Sheet => &assets.sheet,
+            Picture::Preview => &assets.preview,
+        };
+        self.blobs
+            .get(key.as_deref().ok_or(AppError::NotFound)?)
+            .await
+            .map_err(blob_read)
+    }
+
+    /// One self-contained HTML file that plays the game offline.
+    pub async fn download_html(&self, game: &GameRecord) -> Result<String, AppError> {
+        let module = self.module(game).await?;
+        Ok(game_runtime::assemble::html_page(
+            &game_runtime::assemble::PageOptions {
+                title: &game.title,
+                source: game_runtime::assemble::GameSource::Inline {
+                    glue_js: &self.runtime.glue_js,
+                    loader_js: self.runtime.loader_js,
+                    module: &module,
+                },
+            },
+        ))
+    }
+
+    /// A game's job was queued: wake this process's worker and tell open streams.
+    async fn queued(&self, game_id: Uuid) {
+        self.jobs_queued.notify_one();
+        self.changes.game(game_id).await;
+    }
+}
+
+/// An optional address to tell when the game is ready; blank means none.
+fn parse_email(email: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    let valid = email.len() <= 254 && email.parse::<lettre::Address>().is_ok();
+    if !valid {
+        return Err(AppError::invalid(
+            "notify_email",
+            "enter an email address such as name@example.com, or leave it empty",
+        ));
+    }
+    Ok(Some(email.to_owned()))
+}
+
+/// A fresh random short code.
+fn new_short_code() -> ShortCode {
+    use rand::Rng as _;
+    let mut rng = rand::rng();
+    ShortCode::generate(|n| rng.random_range(0..n))
+}
+
+/// A game as clients see it, with links to what exists so far.
+pub fn game_view(game: &GameRecord) -> GameView {
+    let code = &game.short_code;
+    let assets = game.assets.clone().unwrap_or_default();
+    let picture = |present: &Option<String>, file: &str| {
+        present.as_ref().map(|_| urls::game_public_file(code, file))
+    };
+    GameView {
+        id: game.id,
+        short_code: code.clone(),
+        title: game.title.clone(),
+        pet_name: game.pet_name.clone(),
+        theme: game.theme,
+        difficulty: game.difficulty,
+        level_count: game.level_count,
+        style: game.style,
+        status: game.status,
+        stage: game.stage.filter(|_| game.status != GameStatus::Ready),
+        progress: match game.status {
+            GameStatus::Ready => 100,
+            _ => game.stage.map_or(0, PipelineStage::percent_before),
+        },
+        failure: game.failure_reason.clone(),
+        plays: game.plays,
+        urls: GameUrls {
+            play: urls::play_page(code),
+            embed: urls::embed_page(code),
+            download: urls::game_public_file(code, "download"),
+            cutout: picture(&assets.cutout, "cutout.png"),
+            sprite: picture(&assets.sprite, "sprite.png"),
+            sprite_sheet: picture(&assets.sheet, "sheet.png"),
+            preview: picture(&assets.preview, "preview.gif"),
+        },
+    }
+}

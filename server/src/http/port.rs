@@ -1,0 +1,95 @@
+//! The pages' server functions reach the capabilities through the port `app` declares; this is
+//! its implementation, one line per use case.
+
+use std::sync::Arc;
+
+use app::dto::{
+    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
+    PushSubscriptionJson, StyleView, UploadedImage,
+};
+use app::error::AppError;
+use app::port::{PetPixelPort, Visitor};
+use uuid::Uuid;
+
+use crate::games::{Games, game_view};
+use crate::notifications::Notifications;
+use crate::photos::Photos;
+use crate::studio::Studio;
+
+pub struct Port {
+    pub photos: Arc<Photos>,
+    pub studio: Arc<Studio>,
+    pub games: Arc<Games>,
+    pub notifications: Arc<Notifications>,
+}
+
+#[async_trait::async_trait]
+impl PetPixelPort for Port {
+    async fn create_game(
+        &self,
+        visitor: &Visitor,
+        request: GameRequest,
+    ) -> Result<GameView, AppError> {
+        self.games.create(visitor, request).await
+    }
+
+    async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        self.games.view(visitor, id).await
+    }
+
+    async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        self.games.regenerate(visitor, id).await
+    }
+
+    async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        self.games.retry(visitor, id).await
+    }
+
+    fn push_key(&self) -> String {
+        self.notifications.push_key()
+    }
+
+    async fn subscribe_push(
+        &self,
+        visitor: &Visitor,
+        id: &str,
+        subscription: PushSubscriptionJson,
+    ) -> Result<PushSubscribed, AppError> {
+        self.notifications
+            .subscribe_push(visitor, id, subscription)
+            .await
+    }
+
+    async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
+        Ok(game_view(&self.games.public(code).await?))
+    }
+
+    fn styles(&self) -> Vec<StyleView> {
+        Studio::styles()
+    }
+
+    async fn crop_image(
+        &self,
+        visitor: &Visitor,
+        image_id: Uuid,
+        crop: CropRequest,
+    ) -> Result<UploadedImage, AppError> {
+        self.photos.crop(visitor, image_id, crop).await
+    }
+
+    async fn remove_background(
+        &self,
+        visitor: &Visitor,
+        image_id: Uuid,
+    ) -> Result<CutoutView, AppError> {
+        self.studio.remove_background(visitor, image_id).await
+    }
+
+    async fn pixel_art(
+        &self,
+        visitor: &Visitor,
+        request: PixelArtRequest,
+    ) -> Result<PixelArtView, AppError> {
+        self.studio.pixel_art(visitor, request).await
+    }
+}

@@ -1,0 +1,11 @@
+//! What every capability stands on: the database, blob storage, Redis, rate limits, change
+//! notices, sessions, metrics, the server's own keys and the compiled game runtime.
+
+pub mod blobs;
+pub mod changes;
+pub mod db;
+pub mod keys;
+pub mod limits;
+pub mod metrics;
+pub mod runtime;
+pub mod sessions;

@@ -1,0 +1,40 @@
+//! What handlers reach: one sub-state per capability (`State<Arc<Games>>`, ...), pulled out of
+//! [`AppState`] by `FromRef`, so a handler names exactly what it uses.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use tokio::sync::watch;
+
+use crate::games::Games;
+use crate::games::store::{GameStore, PipelineStore};
+use crate::http::health::Health;
+use crate::infra::metrics::Metrics;
+use crate::notifications::Notifications;
+use crate::photos::Photos;
+use crate::studio::Studio;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub photos: Arc<Photos>,
+    pub studio: Arc<Studio>,
+    pub games: Arc<Games>,
+    pub notifications: Arc<Notifications>,
+    pub health: Arc<Health>,
+    pub scrape: Arc<Scrape>,
+    pub shutdown: Shutdown,
+    pub leptos: LeptosOptions,
+}
+
+/// Turns true when the server is stopping, so long-lived responses (progress streams) end and
+/// graceful shutdown does not wait on them.
+#[derive(Clone)]
+pub struct Shutdown(pub watch::Receiver<bool>);
+
+/// What `/metrics` reads: this process's counters and the shared queue and outcomes.
+pub struct Scrape {
+    pub metrics: Arc<Metrics>,
+    pub games: Arc<dyn GameStore>,
+    pub jobs: Arc<dyn PipelineStore>,
+}
