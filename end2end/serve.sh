@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Starts the built server for the Playwright suite on port $1 with a throwaway data directory.
+# Starts the built server for the Playwright suite on port $1 with a throwaway data directory
+# (or the one named by $2, kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-# Named by port, so tests can read what the server keeps (the email outbox): helpers.ts.
-data="${TMPDIR:-/tmp}/petpixel-e2e-$1"
-rm -rf "$data" && mkdir -p "$data"
-trap 'rm -rf "$data"' EXIT
+if [ -n "${2:-}" ]; then
+  # A data folder of the caller's, kept: a test that restarts the server (visitors.spec.ts).
+  data="$2"
+  mkdir -p "$data"
+else
+  # Named by port, so tests can read what the server keeps (the email outbox): helpers.ts.
+  data="${TMPDIR:-/tmp}/petpixel-e2e-$1"
+  rm -rf "$data" && mkdir -p "$data"
+  trap 'rm -rf "$data"' EXIT
+fi
 # The push test stands in for the browser's push service on this machine (push.spec.ts), so
 # pushes may go to 127.0.0.1 over plain http here; the product's default allows only the real
 # push services, over https.

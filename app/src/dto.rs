@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 pub use domain::{
     CutoutMethod, Difficulty, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS, PetName,
-    PipelineStage, ShortCode, SpriteSize, Style, Theme,
+    PipelineStage, ShortCode, SpriteSize, StudioState, Style, Theme,
 };
 
 /// What the REST API answers after an upload.
@@ -30,8 +30,12 @@ pub struct UploadedImage {
 pub struct ImageStatus {
     #[serde(flatten)]
     pub image: UploadedImage,
-    /// `pending` until the pet is cut out, then `done`.
+    /// `pending` until the cut-out is asked for, then `queued`, `running`, and `done` or
+    /// `failed`.
     pub background: String,
+    /// Why the cut-out could not be made, in plain words, when `background` is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_failure: Option<String>,
     /// The cut-out, once made.
     pub cutout: Option<CutoutView>,
     /// The looks drawn from it so far (`{style}-{size}[-dither]`), each served under
@@ -127,22 +131,42 @@ pub struct PixelArtRequest {
     /// Ordered dithering (default off).
     #[serde(default)]
     pub dither: Option<bool>,
+    /// Animate the sprite too (default on); `POST /api/v1/pixel-art/animate` does it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub animate: Option<bool>,
 }
 
-/// A pixel-art sprite and its animated sheet.
+/// `POST /api/v1/pixel-art/animate`: animate pixel art drawn earlier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnimateRequest {
+    /// The `id` that `POST /api/v1/pixel-art/generate` answered with.
+    pub id: Uuid,
+}
+
+/// A pixel-art sprite and its animated sheet, as far as they are made. Links appear as their
+/// files are made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PixelArtView {
+    /// Names this pixel art for `GET /api/v1/pixel-art/{id}/status` and
+    /// `POST /api/v1/pixel-art/animate`.
+    pub id: Uuid,
     pub image_id: Uuid,
     pub style: Style,
     pub size: SpriteSize,
     pub dither: bool,
-    pub sprite_url: String,
-    pub sheet_url: String,
+    /// `queued` or `running` while being made, then `done` or `failed`.
+    pub status: StudioState,
+    /// Why it could not be made, in plain words, when `status` is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    pub status_url: String,
+    pub sprite_url: Option<String>,
+    pub sheet_url: Option<String>,
     /// The frame table in Aseprite's sheet-JSON layout.
-    pub sheet_json_url: String,
+    pub sheet_json_url: Option<String>,
     /// An animated GIF cycling through the animations.
-    pub preview_url: String,
-    /// The sprite's colours as `#rrggbb`, outline last.
+    pub preview_url: Option<String>,
+    /// The sprite's colours as `#rrggbb`, outline last (empty until it is drawn).
     pub palette: Vec<String>,
 }
 

@@ -13,7 +13,7 @@ pub mod web_push;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,7 +61,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::HomePage/>
                     <Route path=path!("/create") view=pages::CreatePage/>
                     <Route path=path!("/games/:id") view=pages::GamePage/>
-                    <Route path=path!("/g/:code") view=pages::PlayPage/>
+                    // Rendered whole before it is sent, so the page is the same bytes for every
+                    // visitor and shared caches can keep it (a streamed page's chunks arrive
+                    // in whatever order its data does).
+                    <Route path=path!("/g/:code") view=pages::PlayPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">"Made with Rust, Leptos and Burn."</footer>

@@ -12,6 +12,23 @@ use crate::error::AppError;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Visitor(pub String);
 
+impl Visitor {
+    /// Someone without a session yet (nothing has been kept for them): owns nothing.
+    pub fn anonymous() -> Self {
+        Self(String::new())
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a record whose owner is `owner` belongs to this visitor: the one ownership
+    /// check every use case makes. An anonymous visitor owns nothing, whatever the record.
+    pub fn owns(&self, owner: &str) -> bool {
+        !self.is_anonymous() && self.0 == owner
+    }
+}
+
 /// The use-cases behind the pages. REST handlers and server functions are two thin edges over it.
 #[async_trait::async_trait]
 pub trait PetPixelPort: Send + Sync + 'static {

@@ -50,6 +50,22 @@ named_enum!(GameStatus, "game status", {
     Failed => "failed",
 });
 
+/// Where a piece of studio work (a cut-out, a sprite, an animation) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StudioState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+named_enum!(StudioState, "studio state", {
+    Queued => "queued",
+    Running => "running",
+    Done => "done",
+    Failed => "failed",
+});
+
 /// The stages a game is made in, in order; each is a durable job step on the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PipelineStage {

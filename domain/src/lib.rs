@@ -9,7 +9,7 @@ mod game;
 mod look;
 mod names;
 
-pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, Theme};
+pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
 pub use look::{CutoutMethod, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};
 

@@ -57,6 +57,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Whether session cookies need HTTPS.
     pub secure_cookies: bool,
+    /// Where `petpixel worker` answers `/health` and `/metrics` (for probes and scrapes);
+    /// unset, a worker serves no HTTP.
+    pub worker_addr: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -182,8 +185,15 @@ pub struct Jobs {
     /// Whether `petpixel serve` runs a worker too. A cluster may run web nodes with `false`
     /// and `petpixel worker` processes (on GPU machines, say) beside them.
     pub in_process_worker: bool,
-    /// Jobs one worker process runs at once (image work is further bounded by `ml_concurrency`).
+    /// Game stages one worker process runs at once (image work is further bounded by
+    /// `ml_concurrency`).
     pub concurrency: usize,
+    /// Studio jobs (cut-outs, sprites, animations) one worker process runs at once, in slots
+    /// of their own, so neither kind of work can take every slot from the other.
+    pub studio_concurrency: usize,
+    /// How long a request waits for its studio work before answering 202 with where it
+    /// stands, milliseconds.
+    pub studio_wait_ms: u64,
     /// How long a claim holds a job without a heartbeat. A worker that dies is noticed after
     /// this long, and its job is claimed again.
     pub lease_secs: u64,
@@ -204,6 +214,8 @@ pub struct StageTimeouts {
     pub pixelize: u64,
     pub animate: u64,
     pub assemble_game: u64,
+    /// One studio job (a cut-out includes its photo's background removal).
+    pub studio: u64,
 }
 
 impl Default for Jobs {
@@ -211,6 +223,8 @@ impl Default for Jobs {
         Self {
             in_process_worker: true,
             concurrency: 2,
+            studio_concurrency: 1,
+            studio_wait_ms: 60_000,
             lease_secs: 30,
             max_attempts: 3,
             backoff_ms: 1_000,
@@ -227,6 +241,7 @@ impl Default for StageTimeouts {
             pixelize: 60_000,
             animate: 60_000,
             assemble_game: 60_000,
+            studio: 120_000,
         }
     }
 }
@@ -281,6 +296,7 @@ impl Default for Config {
             public_url: None,
             log_format: LogFormat::Pretty,
             secure_cookies: false,
+            worker_addr: None,
         }
     }
 }
@@ -370,13 +386,31 @@ impl Config {
                 "jobs.concurrency must be between 1 and 64".into(),
             ));
         }
+        if j.studio_concurrency == 0 || j.studio_concurrency > 64 {
+            return Err(ConfigError::Invalid(
+                "jobs.studio_concurrency must be between 1 and 64".into(),
+            ));
+        }
+        if j.studio_wait_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "jobs.studio_wait_ms must be positive".into(),
+            ));
+        }
         if j.lease_secs == 0 || j.max_attempts == 0 || j.poll_ms == 0 {
             return Err(ConfigError::Invalid(
                 "jobs.lease_secs, jobs.max_attempts and jobs.poll_ms must be positive".into(),
             ));
         }
         let t = &j.timeouts_ms;
-        if [t.remove_background, t.pixelize, t.animate, t.assemble_game].contains(&0) {
+        if [
+            t.remove_background,
+            t.pixelize,
+            t.animate,
+            t.assemble_game,
+            t.studio,
+        ]
+        .contains(&0)
+        {
             return Err(ConfigError::Invalid(
                 "jobs.timeouts_ms must all be positive".into(),
             ));

@@ -27,7 +27,7 @@ use crate::infra::keys::KeyStore;
 use crate::infra::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::infra::metrics::Metrics;
 use crate::infra::runtime::GameRuntime;
-use crate::infra::sessions::{AnySessionStore, RedisSessionStore};
+use crate::infra::sessions::{AnySessionStore, RedisSessionStore, SqlSessionStore};
 use crate::jobs::Worker;
 use crate::notifications::Notifications;
 use crate::notifications::push::VapidKey;
@@ -36,12 +36,16 @@ use crate::notifications::store::NotificationStore;
 use crate::photos::{PhotoStore, Photos};
 use crate::state::{AppState, Scrape, Shutdown};
 use crate::studio::Studio;
-use crate::studio::engine::{Engine, burn::BurnEngine};
+use crate::studio::engine::Engine;
+use crate::studio::jobs::StudioQueue;
+use crate::studio::store::StudioStore;
 use crate::studio::work::StudioWork;
 use crate::urls::PublicUrl;
 
 /// Redis keys start with this, so one Redis can serve several deployments or test runs.
 const REDIS_PREFIX: &str = "petpixel:";
+/// How often a web node deletes expired sessions from the database.
+const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// What both `serve` and `worker` stand on.
 struct Parts {
@@ -54,6 +58,8 @@ struct Parts {
     vapid: VapidKey,
     /// Rung when a game is queued in this process, so its worker need not wait to poll.
     jobs_queued: Arc<Notify>,
+    /// Rung when studio work is queued in this process.
+    studio_queued: Arc<Notify>,
     /// Rung when a game is ready: its messages are due.
     notifications_due: Arc<Notify>,
 }
@@ -83,35 +89,46 @@ impl Parts {
             changes,
             vapid,
             jobs_queued: Arc::new(Notify::new()),
+            studio_queued: Arc::new(Notify::new()),
             notifications_due: Arc::new(Notify::new()),
         })
     }
 
-    /// Loads the image models on the configured device.
-    fn engine(&self) -> anyhow::Result<Engine> {
-        let models =
-            BurnEngine::load(self.config.ml_compute).context("loading the image models")?;
-        Ok(Engine::new(Arc::new(models), self.config.ml_concurrency))
-    }
-
-    /// What runs work in this process: the games' pipeline and the notification sender.
-    fn work(&self, studio: StudioWork, public_url: PublicUrl) -> anyhow::Result<Work> {
+    /// What runs work in this process: the image models, the games' pipeline and the
+    /// studio's queue, and the notification sender.
+    fn work(&self, public_url: PublicUrl) -> anyhow::Result<Work> {
+        let engine = load_models(&self.config)?;
+        let studio = StudioWork::new(self.blobs.clone(), engine.clone());
+        let jobs = &self.config.jobs;
         let pipeline = Arc::new(GamePipeline {
             games: Arc::new(self.db.clone()),
             jobs: Arc::new(self.db.clone()),
             photos: Arc::new(self.db.clone()),
             blobs: self.blobs.clone(),
-            studio,
+            studio: studio.clone(),
             runtime: Arc::clone(&self.runtime),
-            timeouts: self.config.jobs.timeouts_ms.clone(),
+            timeouts: jobs.timeouts_ms.clone(),
             changes: self.changes.clone(),
             notifications_due: Arc::clone(&self.notifications_due),
         });
         let games = Arc::new(Worker::new(
             pipeline,
-            self.config.jobs.clone(),
-            self.config.jobs.concurrency,
+            jobs.clone(),
+            jobs.concurrency,
             Arc::clone(&self.jobs_queued),
+        ));
+        let queue = Arc::new(StudioQueue {
+            store: Arc::new(self.db.clone()),
+            photos: Arc::new(self.db.clone()),
+            work: studio,
+            time_limit: std::time::Duration::from_millis(jobs.timeouts_ms.studio),
+            changes: self.changes.clone(),
+        });
+        let studio = Arc::new(Worker::new(
+            queue,
+            jobs.clone(),
+            jobs.studio_concurrency,
+            Arc::clone(&self.studio_queued),
         ));
         let notifier = Arc::new(Notifier::new(
             &self.config,
@@ -121,14 +138,66 @@ impl Parts {
             Arc::new(self.db.clone()) as Arc<dyn GameStore>,
             Arc::clone(&self.notifications_due),
         )?);
-        Ok(Work { games, notifier })
+        Ok(Work {
+            games,
+            studio,
+            notifier,
+            engine,
+        })
     }
+
+    /// What `/health` reports of this node.
+    fn health(
+        &self,
+        role: Role,
+        sessions: &'static str,
+        rate_limits: &'static str,
+        work: Option<&Work>,
+    ) -> Arc<Health> {
+        Arc::new(Health {
+            role,
+            db: self.db.clone(),
+            blobs: self.blobs.kind(),
+            sessions,
+            rate_limits,
+            ml_backend: work.map(|w| w.engine.backend()),
+            runtime_module_bytes: self.runtime.module.len(),
+        })
+    }
+
+    /// What `/metrics` reads, counting this process's responses in `metrics`.
+    fn scrape(&self, metrics: Arc<Metrics>) -> Arc<Scrape> {
+        Arc::new(Scrape {
+            metrics,
+            games: Arc::new(self.db.clone()) as Arc<dyn GameStore>,
+            jobs: Arc::new(self.db.clone()) as Arc<dyn PipelineStore>,
+        })
+    }
+}
+
+/// Loads the image models on the configured device.
+#[cfg(feature = "ml")]
+fn load_models(config: &Config) -> anyhow::Result<Engine> {
+    let models = crate::studio::engine::burn::BurnEngine::load(config.ml_compute)
+        .context("loading the image models")?;
+    Ok(Engine::new(Arc::new(models), config.ml_concurrency))
+}
+
+/// A build without the `ml` feature has no models: it can serve the web, not run work.
+#[cfg(not(feature = "ml"))]
+fn load_models(_config: &Config) -> anyhow::Result<Engine> {
+    anyhow::bail!(
+        "this build of petpixel has no image models (built without the `ml` feature): \
+         run it with jobs.in_process_worker = false, beside workers built with them"
+    )
 }
 
 /// The workers of one process, and the notification sender beside them.
 struct Work {
     games: Arc<Worker<GamePipeline>>,
+    studio: Arc<Worker<StudioQueue>>,
     notifier: Arc<Notifier>,
+    engine: Engine,
 }
 
 impl Work {
@@ -136,26 +205,48 @@ impl Work {
     /// off to be sent again after its lease.
     async fn run(self, stopped: watch::Receiver<bool>) -> anyhow::Result<()> {
         let sender = tokio::spawn(self.notifier.run(until_stopped(stopped.clone())));
+        let studio = tokio::spawn(self.studio.run(until_stopped(stopped.clone())));
         let games = tokio::spawn(self.games.run(until_stopped(stopped)));
         games.await?;
+        studio.await?;
         sender.await?;
         Ok(())
     }
 }
 
 /// Runs a worker alone (`petpixel worker`), with its notification sender, until Ctrl-C or
-/// SIGTERM.
+/// SIGTERM; with `worker_addr` set it answers `/health` and `/metrics` there.
 pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let parts = Parts::build(config).await?;
-    let engine = parts.engine()?;
-    let studio = StudioWork::new(parts.blobs.clone(), engine);
     let public_url = parts.config.public_url(parts.config.site_addr);
-    let work = parts.work(studio, public_url)?;
+    let work = parts.work(public_url)?;
     let (stop, stopped) = watch::channel(false);
+    let ops = match parts.config.worker_addr {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
+            let metrics = Arc::new(Metrics::default());
+            let health = parts.health(Role::Worker, "none", "none", Some(&work));
+            let router = http::ops_router(health, parts.scrape(Arc::clone(&metrics)), metrics);
+            let stopped = stopped.clone();
+            Some(tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(until_stopped(stopped))
+                    .await
+            }))
+        }
+        None => None,
+    };
     let running = tokio::spawn(work.run(stopped));
     shutdown_signal().await;
     let _ = stop.send(true);
-    running.await?
+    running.await??;
+    if let Some(ops) = ops {
+        ops.await??;
+    }
+    Ok(())
 }
 
 /// Completes once `stopped` turns true (or its sender is gone).
@@ -223,6 +314,8 @@ pub struct Application {
     router: Router,
     /// The in-process worker and its notification sender, unless configuration turned them off.
     work: Option<Work>,
+    /// The sessions, swept of expired ones while serving.
+    sweep: AnySessionStore,
     /// Tells the server, its worker and its streams to stop.
     stop: watch::Sender<bool>,
 }
@@ -240,7 +333,7 @@ impl Application {
             ),
             None => (
                 Arc::new(MemoryLimiter::default()),
-                AnySessionStore::Memory(tower_sessions::MemoryStore::default()),
+                AnySessionStore::Sql(SqlSessionStore::new(parts.db.clone())),
             ),
         };
         let listener = TcpListener::bind(config.site_addr)
@@ -248,10 +341,9 @@ impl Application {
             .with_context(|| format!("binding {}", config.site_addr))?;
         let addr = listener.local_addr()?;
 
-        let engine = parts.engine()?;
-        let studio_work = StudioWork::new(parts.blobs.clone(), engine.clone());
+        // A web-only node loads no image model: its studio requests are studio jobs too.
         let work = if config.jobs.in_process_worker {
-            Some(parts.work(studio_work.clone(), config.public_url(addr))?)
+            Some(parts.work(config.public_url(addr))?)
         } else {
             None
         };
@@ -273,7 +365,10 @@ impl Application {
         let studio = Arc::new(Studio::new(
             Arc::clone(&photos),
             parts.blobs.clone(),
-            studio_work,
+            Arc::new(parts.db.clone()) as Arc<dyn StudioStore>,
+            parts.changes.clone(),
+            Arc::clone(&parts.studio_queued),
+            std::time::Duration::from_millis(config.jobs.studio_wait_ms),
         ));
         let notifications = Arc::new(Notifications::new(
             Arc::new(parts.db.clone()) as Arc<dyn NotificationStore>,
@@ -282,15 +377,8 @@ impl Application {
             config.push.clone(),
         ));
         let metrics = Arc::new(Metrics::default());
-        let health = Arc::new(Health {
-            role: if work.is_some() { Role::All } else { Role::Web },
-            db: parts.db.clone(),
-            blobs: parts.blobs.kind(),
-            sessions: sessions.kind(),
-            rate_limits: limiter.kind(),
-            ml_backend: Some(engine.backend()),
-            runtime_module_bytes: parts.runtime.module.len(),
-        });
+        let role = if work.is_some() { Role::All } else { Role::Web };
+        let health = parts.health(role, sessions.kind(), limiter.kind(), work.as_ref());
         let leptos = LeptosOptions::builder()
             .output_name("petpixel")
             .site_root(config.site_root.to_string_lossy().into_owned())
@@ -303,14 +391,11 @@ impl Application {
             games,
             notifications,
             health,
-            scrape: Arc::new(Scrape {
-                metrics: Arc::clone(&metrics),
-                games: Arc::new(parts.db.clone()) as Arc<dyn GameStore>,
-                jobs: Arc::new(parts.db.clone()) as Arc<dyn PipelineStore>,
-            }),
+            scrape: parts.scrape(Arc::clone(&metrics)),
             shutdown: Shutdown(stop.subscribe()),
             leptos,
         };
+        let sweep = sessions.clone();
         let router = http::router(
             state,
             SessionSettings {
@@ -324,6 +409,7 @@ impl Application {
             listener,
             router,
             work,
+            sweep,
             stop,
         })
     }
@@ -350,9 +436,11 @@ impl Application {
         let work = self
             .work
             .map(|work| tokio::spawn(work.run(stopped.clone())));
+        let sweep = tokio::spawn(self.sweep.sweep(SESSION_SWEEP));
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(until_stopped(stopped))
             .await?;
+        sweep.abort();
         if let Some(work) = work {
             work.await??;
         }

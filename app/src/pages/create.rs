@@ -14,7 +14,7 @@ use crate::api::{create_game, crop_image, list_styles, pixel_art, remove_backgro
 use crate::browser;
 use crate::dto::{
     CropRequest, CutoutView, Difficulty, GameRequest, LevelCount, MAX_PET_NAME_CHARS, PetName,
-    PixelArtRequest, PixelArtView, SpriteSize, Style, StyleView, Theme, UploadedImage,
+    PixelArtRequest, PixelArtView, SpriteSize, StudioState, Style, StyleView, Theme, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -74,6 +74,7 @@ pub fn CreatePage() -> impl IntoView {
                 style: wanted,
                 size: Some(SpriteSize::PREVIEW),
                 dither: None,
+                animate: None,
             })
             .await;
             if style.get_untracked() == wanted && choice.get_untracked() == this_choice {
@@ -326,6 +327,10 @@ pub fn CreatePage() -> impl IntoView {
                     {move || match (photo.get(), art.get()) {
                         (PhotoState::Ready(_), None) => Some(view! {
                             <p class="progress" role="status">"Drawing your pet…"</p>
+                        }.into_any()),
+                        // Drawing took longer than the server waits (a busy cluster): say so.
+                        (PhotoState::Ready(_), Some(Ok(drawn))) if drawn.status != StudioState::Done => Some(view! {
+                            <p class="progress" role="status">"Still drawing your pet; pick the style again in a moment."</p>
                         }.into_any()),
                         (PhotoState::Ready(_), Some(Ok(drawn))) => Some(view! {
                             <figure class="style-preview" data-style=drawn.style.id()>

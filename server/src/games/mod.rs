@@ -150,7 +150,7 @@ impl Games {
         self.store
             .get(id)
             .await?
-            .filter(|g| g.visitor_id == visitor.0)
+            .filter(|g| visitor.owns(&g.visitor_id))
             .ok_or(AppError::NotFound)
     }
 

@@ -128,7 +128,7 @@ impl Queue for GamePipeline {
                 run_at: *run_at,
                 error,
             },
-            Outcome::Failed { reason } => StageOutcome::Failed { reason },
+            Outcome::Failed { reason, .. } => StageOutcome::Failed { reason },
         };
         self.jobs.complete(claim, outcome, now_ms).await
     }

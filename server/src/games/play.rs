@@ -46,14 +46,12 @@ async fn embed(
             plays_url: Some(&plays_url),
         },
     });
+    // Cache headers and the ETag come from `http::cache`, as for the other public pages.
     Ok((
-        [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("frame-ancestors *"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors *"),
+        )],
         Html(page),
     )
         .into_response())

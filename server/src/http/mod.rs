@@ -1,11 +1,12 @@
 //! The HTTP edge: pages (SSR + server functions), the REST API assembled from each
 //! capability's routes, static assets, `/health` and `/metrics`, with the layers they share.
 
+mod cache;
 pub mod error;
 pub mod extract;
 pub mod health;
 mod port;
-mod visitor;
+pub mod visitor;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::services::ServeDir;
@@ -27,6 +29,9 @@ use crate::infra::metrics::Metrics;
 use crate::infra::sessions::AnySessionStore;
 use crate::state::{AppState, Scrape};
 use crate::{games, notifications, photos, studio};
+
+/// What Leptos writes where a per-response CSP nonce would go (see `router`).
+const PAGE_NONCE: &str = "petpixel";
 
 /// How sessions are kept and what their cookie is like.
 pub struct SessionSettings {
@@ -66,7 +71,13 @@ pub fn router(
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
-            move || provide_context(port.clone()),
+            move || {
+                provide_context(port.clone());
+                // The site sends no `script-src` policy for a nonce to serve, and a fresh one
+                // per response would make every page unique: a fixed one keeps a page the
+                // same for everyone, so shared caches can keep it and ETags match.
+                provide_context(Nonce::from_value(PAGE_NONCE));
+            },
             move || app::shell(leptos.clone()),
         )
         .nest("/api/v1", api)
@@ -106,7 +117,27 @@ pub fn router(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(axum::middleware::from_fn(cache::public_pages))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            count_response,
+        ))
+}
+
+/// What a worker answers, when asked to (`worker_addr`): `/health` and `/metrics` only.
+pub fn ops_router(
+    health: Arc<health::Health>,
+    scrape: Arc<Scrape>,
+    metrics: Arc<Metrics>,
+) -> Router {
+    Router::new()
+        .route("/health", get(health::health).with_state(health))
+        .route("/metrics", get(metrics_page).with_state(scrape))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             count_response,

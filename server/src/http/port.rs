@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::games::{Games, game_view};
 use crate::notifications::Notifications;
 use crate::photos::Photos;
-use crate::studio::Studio;
+use crate::studio::{Studio, Waited};
 
 pub struct Port {
     pub photos: Arc<Photos>,
@@ -82,7 +82,14 @@ impl PetPixelPort for Port {
         visitor: &Visitor,
         image_id: Uuid,
     ) -> Result<CutoutView, AppError> {
-        self.studio.remove_background(visitor, image_id).await
+        match self.studio.remove_background(visitor, image_id).await? {
+            Waited::Done(cutout) => Ok(cutout),
+            // A page cannot be answered "accepted": it asks again.
+            Waited::Pending(_) => Err(AppError::invalid(
+                "image",
+                "we are still cutting your pet out: choose the photo again in a moment",
+            )),
+        }
     }
 
     async fn pixel_art(
@@ -90,6 +97,9 @@ impl PetPixelPort for Port {
         visitor: &Visitor,
         request: PixelArtRequest,
     ) -> Result<PixelArtView, AppError> {
-        self.studio.pixel_art(visitor, request).await
+        // The view says whether it is done; the page shows it either way.
+        match self.studio.pixel_art(visitor, request).await? {
+            Waited::Done(view) | Waited::Pending(view) => Ok(view),
+        }
     }
 }

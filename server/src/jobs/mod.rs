@@ -72,9 +72,11 @@ pub enum Outcome<D> {
         run_at: i64,
         error: String,
     },
-    /// The item cannot be done; `reason` is what its owner reads.
+    /// The item cannot be done; `reason` is what its owner reads. `rejected`: the input's
+    /// fault, so asking again cannot help; otherwise ours, given up after every attempt.
     Failed {
         reason: String,
+        rejected: bool,
     },
 }
 
@@ -252,11 +254,15 @@ impl<Q: Queue> Worker<Q> {
     /// the attempts run out.
     fn after_failure(&self, attempts: u32, error: StageError, now: i64) -> Outcome<Q::Done> {
         match error {
-            StageError::Rejected(reason) => Outcome::Failed { reason },
+            StageError::Rejected(reason) => Outcome::Failed {
+                reason,
+                rejected: true,
+            },
             StageError::Internal(detail) if attempts >= self.settings.max_attempts => {
                 tracing::error!(detail, "failed for the last time");
                 Outcome::Failed {
                     reason: StageError::INTERNAL_REASON.to_owned(),
+                    rejected: false,
                 }
             }
             StageError::Internal(detail) => {

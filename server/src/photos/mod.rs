@@ -141,7 +141,7 @@ impl Photos {
         self.store
             .get(id)
             .await?
-            .filter(|image| image.visitor_id == visitor.0)
+            .filter(|image| visitor.owns(&image.visitor_id))
             .ok_or(AppError::NotFound)
     }
 

@@ -9,12 +9,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
+use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{PhotoFile, Photos};
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
-use crate::http::owned_file;
+use crate::http::{owned_file, visitor};
 use crate::state::AppState;
 
 /// Under `/api/v1`. `max_upload_bytes` bounds the upload's body (multipart framing adds a
@@ -30,11 +31,15 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/images/{id}/{file}", get(file))
 }
 
+/// An upload is what makes a visitor: a request without a session gets one once its photo is
+/// kept, and not before.
 async fn upload(
     State(photos): State<Arc<Photos>>,
+    session: Session,
     Extension(visitor): Extension<Visitor>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
+    let (visitor, new) = visitor::for_keeping(visitor);
     let too_big = || {
         HttpError::invalid(
             "image",
@@ -55,6 +60,9 @@ async fn upload(
                 .await
                 .map_err(|e| multipart_error(e, too_big()))?;
             let uploaded = photos.upload(&visitor, bytes).await?;
+            if new {
+                visitor::remember(&session, &visitor).await?;
+            }
             return Ok((StatusCode::CREATED, Json(uploaded)));
         }
     }

@@ -1,5 +1,5 @@
-//! The image models behind one narrow interface: cut a pet out of a photo, draw a cut-out in
-//! a look, pixelize it for a game, animate a sprite. Everything else in the server handles
+//! The image models behind one narrow interface: cut a pet out of a photo, draw a cut-out on
+//! a sprite grid in a look, animate a sprite. Everything else in the server handles
 //! bytes and records; this module alone knows `ml` (Burn), and only processes that run work
 //! (`petpixel worker`, or `serve` with its in-process worker) load it.
 //!
@@ -23,28 +23,22 @@ pub struct CutOut {
     pub method: CutoutMethod,
 }
 
-/// A cut-out drawn in a look: the sprite, its animated sheet, and the palette.
-pub struct Drawn {
-    pub sprite_png: Vec<u8>,
-    pub sheet_png: Vec<u8>,
-    /// The frame table in Aseprite's sheet-JSON layout.
-    pub sheet_json: Vec<u8>,
-    pub preview_gif: Vec<u8>,
+/// A cut-out drawn on a sprite grid, before animation.
+pub struct Sprite {
+    /// The indexed sprite, for [`ImageEngine::animate`]; opaque to everyone else.
+    pub pixels: Vec<u8>,
+    /// The resting sprite with its outline.
+    pub png: Vec<u8>,
     /// `[r, g, b]`, outline last.
     pub palette: Vec<[u8; 3]>,
 }
 
-/// A game's sprite before animation.
-pub struct Sprite {
-    /// The indexed sprite, for [`ImageEngine::animate`]; opaque to everyone else.
-    pub pixels: Vec<u8>,
-    pub png: Vec<u8>,
-}
-
-/// A game's animation frames.
+/// A sprite's animation frames.
 pub struct Sheet {
     pub png: Vec<u8>,
     pub preview_gif: Vec<u8>,
+    /// The frame table in Aseprite's sheet-JSON layout.
+    pub frame_table: Vec<u8>,
     pub frame_width: u16,
     pub frame_height: u16,
     pub frame_count: u16,
@@ -56,7 +50,6 @@ pub trait ImageEngine: Send + Sync + 'static {
     /// Where the models run, e.g. `flex (cpu)`, for `/health`.
     fn backend(&self) -> String;
     fn cut_out(&self, photo_png: &[u8]) -> Result<CutOut, StageError>;
-    fn draw(&self, cutout_png: &[u8], look: Look) -> Result<Drawn, StageError>;
     fn pixelize(&self, cutout_png: &[u8], look: Look) -> Result<Sprite, StageError>;
     fn animate(&self, pixels: &[u8]) -> Result<Sheet, StageError>;
 }
@@ -84,10 +77,6 @@ impl Engine {
 
     pub async fn cut_out(&self, photo_png: bytes::Bytes) -> Result<CutOut, StageError> {
         self.blocking(move |m| m.cut_out(&photo_png)).await
-    }
-
-    pub async fn draw(&self, cutout_png: bytes::Bytes, look: Look) -> Result<Drawn, StageError> {
-        self.blocking(move |m| m.draw(&cutout_png, look)).await
     }
 
     pub async fn pixelize(
@@ -124,6 +113,7 @@ impl Engine {
 }
 
 /// The models in Burn (`ml`), on the configured device.
+#[cfg(feature = "ml")]
 pub mod burn {
     use std::io::Cursor;
 
@@ -131,7 +121,7 @@ pub mod burn {
     use game_runtime::format::Animation;
     use image::{ImageFormat, RgbaImage};
 
-    use super::{CutOut, Drawn, ImageEngine, Sheet, Sprite};
+    use super::{CutOut, ImageEngine, Sheet, Sprite};
     use crate::config::MlCompute;
     use crate::jobs::StageError;
 
@@ -182,29 +172,6 @@ pub mod burn {
             })
         }
 
-        fn draw(&self, cutout_png: &[u8], look: Look) -> Result<Drawn, StageError> {
-            let cutout = decode_cutout(cutout_png)?;
-            let art = self
-                .pipeline
-                .pixel_art(&cutout, &options(look))
-                .map_err(rejected_or_internal)?;
-            let sheet_json = serde_json::to_vec_pretty(&art.sheet.frame_table_json())
-                .map_err(|e| StageError::internal("encode frame table", e))?;
-            let preview_gif = art
-                .sheet
-                .preview_gif()
-                .map_err(|e| StageError::internal("encode preview", e))?;
-            let mut palette: Vec<[u8; 3]> = art.palette.iter().map(|c| rgb(*c)).collect();
-            palette.push(rgb(art.outline));
-            Ok(Drawn {
-                sprite_png: png(&art.sprite)?,
-                sheet_png: png(&art.sheet.image)?,
-                sheet_json,
-                preview_gif,
-                palette,
-            })
-        }
-
         fn pixelize(&self, cutout_png: &[u8], look: Look) -> Result<Sprite, StageError> {
             let cutout = decode_cutout(cutout_png)?;
             let pixels = self
@@ -212,10 +179,18 @@ pub mod burn {
                 .pixelize(&cutout, &options(look))
                 .map_err(rejected_or_internal)?;
             let still = self.pipeline.still(&pixels).map_err(rejected_or_internal)?;
+            let mut palette: Vec<[u8; 3]> = pixels
+                .palette
+                .iter()
+                .map(|&[r, g, b, _]| [r, g, b])
+                .collect();
+            let [r, g, b, _] = pixels.outline;
+            palette.push([r, g, b]);
             Ok(Sprite {
                 pixels: serde_json::to_vec(&pixels)
                     .map_err(|e| StageError::internal("encode pixels", e))?,
                 png: png(&still)?,
+                palette,
             })
         }
 
@@ -243,6 +218,8 @@ pub mod burn {
                 preview_gif: sheet
                     .preview_gif()
                     .map_err(|e| StageError::internal("encode preview", e))?,
+                frame_table: serde_json::to_vec_pretty(&sheet.frame_table_json())
+                    .map_err(|e| StageError::internal("encode frame table", e))?,
                 png: png(&sheet.image)?,
                 frame_width: to_u16(sheet.frame_width)?,
                 frame_height: to_u16(sheet.frame_height)?,
@@ -268,10 +245,6 @@ pub mod burn {
             }
             other => StageError::internal("image pipeline", other),
         }
-    }
-
-    fn rgb(c: image::Rgba<u8>) -> [u8; 3] {
-        [c.0[0], c.0[1], c.0[2]]
     }
 
     fn to_u16(v: u32) -> Result<u16, StageError> {

@@ -1,6 +1,7 @@
-//! Making the studio's results: a photo's cut-out and its looks, each made once and kept in
-//! the photo's folder (`photos::keys`), so however often it is asked for, and by whichever
-//! process, the models run once per photo and look. Runs where the models are loaded.
+//! Making the studio's results: a photo's cut-out, a look's sprite and its animation, each
+//! made once and kept in the photo's folder (`photos::keys`), so however often it is asked
+//! for, and by whichever process, the models run once per photo and look. Runs on workers,
+//! where the models are loaded.
 
 use bytes::Bytes;
 use domain::{CutoutMethod, Look};
@@ -12,13 +13,13 @@ use crate::infra::blobs::{BlobError, Blobs};
 use crate::jobs::StageError;
 use crate::photos::keys;
 
-/// What `cutout.json` records.
+/// What `cutout.json` records (written last: its presence means the cut-out is complete).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CutoutMeta {
     pub method: CutoutMethod,
 }
 
-/// What `art.json` records.
+/// What a look's `art.json` records (written last by its sprite).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtMeta {
     /// `#rrggbb`, outline last.
@@ -31,8 +32,9 @@ pub struct StoredCutout {
     pub meta: CutoutMeta,
 }
 
-/// Files a look is made of, the names the art route serves.
-pub const ART_FILES: [&str; 4] = ["sprite.png", "sheet.png", "sheet.json", "preview.gif"];
+/// A look's files the art route serves; `sheet.json` is written last by the animation.
+pub const SPRITE_FILES: [&str; 1] = ["sprite.png"];
+pub const ANIMATION_FILES: [&str; 3] = ["sheet.png", "preview.gif", "sheet.json"];
 
 #[derive(Clone)]
 pub struct StudioWork {
@@ -75,8 +77,9 @@ impl StudioWork {
         Ok(StoredCutout { png, meta })
     }
 
-    /// The cut-out pet drawn in `look`, made on first use.
-    pub async fn art(
+    /// The cut-out pet drawn in `look` (the still sprite and the indexed pixels its
+    /// animation starts from), made on first use.
+    pub async fn sprite(
         &self,
         image_id: Uuid,
         original_key: &str,
@@ -87,23 +90,68 @@ impl StudioWork {
             return Ok(meta);
         }
         let cutout = self.cutout(image_id, original_key).await?.png;
-        let drawn = self.engine.draw(cutout, look).await?;
-        let files = [
-            drawn.sprite_png,
-            drawn.sheet_png,
-            drawn.sheet_json,
-            drawn.preview_gif,
-        ];
-        for (file, bytes) in ART_FILES.iter().zip(files) {
-            self.blobs
-                .put(&keys::art(image_id, &look, file), Bytes::from(bytes))
-                .await?;
-        }
+        let sprite = self.engine.pixelize(cutout, look).await?;
+        self.blobs
+            .put(
+                &keys::art(image_id, &look, "pixels.json"),
+                Bytes::from(sprite.pixels),
+            )
+            .await?;
+        self.blobs
+            .put(
+                &keys::art(image_id, &look, "sprite.png"),
+                Bytes::from(sprite.png),
+            )
+            .await?;
         let meta = ArtMeta {
-            palette: drawn.palette.into_iter().map(hex).collect(),
+            palette: sprite.palette.into_iter().map(hex).collect(),
         };
         self.blobs.put(&meta_key, to_json(&meta)?).await?;
         Ok(meta)
+    }
+
+    /// The look's sprite animated: the sheet, its frame table (Aseprite's JSON) and the
+    /// animated preview, made on first use.
+    pub async fn animation(
+        &self,
+        image_id: Uuid,
+        original_key: &str,
+        look: Look,
+    ) -> Result<(), StageError> {
+        let table_key = keys::art(image_id, &look, "sheet.json");
+        if self.exists(&table_key).await? {
+            return Ok(());
+        }
+        self.sprite(image_id, original_key, look).await?;
+        let pixels = self
+            .blobs
+            .get(&keys::art(image_id, &look, "pixels.json"))
+            .await?;
+        let sheet = self.engine.animate(pixels).await?;
+        self.blobs
+            .put(
+                &keys::art(image_id, &look, "sheet.png"),
+                Bytes::from(sheet.png),
+            )
+            .await?;
+        self.blobs
+            .put(
+                &keys::art(image_id, &look, "preview.gif"),
+                Bytes::from(sheet.preview_gif),
+            )
+            .await?;
+        self.blobs
+            .put(&table_key, Bytes::from(sheet.frame_table))
+            .await?;
+        Ok(())
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, StageError> {
+        match self.blobs.get(key).await {
+            Ok(_) => Ok(true),
+            Err(BlobError::NotFound(_)) => Ok(false),
+            Err(e) => Err(StageError::internal("read blob", e)),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use server::games::store::{JobState, PipelineStore};
 use server::infra::db::Db;
 use uuid::Uuid;
 
-use super::common::{TestApp, chelsea, repo_root, sky};
+use super::common::{ServerProcess, TestApp, chelsea, repo_root, sky, start_game_at, upload_to};
 
 /// The app's own SQLite database, to look at its jobs.
 async fn app_store(app: &TestApp) -> Db {
@@ -318,60 +318,22 @@ async fn a_stage_whose_workers_keep_dying_is_given_up_instead_of_claimed_forever
 async fn a_stopping_server_ends_open_progress_streams_instead_of_waiting_on_them() {
     // Web only, so the game stays in the making and its progress stream stays open.
     let data_dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut server = Reaper(
-        Command::new(env!("CARGO_BIN_EXE_petpixel"))
-            .arg("serve")
-            .env("PETPIXEL_DATA_DIR", data_dir.path())
-            .env("LEPTOS_SITE_ROOT", repo_root().join("site"))
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("PETPIXEL__JOBS__IN_PROCESS_WORKER", "false")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("petpixel serve starts"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = ServerProcess::start(
+        data_dir.path(),
+        &[("PETPIXEL__JOBS__IN_PROCESS_WORKER", "false")],
+    )
+    .await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "the server never answered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let part = reqwest::multipart::Part::bytes(chelsea()).file_name("chelsea.png");
-    let image: Value = client
-        .post(format!("{base}/api/v1/images/upload"))
-        .multipart(reqwest::multipart::Form::new().part("image", part))
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
-    let created: Value = client
-        .post(format!("{base}/api/v1/games"))
-        .json(
-            &json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "garden",
-                      "difficulty": "easy", "level_count": 1}),
-        )
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
+    let image = upload_to(&server.base, &client, chelsea()).await;
+    let created = start_game_at(&server.base, &client, &image).await;
     let mut stream = client
-        .get(format!(
-            "{base}/api/v1/games/{}/events",
+        .get(server.url(&format!(
+            "/api/v1/games/{}/events",
             created["id"].as_str().expect("id")
-        ))
+        )))
         .send()
         .await
         .expect("events");
@@ -379,20 +341,8 @@ async fn a_stopping_server_ends_open_progress_streams_instead_of_waiting_on_them
         stream.chunk().await.expect("first event").is_some(),
         "the stream is open"
     );
-
-    let stopped = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while server.0.try_wait().expect("wait").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "the server still waits on the open stream 15 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // Stopping waits for the server to exit (within its limit), stream or not.
+    server.stop().await;
     // The stream ended rather than broke: the client reads its end.
     while let Some(_keep_alive) = stream.chunk().await.expect("a clean end") {}
 }

@@ -83,7 +83,23 @@ async fn health_reports_the_versions_of_its_parts() {
         json!({"engine": "sqlite", "status": "ok"})
     );
     assert_eq!(body["parts"]["blobs"], "local");
-    assert_eq!(body["parts"]["sessions"], "memory");
+    assert_eq!(body["parts"]["sessions"], "sqlite");
+    // The embedded default serves and works: it loaded the models, on the CPU.
+    assert_eq!(body["role"], "all");
+    assert_eq!(
+        (
+            &body["parts"]["ml"]["loaded"],
+            &body["parts"]["ml"]["backend"]
+        ),
+        (&json!(true), &json!("flex (cpu)"))
+    );
+    for part in ["leptos", "axum", "sqlx"] {
+        let version = body["parts"]["web"][part].as_str().expect("a version");
+        assert!(
+            version.split('.').count() == 3 && version.starts_with("0."),
+            "{part} {version}"
+        );
+    }
     assert!(
         body["parts"]["game_runtime"]["module_bytes"]
             .as_u64()

@@ -21,7 +21,7 @@ use server::Application;
 use server::notifications::push::{PushMessage, VapidKey};
 use tokio::sync::mpsc;
 
-use crate::common::{TestApp, chelsea};
+use crate::common::{TestApp, chelsea, settled_notifications};
 
 /// One request the stand-in push service received.
 #[derive(Debug)]
@@ -248,8 +248,14 @@ async fn a_ready_game_is_pushed_once_encrypted_to_the_device_and_signed() {
     assert_eq!(delivery.device, "laptop");
     assert_eq!(laptop.decrypt(delivery.body).url, message.url);
 
-    // Once each: nothing more arrives.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Once each, and recorded as sent: nothing more can be pushed for them.
+    assert_eq!(
+        settled_notifications(&app, id).await,
+        [
+            ("push".to_owned(), "sent".to_owned(), 1),
+            ("push".to_owned(), "sent".to_owned(), 1)
+        ]
+    );
     assert!(received.try_recv().is_err(), "no second push");
 }
 

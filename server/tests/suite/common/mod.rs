@@ -253,3 +253,168 @@ impl TestApp {
         }
     }
 }
+
+/// `petpixel serve` as its own process on a free port, for what an in-process server cannot
+/// show: a restart, its memory, a signal. Killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    /// Starts `petpixel serve` on `data_dir` with extra `env`, and waits until `/health`
+    /// answers.
+    pub async fn start(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        Self::start_on(data_dir, port, env).await
+    }
+
+    /// The same on a given port (a restart keeps the address its visitors know).
+    pub async fn start_on(data_dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> Self {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_petpixel"));
+        command
+            .arg("serve")
+            .env("PETPIXEL_DATA_DIR", data_dir)
+            .env("LEPTOS_SITE_ROOT", repo_root().join("site"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("petpixel serve starts");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the server never answered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Resident memory now, in KiB (`VmRSS` in `/proc`).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc status")
+    }
+
+    /// Stops it as an orchestrator would (SIGTERM) and waits for it to exit.
+    pub async fn stop(mut self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Uploads `bytes` as `client` to the server at `base`; the stored photo as JSON.
+pub async fn upload_to(base: &str, client: &reqwest::Client, bytes: Vec<u8>) -> serde_json::Value {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("photo.png");
+    let response = client
+        .post(format!("{base}/api/v1/images/upload"))
+        .multipart(reqwest::multipart::Form::new().part("image", part))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 201, "upload accepted");
+    response.json().await.expect("json")
+}
+
+/// Starts a one-level game of `image` as `client` at `base`; the game as JSON.
+pub async fn start_game_at(
+    base: &str,
+    client: &reqwest::Client,
+    image: &serde_json::Value,
+) -> serde_json::Value {
+    let response = client
+        .post(format!("{base}/api/v1/games"))
+        .json(
+            &serde_json::json!({"image_id": image["id"], "pet_name": "Chelsea",
+            "theme": "garden", "difficulty": "easy", "level_count": 1}),
+        )
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(response.status(), 202, "game accepted");
+    response.json().await.expect("json")
+}
+
+/// Rows in the `sessions` table of the SQLite database in `data_dir`.
+pub async fn session_rows(data_dir: &std::path::Path) -> i64 {
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("petpixel.sqlite3").display()
+    ))
+    .await
+    .expect("open the database");
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&db)
+        .await
+        .expect("count")
+}
+
+/// The notification rows (`channel`, `state`, `attempts`) of game `id` in the app's database,
+/// once every one has left the outbox (sent or given up): a sent message is final, so nothing
+/// more can arrive for it.
+pub async fn settled_notifications(app: &TestApp, id: &str) -> Vec<(String, String, u32)> {
+    use server::notifications::store::NotificationStore;
+    let db = server::infra::db::Db::sqlite(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database");
+    let id = uuid::Uuid::parse_str(id).expect("a game id");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = db.of_game(id).await.expect("rows");
+        if rows
+            .iter()
+            .all(|r| r.state == "sent" || r.state == "failed")
+        {
+            return rows
+                .into_iter()
+                .map(|r| (r.channel, r.state, r.attempts))
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "still sending: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

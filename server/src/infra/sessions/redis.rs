@@ -1,5 +1,5 @@
-//! A tower-sessions store on Redis (`session:{id}` with the session's expiry as TTL), used
-//! when `REDIS_URL` is set; the embedded default is tower-sessions' in-process `MemoryStore`.
+//! Sessions in Redis (`session:{id}` with the session's expiry as TTL, so Redis forgets them
+//! by itself), used when `REDIS_URL` is set: every replica reads the same sessions.
 
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
@@ -78,52 +78,5 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.conn.clone();
         let _: () = conn.del(self.key(id)).await.map_err(backend)?;
         Ok(())
-    }
-}
-
-/// The session store in use: in-process by default, Redis when configured.
-#[derive(Clone, Debug)]
-pub enum AnySessionStore {
-    Memory(tower_sessions::MemoryStore),
-    Redis(RedisSessionStore),
-}
-
-impl AnySessionStore {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Memory(_) => "memory",
-            Self::Redis(_) => "redis",
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl SessionStore for AnySessionStore {
-    async fn create(&self, record: &mut Record) -> Result<()> {
-        match self {
-            Self::Memory(s) => s.create(record).await,
-            Self::Redis(s) => s.create(record).await,
-        }
-    }
-
-    async fn save(&self, record: &Record) -> Result<()> {
-        match self {
-            Self::Memory(s) => s.save(record).await,
-            Self::Redis(s) => s.save(record).await,
-        }
-    }
-
-    async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        match self {
-            Self::Memory(s) => s.load(id).await,
-            Self::Redis(s) => s.load(id).await,
-        }
-    }
-
-    async fn delete(&self, id: &Id) -> Result<()> {
-        match self {
-            Self::Memory(s) => s.delete(id).await,
-            Self::Redis(s) => s.delete(id).await,
-        }
     }
 }

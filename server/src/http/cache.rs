@@ -1,0 +1,94 @@
+//! Shared-cache headers for the public pages (`/`, `/g/{code}`, `/embed/{code}`): the same for
+//! everyone, fetched without a cookie and answered without one, so a CDN or proxy may keep
+//! them for a short while (`s-maxage`) and browsers revalidate them with an ETag (304, no
+//! body). Everything else keeps the router's `no-cache` or says otherwise itself.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::infra::runtime::content_tag;
+
+/// The largest page this buffers to tag; pages are a few tens of KB.
+const MAX_PAGE_BYTES: usize = 4 << 20;
+
+/// How long a shared cache may keep a public page, in seconds; `None` for other paths. The
+/// home page changes with a deploy; a game's pages as it is made or played.
+fn shared_max_age(path: &str) -> Option<u32> {
+    let one_segment = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+    };
+    if path == "/" {
+        Some(300)
+    } else if one_segment("/g/") || one_segment("/embed/") {
+        Some(60)
+    } else {
+        None
+    }
+}
+
+pub async fn public_pages(request: Request, next: Next) -> Response {
+    let Some(max_age) = shared_max_age(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    // A page that failed, or one that sets a cookie, is nobody else's to keep.
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a page to tag it");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let etag = format!("\"{}\"", content_tag(&bytes));
+    let headers = &mut parts.headers;
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age=0, s-maxage={max_age}")) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    let fresh = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if fresh {
+        parts.status = StatusCode::NOT_MODIFIED;
+        headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_public_pages_are_shared() {
+        assert_eq!(shared_max_age("/"), Some(300));
+        assert_eq!(shared_max_age("/g/abcdefghjk"), Some(60));
+        assert_eq!(shared_max_age("/embed/abcdefghjk"), Some(60));
+        for private in [
+            "/create",
+            "/games/x",
+            "/g/",
+            "/g/a/b",
+            "/api/v1/games",
+            "/embed",
+        ] {
+            assert_eq!(shared_max_age(private), None, "{private}");
+        }
+    }
+}
