@@ -146,10 +146,12 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
         embed.headers()["content-security-policy"],
         "frame-ancestors *"
     );
-    assert!(embed.headers()["cache-control"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("public, max-age=0"));
+    assert!(
+        embed.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("public, max-age=0")
+    );
     let html = embed.text().await.expect("html");
     assert!(html.contains(&format!("plays: \"/api/v1/play/{code}/plays\"")));
     // The page loads the module and the runtime by content-addressed URLs, which
