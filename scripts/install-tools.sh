@@ -15,6 +15,8 @@ command -v node >/dev/null || need_apt+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3 python3-venv python3-pip)
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v curl >/dev/null || need_apt+=(curl)
+# psql: the API contract run makes itself a PostgreSQL database (scripts/test.sh).
+command -v psql >/dev/null || need_apt+=(postgresql-client)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 # Mesa's lavapipe: a software Vulkan driver, so the wgpu backend's tests run without a GPU.
 [ -f /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need_apt+=(mesa-vulkan-drivers libvulkan1)

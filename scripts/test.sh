@@ -35,6 +35,43 @@ export TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 log "cargo test (release profile: shares the build above)"
 cargo test --locked --release --workspace --exclude frontend
 
+# The REST API against its own OpenAPI document (schemathesis), on the embedded defaults and,
+# when the services are named, on PostgreSQL + Redis + S3: no 5xx, nothing undocumented.
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+contract() {
+  local port data pid
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  data=$(mktemp -d "${TMPDIR:-/tmp}/petpixel-contract-data.XXXXXX")
+  env "$@" PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=error \
+    "$target_dir/release/petpixel" serve &
+  pid=$!
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || { log "the server for the API contract did not start"; exit 1; }
+    sleep 0.1
+  done
+  local rc=0
+  ./scripts/api-contract.sh "http://127.0.0.1:$port" "${API_CONTRACT_EXAMPLES:-50}" || rc=$?
+  kill $pid; wait $pid || true
+  rm -rf "$data"
+  return $rc
+}
+log "API contract (schemathesis): embedded defaults"
+contract
+if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
+  log "API contract (schemathesis): PostgreSQL + Redis + S3"
+  db="petpixel_contract_$$"
+  psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $db"
+  bucket="petpixel-contract-$$"
+  curl -fsS -X PUT -o /dev/null "$TEST_S3_ENDPOINT/$bucket"
+  contract DATABASE_URL="${TEST_DATABASE_URL%/*}/$db" REDIS_URL="$TEST_REDIS_URL" \
+    S3_BUCKET="$bucket" S3_ENDPOINT="$TEST_S3_ENDPOINT" S3_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)"
+elif [ "${CI:-}" = true ]; then
+  log "TEST_DATABASE_URL and TEST_REDIS_URL must be set under CI"; exit 1
+fi
+
 # The wgpu backend on Mesa's lavapipe (software Vulkan, so no GPU is needed): the pipeline
 # must give the CPU's answer there too.
 log "cargo test: ml on wgpu (lavapipe)"

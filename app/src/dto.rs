@@ -11,6 +11,7 @@ pub use domain::{
 };
 
 /// What the REST API answers after an upload.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadedImage {
     pub id: Uuid,
@@ -26,6 +27,7 @@ pub struct UploadedImage {
 }
 
 /// `GET /api/v1/images/{id}/status`: a photo and what has been made of it so far.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageStatus {
     #[serde(flatten)]
@@ -45,6 +47,7 @@ pub struct ImageStatus {
 
 /// `POST /api/v1/images/crop`: a rectangle of an uploaded photo, in its pixels, to use as a
 /// new photo (the original stays).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CropRequest {
     pub x: u32,
@@ -54,6 +57,7 @@ pub struct CropRequest {
 }
 
 /// The request that starts a game.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameRequest {
     pub image_id: Uuid,
@@ -71,12 +75,14 @@ pub struct GameRequest {
 
 /// A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it: where the push
 /// service accepts messages for this device, and the keys they are encrypted to.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushSubscriptionJson {
     pub endpoint: String,
     pub keys: PushKeys,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushKeys {
     /// The device's P-256 public key, uncompressed, base64url.
@@ -86,6 +92,7 @@ pub struct PushKeys {
 }
 
 /// What `POST /api/v1/games/{id}/push` did.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushSubscribed {
     /// False when this device was already subscribed to the game.
@@ -95,6 +102,7 @@ pub struct PushSubscribed {
 }
 
 /// One pixel-art style, as `GET /api/v1/pixel-art/styles` lists it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StyleView {
     /// Stable id, e.g. `game-boy`.
@@ -108,6 +116,7 @@ pub struct StyleView {
 }
 
 /// The pet cut out of an uploaded photo.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CutoutView {
     pub image_id: Uuid,
@@ -121,6 +130,7 @@ pub struct CutoutView {
 }
 
 /// What `POST /api/v1/pixel-art/generate` draws.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PixelArtRequest {
     pub image_id: Uuid,
@@ -137,6 +147,7 @@ pub struct PixelArtRequest {
 }
 
 /// `POST /api/v1/pixel-art/animate`: animate pixel art drawn earlier.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnimateRequest {
     /// The `id` that `POST /api/v1/pixel-art/generate` answered with.
@@ -145,6 +156,7 @@ pub struct AnimateRequest {
 
 /// A pixel-art sprite and its animated sheet, as far as they are made. Links appear as their
 /// files are made.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PixelArtView {
     /// Names this pixel art for `GET /api/v1/pixel-art/{id}/status` and
@@ -171,6 +183,7 @@ pub struct PixelArtView {
 }
 
 /// A game as its owner (or, through its short code, anyone) sees it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameView {
     pub id: Uuid,
@@ -197,6 +210,7 @@ pub struct GameView {
 }
 
 /// Links to a game's pages and pictures; picture links appear as they are made.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameUrls {
     pub play: String,
@@ -211,12 +225,14 @@ pub struct GameUrls {
 }
 
 /// The JSON body of every REST error: `{"error": {"code", "message", "field"?}}`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
     pub error: ApiError,
 }
 
 /// One REST error.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub code: String,

@@ -8,6 +8,8 @@
 mod game;
 mod look;
 mod names;
+#[cfg(feature = "openapi")]
+mod schema;
 
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
 pub use look::{CutoutMethod, Look, SpriteSize, Style};
@@ -85,6 +87,17 @@ macro_rules! named_enum {
                 }
             }
         }
+
+        /// A string, one of the names.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::schema::names(&[$($name),+])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $ty {}
 
         impl std::str::FromStr for $ty {
             type Err = $crate::Unknown;

@@ -319,6 +319,32 @@ const PLAIN_ENV: [(&str, &str); 14] = [
     ("PETPIXEL_PUBLIC_URL", "public_url"),
 ];
 
+/// The plain variables that are switches rather than text.
+const PLAIN_FLAGS: [&str; 1] = ["S3_ALLOW_HTTP"];
+
+/// One plain variable's value merged in under `key`: as a boolean for the switches (`true`,
+/// `false`, `1`, `0`), as text for the rest.
+fn merge_plain(
+    figment: Figment,
+    var: &str,
+    key: &str,
+    value: String,
+) -> Result<Figment, ConfigError> {
+    if !PLAIN_FLAGS.contains(&var) {
+        return Ok(figment.merge(Serialized::default(key, value)));
+    }
+    let flag = match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => true,
+        "false" | "0" | "no" => false,
+        _ => {
+            return Err(ConfigError::Invalid(format!(
+                "{var} must be true or false, not {value:?}"
+            )));
+        }
+    };
+    Ok(figment.merge(Serialized::default(key, flag)))
+}
+
 impl Config {
     /// The base of links in messages: the configured `public_url`, else `http://` and the
     /// address the web is served at (`serve` passes the address it bound; a worker, which
@@ -339,7 +365,7 @@ impl Config {
             if let Ok(value) = std::env::var(var)
                 && !value.is_empty()
             {
-                figment = figment.merge(Serialized::default(key, value));
+                figment = merge_plain(figment, var, key, value)?;
             }
         }
         let figment = figment.merge(Env::prefixed("PETPIXEL__").split("__"));
@@ -477,6 +503,26 @@ mod tests {
             config.database_url.expect("set").expose_secret(),
             "postgres://db/x"
         );
+    }
+
+    #[test]
+    fn plain_switches_are_read_as_booleans() {
+        let base = || {
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Serialized::default("s3.bucket", "b"))
+                .merge(Serialized::default("s3.region", "us-east-1"))
+                .merge(Serialized::default("s3.access_key_id", "k"))
+                .merge(Serialized::default("s3.secret_access_key", "s"))
+        };
+        for (text, expected) in [("true", true), ("1", true), ("false", false)] {
+            let figment = merge_plain(base(), "S3_ALLOW_HTTP", "s3.allow_http", text.into())
+                .expect("a switch");
+            let config = Config::from_figment(figment).expect("valid");
+            assert_eq!(config.s3.expect("s3").allow_http, expected, "{text}");
+        }
+        let err = merge_plain(base(), "S3_ALLOW_HTTP", "s3.allow_http", "maybe".into())
+            .expect_err("not a switch");
+        assert!(err.to_string().contains("S3_ALLOW_HTTP"), "{err}");
     }
 
     #[test]

@@ -12,19 +12,27 @@ use game_runtime::assemble::{GameSource, PageOptions, html_page};
 
 use super::store::GameRecord;
 use super::{Games, Picture};
+use crate::http::Binary;
 use crate::http::error::HttpError;
 use crate::infra::runtime::content_tag;
 use crate::state::AppState;
 use crate::urls;
+use app::dto::ApiErrorBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The game's public routes; `/embed/{code}` is a page, the rest are under `/api/v1/play/`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/embed/{code}", get(embed))
-        .route("/api/v1/play/{code}/game.wasm", get(module))
-        .route("/api/v1/play/{code}/download", get(download))
-        .route("/api/v1/play/{code}/plays", axum::routing::post(count_play))
-        .route("/api/v1/play/{code}/{file}", get(game_file))
+/// The page other sites may frame: `/embed/{code}`.
+pub fn page_routes() -> Router<AppState> {
+    Router::new().route("/embed/{code}", get(embed))
+}
+
+/// A game's public files, under `/api/v1`.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(module))
+        .routes(routes!(download))
+        .routes(routes!(count_play))
+        .routes(routes!(game_file))
 }
 
 async fn embed(
@@ -57,7 +65,18 @@ async fn embed(
         .into_response())
 }
 
-/// The page's loader reports the first start of a game here: 204, or 404.
+/// Counts a play of a ready game (the page's loader reports the first start).
+#[utoipa::path(
+    post,
+    path = "/play/{code}/plays",
+    tag = "play",
+    params(("code" = String, Path, description = "The game's short code")),
+    responses(
+        (status = 204, description = "Counted"),
+        (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn count_play(
     State(games): State<Arc<Games>>,
     Path(code): Path<String>,
@@ -73,8 +92,20 @@ fn module_file(game: &GameRecord) -> Option<&str> {
     key.rsplit('/').next()
 }
 
-/// `/api/v1/play/{code}/game.wasm`: the game's current module, revalidated on each
-/// use (regenerating a game changes it).
+/// The game's current module (the runtime with its data), revalidated on each use:
+/// regenerating a game changes it.
+#[utoipa::path(
+    get,
+    path = "/play/{code}/game.wasm",
+    tag = "play",
+    params(("code" = String, Path, description = "The game's short code")),
+    responses(
+        (status = 200, description = "The module; its ETag is its content tag", content_type = "application/wasm", body = Binary),
+        (status = 304, description = "The caller holds this version (`If-None-Match`)"),
+        (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn module(
     State(games): State<Arc<Games>>,
     Path(code): Path<String>,
@@ -122,8 +153,24 @@ fn tagged(
     }
 }
 
-/// The files of a game under `/api/v1/play/{code}/`: its module by content-addressed
-/// name (immutable) and its pictures.
+/// A game's pictures (`cutout.png`, `sprite.png`, `sheet.png`, `preview.gif`) and its module
+/// by content (`game-{tag}.wasm`, immutable: what `/embed` loads).
+#[utoipa::path(
+    get,
+    path = "/play/{code}/{file}",
+    tag = "play",
+    params(
+        ("code" = String, Path, description = "The game's short code"),
+        ("file" = String, Path, description = "A picture's name, or `game-{tag}.wasm`"),
+    ),
+    responses(
+        (status = 200, description = "The file", content(
+            (Binary = "image/png"), (Binary = "image/gif"), (Binary = "application/wasm"))),
+        (status = 304, description = "The caller holds this version (`If-None-Match`)"),
+        (status = 404, description = "No such game or file", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn game_file(
     State(games): State<Arc<Games>>,
     Path((code, file)): Path<(String, String)>,
@@ -159,6 +206,18 @@ async fn game_file(
         .into_response())
 }
 
+/// The game as one HTML file that plays offline.
+#[utoipa::path(
+    get,
+    path = "/play/{code}/download",
+    tag = "play",
+    params(("code" = String, Path, description = "The game's short code")),
+    responses(
+        (status = 200, description = "The game, as an attachment", content_type = "text/html", body = Binary),
+        (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn download(
     State(games): State<Arc<Games>>,
     Path(code): Path<String>,

@@ -27,9 +27,37 @@ use crate::infra::changes::Change;
 use crate::infra::runtime::content_tag;
 use crate::state::Shutdown;
 
+/// One server-sent event of the stream, as the API document describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ProgressEvent {
+    /// Always `progress`.
+    event: String,
+    /// A digest of `data`: send it back as `Last-Event-ID` to get only what is new.
+    id: String,
+    /// The game as `GET /api/v1/games/{id}` answers it, as JSON.
+    data: String,
+}
+
 /// A stream re-reads its game this often even without a notice, in case one was lost.
 const RECHECK: Duration = Duration::from_secs(5);
 
+/// The game's progress as server-sent events: one `progress` event (the game, as
+/// `GET /games/{id}` answers) each time it changes, until it is ready or failed.
+#[utoipa::path(
+    get,
+    path = "/games/{id}/events",
+    tag = "games",
+    params(
+        ("id" = String, Path, description = "The game's id"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The last event's id: only what is new is sent"),
+    ),
+    responses(
+        (status = 200, description = "`progress` events, each a game as JSON", content_type = "text/event-stream", body = ProgressEvent),
+        (status = 404, description = "No such game of the caller's", body = app::dto::ApiErrorBody),
+        (status = 500, description = "Our side failed", body = app::dto::ApiErrorBody),
+    )
+)]
 pub async fn events(
     State(games): State<Arc<Games>>,
     State(Shutdown(stopping)): State<Shutdown>,

@@ -2,31 +2,46 @@
 
 use std::sync::Arc;
 
-use app::dto::{GameRequest, GameView};
+use app::dto::{ApiErrorBody, GameRequest, GameView};
 use app::port::Visitor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Games;
 use super::play::html_download;
+use crate::http::Binary;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::state::AppState;
 
 /// Under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/games", post(create))
-        .route("/games/{id}", get(game))
-        .route("/games/{id}/download", get(download))
-        .route("/games/{id}/regenerate", post(regenerate))
-        .route("/games/{id}/retry", post(retry))
-        .route("/games/{id}/events", get(super::progress::events))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(game))
+        .routes(routes!(download))
+        .routes(routes!(regenerate))
+        .routes(routes!(retry))
+        .routes(routes!(super::progress::events))
 }
 
+/// Starts making a game from one of the caller's photos: 202, then follow it
+/// (`GET /games/{id}` or its events).
+#[utoipa::path(
+    post,
+    path = "/games",
+    tag = "games",
+    request_body = GameRequest,
+    responses(
+        (status = 202, description = "Being made", body = GameView),
+        (status = 422, description = "An invalid field, or an unknown photo; `error.field` names it", body = ApiErrorBody),
+        (status = 500, description = "Our side failed; nothing was kept", body = ApiErrorBody),
+    )
+)]
 async fn create(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,
@@ -36,6 +51,18 @@ async fn create(
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
+/// One of the caller's games: where it is in the making, and its links.
+#[utoipa::path(
+    get,
+    path = "/games/{id}",
+    tag = "games",
+    params(("id" = String, Path, description = "The game's id")),
+    responses(
+        (status = 200, description = "The game", body = GameView),
+        (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn game(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,
@@ -44,7 +71,20 @@ async fn game(
     Ok(Json(games.view(&visitor, &id).await?))
 }
 
-/// New levels for a finished game: 202, then poll the game as after creating it.
+/// New levels (a new seed) for one of the caller's finished games: 202, then follow it as
+/// after creating it.
+#[utoipa::path(
+    post,
+    path = "/games/{id}/regenerate",
+    tag = "games",
+    params(("id" = String, Path, description = "The game's id")),
+    responses(
+        (status = 202, description = "Being made again", body = GameView),
+        (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
+        (status = 422, description = "It is being made already", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn regenerate(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,
@@ -54,7 +94,20 @@ async fn regenerate(
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
-/// A failed game made again from the stage that failed: 202, then poll as after creating it.
+/// One of the caller's failed games made again from the stage that failed: 202, then follow
+/// it as after creating it.
+#[utoipa::path(
+    post,
+    path = "/games/{id}/retry",
+    tag = "games",
+    params(("id" = String, Path, description = "The game's id")),
+    responses(
+        (status = 202, description = "Being made again", body = GameView),
+        (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
+        (status = 422, description = "Only a game that failed can be tried again", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn retry(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,
@@ -64,6 +117,18 @@ async fn retry(
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
+/// One of the caller's games as one HTML file that plays offline.
+#[utoipa::path(
+    get,
+    path = "/games/{id}/download",
+    tag = "games",
+    params(("id" = String, Path, description = "The game's id")),
+    responses(
+        (status = 200, description = "The game, as an attachment", content_type = "text/html", body = Binary),
+        (status = 404, description = "No such ready game of the caller's", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn download(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,

@@ -1,6 +1,7 @@
 //! The HTTP edge: pages (SSR + server functions), the REST API assembled from each
 //! capability's routes, static assets, `/health` and `/metrics`, with the layers they share.
 
+mod api;
 mod cache;
 pub mod error;
 pub mod extract;
@@ -11,11 +12,11 @@ pub mod visitor;
 use std::sync::Arc;
 
 use app::port::{PetPixelPort, Port as PortContext};
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -25,10 +26,10 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::games;
 use crate::infra::metrics::Metrics;
 use crate::infra::sessions::AnySessionStore;
 use crate::state::{AppState, Scrape};
-use crate::{games, notifications, photos, studio};
 
 /// What Leptos writes where a per-response CSP nonce would go (see `router`).
 const PAGE_NONCE: &str = "petpixel";
@@ -58,12 +59,7 @@ pub fn router(
         .with_secure(sessions.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
 
-    let api = Router::new()
-        .merge(photos::routes::routes(max_upload_bytes))
-        .merge(studio::routes::routes())
-        .merge(games::routes::routes())
-        .merge(notifications::routes::routes())
-        .fallback(not_found);
+    let (api, document) = api::routers(max_upload_bytes);
 
     // Pages, server functions and the REST API know the visitor; static files do not need to.
     let leptos = state.leptos.clone();
@@ -80,7 +76,7 @@ pub fn router(
             },
             move || app::shell(leptos.clone()),
         )
-        .nest("/api/v1", api)
+        .merge(api.owner)
         .route_layer(axum::middleware::from_fn(visitor::attach))
         .route_layer(sessions)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
@@ -90,7 +86,8 @@ pub fn router(
     let pkg = ServeDir::new(
         std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir),
     );
-    let public_routes = games::play::routes()
+    let public_routes = games::play::page_routes()
+        .merge(api.public)
         .route("/health", get(health::health))
         .route("/metrics", get(metrics_page))
         .nest_service(
@@ -103,6 +100,7 @@ pub fn router(
     public_routes
         .merge(visitor_routes)
         .with_state(state)
+        .layer(Extension(document))
         // Pages and API answers are revalidated on every use; what may be kept longer
         // (content-addressed modules and scripts, pictures) says so itself.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -151,6 +149,36 @@ async fn not_found() -> impl IntoResponse {
         error::HttpError::not_found(),
     )
 }
+
+/// Raw bytes in a response (a picture, a module, a page), for the API document.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
+
+/// A JSON document whose shape is another format's (Aseprite's frame table), for the API
+/// document.
+pub struct AnyJson;
+
+impl utoipa::PartialSchema for AnyJson {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AnyJson {}
 
 /// A file only its owner may fetch; what a key holds never changes once written.
 pub fn owned_file(name: &str, bytes: bytes::Bytes) -> Response {

@@ -2,26 +2,48 @@
 
 use std::sync::Arc;
 
-use app::dto::{PushSubscribed, PushSubscriptionJson};
+use app::dto::{ApiErrorBody, PushSubscribed, PushSubscriptionJson};
 use app::port::Visitor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Notifications;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/games/{id}/push", post(subscribe_push))
-        .route("/push/key", get(push_key))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(subscribe_push))
+        .routes(routes!(push_key))
 }
 
-/// `POST /games/{id}/push`: the body is the browser's `PushSubscription.toJSON()`. 201 when
-/// the device is new to the game, 200 when it was already subscribed.
+/// The key browsers subscribe with.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct PushKey {
+    /// The VAPID public key (`applicationServerKey`), base64url.
+    public_key: String,
+}
+
+/// A Web Push notification to this device once the caller's game is ready (at once if it
+/// is). The body is the browser's `PushSubscription.toJSON()`.
+#[utoipa::path(
+    post,
+    path = "/games/{id}/push",
+    tag = "notifications",
+    params(("id" = String, Path, description = "The game's id")),
+    request_body = PushSubscriptionJson,
+    responses(
+        (status = 201, description = "The device will be told", body = PushSubscribed),
+        (status = 200, description = "The device was already subscribed", body = PushSubscribed),
+        (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
+        (status = 422, description = "Not a known push service's subscription, bad keys, or too many devices; `error.field` names which", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
 async fn subscribe_push(
     State(notifications): State<Arc<Notifications>>,
     Extension(visitor): Extension<Visitor>,
@@ -39,7 +61,15 @@ async fn subscribe_push(
     Ok((status, Json(subscribed)))
 }
 
-/// `GET /push/key`: the `applicationServerKey` to subscribe with.
-async fn push_key(State(notifications): State<Arc<Notifications>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "public_key": notifications.push_key() }))
+/// The key browsers subscribe to Web Push with (`applicationServerKey`).
+#[utoipa::path(
+    get,
+    path = "/push/key",
+    tag = "notifications",
+    responses((status = 200, description = "The key", body = PushKey))
+)]
+async fn push_key(State(notifications): State<Arc<Notifications>>) -> Json<PushKey> {
+    Json(PushKey {
+        public_key: notifications.push_key(),
+    })
 }

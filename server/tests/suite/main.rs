@@ -3,6 +3,7 @@
 
 mod common;
 
+mod api_contract;
 mod blob_conformance;
 mod email;
 mod hostile;

@@ -337,6 +337,8 @@ async fn subscriptions_are_checked_and_a_dead_one_is_given_up() {
     devices.sort();
     assert_eq!(devices, ["busy", "busy", "gone"]);
 
+    // The sender records each outcome after the push service answered: wait for the records.
+    settled_notifications(&app, id).await;
     let db = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}",
         app.data_dir.path().join("petpixel.sqlite3").display()

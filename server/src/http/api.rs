@@ -1,0 +1,84 @@
+//! The REST API under `/api/v1`, assembled from each capability's routes, and its contract:
+//! an OpenAPI 3.1 document generated from the same handlers and types
+//! (`GET /api/v1/openapi.json`), so a route cannot exist without being described.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Extension;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::not_found;
+use crate::state::AppState;
+use crate::{games, notifications, photos, studio};
+
+/// The API's routers: what needs the visitor, and the games' public files.
+pub struct ApiRouters {
+    pub owner: Router<AppState>,
+    pub public: Router<AppState>,
+}
+
+/// The document, as served.
+#[derive(Clone)]
+pub struct ApiDocument(Arc<String>);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "PetPixel Games API",
+        description = "Upload a pet photo, draw it as pixel art, and make a platformer starring \
+            it. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`. Until accounts \
+            exist, the visitor's session (a cookie set by the first upload) owns what it makes: \
+            anyone else gets 404."
+    ),
+    tags(
+        (name = "photos", description = "Uploads, crops, deletions and a photo's files"),
+        (name = "studio", description = "Cut-outs, pixel-art looks and their animation"),
+        (name = "games", description = "Games made from photos, followed as they are made"),
+        (name = "play", description = "A game's public files, by short code"),
+        (name = "notifications", description = "\"Your game is ready\" by Web Push"),
+    )
+)]
+struct Doc;
+
+/// The routers and their document.
+pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
+    let owner = OpenApiRouter::new()
+        .merge(photos::routes::routes(max_upload_bytes))
+        .merge(studio::routes::routes())
+        .merge(games::routes::routes())
+        .merge(notifications::routes::routes())
+        .routes(routes!(openapi_json))
+        .fallback(not_found);
+    let (owner, mut document) = OpenApiRouter::with_openapi(Doc::openapi())
+        .nest("/api/v1", owner)
+        .split_for_parts();
+    let (public, public_document) = OpenApiRouter::new()
+        .nest("/api/v1", games::play::api_routes())
+        .split_for_parts();
+    document.merge(public_document);
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let json = document
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"the API document did not serialize: {e}\"}}"));
+    (ApiRouters { owner, public }, ApiDocument(Arc::new(json)))
+}
+
+/// This document: every route of the API, its bodies, errors and statuses.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "photos",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = super::AnyJson))
+)]
+async fn openapi_json(Extension(document): Extension<ApiDocument>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.0.as_str().to_owned(),
+    )
+        .into_response()
+}

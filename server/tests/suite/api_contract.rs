@@ -1,0 +1,88 @@
+//! The API's contract: `GET /api/v1/openapi.json` is an OpenAPI 3.1 document naming every
+//! route, with the error shape every failure answers with. (schemathesis then fuzzes the
+//! running server against it: `scripts/api-contract.sh`, run by `scripts/test.sh`.)
+
+use serde_json::Value;
+
+use super::common::TestApp;
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_of_the_api() {
+    let app = TestApp::spawn().await;
+    let response = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .expect("document");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let document: Value = response.json().await.expect("json");
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+
+    let mut routes: Vec<String> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            "DELETE /api/v1/images/{id}",
+            "GET /api/v1/games/{id}",
+            "GET /api/v1/games/{id}/download",
+            "GET /api/v1/games/{id}/events",
+            "GET /api/v1/images/{id}/art/{look}/{file}",
+            "GET /api/v1/images/{id}/status",
+            "GET /api/v1/images/{id}/{file}",
+            "GET /api/v1/openapi.json",
+            "GET /api/v1/pixel-art/styles",
+            "GET /api/v1/pixel-art/{id}/status",
+            "GET /api/v1/play/{code}/download",
+            "GET /api/v1/play/{code}/game.wasm",
+            "GET /api/v1/play/{code}/{file}",
+            "GET /api/v1/push/key",
+            "POST /api/v1/games",
+            "POST /api/v1/games/{id}/push",
+            "POST /api/v1/games/{id}/regenerate",
+            "POST /api/v1/games/{id}/retry",
+            "POST /api/v1/images/crop",
+            "POST /api/v1/images/remove-background",
+            "POST /api/v1/images/upload",
+            "POST /api/v1/pixel-art/animate",
+            "POST /api/v1/pixel-art/generate",
+            "POST /api/v1/play/{code}/plays",
+        ]
+    );
+
+    // Every refusal is documented with the one error shape.
+    for (route, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            for (status, answer) in operation["responses"].as_object().expect("responses") {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        answer["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ApiErrorBody",
+                        "{method} {route} {status}"
+                    );
+                }
+            }
+        }
+    }
+    // The shared vocabulary says what it accepts.
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["Theme"]["enum"],
+        serde_json::json!(["garden", "house", "beach", "space", "park"])
+    );
+    assert_eq!(
+        schemas["SpriteSize"]["enum"],
+        serde_json::json!([32, 48, 64])
+    );
+    assert_eq!(schemas["LevelCount"]["maximum"], 12);
+}
