@@ -8,7 +8,7 @@
 //! - [`notifications`]: "your game is ready" by email and Web Push.
 //!
 //! Accounts, billing, the gallery, moderation and analytics land beside these the same way
-//! (`docs/adr/0002-capabilities.md` says how). Underneath: [`infra`] (database, blobs,
+//! (`docs/adr/0002-server-by-capability.md` says how). Underneath: [`infra`] (database, blobs,
 //! Redis, limits, sessions, change notices, metrics) and the edge, [`http`]. [`startup`]
 //! wires it all from the [`config`].
 

@@ -13,6 +13,7 @@ use game_runtime::assemble::{GameSource, PageOptions, html_page};
 use super::store::GameRecord;
 use super::{Games, Picture};
 use crate::http::Binary;
+use crate::http::cache::etag_matches;
 use crate::http::error::HttpError;
 use crate::infra::runtime::content_tag;
 use crate::state::AppState;
@@ -132,10 +133,7 @@ fn tagged(
     bytes: bytes::Bytes,
 ) -> Response {
     let etag = format!("\"{tag}\"");
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let fresh = etag_matches(headers.get(header::IF_NONE_MATCH), &etag);
     let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
     let common = [
         (header::ETAG, etag),

@@ -473,54 +473,30 @@ impl GameStore for Db {
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError> {
-        let row: Option<GameRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_BY_ID)
-                    .bind(Id(id))
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_BY_ID)
-                    .bind(Id(id))
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let select = self.pick(sql::SQLITE_BY_ID, sql::POSTGRES_BY_ID);
+        let row: Option<GameRow> = each_engine!(self, pool => sqlx::query_as(select)
+            .bind(Id(id))
+            .fetch_optional(pool)
+            .await?);
         row.map(GameRecord::try_from).transpose()
     }
 
     async fn by_code(&self, code: &ShortCode) -> Result<Option<GameRecord>, StoreError> {
-        let row: Option<GameRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_BY_CODE)
-                    .bind(code.as_str())
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_BY_CODE)
-                    .bind(code.as_str())
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let select = self.pick(sql::SQLITE_BY_CODE, sql::POSTGRES_BY_CODE);
+        let row: Option<GameRow> = each_engine!(self, pool => sqlx::query_as(select)
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await?);
         row.map(GameRecord::try_from).transpose()
     }
 
     async fn count_play(&self, code: &ShortCode) -> Result<bool, StoreError> {
-        let counted = match self {
-            Db::Sqlite(pool) => sqlx::query(sql::SQLITE_COUNT_PLAY)
-                .bind(code.as_str())
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(sql::POSTGRES_COUNT_PLAY)
-                .bind(code.as_str())
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
+        let count = self.pick(sql::SQLITE_COUNT_PLAY, sql::POSTGRES_COUNT_PLAY);
+        let counted = each_engine!(self, pool => sqlx::query(count)
+            .bind(code.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected());
         Ok(counted > 0)
     }
 
@@ -578,18 +554,10 @@ impl GameStore for Db {
     }
 
     async fn outcomes(&self) -> Result<Outcomes, StoreError> {
-        let rows: Vec<OutcomeRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(SQLITE_OUTCOMES.as_str()))
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(POSTGRES_OUTCOMES.as_str()))
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
+        let select = self.pick(SQLITE_OUTCOMES.as_str(), POSTGRES_OUTCOMES.as_str());
+        let rows: Vec<OutcomeRow> = each_engine!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(select))
+            .fetch_all(pool)
+            .await?);
         Ok(outcomes(rows))
     }
 }
@@ -604,26 +572,14 @@ impl PipelineStore for Db {
     ) -> Result<Option<ClaimedStage>, StoreError> {
         let token = Uuid::new_v4().to_string();
         let until = now_ms.saturating_add(lease_ms);
-        let row: Option<ClaimRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_CLAIM)
-                    .bind(&token)
-                    .bind(now_ms)
-                    .bind(until)
-                    .bind(worker)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_CLAIM)
-                    .bind(&token)
-                    .bind(now_ms)
-                    .bind(until)
-                    .bind(worker)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let claim = self.pick(sql::SQLITE_CLAIM, sql::POSTGRES_CLAIM);
+        let row: Option<ClaimRow> = each_engine!(self, pool => sqlx::query_as(claim)
+            .bind(&token)
+            .bind(now_ms)
+            .bind(until)
+            .bind(worker)
+            .fetch_optional(pool)
+            .await?);
         row.map(|r| {
             Ok(ClaimedStage {
                 game_id: r.game_id.into(),

@@ -30,6 +30,13 @@ fn shared_max_age(path: &str) -> Option<u32> {
     }
 }
 
+/// Whether an `If-None-Match` header names `etag` (quoted) or `*`: the client holds it.
+pub fn etag_matches(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
 pub async fn public_pages(request: Request, next: Next) -> Response {
     let Some(max_age) = shared_max_age(request.uri().path()) else {
         return next.run(request).await;
@@ -59,11 +66,7 @@ pub async fn public_pages(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&format!("public, max-age=0, s-maxage={max_age}")) {
         headers.insert(header::CACHE_CONTROL, value);
     }
-    let fresh = if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if fresh {
+    if etag_matches(if_none_match.as_ref(), &etag) {
         parts.status = StatusCode::NOT_MODIFIED;
         headers.remove(header::CONTENT_LENGTH);
         return Response::from_parts(parts, Body::empty());

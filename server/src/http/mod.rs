@@ -2,7 +2,7 @@
 //! capability's routes, static assets, `/health` and `/metrics`, with the layers they share.
 
 mod api;
-mod cache;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -95,6 +95,14 @@ impl Db {
         }
     }
 
+    /// The statement written for this engine, where the two dialects differ.
+    pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Self::Sqlite(_) => sqlite,
+            Self::Postgres(_) => postgres,
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         each_engine!(self, pool => {
             sqlx::query("SELECT 1").execute(pool).await?;
@@ -173,7 +181,7 @@ where
 
 /// Runs the same code on whichever pool `db` holds: `each_engine!(db, pool => expr)`. The
 /// expression is written once and type-checked once per engine, so statements both engines
-/// share need no generic bounds; where the engines differ, stores match on [`Db`] instead.
+/// share need no generic bounds; where the dialects differ, [`Db::pick`] chooses the text.
 macro_rules! each_engine {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {

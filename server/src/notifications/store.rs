@@ -202,22 +202,12 @@ impl NotificationStore for Db {
         lease_ms: i64,
     ) -> Result<Option<ClaimedNotification>, StoreError> {
         let until = now_ms.saturating_add(lease_ms);
-        let row: Option<ClaimRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_CLAIM)
-                    .bind(now_ms)
-                    .bind(until)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_CLAIM)
-                    .bind(now_ms)
-                    .bind(until)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let claim = self.pick(sql::SQLITE_CLAIM, sql::POSTGRES_CLAIM);
+        let row: Option<ClaimRow> = each_engine!(self, pool => sqlx::query_as(claim)
+            .bind(now_ms)
+            .bind(until)
+            .fetch_optional(pool)
+            .await?);
         row.map(|r| {
             Ok(ClaimedNotification {
                 id: r.id.into(),

@@ -1,7 +1,9 @@
 //! The blob layout of a photo's folder, `images/{id}/`: the photo's own files, and what the
 //! studio makes from it (`cutout.png`, `mask.png`, `cutout.json` — written last: its presence
-//! means the others are complete — and `art/{look}/` with a look's files and `art.json`,
-//! again last). Deleting the folder deletes everything made from the photo.
+//! means the others are complete — and `art/{look}/`: the sprite's `sprite.png` and
+//! `pixels.json` with `art.json` (its palette) last, the animation's `sheet.png` and
+//! `preview.gif` with `sheet.json` last). Deleting the folder deletes everything made from
+//! the photo.
 
 use domain::Look;
 use uuid::Uuid;

@@ -194,7 +194,7 @@ impl Studio {
     ) -> Result<Waited<CutoutView, ImageStatus>, AppError> {
         let image = self.photos.named_in_request(visitor, image_id).await?;
         let job = self.request(image.id, Work::Cutout).await?;
-        let (job, finished) = self.wait_for(job).await?;
+        let (job, finished) = self.wait_for(job, self.deadline()).await?;
         failed_as_error(&job)?;
         let status = self.status_of(&image, Some(&job)).await?;
         Ok(match (finished, status.cutout.clone()) {
@@ -225,10 +225,12 @@ impl Studio {
         } else {
             None
         };
-        let (sprite, mut finished) = self.wait_for(sprite).await?;
+        // One wait for the whole request, however many jobs it asked for.
+        let deadline = self.deadline();
+        let (sprite, mut finished) = self.wait_for(sprite, deadline).await?;
         let animation = match animation {
             Some(job) => {
-                let (job, done) = self.wait_for(job).await?;
+                let (job, done) = self.wait_for(job, deadline).await?;
                 finished &= done;
                 Some(job)
             }
@@ -247,7 +249,7 @@ impl Studio {
     ) -> Result<Waited<PixelArtView, PixelArtView>, AppError> {
         let (image, look, sprite) = self.owned_sprite(visitor, id, "id").await?;
         let job = self.request(image.id, Work::Animation(look)).await?;
-        let (job, finished) = self.wait_for(job).await?;
+        let (job, finished) = self.wait_for(job, self.deadline()).await?;
         self.art_view(&image, look, &sprite, Some(&job), finished)
             .await
     }
@@ -329,8 +331,17 @@ impl Studio {
         Ok(job)
     }
 
-    /// Waits until `job` is done or failed, or the wait runs out; the bool says it finished.
-    async fn wait_for(&self, job: StudioJob) -> Result<(StudioJob, bool), AppError> {
+    /// When a request that starts waiting now stops waiting.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.wait
+    }
+
+    /// Waits until `job` is done or failed, or `deadline` passes; the bool says it finished.
+    async fn wait_for(
+        &self,
+        job: StudioJob,
+        deadline: Instant,
+    ) -> Result<(StudioJob, bool), AppError> {
         let finished =
             |job: &StudioJob| matches!(job.state, StudioState::Done | StudioState::Failed);
         if finished(&job) {
@@ -338,7 +349,6 @@ impl Studio {
         }
         // Listen before reading again, so a change between the two is not missed.
         let mut notices = self.changes.subscribe();
-        let deadline = Instant::now() + self.wait;
         loop {
             let job = self
                 .store

@@ -197,10 +197,7 @@ impl StudioStore for Db {
     ) -> Result<Option<ClaimedWork>, StoreError> {
         let token = Uuid::new_v4().to_string();
         let until = now_ms.saturating_add(lease_ms);
-        let claim = match self {
-            Db::Sqlite(_) => sql::SQLITE_CLAIM,
-            Db::Postgres(_) => sql::POSTGRES_CLAIM,
-        };
+        let claim = self.pick(sql::SQLITE_CLAIM, sql::POSTGRES_CLAIM);
         let row: Option<ClaimRow> = each_engine!(self, pool => sqlx::query_as(claim)
             .bind(&token)
             .bind(now_ms)
