@@ -18,4 +18,10 @@ fi
 # pushes may go to 127.0.0.1 over plain http here; the product's default allows only the real
 # push services, over https.
 export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true
-PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}" "$target_dir/release/petpixel" serve
+export PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}"
+if [ -n "${2:-}" ]; then
+  # This process becomes the server: a caller that stops it and waits for it to exit knows
+  # the port is free (bash would exit at once and leave the server draining on the port).
+  exec "$target_dir/release/petpixel" serve
+fi
+"$target_dir/release/petpixel" serve

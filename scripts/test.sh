@@ -65,6 +65,7 @@ if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
   bucket="petpixel-contract-$$"
   curl -fsS -X PUT -o /dev/null "$TEST_S3_ENDPOINT/$bucket"
   contract DATABASE_URL="${TEST_DATABASE_URL%/*}/$db" REDIS_URL="$TEST_REDIS_URL" \
+    PETPIXEL__SECURITY__PII_KEYS="contract:$(head -c 32 /dev/urandom | base64 -w0)" \
     S3_BUCKET="$bucket" S3_ENDPOINT="$TEST_S3_ENDPOINT" S3_ALLOW_HTTP=true AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
   psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE $db WITH (FORCE)"

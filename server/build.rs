@@ -2,7 +2,10 @@
 //! the server reports what it was built with rather than what someone once typed.
 
 fn main() {
-    let lock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+    // Read when the script runs (not baked in when it was compiled): a build script compiled
+    // in one checkout may be run for another that shares the target folder.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let lock = std::path::Path::new(&manifest_dir).join("../Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
     let text = std::fs::read_to_string(&lock).unwrap_or_default();
     for name in ["leptos", "axum", "burn", "sqlx"] {

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
-    PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
+    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -21,6 +21,21 @@ mod ssr {
             .map_err(|_| AppError::Internal)?;
         Ok((port, visitor))
     }
+}
+
+/// The signed-in account, if any (the header asks from the browser, so pages stay the same
+/// for everyone and shared caches may keep them).
+#[server(prefix = "/_sf", endpoint = "current_account")]
+pub async fn current_account() -> Result<Option<AccountView>, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.current_account().await
+}
+
+/// The visitor's games, newest first.
+#[server(prefix = "/_sf", endpoint = "my_games")]
+pub async fn my_games() -> Result<Vec<GameView>, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.my_games(&visitor).await
 }
 
 /// Starts making a game from an uploaded photo.
@@ -42,6 +57,13 @@ pub async fn get_game(id: String) -> Result<GameView, AppError> {
 pub async fn regenerate_game(id: String) -> Result<GameView, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.regenerate_game(&visitor, &id).await
+}
+
+/// Deletes one of the visitor's finished games.
+#[server(prefix = "/_sf", endpoint = "delete_game")]
+pub async fn delete_game(id: String) -> Result<(), AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.delete_game(&visitor, &id).await
 }
 
 /// Tries one of the visitor's failed games again from the stage that failed.

@@ -1,4 +1,5 @@
-//! Browser-side calls that are not server functions: the multipart upload and the clipboard.
+//! Browser-side calls that are not server functions: the multipart upload, the account
+//! routes of the REST API (one implementation for browsers, scripts and apps), the clipboard.
 
 use gloo_net::http::Request;
 use web_sys::{File, FormData};
@@ -31,6 +32,44 @@ pub async fn upload_image(file: &File) -> Result<UploadedImage, AppError> {
         },
         Err(_) => AppError::Transport(format!("the server answered {status}")),
     })
+}
+
+/// Sends `body` as JSON to one of the REST API's routes; a refusal becomes the error its body
+/// describes.
+pub async fn send_json<T: serde::Serialize>(
+    method: &str,
+    url: &str,
+    body: &T,
+) -> Result<(), AppError> {
+    let builder = match method {
+        "PUT" => Request::put(url),
+        _ => Request::post(url),
+    };
+    let response = builder
+        .json(body)
+        .map_err(|e| AppError::Transport(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| AppError::Transport(e.to_string()))?;
+    if response.ok() {
+        return Ok(());
+    }
+    let status = response.status();
+    Err(match response.json::<ApiErrorBody>().await {
+        Ok(body) => AppError::Invalid {
+            field: body.error.field.unwrap_or_default(),
+            message: body.error.message,
+        },
+        Err(_) => AppError::Transport(format!("the server answered {status}")),
+    })
+}
+
+/// Loads `path` as a new page (after signing in or out, so every part of the page, the
+/// header included, is drawn for the new caller).
+pub fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
 }
 
 /// Copies text to the clipboard; resolves once the browser has done it.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use domain::{
-    CutoutMethod, Difficulty, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS, PetName,
-    PipelineStage, ShortCode, SpriteSize, StudioState, Style, Theme,
+    CutoutMethod, Difficulty, Email, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS, Password,
+    PetName, PipelineStage, Role, ShortCode, SpriteSize, StudioState, Style, Theme,
 };
 
 /// What the REST API answers after an upload.
@@ -239,4 +239,126 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+}
+
+/// `POST /api/v1/auth/register`: a new account with a password.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct RegisterRequest {
+    pub email: Email,
+    pub password: Password,
+}
+
+/// `POST /api/v1/auth/login`. With `token: true` the answer is a [`TokenPair`] for a script
+/// or an app; otherwise the session cookie is set.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginRequest {
+    pub email: Email,
+    /// As typed; at most 128 characters.
+    pub password: LoginPassword,
+    #[serde(default)]
+    pub token: bool,
+}
+
+/// A password as typed at login: any length up to 128 characters (a wrong one is a wrong
+/// password, not a malformed request).
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct LoginPassword(String);
+
+impl LoginPassword {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for LoginPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginPassword(..)")
+    }
+}
+
+impl TryFrom<String> for LoginPassword {
+    type Error = &'static str;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.chars().count() > domain::MAX_PASSWORD_CHARS {
+            Err("a password is at most 128 characters")
+        } else {
+            Ok(Self(s))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for LoginPassword {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(domain::MAX_PASSWORD_CHARS))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for LoginPassword {}
+
+/// What a script or an app signs in with: a short-lived access token for
+/// `Authorization: Bearer`, and a refresh token to get the next pair with (once).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds the access token is good for.
+    pub expires_in: u64,
+}
+
+/// `POST /api/v1/auth/refresh`, and the optional body of `POST /api/v1/auth/logout`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct RefreshRequest {
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
+    pub refresh_token: String,
+}
+
+/// `POST /api/v1/auth/logout`: this session (or, with `refresh_token`, that token's
+/// family), or with `everywhere: true` every session and token of the account.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LogoutRequest {
+    #[serde(default)]
+    pub everywhere: bool,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+/// `PUT /api/v1/auth/password`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct PasswordChange {
+    /// Required when the account has a password.
+    #[serde(default)]
+    pub current_password: Option<LoginPassword>,
+    pub new_password: Password,
+}
+
+/// An account as its owner sees it (`GET /api/v1/auth/profile`).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub email_verified: bool,
+    /// The subscription tier: `free` until packages are bought.
+    pub tier: String,
+    /// False for an account that signs in only through a provider.
+    pub has_password: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
 }

@@ -11,6 +11,15 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("not found")]
     NotFound,
+    /// Not signed in (or a token that is missing, expired or forged), or a wrong password.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, without the permission this needs.
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    /// Something that must be unique already exists (an account with this email).
+    #[error("{message}")]
+    Conflict { field: String, message: String },
     #[error("too many requests: try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("something went wrong on our side; please try again")]
@@ -32,6 +41,9 @@ impl AppError {
         match self {
             Self::Invalid { .. } => "invalid",
             Self::NotFound => "not_found",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",

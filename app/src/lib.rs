@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"PetPixel"<span>" Games"</span></a>
                 <nav>
                     <a href="/create">"Make a game"</a>
+                    <AccountNav/>
                 </nav>
             </header>
             <main>
@@ -61,6 +62,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::HomePage/>
                     <Route path=path!("/create") view=pages::CreatePage/>
                     <Route path=path!("/games/:id") view=pages::GamePage/>
+                    <Route path=path!("/signup") view=pages::SignUpPage/>
+                    <Route path=path!("/login") view=pages::LogInPage/>
+                    <Route path=path!("/account") view=pages::AccountPage/>
+                    <Route path=path!("/my-games") view=pages::MyGamesPage/>
                     // Rendered whole before it is sent, so the page is the same bytes for every
                     // visitor and shared caches can keep it (a streamed page's chunks arrive
                     // in whatever order its data does).
@@ -69,5 +74,33 @@ pub fn App() -> impl IntoView {
             </main>
             <footer class="site-footer">"Made with Rust, Leptos and Burn."</footer>
         </Router>
+    }
+}
+
+/// The header's account links. Asked for from the browser after hydration, never rendered on
+/// the server: public pages must be the same bytes for everyone, so shared caches may keep
+/// them without showing one person's account to another.
+#[component]
+fn AccountNav() -> impl IntoView {
+    // `None` until known; then whether someone is signed in.
+    let signed_in = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            let account = api::current_account().await.ok().flatten();
+            signed_in.set(Some(account.is_some()));
+        });
+    });
+    move || match signed_in.get() {
+        Some(true) => view! {
+            <a href="/my-games">"My games"</a>
+            <a href="/account">"Account"</a>
+        }
+        .into_any(),
+        Some(false) => view! {
+            <a href="/login">"Log in"</a>
+            <a href="/signup">"Sign up"</a>
+        }
+        .into_any(),
+        None => ().into_any(),
     }
 }

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use crate::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
-    PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
+    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
-/// Who is asking: until accounts exist, the visitor's session owns what it creates.
+/// Who is asking, as an owner: an anonymous visitor's id, or once signed in the account's id.
+/// Everything a caller makes is recorded under it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Visitor(pub String);
 
@@ -37,11 +38,17 @@ pub trait PetPixelPort: Send + Sync + 'static {
         visitor: &Visitor,
         request: GameRequest,
     ) -> Result<GameView, AppError>;
+    /// The signed-in account of the current request, if any.
+    async fn current_account(&self) -> Result<Option<AccountView>, AppError>;
+    /// The games `visitor` made, newest first.
+    async fn my_games(&self, visitor: &Visitor) -> Result<Vec<GameView>, AppError>;
     /// A game owned by `visitor`; another visitor's game is `NotFound`.
     async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// Makes a ready (or failed) game of `visitor`'s again with new levels: a new
     /// seed, the same pet and settings.
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
+    /// Deletes a finished game of `visitor`'s with its files.
+    async fn delete_game(&self, visitor: &Visitor, id: &str) -> Result<(), AppError>;
     /// Makes a failed game of `visitor`'s again from the stage that failed.
     async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
     /// The key browsers subscribe with (`applicationServerKey`): our VAPID public key,

@@ -5,12 +5,14 @@
 //! Every type here is valid by construction: parsing (`FromStr`, or serde for requests) is
 //! the only way in, and its error says in plain words what is accepted.
 
+mod account;
 mod game;
 mod look;
 mod names;
 #[cfg(feature = "openapi")]
 mod schema;
 
+pub use account::{Email, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, Role};
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
 pub use look::{CutoutMethod, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};

@@ -5,7 +5,10 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{LevelCount, MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode, SpriteSize};
+use crate::{
+    Email, LevelCount, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MAX_PET_NAME_CHARS, MIN_PASSWORD_CHARS,
+    Password, PetName, SHORT_CODE_LEN, ShortCode, SpriteSize,
+};
 
 /// A string that is one of `names`.
 pub(crate) fn names(names: &[&str]) -> RefOr<Schema> {
@@ -66,3 +69,31 @@ impl PartialSchema for ShortCode {
 }
 
 impl ToSchema for ShortCode {}
+
+impl PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Email,
+            )))
+            .max_length(Some(MAX_EMAIL_CHARS))
+            .description(Some("Compared trimmed and lower-cased."))
+            .into()
+    }
+}
+
+impl ToSchema for Email {}
+
+impl PartialSchema for Password {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(MIN_PASSWORD_CHARS))
+            .max_length(Some(MAX_PASSWORD_CHARS))
+            .description(Some("Characters, not bytes; kept exactly as typed."))
+            .into()
+    }
+}
+
+impl ToSchema for Password {}

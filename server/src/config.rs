@@ -60,6 +60,33 @@ pub struct Config {
     /// Where `petpixel worker` answers `/health` and `/metrics` (for probes and scrapes);
     /// unset, a worker serves no HTTP.
     pub worker_addr: Option<SocketAddr>,
+    /// Keys for personal data and tokens.
+    pub security: Security,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `/metrics`: with a token set, only requests with `Authorization: Bearer`
+/// and it (Prometheus' `authorization` setting); without one, only loopback peers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsAccess {
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+}
+
+/// Keys for personal data at rest and the tokens the API issues.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Security {
+    /// `id:base64,...`: 32-byte keys, the current one first, that seal personal data
+    /// (AES-256-GCM), index emails (HMAC) and sign access tokens (HS256), each through its
+    /// own derived key. Older keys stay listed until `petpixel admin rotate-keys` has moved
+    /// everything to the current one. Unset on the embedded default: one is made and kept in
+    /// `data_dir/pii.keys` (mode 0600). Required with PostgreSQL, where several nodes must
+    /// share it.
+    #[serde(skip_serializing)]
+    pub pii_keys: Option<SecretString>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -297,6 +324,8 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             secure_cookies: false,
             worker_addr: None,
+            security: Security::default(),
+            metrics: MetricsAccess::default(),
         }
     }
 }
@@ -468,6 +497,18 @@ impl Config {
             crate::notifications::push::VapidKey::from_base64(key.expose_secret())
                 .map_err(|e| ConfigError::Invalid(format!("push.vapid_private_key: {e}")))?;
         }
+        if let Some(keys) = &self.security.pii_keys {
+            crate::infra::pii::KeyRing::parse(keys.expose_secret())
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
+        if self.security.pii_keys.is_none() && self.database_url.is_some() {
+            return Err(ConfigError::Invalid(
+                "security.pii_keys (PETPIXEL__SECURITY__PII_KEYS) must be set with PostgreSQL, \
+                 so every node seals and finds personal data with the same keys; \
+                 `petpixel admin new-key` prints one"
+                    .into(),
+            ));
+        }
         if let Some(s3) = &self.s3
             && s3.bucket.is_empty()
         {
@@ -494,7 +535,8 @@ mod tests {
             .merge(Toml::string(
                 "ml_concurrency = 3\n[limits]\nuploads_per_hour = 5",
             ))
-            .merge(Serialized::default("database_url", "postgres://db/x"));
+            .merge(Serialized::default("database_url", "postgres://db/x"))
+            .merge(Serialized::default("security.pii_keys", test_keys()));
         let config = Config::from_figment(figment).expect("valid");
         assert_eq!(config.ml_concurrency, 3);
         assert_eq!(config.limits.uploads_per_hour, 5);
@@ -525,13 +567,26 @@ mod tests {
         assert!(err.to_string().contains("S3_ALLOW_HTTP"), "{err}");
     }
 
+    /// A valid key ring (PostgreSQL requires one).
+    fn test_keys() -> String {
+        crate::infra::pii::KeyRing::generate_spec("k1")
+    }
+
     #[test]
     fn debug_output_redacts_secrets() {
-        let figment = Figment::from(Serialized::defaults(Config::default())).merge(
-            Serialized::default("database_url", "postgres://user:hunter2@db/x"),
-        );
+        let keys = test_keys();
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default(
+                "database_url",
+                "postgres://user:hunter2@db/x",
+            ))
+            .merge(Serialized::default("security.pii_keys", keys.clone()))
+            .merge(Serialized::default("metrics.token", "scrape-secret"));
         let config = Config::from_figment(figment).expect("valid");
-        assert!(!format!("{config:?}").contains("hunter2"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"));
+        assert!(!debug.contains(keys.split_once(':').expect("spec").1));
+        assert!(!debug.contains("scrape-secret"));
     }
 
     #[test]
@@ -545,6 +600,28 @@ mod tests {
             .merge(Toml::string("ml_compute = \"tpu\""));
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("ml_compute"), "{err}");
+    }
+
+    #[test]
+    fn pii_keys_are_checked_and_required_with_postgres() {
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("database_url", "postgres://db/x"));
+        let err = Config::from_figment(figment).expect_err("no keys");
+        assert!(
+            err.to_string().contains("PETPIXEL__SECURITY__PII_KEYS"),
+            "{err}"
+        );
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("security.pii_keys", "k1:c2VjcmV0"));
+        let err = Config::from_figment(figment).expect_err("short key");
+        assert!(err.to_string().contains("32 bytes"), "{err}");
+        assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("database_url", "postgres://db/x"))
+            .merge(Serialized::default("security.pii_keys", test_keys()));
+        Config::from_figment(figment).expect("valid");
     }
 
     #[test]

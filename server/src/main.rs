@@ -25,11 +25,40 @@ enum Command {
     Worker,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Administration: roles and keys.
+    Admin {
+        #[command(subcommand)]
+        command: Admin,
+    },
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Give the account with this email a role: user, moderator or admin (how the first
+    /// admin is made).
+    Grant { email: String, role: String },
+    /// Print a new random key for `PETPIXEL__SECURITY__PII_KEYS` (put it first to make it
+    /// current, keeping the older ones after it until `rotate-keys` has run).
+    NewKey {
+        /// The key's id: letters, digits, `_` or `-`.
+        #[arg(default_value = "k1")]
+        id: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Command::Admin {
+        command: Admin::NewKey { id },
+    }) = &cli.command
+    {
+        // Needs no configuration: it is how the configuration gets its key.
+        let spec = server::infra::pii::KeyRing::generate_spec(id);
+        server::infra::pii::KeyRing::parse(&spec)?;
+        println!("{spec}");
+        return Ok(());
+    }
     let config = Config::load().context("loading configuration")?;
     init_logging(config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
@@ -45,6 +74,16 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(engine = db.engine(), "database is up to date");
             Ok(())
         }
+        Command::Admin { command } => match command {
+            Admin::Grant { email, role } => {
+                println!(
+                    "{}",
+                    server::startup::grant_role(config, &email, &role).await?
+                );
+                Ok(())
+            }
+            Admin::NewKey { .. } => Ok(()),
+        },
     }
 }
 

@@ -13,6 +13,8 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use crate::accounts::store::AccountStore;
+use crate::accounts::{Accounts, Belongings};
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::games::Games;
@@ -26,6 +28,7 @@ use crate::infra::db::Db;
 use crate::infra::keys::KeyStore;
 use crate::infra::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::infra::metrics::Metrics;
+use crate::infra::pii::KeyRing;
 use crate::infra::runtime::GameRuntime;
 use crate::infra::sessions::{AnySessionStore, RedisSessionStore, SqlSessionStore};
 use crate::jobs::Worker;
@@ -56,6 +59,8 @@ struct Parts {
     redis: Option<ConnectionManager>,
     changes: Changes,
     vapid: VapidKey,
+    /// The keys personal data is sealed with and tokens are signed with.
+    keys: Arc<KeyRing>,
     /// Rung when a game is queued in this process, so its worker need not wait to poll.
     jobs_queued: Arc<Notify>,
     /// Rung when studio work is queued in this process.
@@ -71,6 +76,7 @@ impl Parts {
         let config = Arc::new(config);
         let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
         let db = open_db(&config).await?;
+        let keys = Arc::new(key_ring(&config)?);
         let vapid = vapid_key(&config, &db).await?;
         let blobs = blobs(&config)?;
         let (redis, changes) = match redis(&config).await? {
@@ -88,6 +94,7 @@ impl Parts {
             redis,
             changes,
             vapid,
+            keys,
             jobs_queued: Arc::new(Notify::new()),
             studio_queued: Arc::new(Notify::new()),
             notifications_due: Arc::new(Notify::new()),
@@ -169,6 +176,7 @@ impl Parts {
     fn scrape(&self, metrics: Arc<Metrics>) -> Arc<Scrape> {
         Arc::new(Scrape {
             metrics,
+            token: self.config.metrics.token.clone(),
             games: Arc::new(self.db.clone()) as Arc<dyn GameStore>,
             jobs: Arc::new(self.db.clone()) as Arc<dyn PipelineStore>,
         })
@@ -232,9 +240,12 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
             let router = http::ops_router(health, parts.scrape(Arc::clone(&metrics)), metrics);
             let stopped = stopped.clone();
             Some(tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(until_stopped(stopped))
-                    .await
+                axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(until_stopped(stopped))
+                .await
             }))
         }
         None => None,
@@ -269,6 +280,40 @@ async fn vapid_key(config: &Config, keys: &dyn KeyStore) -> anyhow::Result<Vapid
         .context("keeping the VAPID key")?;
     VapidKey::from_base64(&stored)
         .map_err(|e| anyhow::anyhow!("the VAPID key in server_keys is damaged: {e}"))
+}
+
+/// The configured key ring, or on the embedded default the one kept in the data folder.
+fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
+    Ok(match &config.security.pii_keys {
+        Some(spec) => KeyRing::parse(spec.expose_secret())?,
+        None if config.database_url.is_some() => anyhow::bail!(
+            "set security.pii_keys (PETPIXEL__SECURITY__PII_KEYS) to use PostgreSQL: every \
+             node must seal personal data with the same keys (`petpixel admin new-key`)"
+        ),
+        None => KeyRing::load_or_create(&config.data_dir.join("pii.keys"))?,
+    })
+}
+
+/// Gives the account with `email` a role (`petpixel admin grant`): how the first admin is
+/// made.
+pub async fn grant_role(config: Config, email: &str, role: &str) -> anyhow::Result<String> {
+    let email = domain::Email::parse(email).map_err(anyhow::Error::msg)?;
+    let role: domain::Role = role.parse()?;
+    let db = open_db(&config).await?;
+    let accounts = Accounts::new(
+        Arc::new(db) as Arc<dyn AccountStore>,
+        Arc::new(key_ring(&config)?),
+        Arc::new(MemoryLimiter::default()),
+        Vec::new(),
+        String::new(),
+    );
+    match accounts.grant(&email, role).await {
+        Ok(account) => Ok(format!("{} is now {}", account.email, account.role)),
+        Err(app::error::AppError::NotFound) => {
+            anyhow::bail!("no account has the address {email}: sign up first")
+        }
+        Err(e) => anyhow::bail!("could not grant the role: {e}"),
+    }
 }
 
 /// Opens the configured database (running migrations): PostgreSQL or the SQLite file.
@@ -376,6 +421,16 @@ impl Application {
             parts.vapid.clone(),
             config.push.clone(),
         ));
+        let accounts = Arc::new(Accounts::new(
+            Arc::new(parts.db.clone()) as Arc<dyn AccountStore>,
+            Arc::clone(&parts.keys),
+            Arc::clone(&limiter),
+            vec![
+                Arc::clone(&photos) as Arc<dyn Belongings>,
+                Arc::clone(&games) as Arc<dyn Belongings>,
+            ],
+            config.public_url(addr).as_str().to_owned(),
+        ));
         let metrics = Arc::new(Metrics::default());
         let role = if work.is_some() { Role::All } else { Role::Web };
         let health = parts.health(role, sessions.kind(), limiter.kind(), work.as_ref());
@@ -386,6 +441,7 @@ impl Application {
             .site_addr(addr)
             .build();
         let state = AppState {
+            accounts,
             photos,
             studio,
             games,
@@ -437,9 +493,14 @@ impl Application {
             .work
             .map(|work| tokio::spawn(work.run(stopped.clone())));
         let sweep = tokio::spawn(self.sweep.sweep(SESSION_SWEEP));
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(until_stopped(stopped))
-            .await?;
+        // Peers' addresses reach handlers: `/metrics` answers loopback peers without a token.
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(until_stopped(stopped))
+        .await?;
         sweep.abort();
         if let Some(work) = work {
             work.await??;

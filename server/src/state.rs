@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use tokio::sync::watch;
 
+use crate::accounts::Accounts;
 use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::http::health::Health;
@@ -17,6 +18,7 @@ use crate::studio::Studio;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
+    pub accounts: Arc<Accounts>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
@@ -35,6 +37,8 @@ pub struct Shutdown(pub watch::Receiver<bool>);
 /// What `/metrics` reads: this process's counters and the shared queue and outcomes.
 pub struct Scrape {
     pub metrics: Arc<Metrics>,
+    /// What `Authorization: Bearer` must carry; `None`: loopback peers only.
+    pub token: Option<secrecy::SecretString>,
     pub games: Arc<dyn GameStore>,
     pub jobs: Arc<dyn PipelineStore>,
 }

@@ -1,13 +1,19 @@
 //! The pages of the app, one module each.
 
+mod account;
+mod auth;
 mod create;
 mod game;
 mod home;
+mod my_games;
 mod play;
 
+pub use account::AccountPage;
+pub use auth::{LogInPage, SignUpPage};
 pub use create::CreatePage;
 pub use game::GamePage;
 pub use home::HomePage;
+pub use my_games::MyGamesPage;
 pub use play::PlayPage;
 
 use leptos::prelude::*;

@@ -7,3 +7,8 @@ use uuid::Uuid;
 pub fn file(game_id: Uuid, name: &str) -> String {
     format!("games/{game_id}/{name}")
 }
+
+/// The folder holding everything of a game's (deleting it deletes them all).
+pub fn folder(game_id: Uuid) -> String {
+    format!("games/{game_id}")
+}

@@ -154,6 +154,15 @@ impl Games {
             .ok_or(AppError::NotFound)
     }
 
+    /// The games `visitor` made, newest first ("My games"); none for an anonymous visitor.
+    pub async fn mine(&self, visitor: &Visitor) -> Result<Vec<GameView>, AppError> {
+        if visitor.is_anonymous() {
+            return Ok(Vec::new());
+        }
+        let games = self.store.by_owner(&visitor.0, MY_GAMES_LIMIT).await?;
+        Ok(games.iter().map(game_view).collect())
+    }
+
     pub async fn view(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
         Ok(game_view(&self.owned(visitor, id).await?))
     }
@@ -188,6 +197,39 @@ impl Games {
         }
         self.queued(game.id).await;
         self.view(visitor, id).await
+    }
+
+    /// Deletes one of the visitor's finished games with its files: its page, embed and
+    /// download stop working. Files go first: should that fail half-way, the row still leads
+    /// a retry to the rest.
+    pub async fn delete(&self, visitor: &Visitor, id: &str) -> Result<(), AppError> {
+        let game = self.owned(visitor, id).await?;
+        if game.status == GameStatus::Generating {
+            return Err(AppError::invalid(
+                "id",
+                "this game is still being made: delete it once it is ready or has failed",
+            ));
+        }
+        let files = self
+            .blobs
+            .list(&keys::folder(game.id))
+            .await
+            .map_err(|e| internal("list game files", e))?;
+        for key in files {
+            self.blobs
+                .delete(&key)
+                .await
+                .map_err(|e| internal("delete game file", e))?;
+        }
+        if !self.store.delete(game.id).await? {
+            // It started being made again meanwhile (new levels asked elsewhere).
+            return Err(AppError::invalid(
+                "id",
+                "this game is being made again: delete it once it is ready",
+            ));
+        }
+        self.changes.game(game.id).await;
+        Ok(())
     }
 
     /// A game by its public code (anyone holding the code may play it).
@@ -265,6 +307,24 @@ fn parse_email(email: Option<&str>) -> Result<Option<String>, AppError> {
         ));
     }
     Ok(Some(email.to_owned()))
+}
+
+/// The most games "My games" lists (newest first).
+pub const MY_GAMES_LIMIT: u32 = 500;
+
+/// A visitor's games become their account's when they sign up or log in.
+#[async_trait::async_trait]
+impl crate::accounts::Belongings for Games {
+    fn kind(&self) -> &'static str {
+        "games"
+    }
+
+    async fn hand_over(&self, from: &Visitor, to: &Visitor) -> Result<u64, AppError> {
+        if from.is_anonymous() || to.is_anonymous() {
+            return Ok(0);
+        }
+        Ok(self.store.hand_over(&from.0, &to.0).await?)
+    }
 }
 
 /// A fresh random short code.

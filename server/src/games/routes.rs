@@ -21,8 +21,8 @@ use crate::state::AppState;
 /// Under `/api/v1`.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create))
-        .routes(routes!(game))
+        .routes(routes!(create, mine))
+        .routes(routes!(game, delete_game))
         .routes(routes!(download))
         .routes(routes!(regenerate))
         .routes(routes!(retry))
@@ -51,6 +51,24 @@ async fn create(
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
+/// The caller's games, newest first ("My games"): with their status, plays and links.
+#[utoipa::path(
+    get,
+    path = "/games",
+    tag = "games",
+    responses(
+        (status = 200, description = "The caller's games; none for a visitor who made none", body = Vec<GameView>),
+        (status = 401, description = "A bad bearer token", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn mine(
+    State(games): State<Arc<Games>>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<GameView>>, HttpError> {
+    Ok(Json(games.mine(&visitor).await?))
+}
+
 /// One of the caller's games: where it is in the making, and its links.
 #[utoipa::path(
     get,
@@ -69,6 +87,29 @@ async fn game(
     Path(id): Path<String>,
 ) -> Result<Json<GameView>, HttpError> {
     Ok(Json(games.view(&visitor, &id).await?))
+}
+
+/// Deletes one of the caller's finished games and its files: its link, embed and download
+/// stop working.
+#[utoipa::path(
+    delete,
+    path = "/games/{id}",
+    tag = "games",
+    params(("id" = String, Path, description = "The game's id")),
+    responses(
+        (status = 204, description = "Deleted; from now on it is 404 everywhere"),
+        (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
+        (status = 422, description = "It is being made; `error.field` is `id`", body = ApiErrorBody),
+        (status = 500, description = "Our side failed; ask again to finish", body = ApiErrorBody),
+    )
+)]
+async fn delete_game(
+    State(games): State<Arc<Games>>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    games.delete(&visitor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// New levels (a new seed) for one of the caller's finished games: 202, then follow it as

@@ -180,6 +180,14 @@ pub trait GameStore: Send + Sync + 'static {
     async fn retry(&self, id: Uuid, now_ms: i64) -> Result<bool, StoreError>;
     /// Games made and failed so far.
     async fn outcomes(&self) -> Result<Outcomes, StoreError>;
+    /// Deletes a finished game's row (its job and notifications go with it); false when there
+    /// was none, or it is being made.
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// The games `owner` made, newest first, at most `limit`.
+    async fn by_owner(&self, owner: &str, limit: u32) -> Result<Vec<GameRecord>, StoreError>;
+    /// Gives every game of owner `from` to owner `to` (a visitor who signs up or logs in);
+    /// how many moved.
+    async fn hand_over(&self, from: &str, to: &str) -> Result<u64, StoreError>;
 }
 
 /// The games' job queue: claims, leases and outcomes of pipeline stages.
@@ -333,6 +341,16 @@ mod sql {
         "CAST(COALESCE(json_extract(stats, '$.plays'), 0) AS INTEGER)",
         "short_code = $1"
     );
+    pub const SQLITE_BY_OWNER: &str = game_select!(
+        "CAST(COALESCE(json_extract(stats, '$.plays'), 0) AS INTEGER)",
+        "visitor_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+    );
+    pub const POSTGRES_BY_OWNER: &str = game_select!(
+        "COALESCE((stats->>'plays')::bigint, 0)",
+        "visitor_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+    );
+    pub const HAND_OVER: &str = "UPDATE games SET visitor_id = $2 WHERE visitor_id = $1";
+    pub const DELETE_GAME: &str = "DELETE FROM games WHERE id = $1 AND status <> 'generating'";
     pub const POSTGRES_BY_ID: &str =
         game_select!("COALESCE((stats->>'plays')::bigint, 0)", "id = $1");
     pub const POSTGRES_BY_CODE: &str =
@@ -488,6 +506,34 @@ impl GameStore for Db {
             .fetch_optional(pool)
             .await?);
         row.map(GameRecord::try_from).transpose()
+    }
+
+    async fn by_owner(&self, owner: &str, limit: u32) -> Result<Vec<GameRecord>, StoreError> {
+        let select = self.pick(sql::SQLITE_BY_OWNER, sql::POSTGRES_BY_OWNER);
+        let rows: Vec<GameRow> = each_engine!(self, pool => sqlx::query_as(select)
+            .bind(owner)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(GameRecord::try_from).collect()
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        let done = each_engine!(self, pool => sqlx::query(sql::DELETE_GAME)
+            .bind(Id(id))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done > 0)
+    }
+
+    async fn hand_over(&self, from: &str, to: &str) -> Result<u64, StoreError> {
+        Ok(each_engine!(self, pool => sqlx::query(sql::HAND_OVER)
+            .bind(from)
+            .bind(to)
+            .execute(pool)
+            .await?
+            .rows_affected()))
     }
 
     async fn count_play(&self, code: &ShortCode) -> Result<bool, StoreError> {

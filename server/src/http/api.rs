@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::not_found;
 use crate::state::AppState;
-use crate::{games, notifications, photos, studio};
+use crate::{accounts, games, notifications, photos, studio};
 
 /// The API's routers: what needs the visitor, and the games' public files.
 pub struct ApiRouters {
@@ -31,11 +31,13 @@ pub struct ApiDocument(Arc<String>);
     info(
         title = "PetPixel Games API",
         description = "Upload a pet photo, draw it as pixel art, and make a platformer starring \
-            it. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`. Until accounts \
-            exist, the visitor's session (a cookie set by the first upload) owns what it makes: \
-            anyone else gets 404."
+            it. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`. A browser is \
+            known by its session cookie (set by its first upload, or at login); a script or an \
+            app sends `Authorization: Bearer` with an access token from `POST /auth/login` \
+            (`\"token\": true`). What a caller made is theirs: anyone else gets 404."
     ),
     tags(
+        (name = "accounts", description = "Sign-up, login, tokens and the profile"),
         (name = "photos", description = "Uploads, crops, deletions and a photo's files"),
         (name = "studio", description = "Cut-outs, pixel-art looks and their animation"),
         (name = "games", description = "Games made from photos, followed as they are made"),
@@ -48,6 +50,7 @@ struct Doc;
 /// The routers and their document.
 pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
     let owner = OpenApiRouter::new()
+        .merge(accounts::routes::routes())
         .merge(photos::routes::routes(max_upload_bytes))
         .merge(studio::routes::routes())
         .merge(games::routes::routes())

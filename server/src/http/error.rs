@@ -29,6 +29,9 @@ impl HttpError {
         match &self.0 {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -39,7 +42,9 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let status = self.status();
         let field = match &self.0 {
-            AppError::Invalid { field, .. } => Some(field.clone()),
+            AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => {
+                Some(field.clone())
+            }
             _ => None,
         };
         let body = ApiErrorBody {
@@ -50,6 +55,12 @@ impl IntoResponse for HttpError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let AppError::Unauthorized(_) = self.0 {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"petpixel\""),
+            );
+        }
         if let AppError::RateLimited { retry_after_secs } = self.0
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {

@@ -3,6 +3,7 @@
 
 mod api;
 pub mod cache;
+mod csrf;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -48,6 +49,7 @@ pub fn router(
     max_upload_bytes: usize,
 ) -> Router {
     let port = PortContext(Arc::new(port::Port {
+        accounts: Arc::clone(&state.accounts),
         photos: Arc::clone(&state.photos),
         studio: Arc::clone(&state.studio),
         games: Arc::clone(&state.games),
@@ -77,7 +79,10 @@ pub fn router(
             move || app::shell(leptos.clone()),
         )
         .merge(api.owner)
-        .route_layer(axum::middleware::from_fn(visitor::attach))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.accounts),
+            visitor::attach,
+        ))
         .route_layer(sessions)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
@@ -101,6 +106,8 @@ pub fn router(
         .merge(visitor_routes)
         .with_state(state)
         .layer(Extension(document))
+        // Before sessions are read or written: a refused request touches none.
+        .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         // Pages and API answers are revalidated on every use; what may be kept longer
         // (content-addressed modules and scripts, pictures) says so itself.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -209,8 +216,19 @@ async fn count_response(
     response
 }
 
-/// `GET /metrics`: Prometheus' text format.
-async fn metrics_page(State(scrape): State<Arc<Scrape>>) -> Response {
+/// `GET /metrics`: Prometheus' text format, to whoever may read it ([`may_scrape`]).
+async fn metrics_page(
+    State(scrape): State<Arc<Scrape>>,
+    request: axum::http::request::Parts,
+) -> Response {
+    if !may_scrape(&scrape, &request) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CACHE_CONTROL, "no-store")],
+            "metrics need `Authorization: Bearer` and the metrics token, or a loopback peer\n",
+        )
+            .into_response();
+    }
     let read = async {
         Ok::<_, crate::infra::db::StoreError>((
             scrape.games.outcomes().await?,
@@ -227,6 +245,29 @@ async fn metrics_page(State(scrape): State<Arc<Scrape>>) -> Response {
             tracing::error!(error = %e, "could not read the metrics from the database");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
+    }
+}
+
+/// With `metrics.token` set, the request must carry it as a bearer token; without, it must
+/// come from a loopback peer (a sidecar or `kubectl port-forward`, never the internet).
+fn may_scrape(scrape: &Scrape, request: &axum::http::request::Parts) -> bool {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    match &scrape.token {
+        Some(token) => request
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            // Digests are compared, so the time taken says nothing about the token.
+            .is_some_and(|given| {
+                Sha256::digest(given.trim().as_bytes())
+                    == Sha256::digest(token.expose_secret().as_bytes())
+            }),
+        None => request
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_some_and(|peer| peer.0.ip().is_loopback()),
     }
 }
 

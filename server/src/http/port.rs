@@ -4,19 +4,22 @@
 use std::sync::Arc;
 
 use app::dto::{
-    CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView, PushSubscribed,
-    PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
+    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
 use uuid::Uuid;
 
+use crate::accounts::Accounts;
 use crate::games::{Games, game_view};
+use crate::http::visitor::Caller;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
 use crate::studio::{Studio, Waited};
 
 pub struct Port {
+    pub accounts: Arc<Accounts>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
@@ -25,6 +28,20 @@ pub struct Port {
 
 #[async_trait::async_trait]
 impl PetPixelPort for Port {
+    async fn current_account(&self) -> Result<Option<AccountView>, AppError> {
+        let axum::Extension(Caller(caller)) = leptos_axum::extract::<axum::Extension<Caller>>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        match caller {
+            Some(caller) => Ok(self.accounts.get(caller.id).await?.map(|a| a.view())),
+            None => Ok(None),
+        }
+    }
+
+    async fn my_games(&self, visitor: &Visitor) -> Result<Vec<GameView>, AppError> {
+        self.games.mine(visitor).await
+    }
+
     async fn create_game(
         &self,
         visitor: &Visitor,
@@ -39,6 +56,10 @@ impl PetPixelPort for Port {
 
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
         self.games.regenerate(visitor, id).await
+    }
+
+    async fn delete_game(&self, visitor: &Visitor, id: &str) -> Result<(), AppError> {
+        self.games.delete(visitor, id).await
     }
 
     async fn retry_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {

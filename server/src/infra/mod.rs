@@ -1,5 +1,5 @@
 //! What every capability stands on: the database, blob storage, Redis, rate limits, change
-//! notices, sessions, metrics, the server's own keys and the compiled game runtime.
+//! notices, sessions, metrics, personal data's keys, the server's own keys and the compiled game runtime.
 
 pub mod blobs;
 pub mod changes;
@@ -7,5 +7,6 @@ pub mod db;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
+pub mod pii;
 pub mod runtime;
 pub mod sessions;

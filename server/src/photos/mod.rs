@@ -292,3 +292,18 @@ pub fn uploaded_view(image: &ImageRecord) -> UploadedImage {
         preview_url: urls::image_file(image.id, "preview.png"),
     }
 }
+
+/// A visitor's photos become their account's when they sign up or log in.
+#[async_trait::async_trait]
+impl crate::accounts::Belongings for Photos {
+    fn kind(&self) -> &'static str {
+        "photos"
+    }
+
+    async fn hand_over(&self, from: &Visitor, to: &Visitor) -> Result<u64, AppError> {
+        if from.is_anonymous() || to.is_anonymous() {
+            return Ok(0);
+        }
+        Ok(self.store.hand_over(&from.0, &to.0).await?)
+    }
+}

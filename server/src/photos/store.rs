@@ -26,6 +26,9 @@ pub trait PhotoStore: Send + Sync + 'static {
     /// Deletes a photo's row (games made from it let go of it: the schema sets their
     /// `image_id` to null); false when there was none.
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// Gives every photo of owner `from` to owner `to` (a visitor who signs up or logs in);
+    /// how many moved.
+    async fn hand_over(&self, from: &str, to: &str) -> Result<u64, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -61,6 +64,7 @@ const INSERT: &str = "INSERT INTO pet_images (id, visitor_id, original_url, cont
 const SELECT: &str = "SELECT id, visitor_id, original_url, content_type, width, height, \
     created_at FROM pet_images WHERE id = $1";
 const DELETE: &str = "DELETE FROM pet_images WHERE id = $1";
+const HAND_OVER: &str = "UPDATE pet_images SET visitor_id = $2 WHERE visitor_id = $1";
 
 #[async_trait::async_trait]
 impl PhotoStore for Db {
@@ -88,5 +92,14 @@ impl PhotoStore for Db {
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         let done = each_engine!(self, pool => sqlx::query(DELETE).bind(Id(id)).execute(pool).await?.rows_affected());
         Ok(done > 0)
+    }
+
+    async fn hand_over(&self, from: &str, to: &str) -> Result<u64, StoreError> {
+        Ok(each_engine!(self, pool => sqlx::query(HAND_OVER)
+            .bind(from)
+            .bind(to)
+            .execute(pool)
+            .await?
+            .rows_affected()))
     }
 }

@@ -33,7 +33,10 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
     assert_eq!(
         routes,
         [
+            "DELETE /api/v1/games/{id}",
             "DELETE /api/v1/images/{id}",
+            "GET /api/v1/auth/profile",
+            "GET /api/v1/games",
             "GET /api/v1/games/{id}",
             "GET /api/v1/games/{id}/download",
             "GET /api/v1/games/{id}/events",
@@ -47,6 +50,10 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "GET /api/v1/play/{code}/game.wasm",
             "GET /api/v1/play/{code}/{file}",
             "GET /api/v1/push/key",
+            "POST /api/v1/auth/login",
+            "POST /api/v1/auth/logout",
+            "POST /api/v1/auth/refresh",
+            "POST /api/v1/auth/register",
             "POST /api/v1/games",
             "POST /api/v1/games/{id}/push",
             "POST /api/v1/games/{id}/regenerate",
@@ -57,6 +64,7 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "POST /api/v1/pixel-art/animate",
             "POST /api/v1/pixel-art/generate",
             "POST /api/v1/play/{code}/plays",
+            "PUT /api/v1/auth/password",
         ]
     );
 

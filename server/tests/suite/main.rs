@@ -3,10 +3,13 @@
 
 mod common;
 
+mod accounts;
 mod api_contract;
 mod blob_conformance;
 mod email;
+mod guards;
 mod hostile;
+mod idor;
 mod images;
 mod jobs;
 mod journey;

@@ -78,14 +78,14 @@ async fn push_service() -> (String, mpsc::UnboundedReceiver<Delivery>) {
 }
 
 /// A browser's side of a subscription: the keys it keeps and the JSON it hands the page.
-struct Device {
+pub struct Device {
     secret: p256::SecretKey,
     auth: [u8; 16],
     endpoint: String,
 }
 
 impl Device {
-    fn new(endpoint: String) -> Self {
+    pub fn new(endpoint: String) -> Self {
         let secret = loop {
             let mut scalar = [0u8; 32];
             rand::rng().fill_bytes(&mut scalar);
@@ -103,7 +103,7 @@ impl Device {
     }
 
     /// `PushSubscription.toJSON()`.
-    fn subscription(&self) -> Value {
+    pub fn subscription(&self) -> Value {
         let public = self.secret.public_key().to_encoded_point(false);
         json!({
             "endpoint": self.endpoint,

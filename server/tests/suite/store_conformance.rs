@@ -9,6 +9,7 @@ use app::dto::{
     Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
 };
 use chrono::{SubsecRound, Utc};
+use server::accounts::store::{AccountStore, RefreshRecord, RefreshUse, UserRecord};
 use server::games::store::{
     ClaimedStage, DURATION_BUCKETS_MS, GameAssets, GameRecord, GameStore, JobState, PipelineStore,
     StageOutcome,
@@ -101,6 +102,12 @@ conformance!(
     devices_subscribing_at_once_cannot_pass_the_limit_together,
     every_node_gets_the_first_key_kept_however_many_race,
     opening_again_finds_the_data_and_nothing_to_migrate,
+    accounts_round_trip_and_an_address_has_one,
+    a_password_change_and_ending_sessions_move_the_generation_and_revoke_tokens,
+    a_refresh_token_is_used_once_and_a_replay_revokes_its_family,
+    racing_refreshes_of_one_token_let_exactly_one_through,
+    a_visitors_photos_and_games_are_handed_over_and_listed_newest_first,
+    only_a_finished_game_is_deleted_and_its_job_goes_with_it,
 );
 
 fn code(s: &str) -> ShortCode {
@@ -748,4 +755,262 @@ async fn opening_again_finds_the_data_and_nothing_to_migrate(db: Db) {
         Some(img)
     );
     assert_eq!(load(&again, g.id).await, g);
+}
+
+fn user(index: &str) -> UserRecord {
+    UserRecord {
+        id: Uuid::new_v4(),
+        email_index: index.into(),
+        email_sealed: format!("k1.sealed-{index}"),
+        name_sealed: None,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        role: domain::Role::User,
+        email_verified_at: None,
+        session_generation: 0,
+        subscription_tier: "free".into(),
+        created_at: Utc::now().trunc_subsecs(3),
+    }
+}
+
+fn refresh(user: &UserRecord, hash: &str, family: Uuid, expires_in_secs: i64) -> RefreshRecord {
+    let now = Utc::now().trunc_subsecs(3);
+    RefreshRecord {
+        token_hash: hash.into(),
+        family_id: family,
+        user_id: user.id,
+        expires_at: now + chrono::Duration::seconds(expires_in_secs),
+        created_at: now,
+    }
+}
+
+async fn accounts_round_trip_and_an_address_has_one(db: Db) {
+    let a = user("index-a");
+    AccountStore::insert(&db, &a).await.expect("insert");
+    assert_eq!(
+        AccountStore::get(&db, a.id).await.expect("get"),
+        Some(a.clone())
+    );
+    assert_eq!(
+        AccountStore::get(&db, Uuid::new_v4()).await.expect("get"),
+        None
+    );
+    // Found under any of the ring's indexes.
+    let found = db
+        .by_email_index(&["other-key-index".into(), "index-a".into()])
+        .await
+        .expect("lookup");
+    assert_eq!(found, Some(a.clone()));
+    assert_eq!(
+        db.by_email_index(&["nope".into()]).await.expect("lookup"),
+        None
+    );
+
+    let mut twin = user("index-a");
+    twin.email_sealed = "k1.another".into();
+    let err = AccountStore::insert(&db, &twin).await.expect_err("taken");
+    assert!(
+        matches!(err, StoreError::Conflict { field: "email" }),
+        "{err:?}"
+    );
+
+    assert!(
+        db.set_role(a.id, domain::Role::Admin, Utc::now())
+            .await
+            .expect("role")
+    );
+    let admin = AccountStore::get(&db, a.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(admin.role, domain::Role::Admin);
+    assert!(
+        !db.set_role(Uuid::new_v4(), domain::Role::Admin, Utc::now())
+            .await
+            .expect("role")
+    );
+}
+
+async fn a_password_change_and_ending_sessions_move_the_generation_and_revoke_tokens(db: Db) {
+    let a = user("index-gen");
+    AccountStore::insert(&db, &a).await.expect("insert");
+    let family = Uuid::new_v4();
+    db.insert_refresh(&refresh(&a, "hash-1", family, 3600))
+        .await
+        .expect("refresh");
+
+    let generation = db
+        .set_password(a.id, "$argon2id$new", Utc::now())
+        .await
+        .expect("set")
+        .expect("exists");
+    assert_eq!(generation, 1);
+    let stored = AccountStore::get(&db, a.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.password_hash.as_deref(), Some("$argon2id$new"));
+    assert_eq!(stored.session_generation, 1);
+    // Its tokens went with the old password.
+    assert_eq!(
+        db.use_refresh("hash-1", Utc::now()).await.expect("use"),
+        RefreshUse::Replayed
+    );
+
+    assert_eq!(
+        db.end_sessions(a.id, Utc::now()).await.expect("end"),
+        Some(2)
+    );
+    assert_eq!(
+        db.end_sessions(Uuid::new_v4(), Utc::now())
+            .await
+            .expect("end"),
+        None
+    );
+    assert_eq!(
+        db.set_password(Uuid::new_v4(), "x", Utc::now())
+            .await
+            .expect("set"),
+        None
+    );
+}
+
+async fn a_refresh_token_is_used_once_and_a_replay_revokes_its_family(db: Db) {
+    let a = user("index-refresh");
+    AccountStore::insert(&db, &a).await.expect("insert");
+    let family = Uuid::new_v4();
+    db.insert_refresh(&refresh(&a, "first", family, 3600))
+        .await
+        .expect("insert");
+    assert_eq!(
+        db.use_refresh("first", Utc::now()).await.expect("use"),
+        RefreshUse::Fresh {
+            user_id: a.id,
+            family_id: family
+        }
+    );
+    db.insert_refresh(&refresh(&a, "second", family, 3600))
+        .await
+        .expect("insert");
+    // The first again: stolen. The whole family is revoked, the second included.
+    assert_eq!(
+        db.use_refresh("first", Utc::now()).await.expect("use"),
+        RefreshUse::Replayed
+    );
+    assert_eq!(
+        db.use_refresh("second", Utc::now()).await.expect("use"),
+        RefreshUse::Replayed
+    );
+    assert_eq!(
+        db.use_refresh("unknown", Utc::now()).await.expect("use"),
+        RefreshUse::Invalid
+    );
+
+    // An expired one is refused; another family is untouched by all this.
+    let other = Uuid::new_v4();
+    db.insert_refresh(&refresh(&a, "expired", other, -1))
+        .await
+        .expect("insert");
+    db.insert_refresh(&refresh(&a, "live", Uuid::new_v4(), 3600))
+        .await
+        .expect("insert");
+    assert_eq!(
+        db.use_refresh("expired", Utc::now()).await.expect("use"),
+        RefreshUse::Replayed
+    );
+    assert!(matches!(
+        db.use_refresh("live", Utc::now()).await.expect("use"),
+        RefreshUse::Fresh { .. }
+    ));
+    // Logging a script out revokes its family.
+    db.insert_refresh(&refresh(&a, "script", other, 3600))
+        .await
+        .expect("insert");
+    let fam = Uuid::new_v4();
+    db.insert_refresh(&refresh(&a, "logout", fam, 3600))
+        .await
+        .expect("insert");
+    db.revoke_family_of("logout", Utc::now())
+        .await
+        .expect("revoke");
+    assert_eq!(
+        db.use_refresh("logout", Utc::now()).await.expect("use"),
+        RefreshUse::Replayed
+    );
+}
+
+async fn racing_refreshes_of_one_token_let_exactly_one_through(db: Db) {
+    let a = user("index-race");
+    AccountStore::insert(&db, &a).await.expect("insert");
+    db.insert_refresh(&refresh(&a, "raced", Uuid::new_v4(), 3600))
+        .await
+        .expect("insert");
+    let db = Arc::new(db);
+    let tries: Vec<_> = (0..8)
+        .map(|_| {
+            let db = Arc::clone(&db);
+            tokio::spawn(async move { db.use_refresh("raced", Utc::now()).await.expect("use") })
+        })
+        .collect();
+    let mut fresh = 0;
+    for t in tries {
+        if matches!(t.await.expect("task"), RefreshUse::Fresh { .. }) {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1);
+}
+
+async fn a_visitors_photos_and_games_are_handed_over_and_listed_newest_first(db: Db) {
+    let (img, older) = photo_and_game(&db, "hanxyz2223").await;
+    let mut newer = game(&img, "hanxyz2224");
+    newer.created_at = older.created_at + chrono::Duration::seconds(5);
+    GameStore::insert(&db, &newer, None).await.expect("insert");
+    let other = image("visitor-b");
+    PhotoStore::insert(&db, &other).await.expect("insert");
+    GameStore::insert(&db, &game(&other, "hanxyz2225"), None)
+        .await
+        .expect("insert");
+
+    let listed = db.by_owner("visitor-a", 10).await.expect("list");
+    let ids: Vec<Uuid> = listed.iter().map(|g| g.id).collect();
+    assert_eq!(ids, [newer.id, older.id]);
+    assert_eq!(db.by_owner("visitor-a", 1).await.expect("list").len(), 1);
+
+    assert_eq!(
+        GameStore::hand_over(&db, "visitor-a", "account-1")
+            .await
+            .expect("games"),
+        2
+    );
+    assert_eq!(
+        PhotoStore::hand_over(&db, "visitor-a", "account-1")
+            .await
+            .expect("photos"),
+        1
+    );
+    assert!(db.by_owner("visitor-a", 10).await.expect("list").is_empty());
+    assert_eq!(db.by_owner("account-1", 10).await.expect("list").len(), 2);
+    let moved = PhotoStore::get(&db, img.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(moved.visitor_id, "account-1");
+    // Another visitor's things stay theirs.
+    assert_eq!(db.by_owner("visitor-b", 10).await.expect("list").len(), 1);
+}
+
+async fn only_a_finished_game_is_deleted_and_its_job_goes_with_it(db: Db) {
+    let (_, g) = photo_and_game(&db, "dewetez222").await;
+    assert!(
+        !GameStore::delete(&db, g.id).await.expect("delete"),
+        "being made"
+    );
+    make_ready(&db, &g, soon()).await;
+    assert!(GameStore::delete(&db, g.id).await.expect("delete"));
+    assert_eq!(GameStore::get(&db, g.id).await.expect("get"), None);
+    assert_eq!(db.job(g.id).await.expect("job"), None);
+    assert!(
+        !GameStore::delete(&db, g.id).await.expect("delete"),
+        "already gone"
+    );
 }

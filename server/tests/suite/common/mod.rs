@@ -131,6 +131,10 @@ pub async fn create_bucket(endpoint: &str) -> S3Config {
     }
 }
 
+/// The key ring every PostgreSQL-backed node of this test process uses.
+pub static SHARED_PII_KEYS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| server::infra::pii::KeyRing::generate_spec("test"));
+
 /// The real application on an ephemeral port, with its own data directory.
 pub struct TestApp {
     pub base: String,
@@ -157,6 +161,10 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut config = Self::config(&data_dir);
         adjust(&mut config);
+        if config.database_url.is_some() && config.security.pii_keys.is_none() {
+            // Nodes of one test share their database: they must share its keys too.
+            config.security.pii_keys = Some(SecretString::from(SHARED_PII_KEYS.clone()));
+        }
         let app = Application::build(config.clone())
             .await
             .expect("application builds");

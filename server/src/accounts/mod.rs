@@ -1,0 +1,376 @@
+//! Accounts: signing up and in with an email and a password, sessions that can all be ended
+//! at once, tokens for scripts and apps, roles, and the hand-over of what a visitor made
+//! before signing up.
+//!
+//! An account owns things the way a visitor does, through the owner key (`visitor_id`): once
+//! signed in, the caller's [`Visitor`] is the account's id, so every existing ownership check
+//! holds unchanged. Personal data is sealed before it reaches the store ([`KeyRing`]).
+
+pub mod password;
+pub mod roles;
+pub mod routes;
+pub mod store;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::dto::{AccountView, TokenPair};
+use app::error::AppError;
+use app::port::Visitor;
+use chrono::{DateTime, Utc};
+use domain::{Email, Password, Role};
+use uuid::Uuid;
+
+use crate::error::internal;
+use crate::infra::db::StoreError;
+use crate::infra::limits::{Decision, RateLimiter};
+use crate::infra::pii::KeyRing;
+pub use roles::{Permission, SignedIn};
+use store::{AccountStore, RefreshRecord, RefreshUse, UserRecord};
+
+/// Column contexts sealed values are bound to.
+const EMAIL: &str = "users.email";
+const NAME: &str = "users.name";
+
+/// Login attempts allowed per account in [`LOGIN_WINDOW`], right or wrong (a guesser must
+/// not learn that a guess was right by being let in after the limit).
+const LOGINS_PER_ACCOUNT: u32 = 10;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// What a capability hands over when its visitor signs up or logs in: everything the
+/// anonymous visitor made becomes the account's.
+#[async_trait::async_trait]
+pub trait Belongings: Send + Sync + 'static {
+    /// What is handed over, for the log.
+    fn kind(&self) -> &'static str;
+    /// Gives everything `from` owns to `to`; how many things moved.
+    async fn hand_over(&self, from: &Visitor, to: &Visitor) -> Result<u64, AppError>;
+}
+
+/// An account, opened.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: Email,
+    pub name: Option<String>,
+    pub role: Role,
+    pub verified: bool,
+    pub tier: String,
+    pub has_password: bool,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    /// What this account owns through: its id as the owner key.
+    pub fn visitor(&self) -> Visitor {
+        Visitor(self.id.to_string())
+    }
+
+    pub fn view(&self) -> AccountView {
+        AccountView {
+            id: self.id,
+            email: self.email.to_string(),
+            name: self.name.clone(),
+            role: self.role,
+            email_verified: self.verified,
+            tier: self.tier.clone(),
+            has_password: self.has_password,
+            created_at: self
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
+pub struct Accounts {
+    store: Arc<dyn AccountStore>,
+    keys: Arc<KeyRing>,
+    limiter: Arc<dyn RateLimiter>,
+    belongings: Vec<Arc<dyn Belongings>>,
+    /// The tokens' `iss`: the site's public URL.
+    issuer: String,
+}
+
+impl Accounts {
+    pub fn new(
+        store: Arc<dyn AccountStore>,
+        keys: Arc<KeyRing>,
+        limiter: Arc<dyn RateLimiter>,
+        belongings: Vec<Arc<dyn Belongings>>,
+        issuer: String,
+    ) -> Self {
+        Self {
+            store,
+            keys,
+            limiter,
+            belongings,
+            issuer,
+        }
+    }
+
+    /// Opens a stored account; a value that does not open is corrupt data (or a key that
+    /// was taken out of the ring too soon), and the account is unusable until it is fixed.
+    fn open(&self, user: UserRecord) -> Result<Account, AppError> {
+        let email = self
+            .keys
+            .open(&user.email_sealed, EMAIL)
+            .map_err(|e| internal("open users.email", e))?;
+        let email = Email::parse(&email).map_err(|e| internal("stored email", e))?;
+        let name = user
+            .name_sealed
+            .as_deref()
+            .map(|sealed| self.keys.open(sealed, NAME))
+            .transpose()
+            .map_err(|e| internal("open users.name", e))?;
+        Ok(Account {
+            id: user.id,
+            email,
+            name,
+            role: user.role,
+            verified: user.email_verified_at.is_some(),
+            tier: user.subscription_tier,
+            has_password: user.password_hash.is_some(),
+            generation: user.session_generation,
+            created_at: user.created_at,
+        })
+    }
+
+    /// A new account with a password. It can log in at once; verification gates the mail
+    /// we send it.
+    #[tracing::instrument(skip_all)]
+    pub async fn register(&self, email: Email, password: Password) -> Result<Account, AppError> {
+        let hash = password::hash(&password)
+            .await
+            .map_err(|e| internal("hash password", e))?;
+        let now = Utc::now();
+        let user = UserRecord {
+            id: Uuid::new_v4(),
+            email_index: self.keys.blind_index(email.as_str()),
+            email_sealed: self.keys.seal(email.as_str(), EMAIL),
+            name_sealed: None,
+            password_hash: Some(hash),
+            role: Role::User,
+            email_verified_at: None,
+            session_generation: 0,
+            subscription_tier: "free".into(),
+            created_at: now,
+        };
+        // An account made under an older key has another index: look under every key first.
+        if self
+            .store
+            .by_email_index(&self.keys.blind_indexes(email.as_str()))
+            .await?
+            .is_some()
+        {
+            return Err(email_taken());
+        }
+        match self.store.insert(&user).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Err(email_taken()),
+            Err(e) => return Err(e.into()),
+        }
+        self.open(user)
+    }
+
+    /// The account `email` names, when `password` is its password. Wrong guesses are
+    /// throttled per account; an unknown address takes as long and reads the same.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate(&self, email: &Email, password: &str) -> Result<Account, AppError> {
+        let indexes = self.keys.blind_indexes(email.as_str());
+        let key = format!("login:{}", self.keys.blind_index(email.as_str()));
+        match self
+            .limiter
+            .hit(&key, LOGINS_PER_ACCOUNT, LOGIN_WINDOW)
+            .await
+            .map_err(|e| internal("login limit", e))?
+        {
+            Decision::Allowed { .. } => {}
+            Decision::Limited { retry_after } => {
+                return Err(AppError::RateLimited {
+                    retry_after_secs: retry_after.as_secs().max(1),
+                });
+            }
+        }
+        let user = self.store.by_email_index(&indexes).await?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let matches = password::verify(password, stored)
+            .await
+            .map_err(|e| internal("verify password", e))?;
+        match user {
+            Some(user) if matches => self.open(user),
+            _ => Err(AppError::Unauthorized(
+                "that email and password do not match an account".into(),
+            )),
+        }
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Option<Account>, AppError> {
+        self.store
+            .get(id)
+            .await?
+            .map(|user| self.open(user))
+            .transpose()
+    }
+
+    /// The signed-in caller's account; gone (deleted meanwhile) is `Unauthorized`.
+    pub async fn of(&self, caller: &SignedIn) -> Result<Account, AppError> {
+        self.get(caller.id).await?.ok_or_else(not_signed_in)
+    }
+
+    /// Gives what `visitor` made before signing in to `account`. A visitor who already is an
+    /// account (someone logging into a second account) keeps their things.
+    pub async fn adopt(&self, visitor: &Visitor, account: &Account) -> Result<(), AppError> {
+        let to = account.visitor();
+        if visitor.is_anonymous() || *visitor == to {
+            return Ok(());
+        }
+        for belongings in &self.belongings {
+            let moved = belongings.hand_over(visitor, &to).await?;
+            if moved > 0 {
+                tracing::info!(kind = belongings.kind(), moved, "handed over to an account");
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends every session and token of the account; returns the generation the caller's
+    /// own session continues in, if it should.
+    pub async fn end_sessions(&self, id: Uuid) -> Result<i64, AppError> {
+        self.store
+            .end_sessions(id, Utc::now())
+            .await?
+            .ok_or_else(not_signed_in)
+    }
+
+    /// Sets a new password when `current` is right (an account without one, made through a
+    /// provider, sets its first); every other session and token ends.
+    pub async fn change_password(
+        &self,
+        caller: &SignedIn,
+        current: Option<&str>,
+        new: &Password,
+    ) -> Result<i64, AppError> {
+        let user = self.store.get(caller.id).await?.ok_or_else(not_signed_in)?;
+        if let Some(stored) = user.password_hash.as_deref() {
+            let ok = password::verify(current.unwrap_or_default(), Some(stored))
+                .await
+                .map_err(|e| internal("verify password", e))?;
+            if !ok {
+                return Err(AppError::invalid(
+                    "current_password",
+                    "that is not your current password",
+                ));
+            }
+        }
+        let hash = password::hash(new)
+            .await
+            .map_err(|e| internal("hash password", e))?;
+        self.store
+            .set_password(caller.id, &hash, Utc::now())
+            .await?
+            .ok_or_else(not_signed_in)
+    }
+
+    /// A fresh access token and the first refresh token of a new family.
+    pub async fn issue_tokens(&self, account: &Account) -> Result<TokenPair, AppError> {
+        self.tokens_in_family(account, Uuid::new_v4()).await
+    }
+
+    async fn tokens_in_family(
+        &self,
+        account: &Account,
+        family_id: Uuid,
+    ) -> Result<TokenPair, AppError> {
+        let now = Utc::now();
+        let claims = tokens::Claims {
+            sub: account.id,
+            email: account.email.to_string(),
+            tier: account.tier.clone(),
+            permissions: roles::permissions(account.role)
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + tokens::ACCESS_TTL_SECS,
+            iss: self.issuer.clone(),
+        };
+        let (refresh_token, token_hash) = tokens::new_refresh_token();
+        self.store
+            .insert_refresh(&RefreshRecord {
+                token_hash,
+                family_id,
+                user_id: account.id,
+                expires_at: now + chrono::Duration::seconds(tokens::REFRESH_TTL_SECS),
+                created_at: now,
+            })
+            .await?;
+        Ok(TokenPair {
+            access_token: tokens::sign(&self.keys, &claims),
+            refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: tokens::ACCESS_TTL_SECS.unsigned_abs(),
+        })
+    }
+
+    /// Trades a refresh token for a new pair of its family. A token presented twice revokes
+    /// its family: whoever holds the other copy is cut off too.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AppError> {
+        let hash = tokens::refresh_hash(refresh_token);
+        match self.store.use_refresh(&hash, Utc::now()).await? {
+            RefreshUse::Fresh { user_id, family_id } => {
+                let account = self.get(user_id).await?.ok_or_else(not_signed_in)?;
+                self.tokens_in_family(&account, family_id).await
+            }
+            RefreshUse::Replayed => {
+                tracing::warn!("a used refresh token was presented again: family revoked");
+                Err(AppError::Unauthorized(
+                    "this refresh token was already used; log in again".into(),
+                ))
+            }
+            RefreshUse::Invalid => Err(AppError::Unauthorized(
+                "unknown or expired refresh token; log in again".into(),
+            )),
+        }
+    }
+
+    /// Revokes a refresh token's family (a script logging out); unknown tokens are ignored.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), AppError> {
+        self.store
+            .revoke_family_of(&tokens::refresh_hash(refresh_token), Utc::now())
+            .await?;
+        Ok(())
+    }
+
+    /// Who an `Authorization: Bearer` token says is asking.
+    pub fn bearer(&self, token: &str) -> Result<SignedIn, AppError> {
+        let claims = tokens::verify(&self.keys, token, &self.issuer, Utc::now().timestamp())
+            .map_err(|e| AppError::Unauthorized(e.to_string()))?;
+        Ok(SignedIn::from_claims(&claims))
+    }
+
+    /// Gives the account with this address a role (`petpixel admin grant`).
+    pub async fn grant(&self, email: &Email, role: Role) -> Result<Account, AppError> {
+        let user = self
+            .store
+            .by_email_index(&self.keys.blind_indexes(email.as_str()))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !self.store.set_role(user.id, role, Utc::now()).await? {
+            return Err(AppError::NotFound);
+        }
+        self.get(user.id).await?.ok_or(AppError::NotFound)
+    }
+}
+
+fn email_taken() -> AppError {
+    AppError::Conflict {
+        field: "email".into(),
+        message: "an account with this email already exists: log in instead".into(),
+    }
+}
+
+pub fn not_signed_in() -> AppError {
+    AppError::Unauthorized("log in first".into())
+}

@@ -1,0 +1,751 @@
+//! Accounts over REST, on the embedded defaults and on PostgreSQL + Redis + S3: sign-up and
+//! login, the hand-over of what a visitor made, sessions cycled at login and ended everywhere,
+//! token pairs with rotating refresh tokens, the login throttle, roles, and personal data
+//! that never reaches a table in plain text.
+
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use super::common::{TestApp, chelsea, scale_out_parts, start_game_at};
+
+/// The app on the embedded defaults, without a worker (games stay queued: nothing here needs
+/// them made).
+async fn embedded() -> TestApp {
+    TestApp::spawn_with(|c| c.jobs.in_process_worker = false).await
+}
+
+/// The same on PostgreSQL, Redis and S3, when the environment names them.
+async fn scaled_out() -> Option<(TestApp, super::common::TempPgDatabase)> {
+    let (db, redis, bucket) = scale_out_parts().await?;
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.database_url = Some(SecretString::from(db.url.clone()));
+        c.redis_url = Some(SecretString::from(redis));
+        c.s3 = Some(bucket);
+    })
+    .await;
+    Some((app, db))
+}
+
+fn unique_email() -> String {
+    format!("pet.owner+{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
+    let response = post(
+        client,
+        app,
+        "/api/v1/auth/register",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.expect("json")
+}
+
+async fn profile_status(app: &TestApp, client: &reqwest::Client) -> StatusCode {
+    client
+        .get(app.url("/api/v1/auth/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .status()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("petpixel_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+async fn signs_up_logs_in_and_keeps_what_it_made(app: &TestApp) {
+    // Anonymous first: a photo and a game.
+    let browser = app.visitor();
+    let upload = app.upload(&browser, chelsea(), "chelsea.png").await;
+    let anonymous_cookie = session_cookie(&upload).expect("the upload sets a session");
+    let image: Value = upload.json().await.expect("json");
+    let game = start_game_at(&app.base, &browser, &image).await;
+
+    // Sign-up hands them to the account, under a new session id.
+    let email = unique_email();
+    let response = post(
+        &browser,
+        app,
+        "/api/v1/auth/register",
+        json!({"email": email.to_uppercase(), "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let signed_cookie = session_cookie(&response).expect("sign-up sets the session");
+    assert_ne!(signed_cookie, anonymous_cookie, "the session id is cycled");
+    let account: Value = response.json().await.expect("json");
+    assert_eq!(account["email"], email, "stored lower-cased");
+    assert_eq!(account["role"], "user");
+    assert_eq!(account["email_verified"], false);
+
+    // Another device logs in and finds the game and the photo.
+    let phone = app.visitor();
+    let login = post(
+        &phone,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let mine: Vec<Value> = phone
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .expect("my games")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], game["id"]);
+    let thumbnail = phone
+        .get(app.url(&format!(
+            "/api/v1/images/{}/thumbnail.png",
+            image["id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("thumbnail");
+    assert_eq!(
+        thumbnail.status(),
+        StatusCode::OK,
+        "the photo is the account's"
+    );
+
+    // The old anonymous cookie owns nothing any more.
+    let stale = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/games/{}",
+            game["id"].as_str().expect("id")
+        )))
+        .header("cookie", anonymous_cookie)
+        .send()
+        .await
+        .expect("game");
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+
+    // A second sign-up with the address is refused, naming the field.
+    let again = post(
+        &app.visitor(),
+        app,
+        "/api/v1/auth/register",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let body: Value = again.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "email");
+}
+
+#[tokio::test]
+async fn sign_up_and_login_keep_what_the_visitor_made_embedded() {
+    signs_up_logs_in_and_keeps_what_it_made(&embedded().await).await;
+}
+
+#[tokio::test]
+async fn sign_up_and_login_keep_what_the_visitor_made_scaled_out() {
+    let Some((app, _db)) = scaled_out().await else {
+        return;
+    };
+    signs_up_logs_in_and_keeps_what_it_made(&app).await;
+}
+
+#[tokio::test]
+async fn bad_sign_ups_and_logins_are_refused_with_the_reason() {
+    let app = embedded().await;
+    let client = app.visitor();
+    for (body, field) in [
+        (
+            json!({"email": "not-an-email", "password": PASSWORD}),
+            "email",
+        ),
+        (
+            json!({"email": unique_email(), "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"email": unique_email(), "password": "x".repeat(129)}),
+            "password",
+        ),
+        (json!({"email": unique_email()}), "body"),
+    ] {
+        let response = post(&client, &app, "/api/v1/auth/register", body.clone()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let error: Value = response.json().await.expect("json");
+        assert_eq!(error["error"]["field"], field, "{body}");
+    }
+
+    let email = unique_email();
+    register(&app, &app.visitor(), &email).await;
+    for (who, password) in [
+        (email.as_str(), "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let response = post(
+            &client,
+            &app,
+            "/api/v1/auth/login",
+            json!({"email": who, "password": password}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            session_cookie(&response).is_none(),
+            "a failed login keeps no session"
+        );
+        let error: Value = response.json().await.expect("json");
+        // An unknown address and a wrong password read the same.
+        assert_eq!(
+            error["error"]["message"],
+            "that email and password do not match an account"
+        );
+    }
+    assert_eq!(
+        profile_status(&app, &client).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled_per_account() {
+    let app = embedded().await;
+    let email = unique_email();
+    register(&app, &app.visitor(), &email).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let response = post(
+            &app.visitor(),
+            &app,
+            "/api/v1/auth/login",
+            json!({"email": email, "password": "guess guess guess"}),
+        )
+        .await;
+        statuses.push(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry: u64 = response.headers()["retry-after"]
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("seconds");
+            assert!((1..=900).contains(&retry), "{retry}");
+        }
+    }
+    assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    // Even the right password waits out the window: the guesser cannot tell it was right.
+    let right = post(
+        &app.visitor(),
+        &app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another account is not affected.
+    let other = unique_email();
+    register(&app, &app.visitor(), &other).await;
+    let response = post(
+        &app.visitor(),
+        &app,
+        "/api/v1/auth/login",
+        json!({"email": other, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
+    let email = unique_email();
+    let laptop = app.visitor();
+    register(app, &laptop, &email).await;
+    let phone = app.visitor();
+    let login = post(
+        &phone,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(profile_status(app, &phone).await, StatusCode::OK);
+
+    // A password change ends the other session and keeps this one.
+    let new_password = "a much better passphrase";
+    let change = laptop
+        .put(app.url("/api/v1/auth/password"))
+        .json(&json!({"current_password": "wrong one!!", "new_password": new_password}))
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(change.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let change = laptop
+        .put(app.url("/api/v1/auth/password"))
+        .json(&json!({"current_password": PASSWORD, "new_password": new_password}))
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(change.status(), StatusCode::NO_CONTENT);
+    assert_eq!(profile_status(app, &laptop).await, StatusCode::OK);
+    assert_eq!(profile_status(app, &phone).await, StatusCode::UNAUTHORIZED);
+    let old = post(
+        &app.visitor(),
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+
+    // "Log out everywhere" ends every session, this one too.
+    let tablet = app.visitor();
+    let login = post(
+        &tablet,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": new_password}),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let out = post(
+        &tablet,
+        app,
+        "/api/v1/auth/logout",
+        json!({"everywhere": true}),
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(profile_status(app, &tablet).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(profile_status(app, &laptop).await, StatusCode::UNAUTHORIZED);
+
+    // Plain logout ends only this session.
+    let a = app.visitor();
+    let b = app.visitor();
+    for client in [&a, &b] {
+        let login = post(
+            client,
+            app,
+            "/api/v1/auth/login",
+            json!({"email": email, "password": new_password}),
+        )
+        .await;
+        assert_eq!(login.status(), StatusCode::OK);
+    }
+    let out = a
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(profile_status(app, &a).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(profile_status(app, &b).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_end_everywhere_and_on_password_change_embedded() {
+    sessions_end_everywhere_and_on_password_change(&embedded().await).await;
+}
+
+#[tokio::test]
+async fn sessions_end_everywhere_and_on_password_change_scaled_out() {
+    let Some((app, _db)) = scaled_out().await else {
+        return;
+    };
+    sessions_end_everywhere_and_on_password_change(&app).await;
+}
+
+async fn tokens_work_and_refresh_tokens_rotate(app: &TestApp) {
+    let email = unique_email();
+    register(app, &app.visitor(), &email).await;
+    let script = reqwest::Client::new();
+    let login = post(
+        &script,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD, "token": true}),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(
+        session_cookie(&login).is_none(),
+        "a token login sets no cookie"
+    );
+    let pair: Value = login.json().await.expect("json");
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(pair["expires_in"], 900);
+    let access = pair["access_token"].as_str().expect("access");
+
+    // The claims of §6.1.
+    let payload = access.split('.').nth(1).expect("payload");
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("json");
+    for claim in ["sub", "email", "tier", "permissions", "iat", "exp", "iss"] {
+        assert!(claims.get(claim).is_some(), "{claim} in {claims}");
+    }
+    assert_eq!(claims["email"], email);
+    assert_eq!(claims["iss"], app.base);
+
+    // Bearer works on the API: the profile, and making things (owned by the account).
+    let bearer = |path: &str| {
+        script
+            .get(app.url(path))
+            .header("authorization", format!("Bearer {access}"))
+    };
+    let profile = bearer("/api/v1/auth/profile")
+        .send()
+        .await
+        .expect("profile");
+    assert_eq!(profile.status(), StatusCode::OK);
+    let part = reqwest::multipart::Part::bytes(chelsea()).file_name("chelsea.png");
+    let upload = script
+        .post(app.url("/api/v1/images/upload"))
+        .header("authorization", format!("Bearer {access}"))
+        .multipart(reqwest::multipart::Form::new().part("image", part))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    assert!(
+        session_cookie(&upload).is_none(),
+        "a token caller gets no session"
+    );
+    let image: Value = upload.json().await.expect("json");
+    // The account's browser sees it.
+    let browser = app.visitor();
+    let login = post(
+        &browser,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let thumb = browser
+        .get(app.url(&format!(
+            "/api/v1/images/{}/thumbnail.png",
+            image["id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("thumbnail");
+    assert_eq!(thumb.status(), StatusCode::OK);
+
+    // A missing, malformed or forged token is 401 on any route.
+    let mut forged = access.to_owned();
+    forged.pop();
+    forged.push(if access.ends_with('A') { 'B' } else { 'A' });
+    for header in [
+        "Bearer",
+        "Basic abc",
+        "Bearer nonsense",
+        &format!("Bearer {forged}"),
+    ] {
+        let response = script
+            .get(app.url("/api/v1/games"))
+            .header("authorization", header)
+            .send()
+            .await
+            .expect("games");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+        assert!(response.headers().contains_key("www-authenticate"));
+    }
+
+    // Refresh rotates; a reused refresh token revokes its family.
+    let first = pair["refresh_token"].as_str().expect("refresh").to_owned();
+    let refreshed = post(
+        &script,
+        app,
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": first}),
+    )
+    .await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    let second: Value = refreshed.json().await.expect("json");
+    let second_refresh = second["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    assert_ne!(second_refresh, first);
+    let replay = post(
+        &script,
+        app,
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": first}),
+    )
+    .await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    let after = post(
+        &script,
+        app,
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": second_refresh}),
+    )
+    .await;
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "the family is revoked"
+    );
+    let unknown = post(
+        &script,
+        app,
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": "nope"}),
+    )
+    .await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+
+    // Logging a script out revokes its family.
+    let login = post(
+        &script,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD, "token": true}),
+    )
+    .await;
+    let pair: Value = login.json().await.expect("json");
+    let out = post(
+        &script,
+        app,
+        "/api/v1/auth/logout",
+        json!({"refresh_token": pair["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let refused = post(
+        &script,
+        app,
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": pair["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn tokens_work_and_refresh_tokens_rotate_embedded() {
+    tokens_work_and_refresh_tokens_rotate(&embedded().await).await;
+}
+
+#[tokio::test]
+async fn tokens_work_and_refresh_tokens_rotate_scaled_out() {
+    let Some((app, _db)) = scaled_out().await else {
+        return;
+    };
+    tokens_work_and_refresh_tokens_rotate(&app).await;
+}
+
+#[tokio::test]
+async fn no_table_holds_an_email_in_plain_text_and_admins_are_granted() {
+    let app = embedded().await;
+    let email = unique_email();
+    register(&app, &app.visitor(), &email).await;
+
+    // Every text column of every table, read raw.
+    let path = app.data_dir.path().join("petpixel.sqlite3");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("sqlite");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .expect("tables");
+    let local_part = email.split('@').next().expect("local part").to_owned();
+    let mut cells = 0;
+    for table in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{table}\"")))
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+        for row in rows {
+            use sqlx::{Column, Row, ValueRef};
+            for column in row.columns() {
+                let raw = row.try_get_raw(column.ordinal()).expect("value");
+                if raw.is_null() {
+                    continue;
+                }
+                if let Ok(text) = row.try_get::<String, _>(column.ordinal()) {
+                    cells += 1;
+                    assert!(
+                        !text.contains(&local_part),
+                        "{table}.{} holds the email",
+                        column.name()
+                    );
+                }
+            }
+        }
+    }
+    assert!(cells > 5, "the tables were read ({cells} text cells)");
+    // The key file is the owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(app.data_dir.path().join("pii.keys"))
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // `petpixel admin grant` makes an admin.
+    let granted = server::startup::grant_role(app.config.clone(), &email, "admin")
+        .await
+        .expect("granted");
+    assert!(granted.ends_with("is now admin"), "{granted}");
+    let client = app.visitor();
+    let login = post(
+        &client,
+        &app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    let account: Value = login.json().await.expect("json");
+    assert_eq!(account["role"], "admin");
+    let err = server::startup::grant_role(app.config.clone(), "nobody@example.com", "admin")
+        .await
+        .expect_err("no such account");
+    assert!(err.to_string().contains("sign up first"), "{err}");
+    let err = server::startup::grant_role(app.config.clone(), &email, "root")
+        .await
+        .expect_err("no such role");
+    assert!(err.to_string().contains("unknown role"), "{err}");
+}
+
+#[tokio::test]
+async fn my_games_lists_newest_first_and_a_deleted_game_is_gone_everywhere() {
+    let app = TestApp::spawn().await;
+    let owner = app.visitor();
+    let image = app.upload_photo(&owner, chelsea(), "chelsea.png").await;
+    let first = start_game_at(&app.base, &owner, &image).await;
+    let second = start_game_at(&app.base, &owner, &image).await;
+    let (first_id, second_id) = (
+        first["id"].as_str().expect("id"),
+        second["id"].as_str().expect("id"),
+    );
+
+    // Being made (no worker here makes it): it cannot be deleted yet.
+    let idle = embedded().await;
+    let maker = idle.visitor();
+    let photo = idle.upload_photo(&maker, chelsea(), "chelsea.png").await;
+    let queued = start_game_at(&idle.base, &maker, &photo).await;
+    let early = maker
+        .delete(idle.url(&format!(
+            "/api/v1/games/{}",
+            queued["id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = early.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "id");
+
+    // Nobody else can delete it at all.
+    let stranger = app.visitor();
+    let refused = stranger
+        .delete(app.url(&format!("/api/v1/games/{first_id}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let listed: Vec<Value> = stranger
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(listed.is_empty(), "a stranger lists none of them");
+
+    let first = app.wait_until_finished(&owner, first_id).await;
+    app.wait_until_finished(&owner, second_id).await;
+    assert_eq!(first["status"], "ready");
+    let listed: Vec<Value> = owner
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|g| g["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, [second_id, first_id], "newest first");
+
+    let code = first["short_code"].as_str().expect("code");
+    let folder = app
+        .data_dir
+        .path()
+        .join("blobs")
+        .join("games")
+        .join(first_id);
+    assert!(
+        folder.exists(),
+        "the game's files are kept under its folder"
+    );
+    let deleted = owner
+        .delete(app.url(&format!("/api/v1/games/{first_id}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    for path in [
+        format!("/api/v1/games/{first_id}"),
+        format!("/api/v1/play/{code}/game.wasm"),
+        format!("/api/v1/play/{code}/download"),
+    ] {
+        let gone = owner.get(app.url(&path)).send().await.expect("get");
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let left = std::fs::read_dir(&folder).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no file of the game is left");
+    let listed: Vec<Value> = owner
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.len(), 1);
+}
