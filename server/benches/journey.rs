@@ -119,16 +119,23 @@ async fn main() -> anyhow::Result<()> {
         "embedded defaults"
     };
     let parts = format!("{parts}, models on {ml_compute}");
+    let pii_keys = database_url
+        .is_some()
+        .then(|| SecretString::from(server::infra::pii::KeyRing::generate_spec("bench")));
     let config = Config {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: root.join("site"),
         data_dir: data.path().to_path_buf(),
         database_url: database_url.map(SecretString::from),
         redis_url: redis_url.map(SecretString::from),
+        // One client makes every request: the per-address limits are out of the way.
         limits: server::config::Limits {
             uploads_per_hour: 10_000,
+            api_per_minute: 1_000_000,
             ..Default::default()
         },
+        // PostgreSQL needs the key ring set (a throwaway one for the run).
+        security: server::config::Security { pii_keys },
         ml_compute: compute,
         ..Config::default()
     };

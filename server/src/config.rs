@@ -113,8 +113,15 @@ pub struct Limits {
     pub max_dimension: u32,
     /// Smallest accepted side, pixels.
     pub min_dimension: u32,
-    /// Uploads per visitor per hour (the seed's `rate_limit:upload`).
+    /// Photos (uploads and crops) per hour per visitor or account, and per client address as
+    /// well, so dropping the cookie does not start afresh (the seed's `upload_limit`).
     pub uploads_per_hour: u32,
+    /// `/api/v1` requests per minute per client address (the seed's `api_limit`); a game's
+    /// public files, fetched by everyone who plays it, are not counted.
+    pub api_per_minute: u32,
+    /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored and the peer is the client.
+    pub trusted_proxies: Vec<String>,
     /// Memory all photo decodes in flight may use together, MiB (estimated from each
     /// header): uploads beyond it wait their turn instead of growing the process.
     pub decode_memory_mib: u32,
@@ -127,7 +134,9 @@ impl Default for Limits {
             max_pixels: 48_000_000,
             max_dimension: 12_000,
             min_dimension: 32,
-            uploads_per_hour: 30,
+            uploads_per_hour: 10,
+            api_per_minute: 100,
+            trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
     }
@@ -420,6 +429,13 @@ impl Config {
                 "limits.min_dimension must be between 1 and limits.max_dimension".into(),
             ));
         }
+        if l.uploads_per_hour == 0 || l.api_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.uploads_per_hour and limits.api_per_minute must be positive".into(),
+            ));
+        }
+        crate::http::client_ip::TrustedProxies::parse(&l.trusted_proxies)
+            .map_err(|e| ConfigError::Invalid(format!("limits.trusted_proxies: {e}")))?;
         if l.decode_memory_mib < 16 {
             return Err(ConfigError::Invalid(
                 "limits.decode_memory_mib must be at least 16".into(),
@@ -622,6 +638,24 @@ mod tests {
             .merge(Serialized::default("database_url", "postgres://db/x"))
             .merge(Serialized::default("security.pii_keys", test_keys()));
         Config::from_figment(figment).expect("valid");
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let figment = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(
+            "[limits]\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy\"]",
+        ));
+        let err = Config::from_figment(figment).expect_err("not an address");
+        assert!(err.to_string().contains("limits.trusted_proxies"), "{err}");
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[limits]\napi_per_minute = 0"));
+        let err = Config::from_figment(figment).expect_err("zero");
+        assert!(err.to_string().contains("limits.api_per_minute"), "{err}");
+        let defaults = Limits::default();
+        assert_eq!(
+            (defaults.uploads_per_hour, defaults.api_per_minute),
+            (10, 100)
+        );
     }
 
     #[test]

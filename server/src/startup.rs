@@ -20,8 +20,9 @@ use crate::config::Config;
 use crate::games::Games;
 use crate::games::pipeline::GamePipeline;
 use crate::games::store::{GameStore, PipelineStore};
+use crate::http::client_ip::TrustedProxies;
 use crate::http::health::{Health, Role};
-use crate::http::{self, SessionSettings};
+use crate::http::{self, EdgeLimits, SessionSettings};
 use crate::infra::blobs::Blobs;
 use crate::infra::changes::Changes;
 use crate::infra::db::Db;
@@ -452,11 +453,18 @@ impl Application {
             leptos,
         };
         let sweep = sessions.clone();
+        let trusted_proxies = TrustedProxies::parse(&config.limits.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("limits.trusted_proxies: {e}"))?;
         let router = http::router(
             state,
             SessionSettings {
                 store: sessions,
                 secure_cookies: config.secure_cookies,
+            },
+            EdgeLimits {
+                limiter: Arc::clone(&limiter),
+                api_per_minute: config.limits.api_per_minute,
+                trusted_proxies,
             },
             metrics,
             config.limits.max_upload_bytes,

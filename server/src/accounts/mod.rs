@@ -12,6 +12,7 @@ pub mod routes;
 pub mod store;
 pub mod tokens;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use domain::{Email, Password, Role};
 use uuid::Uuid;
 
 use crate::error::internal;
+use crate::http::client_ip::limit_key;
 use crate::infra::db::StoreError;
 use crate::infra::limits::{Decision, RateLimiter};
 use crate::infra::pii::KeyRing;
@@ -36,6 +38,9 @@ const NAME: &str = "users.name";
 /// Login attempts allowed per account in [`LOGIN_WINDOW`], right or wrong (a guesser must
 /// not learn that a guess was right by being let in after the limit).
 const LOGINS_PER_ACCOUNT: u32 = 10;
+/// Login attempts allowed per client address in [`LOGIN_WINDOW`], whichever accounts they
+/// name (one guesser trying many accounts).
+const LOGINS_PER_ADDRESS: u32 = 30;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// What a capability hands over when its visitor signs up or logs in: everything the
@@ -174,20 +179,31 @@ impl Accounts {
         self.open(user)
     }
 
-    /// The account `email` names, when `password` is its password. Wrong guesses are
-    /// throttled per account; an unknown address takes as long and reads the same.
+    /// The account `email` names, when `password` is its password. Attempts are throttled
+    /// per account and per client address; an unknown address takes as long and reads the
+    /// same as a wrong password.
     #[tracing::instrument(skip_all)]
-    pub async fn authenticate(&self, email: &Email, password: &str) -> Result<Account, AppError> {
+    pub async fn authenticate(
+        &self,
+        email: &Email,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Account, AppError> {
         let indexes = self.keys.blind_indexes(email.as_str());
-        let key = format!("login:{}", self.keys.blind_index(email.as_str()));
-        match self
-            .limiter
-            .hit(&key, LOGINS_PER_ACCOUNT, LOGIN_WINDOW)
-            .await
-            .map_err(|e| internal("login limit", e))?
-        {
-            Decision::Allowed { .. } => {}
-            Decision::Limited { retry_after } => {
+        let mut limits = vec![(
+            format!("login:{}", self.keys.blind_index(email.as_str())),
+            LOGINS_PER_ACCOUNT,
+        )];
+        if let Some(ip) = client {
+            limits.push((format!("login-ip:{}", limit_key(ip)), LOGINS_PER_ADDRESS));
+        }
+        for (key, limit) in limits {
+            let decision = self
+                .limiter
+                .hit(&key, limit, LOGIN_WINDOW)
+                .await
+                .map_err(|e| internal("login limit", e))?;
+            if let Decision::Limited { retry_after } = decision {
                 return Err(AppError::RateLimited {
                     retry_after_secs: retry_after.as_secs().max(1),
                 });

@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Accounts, not_signed_in};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::http::visitor::{self, Caller};
@@ -75,7 +76,7 @@ async fn register(
         (status = 200, description = "Signed in: the account, or with `token: true` a token pair", body = AccountView),
         (status = 401, description = "The email and password do not match an account", body = ApiErrorBody),
         (status = 422, description = "A malformed email or password", body = ApiErrorBody),
-        (status = 429, description = "Too many attempts for this account", body = ApiErrorBody,
+        (status = 429, description = "Too many attempts for this account or from this address", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
@@ -85,10 +86,11 @@ async fn login(
     session: Session,
     Extension(visitor): Extension<Visitor>,
     Extension(caller): Extension<Caller>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(request): ValidJson<LoginRequest>,
 ) -> Result<Response, HttpError> {
     let account = accounts
-        .authenticate(&request.email, request.password.expose())
+        .authenticate(&request.email, request.password.expose(), client)
         .await?;
     if request.token {
         let pair: TokenPair = accounts.issue_tokens(&account).await?;

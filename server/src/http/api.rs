@@ -64,6 +64,7 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
         .nest("/api/v1", games::play::api_routes())
         .split_for_parts();
     document.merge(public_document);
+    document_edge_answers(&mut document);
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let json = document
         .to_pretty_json()
@@ -84,4 +85,62 @@ async fn openapi_json(Extension(document): Extension<ApiDocument>) -> Response {
         document.0.as_str().to_owned(),
     )
         .into_response()
+}
+
+/// The answers the edge gives before any handler runs, on the routes they apply to: `401` for
+/// a missing, expired or forged bearer token (every route that knows its caller), `429` once
+/// the address's API limit is spent (every counted route: not a game's public files, not
+/// this document).
+fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+
+    let error = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ApiErrorBody")))
+            .build()
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        let public = path.starts_with("/api/v1/play/");
+        let document_itself = path == "/api/v1/openapi.json";
+        let operations = [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
+            let answers = &mut operation.responses.responses;
+            if !public && !document_itself {
+                answers.entry("401".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("A missing, expired or forged bearer token")
+                        .content("application/json", error())
+                        .build()
+                        .into()
+                });
+            }
+            let uncounted = document_itself || (public && method == "GET");
+            if !uncounted {
+                answers.entry("429".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("Too many requests from this address this minute")
+                        .content("application/json", error())
+                        .header(
+                            "Retry-After",
+                            HeaderBuilder::new()
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                                .description(Some("Seconds until it may be asked again"))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
+            }
+        }
+    }
 }

@@ -2,7 +2,9 @@
 //! capability's routes, static assets, `/health` and `/metrics`, with the layers they share.
 
 mod api;
+mod api_limit;
 pub mod cache;
+pub mod client_ip;
 mod csrf;
 pub mod error;
 pub mod extract;
@@ -41,10 +43,19 @@ pub struct SessionSettings {
     pub secure_cookies: bool,
 }
 
+/// What the edge counts requests with: the shared limiter, the API's per-minute limit, and
+/// the proxies whose `X-Forwarded-For` names the client.
+pub struct EdgeLimits {
+    pub limiter: Arc<dyn crate::infra::limits::RateLimiter>,
+    pub api_per_minute: u32,
+    pub trusted_proxies: client_ip::TrustedProxies,
+}
+
 /// The whole application's router.
 pub fn router(
     state: AppState,
     sessions: SessionSettings,
+    limits: EdgeLimits,
     metrics: Arc<Metrics>,
     max_upload_bytes: usize,
 ) -> Router {
@@ -106,8 +117,20 @@ pub fn router(
         .merge(visitor_routes)
         .with_state(state)
         .layer(Extension(document))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(api_limit::ApiLimit {
+                limiter: limits.limiter,
+                per_minute: limits.api_per_minute,
+            }),
+            api_limit::limit,
+        ))
         // Before sessions are read or written: a refused request touches none.
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        // Outermost of these: every layer inside knows the client's address.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits.trusted_proxies),
+            client_ip::attach,
+        ))
         // Pages and API answers are revalidated on every use; what may be kept longer
         // (content-addressed modules and scripts, pictures) says so itself.
         .layer(SetResponseHeaderLayer::if_not_present(

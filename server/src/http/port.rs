@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::accounts::Accounts;
 use crate::games::{Games, game_view};
+use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
@@ -95,7 +96,10 @@ impl PetPixelPort for Port {
         image_id: Uuid,
         crop: CropRequest,
     ) -> Result<UploadedImage, AppError> {
-        self.photos.crop(visitor, image_id, crop).await
+        let axum::Extension(ClientIp(client)) = leptos_axum::extract::<axum::Extension<ClientIp>>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        self.photos.crop(visitor, client, image_id, crop).await
     }
 
     async fn remove_background(

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod routes;
 pub mod store;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 use crate::error::{blob_read, internal};
+use crate::http::client_ip::limit_key;
 use crate::infra::blobs::Blobs;
 use crate::infra::limits::{Decision, RateLimiter};
 use crate::urls;
@@ -86,10 +88,15 @@ impl Photos {
         &self.limits
     }
 
-    /// Validates, normalises and stores a photo for `visitor`.
+    /// Validates, normalises and stores a photo for `visitor`, who asks from `client`.
     #[tracing::instrument(skip_all)]
-    pub async fn upload(&self, visitor: &Visitor, bytes: Bytes) -> Result<UploadedImage, AppError> {
-        self.count_new_photo(visitor).await?;
+    pub async fn upload(
+        &self,
+        visitor: &Visitor,
+        client: Option<IpAddr>,
+        bytes: Bytes,
+    ) -> Result<UploadedImage, AppError> {
+        self.count_new_photo(visitor, client).await?;
         let limits = self.limits.clone();
         let (bytes, inspected) = tokio::task::spawn_blocking(move || {
             intake::inspect(&bytes, &limits).map(|inspected| (bytes, inspected))
@@ -112,11 +119,12 @@ impl Photos {
     pub async fn crop(
         &self,
         visitor: &Visitor,
+        client: Option<IpAddr>,
         image_id: Uuid,
         crop: CropRequest,
     ) -> Result<UploadedImage, AppError> {
         let image = self.named_in_request(visitor, image_id).await?;
-        self.count_new_photo(visitor).await?;
+        self.count_new_photo(visitor, client).await?;
         let original = self
             .blobs
             .get(&image.original_key)
@@ -213,23 +221,35 @@ impl Photos {
             .map_err(|e| internal("decode budget", e))
     }
 
-    /// Uploads and crops both make photos: they share the per-visitor hourly limit.
-    async fn count_new_photo(&self, visitor: &Visitor) -> Result<(), AppError> {
-        let decision = self
-            .limiter
-            .hit(
-                &format!("upload:{}", visitor.0),
-                self.limits.uploads_per_hour,
-                Duration::from_secs(3600),
-            )
-            .await
-            .map_err(|e| internal("rate limit", e))?;
-        match decision {
-            Decision::Allowed { .. } => Ok(()),
-            Decision::Limited { retry_after } => Err(AppError::RateLimited {
-                retry_after_secs: retry_after.as_secs(),
-            }),
+    /// Uploads and crops both make photos: they share the hourly limit, counted per visitor
+    /// (or account) and per client address, so a client that drops its cookie to start afresh
+    /// is still counted.
+    async fn count_new_photo(
+        &self,
+        visitor: &Visitor,
+        client: Option<IpAddr>,
+    ) -> Result<(), AppError> {
+        let mut keys = vec![format!("upload:{}", visitor.0)];
+        if let Some(ip) = client {
+            keys.push(format!("upload-ip:{}", limit_key(ip)));
         }
+        for key in keys {
+            let decision = self
+                .limiter
+                .hit(
+                    &key,
+                    self.limits.uploads_per_hour,
+                    Duration::from_secs(3600),
+                )
+                .await
+                .map_err(|e| internal("rate limit", e))?;
+            if let Decision::Limited { retry_after } = decision {
+                return Err(AppError::RateLimited {
+                    retry_after_secs: retry_after.as_secs().max(1),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Stores an accepted photo, its thumbnail and preview, and its row; nothing is left

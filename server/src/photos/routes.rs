@@ -13,6 +13,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{PhotoFile, Photos};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::http::{Binary, owned_file, visitor};
@@ -62,6 +63,7 @@ async fn upload(
     State(photos): State<Arc<Photos>>,
     session: Session,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
     let mut multipart = multipart.map_err(|e| {
@@ -90,7 +92,7 @@ async fn upload(
                 .bytes()
                 .await
                 .map_err(|e| multipart_error(e, too_big()))?;
-            let uploaded = photos.upload(&visitor, bytes).await?;
+            let uploaded = photos.upload(&visitor, client, bytes).await?;
             if new {
                 visitor::remember(&session, &visitor).await?;
             }
@@ -137,9 +139,12 @@ struct CropBody {
 async fn crop(
     State(photos): State<Arc<Photos>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(body): ValidJson<CropBody>,
 ) -> Result<(StatusCode, Json<UploadedImage>), HttpError> {
-    let image = photos.crop(&visitor, body.image_id, body.rect).await?;
+    let image = photos
+        .crop(&visitor, client, body.image_id, body.rect)
+        .await?;
     Ok((StatusCode::CREATED, Json(image)))
 }
 

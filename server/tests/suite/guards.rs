@@ -122,3 +122,149 @@ async fn metrics_need_the_token_when_one_is_set() {
         .expect("metrics");
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// A GET of the API as the client at `address` (through the trusted proxy at 127.0.0.1).
+async fn api_get(app: &TestApp, path: &str, address: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .header("x-forwarded-for", address)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// An address no other test or run uses: a random /64 of the documentation prefix.
+fn fresh_address() -> String {
+    let [a, b, ..] = uuid::Uuid::new_v4().into_bytes();
+    let [c, d, ..] = uuid::Uuid::new_v4().into_bytes();
+    format!(
+        "2001:db8:{:x}:{:x}::1",
+        u16::from_be_bytes([a, b]),
+        u16::from_be_bytes([c, d])
+    )
+}
+
+#[tokio::test]
+async fn api_requests_beyond_the_per_minute_limit_get_429_per_address() {
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.limits.api_per_minute = 5;
+        c.limits.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let address = fresh_address();
+    for _ in 0..5 {
+        let response = api_get(&app, "/api/v1/pixel-art/styles", &address).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let limited = api_get(&app, "/api/v1/pixel-art/styles", &address).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: serde_json::Value = limited.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // The document is not counted, nor are pages; another address has its own budget.
+    assert_eq!(
+        api_get(&app, "/api/v1/openapi.json", &address)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api_get(&app, "/create", &address).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api_get(&app, "/api/v1/pixel-art/styles", &fresh_address())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Another address in the same IPv6 /64 is the same subscriber.
+    let neighbour = address.replace("::1", "::2");
+    assert_eq!(
+        api_get(&app, "/api/v1/pixel-art/styles", &neighbour)
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn forwarded_addresses_from_untrusted_peers_are_ignored() {
+    // No trusted proxy: every request is 127.0.0.1's, whatever its header claims.
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.limits.api_per_minute = 3;
+    })
+    .await;
+    for _ in 0..3 {
+        let response = api_get(&app, "/api/v1/push/key", &fresh_address()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let response = api_get(&app, "/api/v1/push/key", &fresh_address()).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn logins_are_throttled_per_address_across_accounts() {
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.limits.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let address = fresh_address();
+    let login = |email: String, address: String| {
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", address)
+                .json(&serde_json::json!({"email": email, "password": "guess guess guess"}))
+                .send()
+                .await
+                .expect("login")
+                .status()
+        }
+    };
+    for n in 0..30 {
+        let status = login(format!("guess{n}@example.com"), address.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let status = login("guess99@example.com".into(), address.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let status = login("guess99@example.com".into(), fresh_address()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_api_limit_is_shared_by_every_node_through_redis() {
+    let Some((db, redis, bucket)) = super::common::scale_out_parts().await else {
+        return;
+    };
+    let node = |worker: bool| {
+        let (db, redis, bucket) = (db.url.clone(), redis.clone(), bucket.clone());
+        TestApp::spawn_with(move |c| {
+            c.database_url = Some(SecretString::from(db));
+            c.redis_url = Some(SecretString::from(redis));
+            c.s3 = Some(bucket);
+            c.jobs.in_process_worker = worker;
+            c.limits.api_per_minute = 4;
+            c.limits.trusted_proxies = vec!["127.0.0.1".into()];
+        })
+    };
+    let (a, b) = (node(false).await, node(false).await);
+    let address = fresh_address();
+    for app in [&a, &b, &a, &b] {
+        let response = api_get(app, "/api/v1/pixel-art/styles", &address).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for app in [&a, &b] {
+        let response = api_get(app, "/api/v1/pixel-art/styles", &address).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}

@@ -147,7 +147,12 @@ async fn uploads_are_refused_with_clear_errors_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn uploads_beyond_the_hourly_limit_get_429_with_retry_after() {
-    let app = TestApp::spawn_with(|c| c.limits.uploads_per_hour = 2).await;
+    let app = TestApp::spawn_with(|c| {
+        c.limits.uploads_per_hour = 2;
+        // The test's requests come through a "proxy" at 127.0.0.1 naming the client.
+        c.limits.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
     let client = app.visitor();
     for _ in 0..2 {
         assert_eq!(
@@ -163,13 +168,20 @@ async fn uploads_beyond_the_hourly_limit_get_429_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!((1..=3600).contains(&retry));
-    // The limit is per visitor.
-    assert_eq!(
-        app.upload(&app.visitor(), png(64, 64), "a.png")
-            .await
-            .status(),
-        201
-    );
+    // Dropping the cookie does not start afresh: the address is counted too.
+    let response = app.upload(&app.visitor(), png(64, 64), "a.png").await;
+    assert_eq!(response.status(), 429);
+    // Another visitor at another address may upload.
+    let part = reqwest::multipart::Part::bytes(png(64, 64)).file_name("a.png");
+    let response = app
+        .visitor()
+        .post(app.url("/api/v1/images/upload"))
+        .header("x-forwarded-for", "198.51.100.77")
+        .multipart(reqwest::multipart::Form::new().part("image", part))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 201);
 }
 
 #[tokio::test]

@@ -144,12 +144,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn config(data_dir: &tempfile::TempDir) -> Config {
-        Config {
+        let mut config = Config {
             site_addr: "127.0.0.1:0".parse().expect("addr"),
             site_root: repo_root().join("site"),
             data_dir: data_dir.path().to_path_buf(),
             ..Config::default()
-        }
+        };
+        // Every test client is 127.0.0.1: per-address limits are tested where they are set
+        // low on purpose (guards.rs, uploads.rs), and out of the way elsewhere.
+        config.limits.uploads_per_hour = 1_000;
+        config.limits.api_per_minute = 1_000_000;
+        config
     }
 
     pub async fn spawn() -> Self {
@@ -290,6 +295,9 @@ impl ServerProcess {
             .env("LEPTOS_SITE_ROOT", repo_root().join("site"))
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
+            // As in `TestApp::config`: every client here is 127.0.0.1.
+            .env("PETPIXEL__LIMITS__UPLOADS_PER_HOUR", "1000")
+            .env("PETPIXEL__LIMITS__API_PER_MINUTE", "1000000")
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
