@@ -19,8 +19,10 @@ fi
 # push services, over https.
 export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true
 # Every test's browser is 127.0.0.1: the per-address limits (10 photos an hour, 100 API calls a
-# minute) would count the whole suite as one person. The server's tests cover the limits.
-export PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000 PETPIXEL__LIMITS__API_PER_MINUTE=1000000
+# minute, 30 logins in 15 minutes) would count the whole suite as one person. The server's
+# tests cover the limits.
+export PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000 PETPIXEL__LIMITS__API_PER_MINUTE=1000000 \
+  PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000
 export PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}"
 if [ -n "${2:-}" ]; then
   # This process becomes the server: a caller that stops it and waits for it to exit knows

@@ -119,6 +119,9 @@ pub struct Limits {
     /// `/api/v1` requests per minute per client address (the seed's `api_limit`); a game's
     /// public files, fetched by everyone who plays it, are not counted.
     pub api_per_minute: u32,
+    /// Login attempts per client address per 15 minutes, whichever accounts they name (each
+    /// account also allows 10).
+    pub logins_per_address: u32,
     /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -136,6 +139,7 @@ impl Default for Limits {
             min_dimension: 32,
             uploads_per_hour: 10,
             api_per_minute: 100,
+            logins_per_address: 30,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
@@ -429,9 +433,11 @@ impl Config {
                 "limits.min_dimension must be between 1 and limits.max_dimension".into(),
             ));
         }
-        if l.uploads_per_hour == 0 || l.api_per_minute == 0 {
+        if l.uploads_per_hour == 0 || l.api_per_minute == 0 || l.logins_per_address == 0 {
             return Err(ConfigError::Invalid(
-                "limits.uploads_per_hour and limits.api_per_minute must be positive".into(),
+                "limits.uploads_per_hour, limits.api_per_minute and limits.logins_per_address \
+                 must be positive"
+                    .into(),
             ));
         }
         crate::http::client_ip::TrustedProxies::parse(&l.trusted_proxies)

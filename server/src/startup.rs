@@ -307,6 +307,7 @@ pub async fn grant_role(config: Config, email: &str, role: &str) -> anyhow::Resu
         Arc::new(MemoryLimiter::default()),
         Vec::new(),
         String::new(),
+        config.limits.logins_per_address,
     );
     match accounts.grant(&email, role).await {
         Ok(account) => Ok(format!("{} is now {}", account.email, account.role)),
@@ -431,6 +432,7 @@ impl Application {
                 Arc::clone(&games) as Arc<dyn Belongings>,
             ],
             config.public_url(addr).as_str().to_owned(),
+            config.limits.logins_per_address,
         ));
         let metrics = Arc::new(Metrics::default());
         let role = if work.is_some() { Role::All } else { Role::Web };

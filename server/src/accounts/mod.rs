@@ -38,9 +38,6 @@ const NAME: &str = "users.name";
 /// Login attempts allowed per account in [`LOGIN_WINDOW`], right or wrong (a guesser must
 /// not learn that a guess was right by being let in after the limit).
 const LOGINS_PER_ACCOUNT: u32 = 10;
-/// Login attempts allowed per client address in [`LOGIN_WINDOW`], whichever accounts they
-/// name (one guesser trying many accounts).
-const LOGINS_PER_ADDRESS: u32 = 30;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// What a capability hands over when its visitor signs up or logs in: everything the
@@ -96,6 +93,9 @@ pub struct Accounts {
     belongings: Vec<Arc<dyn Belongings>>,
     /// The tokens' `iss`: the site's public URL.
     issuer: String,
+    /// Login attempts allowed per client address in [`LOGIN_WINDOW`], whichever accounts
+    /// they name (one guesser trying many accounts).
+    logins_per_address: u32,
 }
 
 impl Accounts {
@@ -105,6 +105,7 @@ impl Accounts {
         limiter: Arc<dyn RateLimiter>,
         belongings: Vec<Arc<dyn Belongings>>,
         issuer: String,
+        logins_per_address: u32,
     ) -> Self {
         Self {
             store,
@@ -112,6 +113,7 @@ impl Accounts {
             limiter,
             belongings,
             issuer,
+            logins_per_address,
         }
     }
 
@@ -195,7 +197,10 @@ impl Accounts {
             LOGINS_PER_ACCOUNT,
         )];
         if let Some(ip) = client {
-            limits.push((format!("login-ip:{}", limit_key(ip)), LOGINS_PER_ADDRESS));
+            limits.push((
+                format!("login-ip:{}", limit_key(ip)),
+                self.logins_per_address,
+            ));
         }
         for (key, limit) in limits {
             let decision = self

@@ -132,11 +132,10 @@ mod sql {
     pub const INSERT: &str = "INSERT INTO users (id, email_index, email_sealed, name_sealed, \
         password_hash, role, email_verified_at, session_generation, subscription_tier, \
         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)";
-    pub const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2, \
-        session_generation = session_generation + 1, updated_at = $3 WHERE id = $1 \
-        RETURNING session_generation";
-    pub const END_SESSIONS: &str = "UPDATE users SET session_generation = \
-        session_generation + 1, updated_at = $2 WHERE id = $1 RETURNING session_generation";
+    /// A new generation, and with `$3` a new password hash.
+    pub const NEXT_GENERATION: &str = "UPDATE users SET session_generation = \
+        session_generation + 1, password_hash = COALESCE($3, password_hash), updated_at = $2 \
+        WHERE id = $1 RETURNING session_generation";
     pub const REVOKE_USER_REFRESH: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
         WHERE user_id = $1 AND revoked_at IS NULL";
     pub const SET_ROLE: &str = "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1";
@@ -152,6 +151,32 @@ mod sql {
 }
 
 impl Db {
+    /// Ends every session of the account (its generation goes up) and revokes its refresh
+    /// tokens, setting a new password hash with it when one is given, in one transaction.
+    async fn next_generation(
+        &self,
+        id: Uuid,
+        hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(each_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let generation: Option<i64> = sqlx::query_scalar(sql::NEXT_GENERATION)
+                .bind(Id(id))
+                .bind(now)
+                .bind(hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            sqlx::query(sql::REVOKE_USER_REFRESH)
+                .bind(Id(id))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            generation
+        }))
+    }
+
     async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
         each_engine!(self, pool => {
             sqlx::query(sql::REVOKE_FAMILY)
@@ -214,40 +239,11 @@ impl AccountStore for Db {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(each_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let generation: Option<i64> = sqlx::query_scalar(sql::SET_PASSWORD)
-                .bind(Id(id))
-                .bind(hash)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-            sqlx::query(sql::REVOKE_USER_REFRESH)
-                .bind(Id(id))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            generation
-        }))
+        self.next_generation(id, Some(hash), now).await
     }
 
     async fn end_sessions(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
-        Ok(each_engine!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let generation: Option<i64> = sqlx::query_scalar(sql::END_SESSIONS)
-                .bind(Id(id))
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-            sqlx::query(sql::REVOKE_USER_REFRESH)
-                .bind(Id(id))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            generation
-        }))
+        self.next_generation(id, None, now).await
     }
 
     async fn set_role(&self, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -48,6 +48,22 @@ async fn post(
         .expect("request")
 }
 
+/// `POST /api/v1/auth/login` for a session.
+async fn log_in(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    post(
+        client,
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": password}),
+    )
+    .await
+}
+
 async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
     let response = post(
         client,
@@ -106,13 +122,7 @@ async fn signs_up_logs_in_and_keeps_what_it_made(app: &TestApp) {
 
     // Another device logs in and finds the game and the photo.
     let phone = app.visitor();
-    let login = post(
-        &phone,
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let login = log_in(&phone, app, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
     let mine: Vec<Value> = phone
         .get(app.url("/api/v1/games"))
@@ -211,13 +221,7 @@ async fn bad_sign_ups_and_logins_are_refused_with_the_reason() {
         (email.as_str(), "wrong password!"),
         ("nobody@example.com", PASSWORD),
     ] {
-        let response = post(
-            &client,
-            &app,
-            "/api/v1/auth/login",
-            json!({"email": who, "password": password}),
-        )
-        .await;
+        let response = log_in(&client, &app, who, password).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert!(
             session_cookie(&response).is_none(),
@@ -263,24 +267,12 @@ async fn wrong_passwords_are_throttled_per_account() {
     assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
     assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
     // Even the right password waits out the window: the guesser cannot tell it was right.
-    let right = post(
-        &app.visitor(),
-        &app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let right = log_in(&app.visitor(), &app, &email, PASSWORD).await;
     assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
     // Another account is not affected.
     let other = unique_email();
     register(&app, &app.visitor(), &other).await;
-    let response = post(
-        &app.visitor(),
-        &app,
-        "/api/v1/auth/login",
-        json!({"email": other, "password": PASSWORD}),
-    )
-    .await;
+    let response = log_in(&app.visitor(), &app, &other, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -289,13 +281,7 @@ async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     let laptop = app.visitor();
     register(app, &laptop, &email).await;
     let phone = app.visitor();
-    let login = post(
-        &phone,
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let login = log_in(&phone, app, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
     assert_eq!(profile_status(app, &phone).await, StatusCode::OK);
 
@@ -317,24 +303,12 @@ async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     assert_eq!(change.status(), StatusCode::NO_CONTENT);
     assert_eq!(profile_status(app, &laptop).await, StatusCode::OK);
     assert_eq!(profile_status(app, &phone).await, StatusCode::UNAUTHORIZED);
-    let old = post(
-        &app.visitor(),
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let old = log_in(&app.visitor(), app, &email, PASSWORD).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
 
     // "Log out everywhere" ends every session, this one too.
     let tablet = app.visitor();
-    let login = post(
-        &tablet,
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": new_password}),
-    )
-    .await;
+    let login = log_in(&tablet, app, &email, new_password).await;
     assert_eq!(login.status(), StatusCode::OK);
     let out = post(
         &tablet,
@@ -351,13 +325,7 @@ async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     let a = app.visitor();
     let b = app.visitor();
     for client in [&a, &b] {
-        let login = post(
-            client,
-            app,
-            "/api/v1/auth/login",
-            json!({"email": email, "password": new_password}),
-        )
-        .await;
+        let login = log_in(client, app, &email, new_password).await;
         assert_eq!(login.status(), StatusCode::OK);
     }
     let out = a
@@ -446,13 +414,7 @@ async fn tokens_work_and_refresh_tokens_rotate(app: &TestApp) {
     let image: Value = upload.json().await.expect("json");
     // The account's browser sees it.
     let browser = app.visitor();
-    let login = post(
-        &browser,
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let login = log_in(&browser, app, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
     let thumb = browser
         .get(app.url(&format!(
@@ -629,13 +591,7 @@ async fn no_table_holds_an_email_in_plain_text_and_admins_are_granted() {
         .expect("granted");
     assert!(granted.ends_with("is now admin"), "{granted}");
     let client = app.visitor();
-    let login = post(
-        &client,
-        &app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let login = log_in(&client, &app, &email, PASSWORD).await;
     let account: Value = login.json().await.expect("json");
     assert_eq!(account["role"], "admin");
     let err = server::startup::grant_role(app.config.clone(), "nobody@example.com", "admin")

@@ -154,6 +154,7 @@ impl TestApp {
         // low on purpose (guards.rs, uploads.rs), and out of the way elsewhere.
         config.limits.uploads_per_hour = 1_000;
         config.limits.api_per_minute = 1_000_000;
+        config.limits.logins_per_address = 1_000_000;
         config
     }
 
@@ -298,6 +299,7 @@ impl ServerProcess {
             // As in `TestApp::config`: every client here is 127.0.0.1.
             .env("PETPIXEL__LIMITS__UPLOADS_PER_HOUR", "1000")
             .env("PETPIXEL__LIMITS__API_PER_MINUTE", "1000000")
+            .env("PETPIXEL__LIMITS__LOGINS_PER_ADDRESS", "1000000")
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
