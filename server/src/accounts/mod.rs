@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::error::internal;
 use crate::http::client_ip::limit_key;
 use crate::infra::db::StoreError;
-use crate::infra::limits::{Decision, RateLimiter};
+use crate::infra::limits::{RateLimiter, first_passed};
 use crate::infra::pii::KeyRing;
 pub use roles::{Permission, SignedIn};
 use store::{AccountStore, RefreshRecord, RefreshUse, UserRecord};
@@ -64,10 +64,14 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the account `id` owns through: its id as the owner key.
+pub fn owner(id: Uuid) -> Visitor {
+    Visitor(id.to_string())
+}
+
 impl Account {
-    /// What this account owns through: its id as the owner key.
     pub fn visitor(&self) -> Visitor {
-        Visitor(self.id.to_string())
+        owner(self.id)
     }
 
     pub fn view(&self) -> AccountView {
@@ -148,6 +152,16 @@ impl Accounts {
     /// we send it.
     #[tracing::instrument(skip_all)]
     pub async fn register(&self, email: Email, password: Password) -> Result<Account, AppError> {
+        // An account made under an older key has another index: look under every key, before
+        // spending a hash on an address that has an account.
+        if self
+            .store
+            .by_email_index(&self.keys.blind_indexes(email.as_str()))
+            .await?
+            .is_some()
+        {
+            return Err(email_taken());
+        }
         let hash = password::hash(&password)
             .await
             .map_err(|e| internal("hash password", e))?;
@@ -164,15 +178,7 @@ impl Accounts {
             subscription_tier: "free".into(),
             created_at: now,
         };
-        // An account made under an older key has another index: look under every key first.
-        if self
-            .store
-            .by_email_index(&self.keys.blind_indexes(email.as_str()))
-            .await?
-            .is_some()
-        {
-            return Err(email_taken());
-        }
+        // Two sign-ups racing for one address: the unique index decides.
         match self.store.insert(&user).await {
             Ok(()) => {}
             Err(StoreError::Conflict { .. }) => return Err(email_taken()),
@@ -192,27 +198,23 @@ impl Accounts {
         client: Option<IpAddr>,
     ) -> Result<Account, AppError> {
         let indexes = self.keys.blind_indexes(email.as_str());
-        let mut limits = vec![(
+        let mut hits = vec![(
             format!("login:{}", self.keys.blind_index(email.as_str())),
             LOGINS_PER_ACCOUNT,
         )];
         if let Some(ip) = client {
-            limits.push((
+            hits.push((
                 format!("login-ip:{}", limit_key(ip)),
                 self.logins_per_address,
             ));
         }
-        for (key, limit) in limits {
-            let decision = self
-                .limiter
-                .hit(&key, limit, LOGIN_WINDOW)
-                .await
-                .map_err(|e| internal("login limit", e))?;
-            if let Decision::Limited { retry_after } = decision {
-                return Err(AppError::RateLimited {
-                    retry_after_secs: retry_after.as_secs().max(1),
-                });
-            }
+        if let Some(retry_after) = first_passed(&*self.limiter, &hits, LOGIN_WINDOW)
+            .await
+            .map_err(|e| internal("login limit", e))?
+        {
+            return Err(AppError::RateLimited {
+                retry_after_secs: retry_after.as_secs().max(1),
+            });
         }
         let user = self.store.by_email_index(&indexes).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
@@ -233,6 +235,16 @@ impl Accounts {
             .await?
             .map(|user| self.open(user))
             .transpose()
+    }
+
+    /// What a signed-in session needs on every request: the account's role and session
+    /// generation, read without opening its sealed personal data. `None` when it is gone.
+    pub async fn standing(&self, id: Uuid) -> Result<Option<(Role, i64)>, AppError> {
+        Ok(self
+            .store
+            .get(id)
+            .await?
+            .map(|user| (user.role, user.session_generation)))
     }
 
     /// The signed-in caller's account; gone (deleted meanwhile) is `Unauthorized`.

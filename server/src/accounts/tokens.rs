@@ -135,10 +135,7 @@ pub fn new_refresh_token() -> (String, String) {
 /// What a refresh token is stored under: its SHA-256, hex. A leaked table holds nothing that
 /// can be presented.
 pub fn refresh_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::infra::hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

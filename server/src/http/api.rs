@@ -92,6 +92,7 @@ async fn openapi_json(Extension(document): Extension<ApiDocument>) -> Response {
 /// the address's API limit is spent (every counted route: not a game's public files, not
 /// this document).
 fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
+    use axum::http::Method;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
 
@@ -104,11 +105,11 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
         let public = path.starts_with("/api/v1/play/");
         let document_itself = path == "/api/v1/openapi.json";
         let operations = [
-            ("GET", &mut item.get),
-            ("PUT", &mut item.put),
-            ("POST", &mut item.post),
-            ("DELETE", &mut item.delete),
-            ("PATCH", &mut item.patch),
+            (Method::GET, &mut item.get),
+            (Method::PUT, &mut item.put),
+            (Method::POST, &mut item.post),
+            (Method::DELETE, &mut item.delete),
+            (Method::PATCH, &mut item.patch),
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else {
@@ -124,8 +125,7 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
                         .into()
                 });
             }
-            let uncounted = document_itself || (public && method == "GET");
-            if !uncounted {
+            if super::api_limit::counted(&method, path) {
                 answers.entry("429".into()).or_insert_with(|| {
                     ResponseBuilder::new()
                         .description("Too many requests from this address this minute")

@@ -20,8 +20,9 @@ pub struct ApiLimit {
     pub per_minute: u32,
 }
 
-/// Whether a request counts toward the limit.
-fn counted(method: &Method, path: &str) -> bool {
+/// Whether a request counts toward the limit (the API document says where `429` may come
+/// from by the same rule).
+pub(super) fn counted(method: &Method, path: &str) -> bool {
     path.starts_with("/api/v1/")
         && path != "/api/v1/openapi.json"
         && !(*method == Method::GET && path.starts_with("/api/v1/play/"))

@@ -23,7 +23,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::error::HttpError;
-use crate::accounts::{Account, Accounts, SignedIn};
+use crate::accounts::{self, Account, Accounts, SignedIn};
 
 const VISITOR: &str = "visitor";
 const ACCOUNT: &str = "account";
@@ -73,17 +73,17 @@ async fn identify(
                 AppError::Unauthorized("send `Authorization: Bearer <access token>`".into())
             })?;
         let caller = accounts.bearer(token)?;
-        return Ok((Visitor(caller.id.to_string()), Some(caller)));
+        return Ok((accounts::owner(caller.id), Some(caller)));
     }
     if let Some(signed) = session
         .get::<AccountSession>(ACCOUNT)
         .await
         .map_err(session_error)?
     {
-        match accounts.get(signed.id).await? {
-            Some(account) if account.generation == signed.generation => {
-                let caller = SignedIn::session(account.id, account.role);
-                return Ok((account.visitor(), Some(caller)));
+        match accounts.standing(signed.id).await? {
+            Some((role, generation)) if generation == signed.generation => {
+                let caller = SignedIn::session(signed.id, role);
+                return Ok((accounts::owner(signed.id), Some(caller)));
             }
             // Ended elsewhere (or the account is gone): this session is over too.
             _ => session.flush().await.map_err(session_error)?,

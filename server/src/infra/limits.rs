@@ -104,6 +104,21 @@ impl RateLimiter for RedisLimiter {
     }
 }
 
+/// Counts one hit on each `(key, limit)` in `window`, in order, stopping at the first limit
+/// passed: `Some(retry after)` then, `None` when every limit holds.
+pub async fn first_passed(
+    limiter: &dyn RateLimiter,
+    hits: &[(String, u32)],
+    window: Duration,
+) -> Result<Option<Duration>, LimitError> {
+    for (key, limit) in hits {
+        if let Decision::Limited { retry_after } = limiter.hit(key, *limit, window).await? {
+            return Ok(Some(retry_after));
+        }
+    }
+    Ok(None)
+}
+
 fn decide(count: u32, limit: u32, window_left: Duration) -> Decision {
     if count <= limit {
         Decision::Allowed {

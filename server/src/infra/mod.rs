@@ -10,3 +10,14 @@ pub mod metrics;
 pub mod pii;
 pub mod runtime;
 pub mod sessions;
+
+/// Lower-case hex of `bytes` (content tags, token hashes, blind indexes).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

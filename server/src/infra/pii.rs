@@ -240,17 +240,7 @@ fn index_with(key: &[u8; KEY_BYTES], value: &str) -> String {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(value.as_bytes());
-    hex(&mac.finalize().into_bytes())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    super::hex(&mac.finalize().into_bytes())
 }
 
 /// Creates `path` with mode 0600 (failing if it exists, so two starting processes cannot
@@ -352,7 +342,7 @@ mod tests {
                     },
                 )
                 .expect("encrypts");
-            assert_eq!(hex(&sealed), expected);
+            assert_eq!(crate::infra::hex(&sealed), expected);
             let opened = cipher
                 .decrypt(
                     Nonce::from_slice(&iv),

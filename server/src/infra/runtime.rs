@@ -26,10 +26,7 @@ pub struct GameRuntime {
 
 /// A short content hash (64 bits of SHA-256, hex) for URLs and ETags.
 pub fn content_tag(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(&Sha256::digest(bytes)[..8])
 }
 
 impl GameRuntime {

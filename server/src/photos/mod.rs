@@ -26,7 +26,7 @@ use crate::config::Limits;
 use crate::error::{blob_read, internal};
 use crate::http::client_ip::limit_key;
 use crate::infra::blobs::Blobs;
-use crate::infra::limits::{Decision, RateLimiter};
+use crate::infra::limits::{RateLimiter, first_passed};
 use crate::urls;
 use intake::IntakeError;
 pub use store::{ImageRecord, PhotoStore};
@@ -229,27 +229,20 @@ impl Photos {
         visitor: &Visitor,
         client: Option<IpAddr>,
     ) -> Result<(), AppError> {
-        let mut keys = vec![format!("upload:{}", visitor.0)];
+        let limit = self.limits.uploads_per_hour;
+        let mut hits = vec![(format!("upload:{}", visitor.0), limit)];
         if let Some(ip) = client {
-            keys.push(format!("upload-ip:{}", limit_key(ip)));
+            hits.push((format!("upload-ip:{}", limit_key(ip)), limit));
         }
-        for key in keys {
-            let decision = self
-                .limiter
-                .hit(
-                    &key,
-                    self.limits.uploads_per_hour,
-                    Duration::from_secs(3600),
-                )
-                .await
-                .map_err(|e| internal("rate limit", e))?;
-            if let Decision::Limited { retry_after } = decision {
-                return Err(AppError::RateLimited {
-                    retry_after_secs: retry_after.as_secs().max(1),
-                });
-            }
+        match first_passed(&*self.limiter, &hits, Duration::from_secs(3600))
+            .await
+            .map_err(|e| internal("rate limit", e))?
+        {
+            Some(retry_after) => Err(AppError::RateLimited {
+                retry_after_secs: retry_after.as_secs().max(1),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Stores an accepted photo, its thumbnail and preview, and its row; nothing is left

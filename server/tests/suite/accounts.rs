@@ -28,6 +28,38 @@ async fn scaled_out() -> Option<(TestApp, super::common::TempPgDatabase)> {
     Some((app, db))
 }
 
+/// Each behaviour as two tests: on the embedded defaults, and on PostgreSQL + Redis + S3
+/// when the environment names them.
+macro_rules! on_both_stacks {
+    ($($behaviour:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $behaviour() {
+                    super::$behaviour(&super::embedded().await).await;
+                }
+            )*
+        }
+        mod scaled_out {
+            $(
+                #[tokio::test]
+                async fn $behaviour() {
+                    let Some((app, _db)) = super::scaled_out().await else {
+                        return;
+                    };
+                    super::$behaviour(&app).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stacks!(
+    signs_up_logs_in_and_keeps_what_it_made,
+    sessions_end_everywhere_and_on_password_change,
+    tokens_work_and_refresh_tokens_rotate,
+);
+
 fn unique_email() -> String {
     format!("pet.owner+{}@example.com", uuid::Uuid::new_v4().simple())
 }
@@ -171,19 +203,6 @@ async fn signs_up_logs_in_and_keeps_what_it_made(app: &TestApp) {
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let body: Value = again.json().await.expect("json");
     assert_eq!(body["error"]["field"], "email");
-}
-
-#[tokio::test]
-async fn sign_up_and_login_keep_what_the_visitor_made_embedded() {
-    signs_up_logs_in_and_keeps_what_it_made(&embedded().await).await;
-}
-
-#[tokio::test]
-async fn sign_up_and_login_keep_what_the_visitor_made_scaled_out() {
-    let Some((app, _db)) = scaled_out().await else {
-        return;
-    };
-    signs_up_logs_in_and_keeps_what_it_made(&app).await;
 }
 
 #[tokio::test]
@@ -336,19 +355,6 @@ async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     assert_eq!(profile_status(app, &a).await, StatusCode::UNAUTHORIZED);
     assert_eq!(profile_status(app, &b).await, StatusCode::OK);
-}
-
-#[tokio::test]
-async fn sessions_end_everywhere_and_on_password_change_embedded() {
-    sessions_end_everywhere_and_on_password_change(&embedded().await).await;
-}
-
-#[tokio::test]
-async fn sessions_end_everywhere_and_on_password_change_scaled_out() {
-    let Some((app, _db)) = scaled_out().await else {
-        return;
-    };
-    sessions_end_everywhere_and_on_password_change(&app).await;
 }
 
 async fn tokens_work_and_refresh_tokens_rotate(app: &TestApp) {
@@ -516,19 +522,6 @@ async fn tokens_work_and_refresh_tokens_rotate(app: &TestApp) {
     )
     .await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn tokens_work_and_refresh_tokens_rotate_embedded() {
-    tokens_work_and_refresh_tokens_rotate(&embedded().await).await;
-}
-
-#[tokio::test]
-async fn tokens_work_and_refresh_tokens_rotate_scaled_out() {
-    let Some((app, _db)) = scaled_out().await else {
-        return;
-    };
-    tokens_work_and_refresh_tokens_rotate(&app).await;
 }
 
 #[tokio::test]

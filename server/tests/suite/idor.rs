@@ -61,9 +61,8 @@ struct Owned {
 
 impl Owned {
     fn path(&self, template: &str) -> String {
-        let file = if template.starts_with("/api/v1/images/{id}/art/") {
-            "sprite.png"
-        } else if template.starts_with("/api/v1/images/") {
+        // A photo's own files are its copies; a look's and a game's, the sprite.
+        let file = if template == "/api/v1/images/{id}/{file}" {
             "thumbnail.png"
         } else {
             "sprite.png"
