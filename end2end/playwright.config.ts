@@ -3,6 +3,11 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+// A real OpenID Connect provider with its own sign-in form (oidc-provider-mock, from PyPI): the
+// server signs in through it as "Google" and as "Facebook" (serve.sh). Port + 1 is taken by
+// the restart test's own server (visitors.spec.ts).
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? port + 50);
+process.env.E2E_OIDC_PORT = String(oidcPort);
 
 export default defineConfig({
   testDir: './tests',
@@ -24,12 +29,22 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `bash ${__dirname}/serve.sh ${port}`,
-    url: `http://127.0.0.1:${port}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `${__dirname}/../.venv/bin/oidc-provider-mock --port ${oidcPort}`,
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'ignore',
+    },
+    {
+      command: `bash ${__dirname}/serve.sh ${port}`,
+      url: `http://127.0.0.1:${port}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -22,7 +22,13 @@ export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=
 # minute, 30 logins in 15 minutes) would count the whole suite as one person. The server's
 # tests cover the limits.
 export PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000 PETPIXEL__LIMITS__API_PER_MINUTE=1000000 \
-  PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000
+  PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 PETPIXEL__LIMITS__MAILS_PER_ADDRESS=1000000
+# Google and Facebook are the suite's OpenID Connect provider (playwright.config.ts starts it).
+oidc="http://127.0.0.1:${E2E_OIDC_PORT:-$(($1 + 50))}"
+export PETPIXEL__AUTH__GOOGLE__ISSUER="$oidc" PETPIXEL__AUTH__GOOGLE__CLIENT_ID=petpixel-e2e \
+  PETPIXEL__AUTH__GOOGLE__CLIENT_SECRET=e2e-secret \
+  PETPIXEL__AUTH__FACEBOOK__ISSUER="$oidc" PETPIXEL__AUTH__FACEBOOK__CLIENT_ID=petpixel-e2e \
+  PETPIXEL__AUTH__FACEBOOK__CLIENT_SECRET=e2e-secret
 export PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}"
 if [ -n "${2:-}" ]; then
   # This process becomes the server: a caller that stops it and waits for it to exit knows

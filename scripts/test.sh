@@ -46,7 +46,7 @@ contract() {
   # are out of the way here (the server's tests cover them).
   env "$@" PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=error \
     PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000000 PETPIXEL__LIMITS__API_PER_MINUTE=1000000 \
-    PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 \
+    PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 PETPIXEL__LIMITS__MAILS_PER_ADDRESS=1000000 \
     "$target_dir/release/petpixel" serve &
   pid=$!
   for _ in $(seq 1 300); do

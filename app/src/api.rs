@@ -31,6 +31,13 @@ pub async fn current_account() -> Result<Option<AccountView>, AppError> {
     port.0.current_account().await
 }
 
+/// The providers people may sign in through: only configured ones are offered.
+#[server(prefix = "/_sf", endpoint = "sign_in_providers")]
+pub async fn sign_in_providers() -> Result<Vec<String>, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    Ok(port.0.sign_in_providers())
+}
+
 /// The visitor's games, newest first.
 #[server(prefix = "/_sf", endpoint = "my_games")]
 pub async fn my_games() -> Result<Vec<GameView>, AppError> {

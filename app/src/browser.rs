@@ -43,6 +43,7 @@ pub async fn send_json<T: serde::Serialize>(
 ) -> Result<(), AppError> {
     let builder = match method {
         "PUT" => Request::put(url),
+        "DELETE" => Request::delete(url),
         _ => Request::post(url),
     };
     let response = builder
@@ -62,6 +63,13 @@ pub async fn send_json<T: serde::Serialize>(
         },
         Err(_) => AppError::Transport(format!("the server answered {status}")),
     })
+}
+
+/// Asks the person to confirm (the browser's own dialog); on the server, nothing is asked.
+pub fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
 }
 
 /// Loads `path` as a new page (after signing in or out, so every part of the page, the

@@ -346,6 +346,38 @@ pub struct PasswordChange {
     pub new_password: Password,
 }
 
+/// `DELETE /api/v1/auth/account`: the password again (an account without one sends none).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccountDeletion {
+    #[serde(default)]
+    pub password: Option<LoginPassword>,
+}
+
+/// The secret of a link we emailed (`?token=` of the page it opens).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EmailedLink {
+    #[cfg_attr(feature = "ssr", schema(max_length = 128))]
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/password/forgot`: mail a link to set a new password.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct ForgottenPassword {
+    pub email: Email,
+}
+
+/// `POST /api/v1/auth/password/reset`: a new password, through the emailed link.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Deserialize)]
+pub struct PasswordReset {
+    #[cfg_attr(feature = "ssr", schema(max_length = 128))]
+    pub token: String,
+    pub password: Password,
+}
+
 /// An account as its owner sees it (`GET /api/v1/auth/profile`).
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,6 +391,8 @@ pub struct AccountView {
     pub tier: String,
     /// False for an account that signs in only through a provider.
     pub has_password: bool,
+    /// The providers it can sign in through (`google`, `facebook`).
+    pub providers: Vec<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
 }

@@ -66,6 +66,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LogInPage/>
                     <Route path=path!("/account") view=pages::AccountPage/>
                     <Route path=path!("/my-games") view=pages::MyGamesPage/>
+                    <Route path=path!("/verify-email") view=pages::VerifyEmailPage/>
+                    <Route path=path!("/confirm-email") view=pages::ConfirmEmailPage/>
+                    <Route path=path!("/forgot-password") view=pages::ForgotPasswordPage/>
+                    <Route path=path!("/reset-password") view=pages::ResetPasswordPage/>
                     // Rendered whole before it is sent, so the page is the same bytes for every
                     // visitor and shared caches can keep it (a streamed page's chunks arrive
                     // in whatever order its data does).

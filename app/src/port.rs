@@ -40,6 +40,8 @@ pub trait PetPixelPort: Send + Sync + 'static {
     ) -> Result<GameView, AppError>;
     /// The signed-in account of the current request, if any.
     async fn current_account(&self) -> Result<Option<AccountView>, AppError>;
+    /// The providers people may sign in through (`google`, `facebook`): those configured.
+    fn sign_in_providers(&self) -> Vec<String>;
     /// The games `visitor` made, newest first.
     async fn my_games(&self, visitor: &Visitor) -> Result<Vec<GameView>, AppError>;
     /// A game owned by `visitor`; another visitor's game is `NotFound`.

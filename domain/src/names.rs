@@ -56,14 +56,32 @@ impl From<ShortCode> for String {
     }
 }
 
+/// Bidirectional embeddings, overrides, isolates and marks, and zero-width characters
+/// (Unicode general category Cf among them): invisible, and able to reorder what is shown.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
 /// A pet's name: trimmed, 1 to [`MAX_PET_NAME_CHARS`] characters, no control characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PetName(String);
 
 impl PetName {
+    /// Bidirectional controls and zero-width characters are taken out first: they would let
+    /// a name read differently from what it is (in a mail's subject, on the gallery).
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let name = s.trim();
+        let stripped: String = s.chars().filter(|&c| !is_invisible_format(c)).collect();
+        let name = stripped.trim();
         if name.is_empty() {
             return Err("give your pet a name");
         }
@@ -144,5 +162,28 @@ mod tests {
         assert!(PetName::parse("a\u{0}b").is_err());
         let err = serde_json::from_str::<PetName>("\"  \"").expect_err("blank");
         assert!(err.to_string().contains("give your pet a name"), "{err}");
+    }
+
+    #[test]
+    fn bidi_controls_and_zero_width_characters_are_taken_out_of_pet_names() {
+        // "Rex" written with a right-to-left override, an isolate and zero-width joiners:
+        // it would show as something else in a mail's subject.
+        for disguised in [
+            "\u{202E}Rex",
+            "R\u{200B}e\u{200D}x",
+            "\u{2067}Rex\u{2069}",
+            "\u{FEFF} Rex \u{200F}",
+            "Re\u{061C}x\u{2060}",
+        ] {
+            assert_eq!(
+                PetName::parse(disguised).expect("valid").as_str(),
+                "Rex",
+                "{disguised:?}"
+            );
+        }
+        // Nothing visible left is no name at all.
+        assert!(PetName::parse("\u{200B}\u{202E}").is_err());
+        let parsed: PetName = serde_json::from_str("\"Ma\\u202ex\"").expect("valid");
+        assert_eq!(parsed.as_str(), "Max");
     }
 }

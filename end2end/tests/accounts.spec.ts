@@ -115,6 +115,42 @@ test('a wrong password is refused, a password change logs other devices out, and
   await expect(again.getByText('No games yet.')).toBeVisible();
 });
 
+test('My games asks for new levels, and "Log out everywhere" ends every device', async ({ page, browser }) => {
+  const game = await makeGame(page.request);
+  const email = uniqueEmail();
+  expect((await page.request.post('/api/v1/auth/register', { data: { email, password: PASSWORD } })).status()).toBe(201);
+  const phone = await logIn(browser, email, PASSWORD);
+
+  // New levels: the game is made again (a new seed) and is ready again.
+  await page.goto('/my-games');
+  await waitForHydration(page);
+  const row = page.getByTestId('my-game');
+  await expect(row).toContainText('Ready');
+  // The game's module is named by its content: new levels make a new one.
+  const moduleOf = async () => (await (await page.request.get(`/embed/${game.short_code}`)).text()).match(/game-[0-9a-f]+\.wasm/)?.[0];
+  const before = await moduleOf();
+  expect(before).toBeDefined();
+  await row.getByRole('button', { name: 'New levels' }).click();
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/games/${game.id}`)).json()).status, { timeout: 90_000 })
+    .toBe('ready');
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('my-game')).toContainText('Ready');
+  expect(await moduleOf()).not.toBe(before);
+
+  // Log out everywhere: this device and the phone.
+  await page.goto('/account');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Log out everywhere' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  for (const device of [page, phone]) {
+    await device.goto('/account');
+    await waitForHydration(device);
+    await expect(device.getByText('You are not logged in.')).toBeVisible();
+  }
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

@@ -57,3 +57,30 @@ export async function canvasColours(frame: Frame | Page): Promise<number> {
     return seen.size;
   });
 }
+
+/** The messages to `to` in the server's outbox folder (the embedded default's mail). */
+export function mailsTo(to: string): string[] {
+  const outbox = path.join(DATA_DIR, 'outbox');
+  if (!fs.existsSync(outbox)) return [];
+  return fs
+    .readdirSync(outbox)
+    .map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'))
+    .filter((m) => m.includes(`To: ${to}\r\n`));
+}
+
+/** Waits for a message to `to` whose subject contains `subject`; returns the path and query of
+ *  the link to `page` in it, to open as the recipient would. */
+export async function emailedLink(to: string, subject: string, page: string): Promise<string> {
+  let found: string | undefined;
+  await expect
+    .poll(() => {
+      const raw = mailsTo(to).find((m) => m.includes(`Subject: ${subject}`));
+      // Quoted-printable, as mail readers decode it: soft line breaks joined, =XX decoded.
+      const mail = raw?.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      const match = mail?.match(new RegExp(`https?://[^/\\s]+(${page}\\?token=[A-Za-z0-9_-]+)`));
+      found = match?.[1];
+      return found !== undefined;
+    }, { timeout: 20_000 })
+    .toBe(true);
+  return found!;
+}

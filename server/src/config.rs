@@ -62,6 +62,8 @@ pub struct Config {
     pub worker_addr: Option<SocketAddr>,
     /// Keys for personal data and tokens.
     pub security: Security,
+    /// Signing in through Google and Facebook; a provider not configured is not offered.
+    pub auth: Auth,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
 }
@@ -73,6 +75,27 @@ pub struct Config {
 pub struct MetricsAccess {
     #[serde(skip_serializing)]
     pub token: Option<SecretString>,
+}
+
+/// The sign-in providers (`PETPIXEL__AUTH__GOOGLE__{ISSUER,CLIENT_ID,CLIENT_SECRET}`, the
+/// same for `FACEBOOK`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Auth {
+    /// OpenID Connect; `issuer` defaults to `https://accounts.google.com`.
+    pub google: Option<SignInProvider>,
+    /// OAuth 2 with Facebook's Graph API endpoints; with `issuer` set (a stand-in provider
+    /// in tests), that provider's discovery document names the endpoints instead.
+    pub facebook: Option<SignInProvider>,
+}
+
+/// One sign-in provider's registration of this site.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignInProvider {
+    pub issuer: Option<String>,
+    pub client_id: String,
+    #[serde(skip_serializing)]
+    pub client_secret: SecretString,
 }
 
 /// Keys for personal data at rest and the tokens the API issues.
@@ -122,6 +145,9 @@ pub struct Limits {
     /// Login attempts per client address per 15 minutes, whichever accounts they name (each
     /// account also allows 10).
     pub logins_per_address: u32,
+    /// Emails (address confirmations, password links) one client address may have us send
+    /// per hour; each recipient also gets at most 3 an hour, whoever asks.
+    pub mails_per_address: u32,
     /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -140,6 +166,7 @@ impl Default for Limits {
             uploads_per_hour: 10,
             api_per_minute: 100,
             logins_per_address: 30,
+            mails_per_address: 10,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
@@ -338,6 +365,7 @@ impl Default for Config {
             secure_cookies: false,
             worker_addr: None,
             security: Security::default(),
+            auth: Auth::default(),
             metrics: MetricsAccess::default(),
         }
     }
@@ -433,10 +461,17 @@ impl Config {
                 "limits.min_dimension must be between 1 and limits.max_dimension".into(),
             ));
         }
-        if l.uploads_per_hour == 0 || l.api_per_minute == 0 || l.logins_per_address == 0 {
+        if [
+            l.uploads_per_hour,
+            l.api_per_minute,
+            l.logins_per_address,
+            l.mails_per_address,
+        ]
+        .contains(&0)
+        {
             return Err(ConfigError::Invalid(
-                "limits.uploads_per_hour, limits.api_per_minute and limits.logins_per_address \
-                 must be positive"
+                "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address and \
+                 limits.mails_per_address must be positive"
                     .into(),
             ));
         }

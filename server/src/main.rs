@@ -44,6 +44,9 @@ enum Admin {
         #[arg(default_value = "k1")]
         id: String,
     },
+    /// Seal every account's personal data, its blind index and the stored VAPID key under
+    /// the current (first) key of PETPIXEL__SECURITY__PII_KEYS; older keys may then go.
+    RotateKeys,
 }
 
 #[tokio::main]
@@ -80,6 +83,10 @@ async fn main() -> anyhow::Result<()> {
                     "{}",
                     server::startup::grant_role(config, &email, &role).await?
                 );
+                Ok(())
+            }
+            Admin::RotateKeys => {
+                println!("{}", server::startup::rotate_keys(config).await?);
                 Ok(())
             }
             Admin::NewKey { .. } => Ok(()),

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use crate::accounts::social::SocialSignIn;
 use crate::accounts::store::AccountStore;
 use crate::accounts::{Accounts, Belongings};
 use crate::clock::now_ms;
@@ -28,6 +29,8 @@ use crate::infra::changes::Changes;
 use crate::infra::db::Db;
 use crate::infra::keys::KeyStore;
 use crate::infra::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
+use crate::infra::links::{LinkMail, LinkStore, Links};
+use crate::infra::mail::Mailer;
 use crate::infra::metrics::Metrics;
 use crate::infra::pii::KeyRing;
 use crate::infra::runtime::GameRuntime;
@@ -62,6 +65,8 @@ struct Parts {
     vapid: VapidKey,
     /// The keys personal data is sealed with and tokens are signed with.
     keys: Arc<KeyRing>,
+    /// Outgoing mail: SMTP, or the data folder's outbox.
+    mailer: Arc<Mailer>,
     /// Rung when a game is queued in this process, so its worker need not wait to poll.
     jobs_queued: Arc<Notify>,
     /// Rung when studio work is queued in this process.
@@ -78,7 +83,8 @@ impl Parts {
         let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
         let db = open_db(&config).await?;
         let keys = Arc::new(key_ring(&config)?);
-        let vapid = vapid_key(&config, &db).await?;
+        let mailer = Arc::new(Mailer::new(&config)?);
+        let vapid = vapid_key(&config, &db, &keys).await?;
         let blobs = blobs(&config)?;
         let (redis, changes) = match redis(&config).await? {
             Some((client, conn)) => (
@@ -96,6 +102,7 @@ impl Parts {
             changes,
             vapid,
             keys,
+            mailer,
             jobs_queued: Arc::new(Notify::new()),
             studio_queued: Arc::new(Notify::new()),
             notifications_due: Arc::new(Notify::new()),
@@ -142,6 +149,7 @@ impl Parts {
             &self.config,
             public_url,
             self.vapid.clone(),
+            Arc::clone(&self.mailer),
             Arc::new(self.db.clone()) as Arc<dyn NotificationStore>,
             Arc::new(self.db.clone()) as Arc<dyn GameStore>,
             Arc::clone(&self.notifications_due),
@@ -266,21 +274,37 @@ async fn until_stopped(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await;
 }
 
-/// The VAPID key: the configured one, or the one the first node made and kept in the database.
-async fn vapid_key(config: &Config, keys: &dyn KeyStore) -> anyhow::Result<VapidKey> {
+/// Where the VAPID key the first node made is kept, and the context it is sealed for.
+const VAPID_KEY: &str = "vapid_private_key";
+const VAPID_CONTEXT: &str = "server_keys.vapid_private_key";
+
+/// The VAPID key: the configured one, or the one the first node made and kept in the
+/// database, sealed with the personal-data keys.
+async fn vapid_key(
+    config: &Config,
+    store: &dyn KeyStore,
+    ring: &KeyRing,
+) -> anyhow::Result<VapidKey> {
     if let Some(key) = &config.push.vapid_private_key {
         return VapidKey::from_base64(key.expose_secret()).map_err(anyhow::Error::msg);
     }
-    let stored = keys
-        .keep(
-            "vapid_private_key",
-            &VapidKey::generate().private_base64(),
-            now_ms(),
-        )
+    let candidate = ring.seal(&VapidKey::generate().private_base64(), VAPID_CONTEXT);
+    let stored = store
+        .keep(VAPID_KEY, &candidate, now_ms())
         .await
         .context("keeping the VAPID key")?;
-    VapidKey::from_base64(&stored)
+    VapidKey::from_base64(&open_vapid(&stored, ring)?)
         .map_err(|e| anyhow::anyhow!("the VAPID key in server_keys is damaged: {e}"))
+}
+
+/// The stored VAPID key in plain text. One kept before keys were sealed (no key id, so no
+/// `.`) is read as it is, until `rotate-keys` seals it.
+fn open_vapid(stored: &str, ring: &KeyRing) -> anyhow::Result<String> {
+    if !stored.contains('.') {
+        return Ok(stored.to_owned());
+    }
+    ring.open(stored, VAPID_CONTEXT)
+        .map_err(|e| anyhow::anyhow!("opening the stored VAPID key: {e}"))
 }
 
 /// The configured key ring, or on the embedded default the one kept in the data folder.
@@ -295,20 +319,62 @@ fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
     })
 }
 
+/// Accounts for an administrator's command: the configured database and keys, no web.
+fn admin_accounts(config: &Config, db: &Db, keys: Arc<KeyRing>) -> anyhow::Result<Accounts> {
+    let limiter: Arc<dyn RateLimiter> = Arc::new(MemoryLimiter::default());
+    let mail = Arc::new(LinkMail::new(
+        Links::new(Arc::new(db.clone()) as Arc<dyn LinkStore>),
+        Arc::new(Mailer::new(config)?),
+        config.public_url(config.site_addr),
+        Arc::clone(&keys),
+        Arc::clone(&limiter),
+        config.limits.mails_per_address,
+    ));
+    Ok(Accounts::new(
+        Arc::new(db.clone()) as Arc<dyn AccountStore>,
+        keys,
+        limiter,
+        Vec::new(),
+        mail,
+        config.limits.logins_per_address,
+    ))
+}
+
+/// Seals everything sealed under the ring's current key (`petpixel admin rotate-keys`):
+/// every account's personal data and blind index, and the stored VAPID key.
+pub async fn rotate_keys(config: Config) -> anyhow::Result<String> {
+    let db = open_db(&config).await?;
+    let keys = Arc::new(key_ring(&config)?);
+    let accounts = admin_accounts(&config, &db, Arc::clone(&keys))?;
+    let resealed = accounts
+        .rotate_keys()
+        .await
+        .map_err(|e| anyhow::anyhow!("re-sealing accounts: {e}"))?;
+    let mut server_keys = 0;
+    if let Some(stored) = db
+        .kept(VAPID_KEY)
+        .await?
+        .filter(|s| !s.contains('.') || keys.is_stale(s))
+    {
+        let plain = open_vapid(&stored, &keys)?;
+        db.replace(VAPID_KEY, &keys.seal(&plain, VAPID_CONTEXT))
+            .await?;
+        server_keys = 1;
+    }
+    Ok(format!(
+        "re-sealed under key {}: {resealed} accounts, {server_keys} server key; keys after it \
+         can now leave PETPIXEL__SECURITY__PII_KEYS",
+        keys.current_id()
+    ))
+}
+
 /// Gives the account with `email` a role (`petpixel admin grant`): how the first admin is
 /// made.
 pub async fn grant_role(config: Config, email: &str, role: &str) -> anyhow::Result<String> {
     let email = domain::Email::parse(email).map_err(anyhow::Error::msg)?;
     let role: domain::Role = role.parse()?;
     let db = open_db(&config).await?;
-    let accounts = Accounts::new(
-        Arc::new(db) as Arc<dyn AccountStore>,
-        Arc::new(key_ring(&config)?),
-        Arc::new(MemoryLimiter::default()),
-        Vec::new(),
-        String::new(),
-        config.limits.logins_per_address,
-    );
+    let accounts = admin_accounts(&config, &db, Arc::new(key_ring(&config)?))?;
     match accounts.grant(&email, role).await {
         Ok(account) => Ok(format!("{} is now {}", account.email, account.role)),
         Err(app::error::AppError::NotFound) => {
@@ -347,7 +413,8 @@ async fn redis(config: &Config) -> anyhow::Result<Option<(redis::Client, Connect
     Ok(Some((client, conn)))
 }
 
-fn blobs(config: &Config) -> anyhow::Result<Blobs> {
+/// The configured blob store: S3, or the data folder.
+pub fn blobs(config: &Config) -> anyhow::Result<Blobs> {
     Ok(match &config.s3 {
         Some(s3) => Blobs::s3(s3).context("configuring the S3 bucket")?,
         None => {
@@ -417,11 +484,13 @@ impl Application {
             Arc::clone(&parts.studio_queued),
             std::time::Duration::from_millis(config.jobs.studio_wait_ms),
         ));
-        let notifications = Arc::new(Notifications::new(
-            Arc::new(parts.db.clone()) as Arc<dyn NotificationStore>,
-            Arc::clone(&games),
-            parts.vapid.clone(),
-            config.push.clone(),
+        let mail = Arc::new(LinkMail::new(
+            Links::new(Arc::new(parts.db.clone()) as Arc<dyn LinkStore>),
+            Arc::clone(&parts.mailer),
+            config.public_url(addr),
+            Arc::clone(&parts.keys),
+            Arc::clone(&limiter),
+            config.limits.mails_per_address,
         ));
         let accounts = Arc::new(Accounts::new(
             Arc::new(parts.db.clone()) as Arc<dyn AccountStore>,
@@ -431,8 +500,17 @@ impl Application {
                 Arc::clone(&photos) as Arc<dyn Belongings>,
                 Arc::clone(&games) as Arc<dyn Belongings>,
             ],
-            config.public_url(addr).as_str().to_owned(),
+            Arc::clone(&mail),
             config.limits.logins_per_address,
+        ));
+        let notifications = Arc::new(Notifications::new(
+            Arc::new(parts.db.clone()) as Arc<dyn NotificationStore>,
+            Arc::clone(&games),
+            Arc::clone(&accounts),
+            mail,
+            parts.vapid.clone(),
+            config.push.clone(),
+            Arc::clone(&parts.notifications_due),
         ));
         let metrics = Arc::new(Metrics::default());
         let role = if work.is_some() { Role::All } else { Role::Web };
@@ -445,6 +523,7 @@ impl Application {
             .build();
         let state = AppState {
             accounts,
+            social: Arc::new(SocialSignIn::new(&config.auth, config.public_url(addr))?),
             photos,
             studio,
             games,
@@ -462,6 +541,7 @@ impl Application {
             SessionSettings {
                 store: sessions,
                 secure_cookies: config.secure_cookies,
+                https: config.public_url(addr).as_str().starts_with("https://"),
             },
             EdgeLimits {
                 limiter: Arc::clone(&limiter),

@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::sync::watch;
 
 use crate::accounts::Accounts;
+use crate::accounts::social::SocialSignIn;
 use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::http::health::Health;
@@ -19,6 +20,7 @@ use crate::studio::Studio;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub accounts: Arc<Accounts>,
+    pub social: Arc<SocialSignIn>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,

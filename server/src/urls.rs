@@ -8,6 +8,8 @@
 use domain::{Look, ShortCode};
 use uuid::Uuid;
 
+use crate::infra::links::Purpose;
+
 /// The API's prefix.
 pub const API: &str = "/api/v1";
 
@@ -42,6 +44,18 @@ pub fn embed_page(code: &ShortCode) -> String {
     format!("/embed/{code}")
 }
 
+/// The page an emailed link opens, with its secret: `/verify-email`, `/reset-password` or
+/// `/confirm-email`, `?token=...`.
+pub fn emailed_link(purpose: Purpose, secret: &str) -> String {
+    let page = match purpose {
+        Purpose::VerifyEmail => "/verify-email",
+        Purpose::ResetPassword => "/reset-password",
+        Purpose::ConfirmNotification => "/confirm-email",
+    };
+    // The secret is base64url: nothing in it needs escaping.
+    format!("{page}?token={secret}")
+}
+
 /// `/games/{id}`: the owner's page of a game.
 pub fn game_page(id: Uuid) -> String {
     format!("/games/{id}")
@@ -72,6 +86,11 @@ pub fn art_file(image_id: Uuid, look: &Look, file: &str) -> String {
 /// A pixel-art job's status.
 pub fn pixel_art_status(id: Uuid) -> String {
     format!("{API}/pixel-art/{id}/status")
+}
+
+/// `/api/v1/auth/social/{provider}/callback`: where a sign-in provider sends the person back.
+pub fn social_callback(provider: &str) -> String {
+    format!("{API}/auth/social/{provider}/callback")
 }
 
 #[cfg(test)]

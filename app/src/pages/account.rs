@@ -1,12 +1,12 @@
-//! The account page: who you are signed in as, your password, and logging out here or
-//! everywhere.
+//! The account page: who you are signed in as (and a new link to confirm the address), your
+//! password, logging out here or everywhere, downloading your data and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::Serialize;
 
-use crate::api::current_account;
+use crate::api::{current_account, sign_in_providers};
 use crate::browser;
 use crate::dto::AccountView;
 
@@ -39,6 +39,11 @@ struct PasswordChange {
 #[derive(Serialize)]
 struct Logout {
     everywhere: bool,
+}
+
+#[derive(Serialize)]
+struct Deletion {
+    password: Option<String>,
 }
 
 #[component]
@@ -77,17 +82,46 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
             }
         });
     };
+    let resent = RwSignal::new(false);
+    let resend_note = RwSignal::new(None::<Result<String, String>>);
+    let resend = move |_| {
+        resent.set(true);
+        spawn_local(async move {
+            let result = browser::send_json("POST", "/api/v1/auth/verify-email", &()).await;
+            resend_note.set(Some(match result {
+                Ok(()) => Ok(
+                    "A link to confirm your address is on its way: open it from your inbox.".into(),
+                ),
+                Err(e) => Err(e.to_string()),
+            }));
+        });
+    };
     view! {
         <dl class="profile">
             <dt>"Email"</dt>
             <dd data-testid="account-email">{account.email.clone()}</dd>
             <dt>"Email verified"</dt>
-            <dd>{if account.email_verified { "Yes" } else { "Not yet" }}</dd>
+            <dd data-testid="email-verified">
+                {if account.email_verified { "Yes" } else { "Not yet" }}
+                {(!account.email_verified).then(|| view! {
+                    " "
+                    <button type="button" class="button small" on:click=resend disabled=move || resent.get()>
+                        "Send the link again"
+                    </button>
+                })}
+            </dd>
+            <dt>"Signs in with"</dt>
+            <dd data-testid="sign-in-methods">{sign_in_methods(&account)}</dd>
             <dt>"Role"</dt>
             <dd>{account.role.as_str()}</dd>
             <dt>"Member since"</dt>
             <dd>{account.created_at.get(..10).unwrap_or_default().to_owned()}</dd>
         </dl>
+        {move || resend_note.get().map(|m| match m {
+            Ok(done) => view! { <p class="notice" role="status">{done}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+        })}
+        <LinkProviders linked=account.providers.clone()/>
         <h2>{if has_password { "Change your password" } else { "Set a password" }}</h2>
         <form class="auth-form" on:submit=change>
             {has_password.then(|| view! {
@@ -127,5 +161,106 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
             <button type="button" class="button" on:click=move |_| log_out(false)>"Log out"</button>
             <button type="button" class="button" on:click=move |_| log_out(true)>"Log out everywhere"</button>
         </p>
+        <h2>"Your data"</h2>
+        <p>"Everything you made — photos, games that play offline — and your account's details, in one ZIP file."</p>
+        <p class="actions">
+            <a class="button" href="/api/v1/auth/export" download="">"Download my data"</a>
+        </p>
+        <DeleteAccount has_password/>
+    }
+}
+
+/// Deleting the account: the password again, and a second "yes".
+#[component]
+fn DeleteAccount(has_password: bool) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !browser::confirm(
+            "Delete your account, with every photo and game? This cannot be undone.",
+        ) {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let body = Deletion {
+            password: has_password.then(|| password.get_untracked()),
+        };
+        spawn_local(async move {
+            match browser::send_json("DELETE", "/api/v1/auth/account", &body).await {
+                Ok(()) => browser::go_to("/"),
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <h2>"Delete your account"</h2>
+        <form class="auth-form danger" on:submit=delete>
+            <p>"Your account, photos and games are deleted for good, and their links stop working. Download your data first if you want to keep it."</p>
+            {has_password.then(|| view! {
+                <label>
+                    "Your password"
+                    <input
+                        type="password"
+                        name="delete_password"
+                        autocomplete="current-password"
+                        required=true
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button class="button danger" type="submit" disabled=move || busy.get()>"Delete my account"</button>
+        </form>
+    }
+}
+
+/// "Email and password, Google", as the account signs in.
+fn sign_in_methods(account: &AccountView) -> String {
+    let mut methods: Vec<&str> = Vec::new();
+    if account.has_password {
+        methods.push("email and password");
+    }
+    for provider in &account.providers {
+        methods.push(match provider.as_str() {
+            "google" => "Google",
+            "facebook" => "Facebook",
+            other => other,
+        });
+    }
+    methods.join(", ")
+}
+
+/// Buttons to link the configured providers the account does not sign in with yet.
+#[component]
+fn LinkProviders(linked: Vec<String>) -> impl IntoView {
+    let offered = Resource::new(|| (), |_| sign_in_providers());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let linked = linked.clone();
+                offered.get().and_then(Result::ok).map(move |offered| {
+                    let unlinked: Vec<String> = offered.into_iter().filter(|p| !linked.contains(p)).collect();
+                    (!unlinked.is_empty()).then(|| view! {
+                        <p class="actions linked">
+                            {unlinked.into_iter().map(|provider| {
+                                let label = match provider.as_str() {
+                                    "google" => "Link Google",
+                                    "facebook" => "Link Facebook",
+                                    _ => "Link",
+                                };
+                                view! { <a class="button provider" rel="external" href=format!("/api/v1/auth/social/{provider}")>{label}</a> }
+                            }).collect_view()}
+                        </p>
+                    })
+                })
+            }}
+        </Suspense>
     }
 }

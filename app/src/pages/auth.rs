@@ -7,6 +7,9 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::Serialize;
 
+use leptos_router::hooks::use_query_map;
+
+use crate::api::sign_in_providers;
 use crate::browser;
 
 #[derive(Serialize)]
@@ -82,6 +85,36 @@ fn CredentialsForm(
     }
 }
 
+/// "Continue with Google" and the like, for the configured providers; and what went wrong
+/// when a provider sent the person back here (`?error=`).
+#[component]
+fn ProviderButtons() -> impl IntoView {
+    let providers = Resource::new(|| (), |_| sign_in_providers());
+    let query = use_query_map();
+    let error = move || query.with(|q| q.get("error"));
+    view! {
+        {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <Suspense fallback=|| ()>
+            {move || providers.get().and_then(Result::ok).filter(|p| !p.is_empty()).map(|providers| view! {
+                <div class="providers">
+                    {providers.into_iter().map(|provider| {
+                        let label = match provider.as_str() {
+                            "google" => "Continue with Google",
+                            "facebook" => "Continue with Facebook",
+                            _ => "Continue",
+                        };
+                        // A whole-page navigation: the provider's page, then back to us.
+                        view! {
+                            <a class="button provider" rel="external" href=format!("/api/v1/auth/social/{provider}")>{label}</a>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="or">"or with your email"</p>
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     view! {
@@ -89,6 +122,7 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="panel auth">
             <h1>"Create your account"</h1>
             <p>"Keep your pets' games on every device. Whatever you made before signing up comes with you."</p>
+            <ProviderButtons/>
             <CredentialsForm endpoint="/api/v1/auth/register" submit_label="Sign up" new_password=true/>
             <p>"Already have an account? " <a href="/login">"Log in"</a></p>
         </section>
@@ -101,7 +135,9 @@ pub fn LogInPage() -> impl IntoView {
         <Title text="Log in"/>
         <section class="panel auth">
             <h1>"Log in"</h1>
+            <ProviderButtons/>
             <CredentialsForm endpoint="/api/v1/auth/login" submit_label="Log in" new_password=false/>
+            <p><a href="/forgot-password">"Forgotten your password?"</a></p>
             <p>"New here? " <a href="/signup">"Create an account"</a></p>
         </section>
     }

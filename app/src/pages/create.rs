@@ -436,6 +436,7 @@ pub fn CreatePage() -> impl IntoView {
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))
                     />
+                    <span class="hint">"We first email a link to confirm the address (not for your account's confirmed address)."</span>
                 </label>
 
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod create;
+mod email_links;
 mod game;
 mod home;
 mod my_games;
@@ -11,6 +12,7 @@ mod play;
 pub use account::AccountPage;
 pub use auth::{LogInPage, SignUpPage};
 pub use create::CreatePage;
+pub use email_links::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 pub use game::GamePage;
 pub use home::HomePage;
 pub use my_games::MyGamesPage;
@@ -20,12 +22,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// Any path that is no page.
-#[component]
-pub fn NotFound() -> impl IntoView {
+/// Answers the page being rendered with 404 (on the server; in the browser, nothing).
+fn not_found_status() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http_not_found());
     }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    not_found_status();
     view! {
         <Title text="Not found"/>
         <section class="panel">

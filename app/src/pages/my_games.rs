@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{delete_game, my_games, regenerate_game};
+use crate::browser;
 use crate::dto::{GameStatus, GameView};
 
 #[component]
@@ -92,7 +93,7 @@ fn GameRow(game: GameView, refetch: Callback<()>) -> impl IntoView {
                         view! {
                             <button type="button" class="button danger" disabled=move || delete.pending().get()
                                 on:click=move |_| {
-                                    if confirm(&format!("Delete {title}? Its link, embed and download stop working.")) {
+                                    if browser::confirm(&format!("Delete {title}? Its link, embed and download stop working.")) {
                                         delete.dispatch(id.clone());
                                     }
                                 }>
@@ -106,11 +107,4 @@ fn GameRow(game: GameView, refetch: Callback<()>) -> impl IntoView {
             </div>
         </li>
     }
-}
-
-/// Asks the person to confirm (the browser's own dialog); on the server, nothing is asked.
-fn confirm(message: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.confirm_with_message(message).ok())
-        .unwrap_or(false)
 }

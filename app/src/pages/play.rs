@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::get_game_by_code;
 use crate::browser;
 use crate::dto::{GameStatus, GameView};
+use crate::error::AppError;
 
 #[component]
 pub fn PlayPage() -> impl IntoView {
@@ -18,10 +19,16 @@ pub fn PlayPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || game.get().map(|result| match result {
                 Ok(view) => view! { <PlayCard game=view/> }.into_any(),
-                Err(e) => view! {
-                    <Title text="Game not found"/>
-                    <section class="panel"><p class="error" role="alert">{e.to_string()}</p></section>
-                }.into_any(),
+                Err(e) => {
+                    // A code that names no game (any more) is a 404, for people and crawlers.
+                    if e == AppError::NotFound {
+                        super::not_found_status();
+                    }
+                    view! {
+                        <Title text="Game not found"/>
+                        <section class="panel"><p class="error" role="alert">{e.to_string()}</p></section>
+                    }.into_any()
+                }
             })}
         </Suspense>
     }

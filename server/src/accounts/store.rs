@@ -65,6 +65,34 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn end_sessions(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<i64>, StoreError>;
     /// Gives the account a role; false when it is gone.
     async fn set_role(&self, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The account signed in to through `provider` as `subject`.
+    async fn by_identity(&self, provider: &str, subject: &str) -> Result<Option<Uuid>, StoreError>;
+    /// Links `provider`'s `subject` to the account; `Conflict { field: "provider" }` when that
+    /// subject is linked already (to any account).
+    async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The providers the account can sign in through, by name.
+    async fn identities_of(&self, user_id: Uuid) -> Result<Vec<String>, StoreError>;
+    /// Accounts in id order after `after` (`None`: from the first), at most `limit`: a walk
+    /// over every account (`rotate-keys`).
+    async fn page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<UserRecord>, StoreError>;
+    /// Writes an account's personal data sealed anew, with its new blind index.
+    async fn reseal(
+        &self,
+        id: Uuid,
+        email_index: &str,
+        email_sealed: &str,
+        name_sealed: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Deletes the account's row (its refresh tokens and provider links go with it).
+    async fn delete(&self, id: Uuid) -> Result<(), StoreError>;
+    /// Records the account's address as confirmed (the first confirmation's time is kept).
+    async fn mark_verified(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn insert_refresh(&self, token: &RefreshRecord) -> Result<(), StoreError>;
     /// Uses up a refresh token, once: of two presentations racing, one finds it fresh and the
     /// other finds it replayed (and revokes the family).
@@ -139,6 +167,19 @@ mod sql {
     pub const REVOKE_USER_REFRESH: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
         WHERE user_id = $1 AND revoked_at IS NULL";
     pub const SET_ROLE: &str = "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1";
+    pub const DELETE: &str = "DELETE FROM users WHERE id = $1";
+    pub const FIRST_PAGE: &str = user_select!("TRUE ORDER BY id LIMIT $1");
+    pub const PAGE_AFTER: &str = user_select!("id > $2 ORDER BY id LIMIT $1");
+    pub const RESEAL: &str = "UPDATE users SET email_index = $2, email_sealed = $3, \
+        name_sealed = $4 WHERE id = $1";
+    pub const BY_IDENTITY: &str =
+        "SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2";
+    pub const LINK_IDENTITY: &str = "INSERT INTO user_identities (provider, subject, user_id, \
+        created_at) VALUES ($1, $2, $3, $4)";
+    pub const IDENTITIES_OF: &str =
+        "SELECT provider FROM user_identities WHERE user_id = $1 ORDER BY provider";
+    pub const MARK_VERIFIED: &str = "UPDATE users SET email_verified_at = $2, updated_at = $2 \
+        WHERE id = $1 AND email_verified_at IS NULL";
     pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, \
         user_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)";
     /// Uses the token up only if nothing has: the row's own update is the race's referee.
@@ -255,6 +296,96 @@ impl AccountStore for Db {
             .await?
             .rows_affected());
         Ok(done > 0)
+    }
+
+    async fn page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
+        let rows: Vec<UserRow> = match after {
+            None => each_engine!(self, pool => sqlx::query_as(sql::FIRST_PAGE)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?),
+            Some(after) => each_engine!(self, pool => sqlx::query_as(sql::PAGE_AFTER)
+                .bind(i64::from(limit))
+                .bind(Id(after))
+                .fetch_all(pool)
+                .await?),
+        };
+        rows.into_iter().map(UserRecord::try_from).collect()
+    }
+
+    async fn reseal(
+        &self,
+        id: Uuid,
+        email_index: &str,
+        email_sealed: &str,
+        name_sealed: Option<&str>,
+    ) -> Result<(), StoreError> {
+        each_engine!(self, pool => {
+            sqlx::query(sql::RESEAL)
+                .bind(Id(id))
+                .bind(email_index)
+                .bind(email_sealed)
+                .bind(name_sealed)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn by_identity(&self, provider: &str, subject: &str) -> Result<Option<Uuid>, StoreError> {
+        let id: Option<Id> = each_engine!(self, pool => sqlx::query_scalar(sql::BY_IDENTITY)
+            .bind(provider)
+            .bind(subject)
+            .fetch_optional(pool)
+            .await?);
+        Ok(id.map(Uuid::from))
+    }
+
+    async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        each_engine!(self, pool => {
+            sqlx::query(sql::LINK_IDENTITY)
+                .bind(provider)
+                .bind(subject)
+                .bind(Id(user_id))
+                .bind(now)
+                .execute(pool)
+                .await
+                .map_err(|e| map_unique(e, "provider"))?;
+        });
+        Ok(())
+    }
+
+    async fn identities_of(&self, user_id: Uuid) -> Result<Vec<String>, StoreError> {
+        Ok(
+            each_engine!(self, pool => sqlx::query_scalar(sql::IDENTITIES_OF)
+            .bind(Id(user_id))
+            .fetch_all(pool)
+            .await?),
+        )
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<(), StoreError> {
+        each_engine!(self, pool => {
+            sqlx::query(sql::DELETE).bind(Id(id)).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn mark_verified(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        each_engine!(self, pool => {
+            sqlx::query(sql::MARK_VERIFIED)
+                .bind(Id(id))
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     async fn insert_refresh(&self, token: &RefreshRecord) -> Result<(), StoreError> {

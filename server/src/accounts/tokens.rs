@@ -10,9 +10,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::infra::pii::KeyRing;
@@ -123,19 +122,16 @@ fn hs256(key: &[u8], input: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// A new refresh token (256 random bits, base64url) and the hash it is stored under.
+/// A new refresh token (256 random bits, base64url) and the hash it is stored under: the
+/// same kind of secret as an emailed link's.
 pub fn new_refresh_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = refresh_hash(&token);
-    (token, hash)
+    crate::infra::links::new_secret()
 }
 
 /// What a refresh token is stored under: its SHA-256, hex. A leaked table holds nothing that
 /// can be presented.
 pub fn refresh_hash(token: &str) -> String {
-    crate::infra::hex(&Sha256::digest(token.as_bytes()))
+    crate::infra::links::secret_hash(token)
 }
 
 #[cfg(test)]

@@ -19,12 +19,14 @@ use chrono::Utc;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::accounts::export::Export;
 use crate::clock::now_ms;
 use crate::error::{blob_read, internal};
 use crate::infra::blobs::Blobs;
 use crate::infra::changes::Changes;
 use crate::infra::db::StoreError;
 use crate::infra::runtime::GameRuntime;
+use crate::notifications::store::EmailNotice;
 use crate::photos::Photos;
 use crate::urls;
 use store::{GameRecord, GameStore};
@@ -94,14 +96,15 @@ impl Games {
         &self.changes
     }
 
-    /// Starts making a game from one of the visitor's photos.
+    /// Starts making a game from one of the visitor's photos, with the email to send when
+    /// it is ready (`Notifications::email_notice` decides it from `request.notify_email`).
     #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         visitor: &Visitor,
         request: GameRequest,
+        notify_email: Option<&EmailNotice>,
     ) -> Result<GameView, AppError> {
-        let notify_email = parse_email(request.notify_email.as_deref())?;
         let image = self
             .photos
             .named_in_request(visitor, request.image_id)
@@ -129,7 +132,7 @@ impl Games {
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;
         loop {
-            match self.store.insert(&game, notify_email.as_deref()).await {
+            match self.store.insert(&game, notify_email).await {
                 Ok(()) => break,
                 Err(StoreError::Conflict {
                     field: "short_code",
@@ -294,21 +297,6 @@ impl Games {
     }
 }
 
-/// An optional address to tell when the game is ready; blank means none.
-fn parse_email(email: Option<&str>) -> Result<Option<String>, AppError> {
-    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
-        return Ok(None);
-    };
-    let valid = email.len() <= 254 && email.parse::<lettre::Address>().is_ok();
-    if !valid {
-        return Err(AppError::invalid(
-            "notify_email",
-            "enter an email address such as name@example.com, or leave it empty",
-        ));
-    }
-    Ok(Some(email.to_owned()))
-}
-
 /// The most games "My games" lists (newest first).
 pub const MY_GAMES_LIMIT: u32 = 500;
 
@@ -324,6 +312,53 @@ impl crate::accounts::Belongings for Games {
             return Ok(0);
         }
         Ok(self.store.hand_over(&from.0, &to.0).await?)
+    }
+
+    /// `games.json` (every game as its owner sees it), each game's files under
+    /// `games/{id}/`, and a ready game as the one HTML file that plays offline.
+    async fn export(&self, owner: &Visitor, zip: &mut Export) -> Result<(), AppError> {
+        let games = self.store.by_owner(&owner.0, u32::MAX).await?;
+        let listed: Vec<GameView> = games.iter().map(game_view).collect();
+        zip.add_json("games.json", &listed).await?;
+        for game in &games {
+            let folder = keys::folder(game.id);
+            let files = self
+                .blobs
+                .list(&folder)
+                .await
+                .map_err(|e| internal("list game files", e))?;
+            for key in files {
+                let bytes = self.blobs.get(&key).await.map_err(blob_read)?;
+                let file = key.strip_prefix(&folder).unwrap_or(&key);
+                zip.add(&format!("games/{}{file}", game.id), &bytes).await?;
+            }
+            if game.status == GameStatus::Ready {
+                let html = self.download_html(game).await?;
+                let name = format!("games/{}/{}.html", game.id, game.short_code);
+                zip.add(&name, html.as_bytes()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A game being made is written to as it is erased: the account waits for it.
+    async fn erasable(&self, owner: &Visitor) -> Result<(), AppError> {
+        let games = self.store.by_owner(&owner.0, u32::MAX).await?;
+        if games.iter().any(|g| g.status == GameStatus::Generating) {
+            return Err(AppError::invalid(
+                "account",
+                "a game of yours is still being made: delete your account once it is ready",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn erase(&self, owner: &Visitor) -> Result<u64, AppError> {
+        let games = self.store.by_owner(&owner.0, u32::MAX).await?;
+        for game in &games {
+            self.delete(owner, &game.id.to_string()).await?;
+        }
+        Ok(games.len() as u64)
     }
 }
 

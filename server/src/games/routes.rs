@@ -14,8 +14,11 @@ use utoipa_axum::routes;
 use super::Games;
 use super::play::html_download;
 use crate::http::Binary;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
+use crate::http::visitor::Caller;
+use crate::notifications::Notifications;
 use crate::state::AppState;
 
 /// Under `/api/v1`.
@@ -39,15 +42,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses(
         (status = 202, description = "Being made", body = GameView),
         (status = 422, description = "An invalid field, or an unknown photo; `error.field` names it", body = ApiErrorBody),
+        (status = 429, description = "`notify_email` had its share of confirmation mails for now (or this client did)", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed; nothing was kept", body = ApiErrorBody),
     )
 )]
 async fn create(
     State(games): State<Arc<Games>>,
+    State(notifications): State<Arc<Notifications>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(request): ValidJson<GameRequest>,
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
-    let view = games.create(&visitor, request).await?;
+    let notice = notifications
+        .email_notice(caller.as_ref(), request.notify_email.as_deref(), client)
+        .await?;
+    let view = games.create(&visitor, request, notice.as_ref()).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 

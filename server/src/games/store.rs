@@ -11,6 +11,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::infra::db::{Db, Id, StoreError, each_engine, map_unique, parse_named, to_u32};
+use crate::notifications::store::EmailNotice;
 
 /// A game and where it is in its life.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,8 +162,11 @@ pub trait GameStore: Send + Sync + 'static {
     /// Records a new game with its job queued at the first stage, and the address to tell
     /// when it is ready, in one transaction. Fails with `Conflict { field: "short_code" }`
     /// when the code is taken.
-    async fn insert(&self, game: &GameRecord, notify_email: Option<&str>)
-    -> Result<(), StoreError>;
+    async fn insert(
+        &self,
+        game: &GameRecord,
+        notify_email: Option<&EmailNotice>,
+    ) -> Result<(), StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
     async fn by_code(&self, code: &ShortCode) -> Result<Option<GameRecord>, StoreError>;
     /// Counts one play of a ready game; false when no ready game has that code.
@@ -443,7 +447,7 @@ impl GameStore for Db {
     async fn insert(
         &self,
         game: &GameRecord,
-        notify_email: Option<&str>,
+        notify_email: Option<&EmailNotice>,
     ) -> Result<(), StoreError> {
         let config = Json(GameConfig {
             seed: game.seed,
@@ -475,13 +479,14 @@ impl GameStore for Db {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            if let Some(address) = notify_email {
-                sqlx::query(crate::notifications::store::INSERT_WAITING)
-                    .bind(Id(Uuid::new_v4()))
+            if let Some(notice) = notify_email {
+                sqlx::query(crate::notifications::store::INSERT_EMAIL)
+                    .bind(Id(notice.id))
                     .bind(Id(game.id))
                     .bind("email")
-                    .bind(address)
+                    .bind(&notice.address)
                     .bind(now)
+                    .bind(notice.state())
                     .execute(&mut *tx)
                     .await?;
             }

@@ -9,6 +9,7 @@ mod csrf;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod page_policy;
 mod port;
 pub mod visitor;
 
@@ -34,13 +35,27 @@ use crate::infra::metrics::Metrics;
 use crate::infra::sessions::AnySessionStore;
 use crate::state::{AppState, Scrape};
 
-/// What Leptos writes where a per-response CSP nonce would go (see `router`).
+/// What Leptos writes where a per-response nonce would go (see `router`); not in any policy.
 const PAGE_NONCE: &str = "petpixel";
 
 /// How sessions are kept and what their cookie is like.
 pub struct SessionSettings {
     pub store: AnySessionStore,
+    /// The cookie is sent over HTTPS only.
     pub secure_cookies: bool,
+    /// The site's public URL is `https:`: the cookie is `Secure` and `__Host-` (bound to
+    /// this host, path `/`, so no sibling domain can set or shadow it), and browsers are
+    /// told to keep to HTTPS (HSTS).
+    pub https: bool,
+}
+
+/// The session cookie's name: `__Host-` prefixed when the site is HTTPS.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-petpixel_session"
+    } else {
+        "petpixel_session"
+    }
 }
 
 /// What the edge counts requests with: the shared limiter, the API's per-minute limit, and
@@ -61,15 +76,20 @@ pub fn router(
 ) -> Router {
     let port = PortContext(Arc::new(port::Port {
         accounts: Arc::clone(&state.accounts),
+        social: Arc::clone(&state.social),
         photos: Arc::clone(&state.photos),
         studio: Arc::clone(&state.studio),
         games: Arc::clone(&state.games),
         notifications: Arc::clone(&state.notifications),
     }) as Arc<dyn PetPixelPort>);
+    let site = Arc::new(page_policy::SitePolicy {
+        https: sessions.https,
+    });
     let sessions = SessionManagerLayer::new(sessions.store)
-        .with_name("petpixel_session")
+        .with_name(session_cookie_name(sessions.https))
         .with_same_site(SameSite::Lax)
-        .with_secure(sessions.secure_cookies)
+        .with_secure(sessions.secure_cookies || sessions.https)
+        .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
 
     let (api, document) = api::routers(max_upload_bytes);
@@ -82,9 +102,10 @@ pub fn router(
             generate_route_list(app::App),
             move || {
                 provide_context(port.clone());
-                // The site sends no `script-src` policy for a nonce to serve, and a fresh one
-                // per response would make every page unique: a fixed one keeps a page the
-                // same for everyone, so shared caches can keep it and ETags match.
+                // Left alone, Leptos writes a fresh nonce into every page, which would make
+                // every response unique. The policy allows inline scripts by their hashes
+                // (`page_policy`), not by nonce: a fixed value keeps a page the same for
+                // everyone, so shared caches can keep it and ETags match.
                 provide_context(Nonce::from_value(PAGE_NONCE));
             },
             move || app::shell(leptos.clone()),
@@ -137,9 +158,11 @@ pub fn router(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'self'"),
+        // Pages get a policy built from their own scripts; everything gets Referrer-Policy,
+        // and HSTS on an https site.
+        .layer(axum::middleware::from_fn_with_state(
+            site,
+            page_policy::apply,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

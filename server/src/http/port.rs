@@ -1,6 +1,7 @@
 //! The pages' server functions reach the capabilities through the port `app` declares; this is
 //! its implementation, one line per use case.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use app::dto::{
@@ -9,9 +10,11 @@ use app::dto::{
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
+use axum::Extension;
 use uuid::Uuid;
 
-use crate::accounts::Accounts;
+use crate::accounts::social::SocialSignIn;
+use crate::accounts::{Accounts, SignedIn};
 use crate::games::{Games, game_view};
 use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
@@ -21,6 +24,7 @@ use crate::studio::{Studio, Waited};
 
 pub struct Port {
     pub accounts: Arc<Accounts>,
+    pub social: Arc<SocialSignIn>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
@@ -30,13 +34,15 @@ pub struct Port {
 #[async_trait::async_trait]
 impl PetPixelPort for Port {
     async fn current_account(&self) -> Result<Option<AccountView>, AppError> {
-        let axum::Extension(Caller(caller)) = leptos_axum::extract::<axum::Extension<Caller>>()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let (caller, _) = caller_and_client().await?;
         match caller {
             Some(caller) => Ok(self.accounts.get(caller.id).await?.map(|a| a.view())),
             None => Ok(None),
         }
+    }
+
+    fn sign_in_providers(&self) -> Vec<String> {
+        self.social.offered()
     }
 
     async fn my_games(&self, visitor: &Visitor) -> Result<Vec<GameView>, AppError> {
@@ -48,7 +54,12 @@ impl PetPixelPort for Port {
         visitor: &Visitor,
         request: GameRequest,
     ) -> Result<GameView, AppError> {
-        self.games.create(visitor, request).await
+        let (caller, client) = caller_and_client().await?;
+        let notice = self
+            .notifications
+            .email_notice(caller.as_ref(), request.notify_email.as_deref(), client)
+            .await?;
+        self.games.create(visitor, request, notice.as_ref()).await
     }
 
     async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
@@ -96,9 +107,7 @@ impl PetPixelPort for Port {
         image_id: Uuid,
         crop: CropRequest,
     ) -> Result<UploadedImage, AppError> {
-        let axum::Extension(ClientIp(client)) = leptos_axum::extract::<axum::Extension<ClientIp>>()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let (_, client) = caller_and_client().await?;
         self.photos.crop(visitor, client, image_id, crop).await
     }
 
@@ -127,4 +136,13 @@ impl PetPixelPort for Port {
             Waited::Done(view) | Waited::Pending(view) => Ok(view),
         }
     }
+}
+
+/// Who is asking, and from where, for a server function.
+async fn caller_and_client() -> Result<(Option<SignedIn>, Option<IpAddr>), AppError> {
+    let (Extension(Caller(caller)), Extension(ClientIp(client))) =
+        leptos_axum::extract::<(Extension<Caller>, Extension<ClientIp>)>()
+            .await
+            .map_err(|e| crate::error::internal("server function's request", e))?;
+    Ok((caller, client))
 }

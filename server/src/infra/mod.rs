@@ -1,15 +1,18 @@
-//! What every capability stands on: the database, blob storage, Redis, rate limits, change
-//! notices, sessions, metrics, personal data's keys, the server's own keys and the compiled game runtime.
+//! What every capability stands on: the database, blob storage, Redis, rate limits, one-time
+//! links, outgoing mail, change notices, sessions, metrics, personal data's keys, the server's own keys and the compiled game runtime.
 
 pub mod blobs;
 pub mod changes;
 pub mod db;
 pub mod keys;
 pub mod limits;
+pub mod links;
+pub mod mail;
 pub mod metrics;
 pub mod pii;
 pub mod runtime;
 pub mod sessions;
+pub mod zip;
 
 /// Lower-case hex of `bytes` (content tags, token hashes, blind indexes).
 pub fn hex(bytes: &[u8]) -> String {

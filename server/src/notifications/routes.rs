@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::dto::{ApiErrorBody, PushSubscribed, PushSubscriptionJson};
+use app::dto::{ApiErrorBody, EmailedLink, PushSubscribed, PushSubscriptionJson};
 use app::port::Visitor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,6 +19,28 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(subscribe_push))
         .routes(routes!(push_key))
+        .routes(routes!(confirm_email))
+}
+
+/// The owner of an address that was asked to be told when a game is ready consents, with
+/// the link mailed to it: the game's email is sent once it is ready.
+#[utoipa::path(
+    post,
+    path = "/notifications/confirm",
+    tag = "notifications",
+    request_body = EmailedLink,
+    responses(
+        (status = 204, description = "Confirmed"),
+        (status = 422, description = "The link expired, was used, or its game is gone; `error.field` is `token`", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn confirm_email(
+    State(notifications): State<Arc<Notifications>>,
+    ValidJson(link): ValidJson<EmailedLink>,
+) -> Result<StatusCode, HttpError> {
+    notifications.confirm_email(&link.token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The key browsers subscribe with.

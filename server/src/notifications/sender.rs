@@ -4,18 +4,13 @@
 //! (leased, so a crashed sender's message is sent by another), sends them and records the
 //! outcome, retrying with backoff what may succeed later.
 //!
-//! With `email.smtp_url` set an email goes to that SMTP server; without it, to
-//! `data_dir/outbox/` as an `.eml` file, so the embedded default keeps a readable log of what
-//! it would have sent. Pushes go to the push service the browser subscribed with (`push.rs`).
+//! Emails leave through the [`Mailer`] (SMTP, or the embedded default's outbox folder); pushes
+//! go to the push service the browser subscribed with (`push.rs`).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
 use super::push::{PushMessage, Pusher, VapidKey};
@@ -23,6 +18,8 @@ use super::store::{ClaimedNotification, NotificationStore};
 use crate::clock::{backoff, millis, now_ms};
 use crate::config::Config;
 use crate::games::store::{GameRecord, GameStore};
+use crate::infra::mail::Mailer;
+pub use crate::infra::mail::SendFailed;
 use crate::urls::{self, PublicUrl};
 
 /// A send holds its message this long before another sender may try it.
@@ -30,59 +27,10 @@ const LEASE: Duration = Duration::from_secs(60);
 /// The first retry waits this long (ms), doubling each time up to the job queue's cap.
 const BACKOFF_MS: u64 = 5_000;
 
-/// Why a message did not go out.
-#[derive(Debug)]
-pub struct SendFailed {
-    pub message: String,
-    /// Trying again cannot help (a dead subscription, a bad address): give up now.
-    pub permanent: bool,
-}
-
-impl SendFailed {
-    pub(crate) fn transient(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            permanent: false,
-        }
-    }
-
-    pub(crate) fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            permanent: true,
-        }
-    }
-}
-
-enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox(AsyncFileTransport<Tokio1Executor>),
-}
-
-impl Mailer {
-    async fn send(&self, message: Message) -> Result<(), SendFailed> {
-        match self {
-            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
-                // A 5xx reply (mailbox unknown, message refused) will not change on retry.
-                SendFailed {
-                    permanent: e.is_permanent(),
-                    message: e.to_string(),
-                }
-            }),
-            Self::Outbox(outbox) => outbox
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| SendFailed::transient(e.to_string())),
-        }
-    }
-}
-
 pub struct Notifier {
     store: Arc<dyn NotificationStore>,
     games: Arc<dyn GameStore>,
-    mailer: Mailer,
-    from: Mailbox,
+    mailer: Arc<Mailer>,
     pusher: Pusher,
     public_url: PublicUrl,
     max_email_attempts: u32,
@@ -98,41 +46,22 @@ impl Notifier {
         config: &Config,
         public_url: PublicUrl,
         vapid: VapidKey,
+        mailer: Arc<Mailer>,
         store: Arc<dyn NotificationStore>,
         games: Arc<dyn GameStore>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
-        let mailer = match &config.email.smtp_url {
-            Some(url) => Mailer::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
-                    .map_err(|e| anyhow::anyhow!("email.smtp_url: {e}"))?
-                    .build(),
-            ),
-            None => {
-                let outbox = config.data_dir.join("outbox");
-                std::fs::create_dir_all(&outbox).map_err(|e| {
-                    anyhow::anyhow!("creating the outbox {}: {e}", outbox.display())
-                })?;
-                Mailer::Outbox(AsyncFileTransport::new(outbox))
-            }
-        };
-        let from: Mailbox = config
-            .email
-            .from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("email.from: {e}"))?;
         // Apple refuses a contact on a `.localhost` domain (the embedded default's sender),
         // so the site's own https address is preferred when there is one.
         let subject = match &config.push.subject {
             Some(subject) => subject.clone(),
             None if public_url.as_str().starts_with("https://") => public_url.as_str().to_owned(),
-            None => format!("mailto:{}", from.email),
+            None => format!("mailto:{}", mailer.from().email),
         };
         Ok(Self {
             store,
             games,
             mailer,
-            from,
             pusher: Pusher::new(vapid, subject, config.push.clone())?,
             public_url,
             max_email_attempts: config.email.max_attempts,
@@ -205,8 +134,15 @@ impl Notifier {
 
     async fn email(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
         let game = self.game(claimed).await?;
-        let message = self.email_message(&game, &claimed.target)?;
-        self.mailer.send(message).await
+        let link = self.public_url.absolute(&urls::play_page(&game.short_code));
+        let body = format!(
+            "Hello!\n\n{title} is ready to play:\n\n    {link}\n\n\
+             Share the link, embed the game on a page, or download it to play offline.\n\n\
+             PetPixel Games\n",
+            title = game.title,
+        );
+        let subject = format!("{}'s game is ready to play", game.pet_name);
+        self.mailer.send_text(&claimed.target, &subject, body).await
     }
 
     async fn push(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
@@ -222,25 +158,5 @@ impl Notifier {
             tag: format!("game-{code}"),
         };
         self.pusher.send(&claimed.target, &message).await
-    }
-
-    fn email_message(&self, game: &GameRecord, address: &str) -> Result<Message, SendFailed> {
-        let to: Mailbox = address
-            .parse()
-            .map_err(|e| SendFailed::permanent(format!("address {address:?}: {e}")))?;
-        let link = self.public_url.absolute(&urls::play_page(&game.short_code));
-        let body = format!(
-            "Hello!\n\n{title} is ready to play:\n\n    {link}\n\n\
-             Share the link, embed the game on a page, or download it to play offline.\n\n\
-             PetPixel Games\n",
-            title = game.title,
-        );
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(format!("{}'s game is ready to play", game.pet_name))
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|e| SendFailed::permanent(e.to_string()))
     }
 }

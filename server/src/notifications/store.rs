@@ -33,13 +33,35 @@ pub enum NotificationAdded {
     NoGame,
 }
 
+/// "Tell this address when the game is ready", as the game is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailNotice {
+    /// The message's id; a confirmation link names it.
+    pub id: Uuid,
+    pub address: String,
+    /// Shown to be the asker's own (their account's confirmed address); otherwise the
+    /// message waits, `unconfirmed`, for the address's owner to follow the link we sent.
+    pub confirmed: bool,
+}
+
+impl EmailNotice {
+    /// The state the message starts in.
+    pub fn state(&self) -> &'static str {
+        if self.confirmed {
+            "waiting"
+        } else {
+            "unconfirmed"
+        }
+    }
+}
+
 /// A message's row, for operators and tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationRecord {
     pub id: Uuid,
     pub channel: String,
     pub target: String,
-    /// `waiting`, `pending`, `sending`, `sent` or `failed`.
+    /// `unconfirmed`, `waiting`, `pending`, `sending`, `sent` or `failed`.
     pub state: String,
     pub attempts: u32,
 }
@@ -68,14 +90,17 @@ pub trait NotificationStore: Send + Sync + 'static {
     async fn sent(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError>;
     /// Records a failed send: tried again at `retry_at`, or given up when `None`.
     async fn failed(&self, id: Uuid, error: &str, retry_at: Option<i64>) -> Result<(), StoreError>;
+    /// The address's owner consented to the `unconfirmed` message `id`: it waits for its game
+    /// like any other. `false` when there is no such message (its game was deleted).
+    async fn confirm(&self, id: Uuid) -> Result<bool, StoreError>;
     /// The messages of one game, oldest first.
     async fn of_game(&self, game_id: Uuid) -> Result<Vec<NotificationRecord>, StoreError>;
 }
 
 /// In the transaction that records a game: the address to tell once it is ready
-/// ($1 id, $2 game, $3 channel, $4 target, $5 now).
-pub const INSERT_WAITING: &str = "INSERT INTO notifications (id, game_id, channel, target, \
-    state, run_at, created_at) VALUES ($1, $2, $3, $4, 'waiting', $5, $5)";
+/// ($1 id, $2 game, $3 channel, $4 target, $5 now, $6 state: [`EmailNotice::state`]).
+pub const INSERT_EMAIL: &str = "INSERT INTO notifications (id, game_id, channel, target, \
+    state, run_at, created_at) VALUES ($1, $2, $3, $4, $6, $5, $5)";
 
 mod sql {
     /// Takes the lock that makes adds to one game take turns, so the count in the insert is
@@ -117,6 +142,8 @@ mod sql {
         lease_until = NULL WHERE id = $2 AND state = 'sending'";
     pub const FAILED: &str = "UPDATE notifications SET state = $1, run_at = $2, last_error = $3, \
         lease_until = NULL WHERE id = $4 AND state = 'sending'";
+    pub const CONFIRM: &str = "UPDATE notifications SET state = 'waiting' \
+        WHERE id = $1 AND state = 'unconfirmed'";
     pub const OF_GAME: &str = "SELECT id, game_id, channel, target, state, attempts \
         FROM notifications WHERE game_id = $1 ORDER BY created_at, id";
 }
@@ -242,6 +269,15 @@ impl NotificationStore for Db {
                 .await?;
         });
         Ok(())
+    }
+
+    async fn confirm(&self, id: Uuid) -> Result<bool, StoreError> {
+        let done = each_engine!(self, pool => sqlx::query(sql::CONFIRM)
+            .bind(Id(id))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done > 0)
     }
 
     async fn of_game(&self, game_id: Uuid) -> Result<Vec<NotificationRecord>, StoreError> {

@@ -22,6 +22,7 @@ use chrono::Utc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+use crate::accounts::export::Export;
 use crate::config::Limits;
 use crate::error::{blob_read, internal};
 use crate::http::client_ip::limit_key;
@@ -318,5 +319,36 @@ impl crate::accounts::Belongings for Photos {
             return Ok(0);
         }
         Ok(self.store.hand_over(&from.0, &to.0).await?)
+    }
+
+    /// `photos.json` (what each photo is), and every file of each photo's folder — the
+    /// photo as uploaded and everything made from it — under `photos/{id}/`.
+    async fn export(&self, owner: &Visitor, zip: &mut Export) -> Result<(), AppError> {
+        let photos = self.store.photos_of(&owner.0).await?;
+        let listed: Vec<UploadedImage> = photos.iter().map(uploaded_view).collect();
+        zip.add_json("photos.json", &listed).await?;
+        for photo in &photos {
+            let folder = keys::folder(photo.id);
+            let files = self
+                .blobs
+                .list(&folder)
+                .await
+                .map_err(|e| internal("list photo files", e))?;
+            for key in files {
+                let bytes = self.blobs.get(&key).await.map_err(blob_read)?;
+                let file = key.strip_prefix(&folder).unwrap_or(&key);
+                let name = format!("photos/{}{file}", photo.id);
+                zip.add(&name, &bytes).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn erase(&self, owner: &Visitor) -> Result<u64, AppError> {
+        let photos = self.store.photos_of(&owner.0).await?;
+        for photo in &photos {
+            self.delete(owner, photo.id).await?;
+        }
+        Ok(photos.len() as u64)
     }
 }

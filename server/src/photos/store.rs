@@ -29,6 +29,8 @@ pub trait PhotoStore: Send + Sync + 'static {
     /// Gives every photo of owner `from` to owner `to` (a visitor who signs up or logs in);
     /// how many moved.
     async fn hand_over(&self, from: &str, to: &str) -> Result<u64, StoreError>;
+    /// Every photo of `owner`, oldest first (an account's export and erasure).
+    async fn photos_of(&self, owner: &str) -> Result<Vec<ImageRecord>, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -64,6 +66,8 @@ const INSERT: &str = "INSERT INTO pet_images (id, visitor_id, original_url, cont
 const SELECT: &str = "SELECT id, visitor_id, original_url, content_type, width, height, \
     created_at FROM pet_images WHERE id = $1";
 const DELETE: &str = "DELETE FROM pet_images WHERE id = $1";
+const BY_OWNER: &str = "SELECT id, visitor_id, original_url, content_type, width, height, \
+    created_at FROM pet_images WHERE visitor_id = $1 ORDER BY created_at, id";
 const HAND_OVER: &str = "UPDATE pet_images SET visitor_id = $2 WHERE visitor_id = $1";
 
 #[async_trait::async_trait]
@@ -101,5 +105,13 @@ impl PhotoStore for Db {
             .execute(pool)
             .await?
             .rows_affected()))
+    }
+
+    async fn photos_of(&self, owner: &str) -> Result<Vec<ImageRecord>, StoreError> {
+        let rows: Vec<ImageRow> = each_engine!(self, pool => sqlx::query_as(BY_OWNER)
+            .bind(owner)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(ImageRecord::try_from).collect()
     }
 }

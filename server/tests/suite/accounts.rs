@@ -7,7 +7,9 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use super::common::{TestApp, chelsea, scale_out_parts, start_game_at};
+use super::common::{
+    TestApp, chelsea, link_token, outbox_to, scale_out_parts, start_game_at, wait_for_mail,
+};
 
 /// The app on the embedded defaults, without a worker (games stay queued: nothing here needs
 /// them made).
@@ -58,6 +60,8 @@ on_both_stacks!(
     signs_up_logs_in_and_keeps_what_it_made,
     sessions_end_everywhere_and_on_password_change,
     tokens_work_and_refresh_tokens_rotate,
+    the_address_is_confirmed_by_the_link_mailed_at_sign_up,
+    a_forgotten_password_is_set_anew_by_a_one_time_link,
 );
 
 fn unique_email() -> String {
@@ -697,4 +701,257 @@ async fn my_games_lists_newest_first_and_a_deleted_game_is_gone_everywhere() {
         .await
         .expect("json");
     assert_eq!(listed.len(), 1);
+}
+
+async fn the_address_is_confirmed_by_the_link_mailed_at_sign_up(app: &TestApp) {
+    let browser = app.visitor();
+    let email = unique_email();
+    let account = register(app, &browser, &email).await;
+    assert_eq!(account["email_verified"], false);
+    let mail = wait_for_mail(app, &email, 1).await.remove(0);
+    assert!(
+        mail.contains("Subject: Confirm your email address for PetPixel Games"),
+        "{mail}"
+    );
+    let token = link_token(&mail, &format!("{}/verify-email", app.base));
+
+    // The link is for confirming an address, not for setting a password.
+    let wrong = post(
+        &browser,
+        app,
+        "/api/v1/auth/password/reset",
+        json!({"token": token, "password": "a whole new password"}),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Opened anywhere (no session needed), it confirms the address once.
+    let elsewhere = app.visitor();
+    let confirmed = post(
+        &elsewhere,
+        app,
+        "/api/v1/auth/verify-email/confirm",
+        json!({ "token": token }),
+    )
+    .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let confirmed: Value = confirmed.json().await.expect("json");
+    assert_eq!(confirmed["email_verified"], true);
+    let profile: Value = browser
+        .get(app.url("/api/v1/auth/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["email_verified"], true);
+    let again = post(
+        &elsewhere,
+        app,
+        "/api/v1/auth/verify-email/confirm",
+        json!({ "token": token }),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = again.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "token");
+
+    // A confirmed address is not sent another link; asking needs a session.
+    let resend = browser
+        .post(app.url("/api/v1/auth/verify-email"))
+        .send()
+        .await
+        .expect("resend");
+    assert_eq!(resend.status(), StatusCode::ACCEPTED);
+    assert_eq!(outbox_to(app, &email).len(), 1);
+    let anonymous = app
+        .visitor()
+        .post(app.url("/api/v1/auth/verify-email"))
+        .send()
+        .await
+        .expect("resend");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // Made-up links confirm nothing.
+    for forged in ["", "x", &"A".repeat(43), &"A".repeat(5000)] {
+        let response = post(
+            &elsewhere,
+            app,
+            "/api/v1/auth/verify-email/confirm",
+            json!({ "token": forged }),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{forged}"
+        );
+    }
+}
+
+async fn a_forgotten_password_is_set_anew_by_a_one_time_link(app: &TestApp) {
+    let email = unique_email();
+    let phone = app.visitor();
+    register(app, &phone, &email).await;
+    wait_for_mail(app, &email, 1).await;
+
+    // An address without an account is answered the same, and nothing is sent.
+    let nobody = unique_email();
+    let laptop = app.visitor();
+    let response = post(
+        &laptop,
+        app,
+        "/api/v1/auth/password/forgot",
+        json!({ "email": nobody }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let response = post(
+        &laptop,
+        app,
+        "/api/v1/auth/password/forgot",
+        json!({ "email": email.to_uppercase() }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mails = wait_for_mail(app, &email, 2).await;
+    let mail = mails
+        .iter()
+        .find(|m| m.contains("Subject: Set a new password for PetPixel Games"))
+        .expect("the password mail");
+    let token = link_token(mail, &format!("{}/reset-password", app.base));
+    assert!(outbox_to(app, &nobody).is_empty());
+
+    // A password too short is refused without using the link up.
+    let short = post(
+        &laptop,
+        app,
+        "/api/v1/auth/password/reset",
+        json!({"token": token, "password": "short"}),
+    )
+    .await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = short.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "password");
+
+    let reset = post(
+        &laptop,
+        app,
+        "/api/v1/auth/password/reset",
+        json!({"token": token, "password": "a whole new password"}),
+    )
+    .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let account: Value = reset.json().await.expect("json");
+    // Following the link proved the address.
+    assert_eq!(account["email_verified"], true);
+    // The laptop is signed in; the phone's older session has ended.
+    assert_eq!(profile_status(app, &laptop).await, StatusCode::OK);
+    assert_eq!(profile_status(app, &phone).await, StatusCode::UNAUTHORIZED);
+    // The link worked once; the old password no longer does, the new one does.
+    let again = post(
+        &laptop,
+        app,
+        "/api/v1/auth/password/reset",
+        json!({"token": token, "password": "yet another password"}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fresh = app.visitor();
+    assert_eq!(
+        log_in(&fresh, app, &email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        log_in(&fresh, app, &email, "a whole new password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+/// `petpixel admin rotate-keys`: after a new key is put first, everything sealed under the
+/// old one is sealed under the new one; then the old key can leave the ring and every
+/// account still logs in.
+#[tokio::test]
+async fn rotating_keys_reseals_accounts_and_the_vapid_key() {
+    let old = server::infra::pii::KeyRing::generate_spec("old");
+    let new = server::infra::pii::KeyRing::generate_spec("new");
+    let first = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.security.pii_keys = Some(SecretString::from(old.clone()));
+    })
+    .await;
+    let email = unique_email();
+    register(&first, &first.visitor(), &email).await;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        first.data_dir.path().join("petpixel.sqlite3").display()
+    ))
+    .await
+    .expect("db");
+    let sealed = || async {
+        let email: String = sqlx::query_scalar("SELECT email_sealed FROM users")
+            .fetch_one(&db)
+            .await
+            .expect("user");
+        let vapid: String =
+            sqlx::query_scalar("SELECT value FROM server_keys WHERE name = 'vapid_private_key'")
+                .fetch_one(&db)
+                .await
+                .expect("vapid");
+        (email, vapid)
+    };
+    let (email_sealed, vapid) = sealed().await;
+    assert!(email_sealed.starts_with("old."), "{email_sealed}");
+    // The stored VAPID key is sealed too: nothing of it in plain text.
+    assert!(vapid.starts_with("old."), "{vapid}");
+
+    let mut config = first.config.clone();
+    config.security.pii_keys = Some(SecretString::from(format!("{new},{old}")));
+    let report = server::startup::rotate_keys(config)
+        .await
+        .expect("rotate-keys");
+    assert!(report.contains("1 accounts, 1 server key"), "{report}");
+    let (email_sealed, vapid) = sealed().await;
+    assert!(email_sealed.starts_with("new."), "{email_sealed}");
+    assert!(vapid.starts_with("new."), "{vapid}");
+
+    // The old key gone: the account is found by its new index and opens.
+    let data_dir = first.data_dir.path().to_path_buf();
+    let second = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.data_dir = data_dir;
+        c.security.pii_keys = Some(SecretString::from(new.clone()));
+    })
+    .await;
+    let client = second.visitor();
+    assert_eq!(
+        log_in(&client, &second, &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let profile: Value = client
+        .get(second.url("/api/v1/auth/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["email"], email);
+    // The push key the browsers subscribed with is the same one.
+    let key = |app: &TestApp| {
+        let url = app.url("/api/v1/push/key");
+        async move {
+            let body: Value = reqwest::get(url)
+                .await
+                .expect("key")
+                .json()
+                .await
+                .expect("json");
+            body["public_key"].clone()
+        }
+    };
+    assert_eq!(key(&first).await, key(&second).await);
 }

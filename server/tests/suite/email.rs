@@ -1,6 +1,8 @@
 //! "Your game is ready" by email: through a real SMTP server (aiosmtpd, from PyPI) once per
 //! game, with the game's link; on the embedded default into the outbox folder; and a bad
-//! address refused when the game is asked for.
+//! address refused when the game is asked for. No open relay: an address that is not the
+//! asker's confirmed one gets a confirmation link first and nothing else until it is
+//! followed, and no address or client can have us send more than its share.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -9,7 +11,9 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, chelsea, repo_root, settled_notifications};
+use crate::common::{
+    TestApp, chelsea, link_token, outbox_to, repo_root, settled_notifications, wait_for_mail,
+};
 
 struct Reaper(std::process::Child);
 
@@ -70,15 +74,24 @@ async fn messages(dir: &Path, suffix: &str) -> Vec<String> {
     }
 }
 
-async fn make_game(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
+/// Asks for a game that emails `email` when ready: the answer as it came.
+async fn ask_for_game(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
     let image = app.upload_photo(client, chelsea(), "chelsea.png").await;
-    let created = app
-        .create_game(
-            client,
-            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "park",
-                   "difficulty": "easy", "level_count": 1, "notify_email": email}),
+    client
+        .post(app.url("/api/v1/games"))
+        .json(
+            &json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "park",
+                    "difficulty": "easy", "level_count": 1, "notify_email": email}),
         )
-        .await;
+        .send()
+        .await
+        .expect("post")
+}
+
+async fn make_game(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
+    let response = ask_for_game(app, client, email).await;
+    assert_eq!(response.status(), 202);
+    let created: Value = response.json().await.expect("json");
     let game = app
         .wait_until_finished(client, created["id"].as_str().expect("id"))
         .await;
@@ -86,8 +99,22 @@ async fn make_game(app: &TestApp, client: &reqwest::Client, email: &str) -> Valu
     game
 }
 
+/// The game's email rows as they stand (`channel`, `state`, `attempts`).
+async fn notification_rows(app: &TestApp, id: &str) -> Vec<(String, String, u32)> {
+    use server::notifications::store::NotificationStore;
+    let db = server::infra::db::Db::sqlite(&app.data_dir.path().join("petpixel.sqlite3"))
+        .await
+        .expect("the app's database");
+    db.of_game(uuid::Uuid::parse_str(id).expect("id"))
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|r| (r.channel, r.state, r.attempts))
+        .collect()
+}
+
 #[tokio::test]
-async fn a_ready_game_is_emailed_once_through_smtp_with_its_link() {
+async fn an_address_is_mailed_a_confirmation_first_and_the_game_once_it_is_confirmed() {
     let dir = tempfile::tempdir().expect("tempdir");
     // aiosmtpd makes the Maildir's folders only when the Maildir does not exist yet.
     let maildir = dir.path().join("mail");
@@ -98,25 +125,56 @@ async fn a_ready_game_is_emailed_once_through_smtp_with_its_link() {
     })
     .await;
     let client = app.visitor();
-    let game = make_game(&app, &client, "owner@example.com").await;
+    let game = make_game(&app, &client, "Owner@Example.com").await;
+    let id = game["id"].as_str().expect("id");
 
+    // The first mail only asks the address's owner; it carries nothing the asker wrote.
     let received = messages(&maildir.join("new"), "").await;
     assert_eq!(received.len(), 1, "{received:?}");
-    let mail = &received[0];
-    let code = game["short_code"].as_str().expect("code");
+    let confirmation = &received[0];
     for expected in [
         "To: owner@example.com",
         "From: \"PetPixel Games\" <games@petpixel.localhost>",
-        "Subject: Chelsea's game is ready to play",
-        &format!("https://petpixel.example/g/{code}"),
+        "Subject: Confirm your email for PetPixel Games",
     ] {
-        assert!(mail.contains(expected), "{expected:?} in\n{mail}");
+        assert!(
+            confirmation.contains(expected),
+            "{expected:?} in\n{confirmation}"
+        );
     }
-    // Sent once, and recorded as sent: nothing more can be sent for it.
+    assert!(!confirmation.contains("Chelsea"), "{confirmation}");
+    // The game is ready and its email waits, unclaimable, for the owner's yes.
     assert_eq!(
-        settled_notifications(&app, game["id"].as_str().expect("id")).await,
+        notification_rows(&app, id).await,
+        [("email".to_owned(), "unconfirmed".to_owned(), 0)]
+    );
+
+    let token = link_token(confirmation, "https://petpixel.example/confirm-email");
+    let stranger = app.visitor();
+    let confirm = |token: String| {
+        stranger
+            .post(app.url("/api/v1/notifications/confirm"))
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(confirm(token.clone()).await.expect("confirm").status(), 204);
+    assert_eq!(
+        settled_notifications(&app, id).await,
         [("email".to_owned(), "sent".to_owned(), 1)]
     );
+    let received = messages(&maildir.join("new"), "").await;
+    assert_eq!(received.len(), 2, "{received:?}");
+    let code = game["short_code"].as_str().expect("code");
+    let ready = received
+        .iter()
+        .find(|m| m.contains("Subject: Chelsea's game is ready to play"))
+        .expect("the game's mail");
+    assert!(
+        ready.contains(&format!("https://petpixel.example/g/{code}")),
+        "{ready}"
+    );
+    // The link works once.
+    assert_eq!(confirm(token).await.expect("confirm").status(), 422);
 
     // A bad address is refused with the field named; no game is made.
     for bad in [
@@ -141,22 +199,42 @@ async fn a_ready_game_is_emailed_once_through_smtp_with_its_link() {
 }
 
 #[tokio::test]
-async fn without_smtp_the_message_is_kept_in_the_outbox_with_the_servers_address() {
+async fn an_accounts_confirmed_address_gets_the_game_without_asking_again() {
     let app = TestApp::spawn().await;
     let client = app.visitor();
-    let game = make_game(&app, &client, "owner@example.com").await;
-    let outbox = messages(&app.data_dir.path().join("outbox"), ".eml").await;
-    assert_eq!(outbox.len(), 1);
+    let email = format!("owner+{}@example.com", uuid::Uuid::new_v4().simple());
+    let registered = client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201);
+    let verification = wait_for_mail(&app, &email, 1).await.remove(0);
+    let token = link_token(&verification, &format!("{}/verify-email", app.base));
+    let confirmed = client
+        .post(app.url("/api/v1/auth/verify-email/confirm"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(confirmed.status(), 200);
+
+    let game = make_game(&app, &client, &email.to_uppercase()).await;
+    assert_eq!(
+        settled_notifications(&app, game["id"].as_str().expect("id")).await,
+        [("email".to_owned(), "sent".to_owned(), 1)]
+    );
+    let mails = outbox_to(&app, &email);
+    assert_eq!(mails.len(), 2, "the verification and the game: {mails:?}");
     let link = format!(
         "{}/g/{}",
         app.base,
         game["short_code"].as_str().expect("code")
     );
-    assert!(outbox[0].contains(&link), "{link} in\n{}", outbox[0]);
-
-    assert_eq!(
-        settled_notifications(&app, game["id"].as_str().expect("id")).await,
-        [("email".to_owned(), "sent".to_owned(), 1)]
+    assert!(
+        mails.iter().any(|m| m.contains(&link)),
+        "{link} in {mails:?}"
     );
 
     // No address, no message: nothing is in the outbox for that game.
@@ -165,4 +243,55 @@ async fn without_smtp_the_message_is_kept_in_the_outbox_with_the_servers_address
         settled_notifications(&app, quiet["id"].as_str().expect("id")).await,
         []
     );
+}
+
+#[tokio::test]
+async fn no_address_and_no_client_gets_more_than_its_share_of_confirmations() {
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.limits.mails_per_address = 5;
+    })
+    .await;
+    let client = app.visitor();
+    // Three confirmations an hour to one address, whoever asks.
+    for _ in 0..3 {
+        assert_eq!(
+            ask_for_game(&app, &client, "victim@example.com")
+                .await
+                .status(),
+            202
+        );
+    }
+    let refused = ask_for_game(&app, &client, "victim@example.com").await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(outbox_to(&app, "victim@example.com").len(), 3);
+    // Nothing was made for the refused request.
+    let games: Vec<Value> = client
+        .get(app.url("/api/v1/games"))
+        .send()
+        .await
+        .expect("games")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(games.len(), 3);
+
+    // One client may have us write to five addresses an hour, whichever they are.
+    for n in 0..2 {
+        let address = format!("someone{n}@example.com");
+        assert_eq!(ask_for_game(&app, &client, &address).await.status(), 202);
+    }
+    assert_eq!(
+        ask_for_game(&app, &client, "one.more@example.com")
+            .await
+            .status(),
+        429
+    );
+    assert!(outbox_to(&app, "one.more@example.com").is_empty());
 }

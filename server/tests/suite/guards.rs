@@ -1,6 +1,7 @@
 //! The edge's guards: cross-site requests are refused before any session is touched
 //! (`http::csrf`: the attack where a cross-site upload replaced a visitor's session cookie,
-//! over the wire), and `/metrics` answers only those allowed to read it.
+//! over the wire), `/metrics` answers only those allowed to read it, and an https site's
+//! cookie and headers keep browsers to it.
 
 use reqwest::StatusCode;
 use secrecy::SecretString;
@@ -268,4 +269,31 @@ async fn the_api_limit_is_shared_by_every_node_through_redis() {
         let response = api_get(app, "/api/v1/pixel-art/styles", &address).await;
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     }
+}
+
+#[tokio::test]
+async fn an_https_site_sends_hsts_and_a_secure_host_only_cookie() {
+    let app = TestApp::spawn_with(|c| c.public_url = Some("https://petpixel.example".into())).await;
+    let client = app.visitor();
+    let home = client.get(app.url("/")).send().await.expect("home");
+    assert_eq!(
+        home.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    assert_eq!(home.headers()["referrer-policy"], "same-origin");
+    let upload = app.upload(&client, chelsea(), "chelsea.png").await;
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    let cookie = upload
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-petpixel_session="))
+        .expect("the session cookie, __Host- prefixed")
+        .to_owned();
+    // What the prefix demands: Secure, path /, no Domain.
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("; Path=/"), "{cookie}");
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    assert!(cookie.contains("; HttpOnly"), "{cookie}");
 }

@@ -157,7 +157,9 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         .as_object()
         .expect("paths")
         .iter()
-        .filter(|(path, _)| path.contains('{'))
+        // A sign-in provider's name is not something anyone owns (accounts.rs and
+        // social.rs test those routes).
+        .filter(|(path, _)| path.contains('{') && !path.contains("{provider}"))
         .flat_map(|(path, item)| {
             item.as_object()
                 .expect("operations")

@@ -115,11 +115,28 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
     let client = app.visitor();
     let home = client.get(app.url("/")).send().await.expect("home");
     assert_eq!(home.status(), 200);
-    assert_eq!(
-        home.headers()["content-security-policy"],
-        "frame-ancestors 'self'"
+    let policy = home.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(home.headers()["referrer-policy"], "same-origin");
+    assert!(
+        home.headers().get("strict-transport-security").is_none(),
+        "no HSTS on a plain-http site"
     );
     let html = home.text().await.expect("html");
+    // Scripts from the site and WebAssembly; inline scripts only by the hashes of this
+    // page's own (the hydration script), never `unsafe-inline` or `eval`.
+    let hashes = server::http::page_policy::inline_script_hashes(html.as_bytes());
+    assert!(!hashes.is_empty(), "the hydration script is inline");
+    assert_eq!(
+        policy,
+        server::http::page_policy::policy(&hashes, "frame-ancestors 'self'")
+    );
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{policy}"
+    );
     assert!(html.contains("Your pet, starring in its own video game"));
     assert!(
         html.contains("/pkg/petpixel.js"),

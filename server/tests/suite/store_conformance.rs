@@ -16,7 +16,8 @@ use server::games::store::{
 };
 use server::infra::db::{Db, StoreError};
 use server::infra::keys::KeyStore;
-use server::notifications::store::{NotificationAdded, NotificationStore};
+use server::infra::links::{LinkStore, Purpose};
+use server::notifications::store::{EmailNotice, NotificationAdded, NotificationStore};
 use server::photos::store::{ImageRecord, PhotoStore};
 use uuid::Uuid;
 
@@ -108,7 +109,19 @@ conformance!(
     racing_refreshes_of_one_token_let_exactly_one_through,
     a_visitors_photos_and_games_are_handed_over_and_listed_newest_first,
     only_a_finished_game_is_deleted_and_its_job_goes_with_it,
+    an_emailed_link_works_once_for_its_purpose_until_it_expires,
+    an_unconfirmed_email_is_never_due_until_its_owner_confirms,
+    a_provider_identity_links_to_one_account_and_goes_with_it,
+    accounts_are_walked_in_pages_and_resealed,
 );
+
+fn notice(address: &str, confirmed: bool) -> EmailNotice {
+    EmailNotice {
+        id: Uuid::new_v4(),
+        address: address.into(),
+        confirmed,
+    }
+}
 
 fn code(s: &str) -> ShortCode {
     ShortCode::parse(s).expect("a valid code")
@@ -550,7 +563,7 @@ async fn a_games_email_waits_until_the_game_is_ready(db: Db) {
     let img = image("visitor-a");
     PhotoStore::insert(&db, &img).await.expect("insert");
     let mailed = game(&img, "magedxxxxx");
-    GameStore::insert(&db, &mailed, Some("pet@example.com"))
+    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)))
         .await
         .expect("insert");
     let now = soon();
@@ -581,7 +594,7 @@ async fn a_message_is_leased_retried_after_its_pause_and_sent_once(db: Db) {
     let img = image("visitor-a");
     PhotoStore::insert(&db, &img).await.expect("insert");
     let mailed = game(&img, "magedxxxxx");
-    GameStore::insert(&db, &mailed, Some("pet@example.com"))
+    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)))
         .await
         .expect("insert");
     let now = soon();
@@ -971,10 +984,18 @@ async fn a_visitors_photos_and_games_are_handed_over_and_listed_newest_first(db:
         .await
         .expect("insert");
 
-    let listed = db.by_owner("visitor-a", 10).await.expect("list");
+    let listed = GameStore::by_owner(&db, "visitor-a", 10)
+        .await
+        .expect("list");
     let ids: Vec<Uuid> = listed.iter().map(|g| g.id).collect();
     assert_eq!(ids, [newer.id, older.id]);
-    assert_eq!(db.by_owner("visitor-a", 1).await.expect("list").len(), 1);
+    assert_eq!(
+        GameStore::by_owner(&db, "visitor-a", 1)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 
     assert_eq!(
         GameStore::hand_over(&db, "visitor-a", "account-1")
@@ -988,7 +1009,12 @@ async fn a_visitors_photos_and_games_are_handed_over_and_listed_newest_first(db:
             .expect("photos"),
         1
     );
-    assert!(db.by_owner("visitor-a", 10).await.expect("list").is_empty());
+    assert!(
+        GameStore::by_owner(&db, "visitor-a", 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     assert_eq!(db.by_owner("account-1", 10).await.expect("list").len(), 2);
     let moved = PhotoStore::get(&db, img.id)
         .await
@@ -1012,5 +1038,171 @@ async fn only_a_finished_game_is_deleted_and_its_job_goes_with_it(db: Db) {
     assert!(
         !GameStore::delete(&db, g.id).await.expect("delete"),
         "already gone"
+    );
+}
+
+async fn an_emailed_link_works_once_for_its_purpose_until_it_expires(db: Db) {
+    let now = Utc::now().trunc_subsecs(3);
+    let subject = Uuid::new_v4();
+    let later = now + chrono::Duration::hours(1);
+    LinkStore::insert(&db, "hash-a", Purpose::VerifyEmail, subject, later, now)
+        .await
+        .expect("insert");
+    // Another purpose, or past its time: nothing.
+    assert_eq!(
+        db.redeem("hash-a", Purpose::ResetPassword, now)
+            .await
+            .expect("redeem"),
+        None
+    );
+    assert_eq!(
+        db.redeem(
+            "hash-a",
+            Purpose::VerifyEmail,
+            later + chrono::Duration::seconds(1)
+        )
+        .await
+        .expect("redeem"),
+        None
+    );
+    assert_eq!(
+        db.redeem("hash-a", Purpose::VerifyEmail, now)
+            .await
+            .expect("redeem"),
+        Some(subject)
+    );
+    assert_eq!(
+        db.redeem("hash-a", Purpose::VerifyEmail, now)
+            .await
+            .expect("redeem"),
+        None,
+        "used once"
+    );
+    // Forgetting the subject's links leaves none.
+    LinkStore::insert(&db, "hash-b", Purpose::ResetPassword, subject, later, now)
+        .await
+        .expect("insert");
+    LinkStore::forget(&db, subject).await.expect("forget");
+    assert_eq!(
+        db.redeem("hash-b", Purpose::ResetPassword, now)
+            .await
+            .expect("redeem"),
+        None
+    );
+}
+
+async fn an_unconfirmed_email_is_never_due_until_its_owner_confirms(db: Db) {
+    let img = image("visitor-a");
+    PhotoStore::insert(&db, &img).await.expect("insert");
+    let mailed = game(&img, "unsentxxxx");
+    let asked = notice("someone@example.com", false);
+    GameStore::insert(&db, &mailed, Some(&asked))
+        .await
+        .expect("insert");
+    let now = soon();
+    make_ready(&db, &mailed, now).await;
+    assert_eq!(
+        NotificationStore::claim(&db, now, 1_000)
+            .await
+            .expect("claim"),
+        None,
+        "not confirmed"
+    );
+    assert!(
+        NotificationStore::confirm(&db, asked.id)
+            .await
+            .expect("confirm")
+    );
+    assert!(
+        !NotificationStore::confirm(&db, asked.id)
+            .await
+            .expect("confirm"),
+        "once"
+    );
+    let due = NotificationStore::claim(&db, now, 1_000)
+        .await
+        .expect("claim")
+        .expect("due once confirmed");
+    assert_eq!(
+        (due.id, due.target.as_str()),
+        (asked.id, "someone@example.com")
+    );
+    assert!(
+        !NotificationStore::confirm(&db, Uuid::new_v4())
+            .await
+            .expect("confirm"),
+        "no such message"
+    );
+}
+
+async fn a_provider_identity_links_to_one_account_and_goes_with_it(db: Db) {
+    let now = Utc::now().trunc_subsecs(3);
+    let alice = user("index-alice");
+    let bob = user("index-bob");
+    AccountStore::insert(&db, &alice).await.expect("insert");
+    AccountStore::insert(&db, &bob).await.expect("insert");
+    assert_eq!(db.by_identity("google", "sub-1").await.expect("find"), None);
+    db.link_identity("google", "sub-1", alice.id, now)
+        .await
+        .expect("link");
+    db.link_identity("facebook", "fb-1", alice.id, now)
+        .await
+        .expect("link");
+    assert_eq!(
+        db.by_identity("google", "sub-1").await.expect("find"),
+        Some(alice.id)
+    );
+    assert!(matches!(
+        db.link_identity("google", "sub-1", bob.id, now).await,
+        Err(StoreError::Conflict { field: "provider" })
+    ));
+    assert_eq!(
+        db.identities_of(alice.id).await.expect("list"),
+        ["facebook", "google"]
+    );
+    AccountStore::delete(&db, alice.id).await.expect("delete");
+    assert_eq!(db.by_identity("google", "sub-1").await.expect("find"), None);
+    assert_eq!(AccountStore::get(&db, alice.id).await.expect("get"), None);
+    assert!(AccountStore::get(&db, bob.id).await.expect("get").is_some());
+}
+
+async fn accounts_are_walked_in_pages_and_resealed(db: Db) {
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let account = user(&format!("index-page-{n}"));
+        AccountStore::insert(&db, &account).await.expect("insert");
+        ids.push(account.id);
+    }
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = db.page(after, 2).await.expect("page");
+        walked.extend(page.iter().map(|u| u.id));
+        match page.last() {
+            Some(last) if page.len() == 2 => after = Some(last.id),
+            _ => break,
+        }
+    }
+    for id in &ids {
+        assert_eq!(
+            walked.iter().filter(|w| *w == id).count(),
+            1,
+            "every account once"
+        );
+    }
+    db.reseal(ids[0], "index-resealed", "new.sealed", Some("new.name"))
+        .await
+        .expect("reseal");
+    let resealed = AccountStore::get(&db, ids[0])
+        .await
+        .expect("get")
+        .expect("there");
+    assert_eq!(
+        (
+            resealed.email_index.as_str(),
+            resealed.email_sealed.as_str(),
+            resealed.name_sealed.as_deref()
+        ),
+        ("index-resealed", "new.sealed", Some("new.name"))
     );
 }

@@ -155,6 +155,7 @@ impl TestApp {
         config.limits.uploads_per_hour = 1_000;
         config.limits.api_per_minute = 1_000_000;
         config.limits.logins_per_address = 1_000_000;
+        config.limits.mails_per_address = 1_000_000;
         config
     }
 
@@ -300,6 +301,7 @@ impl ServerProcess {
             .env("PETPIXEL__LIMITS__UPLOADS_PER_HOUR", "1000")
             .env("PETPIXEL__LIMITS__API_PER_MINUTE", "1000000")
             .env("PETPIXEL__LIMITS__LOGINS_PER_ADDRESS", "1000000")
+            .env("PETPIXEL__LIMITS__MAILS_PER_ADDRESS", "1000000")
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
@@ -435,4 +437,75 @@ pub async fn settled_notifications(app: &TestApp, id: &str) -> Vec<(String, Stri
         assert!(Instant::now() < deadline, "still sending: {rows:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The messages in the app's outbox folder (the embedded default's mail) addressed to `to`.
+pub fn outbox_to(app: &TestApp, to: &str) -> Vec<String> {
+    let needle = format!("To: {to}\r\n");
+    std::fs::read_dir(app.data_dir.path().join("outbox"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .filter(|m| m.contains(&needle))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits (up to 30 s) for `count` messages to `to` in the app's outbox, and returns them.
+pub async fn wait_for_mail(app: &TestApp, to: &str, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = outbox_to(app, to);
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{count} mails to {to} never came: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A message's body as its reader sees it: quoted-printable soft line breaks joined and
+/// `=XX` escapes decoded (our mail is ASCII).
+pub fn decoded(mail: &str) -> String {
+    // Soft breaks end in CRLF as sent, in LF as some servers keep them.
+    let joined = mail.replace("=\r\n", "").replace("=\n", "");
+    let mut out = String::with_capacity(joined.len());
+    let mut rest = joined.as_str();
+    while let Some(at) = rest.find('=') {
+        out.push_str(&rest[..at]);
+        let hex = rest.get(at + 1..at + 3).unwrap_or_default();
+        match u8::from_str_radix(hex, 16) {
+            Ok(byte) if hex.len() == 2 => {
+                out.push(char::from(byte));
+                rest = &rest[at + 3..];
+            }
+            _ => {
+                out.push('=');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The secret of the emailed link to `page` (`/verify-email`, ...) in a message.
+pub fn link_token(mail: &str, page: &str) -> String {
+    let mail = decoded(mail);
+    let mail = mail.as_str();
+    let marker = format!("{page}?token=");
+    let start = mail
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {page} link in\n{mail}"))
+        + marker.len();
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
