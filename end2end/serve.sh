@@ -19,10 +19,12 @@ fi
 # push services, over https.
 export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true
 # Every test's browser is 127.0.0.1: the per-address limits (10 photos an hour, 100 API calls a
-# minute, 30 logins in 15 minutes) would count the whole suite as one person. The server's
+# minute, 30 logins in 15 minutes, 20 games a day, ...) would count the whole suite as one person. The server's
 # tests cover the limits.
 export PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000 PETPIXEL__LIMITS__API_PER_MINUTE=1000000 \
-  PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 PETPIXEL__LIMITS__MAILS_PER_ADDRESS=1000000
+  PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 PETPIXEL__LIMITS__MAILS_PER_ADDRESS=1000000 \
+  PETPIXEL__LIMITS__GAMES_PER_DAY=1000000 PETPIXEL__LIMITS__REGENERATIONS_PER_DAY=1000000 \
+  PETPIXEL__LIMITS__STUDIO_JOBS_PER_HOUR=1000000 PETPIXEL__LIMITS__PLAYS_PER_HOUR=1000000
 # Google and Facebook are the suite's OpenID Connect provider (playwright.config.ts starts it).
 oidc="http://127.0.0.1:${E2E_OIDC_PORT:-$(($1 + 50))}"
 export PETPIXEL__AUTH__GOOGLE__ISSUER="$oidc" PETPIXEL__AUTH__GOOGLE__CLIENT_ID=petpixel-e2e \

@@ -148,6 +148,16 @@ pub struct Limits {
     /// Emails (address confirmations, password links) one client address may have us send
     /// per hour; each recipient also gets at most 3 an hour, whoever asks.
     pub mails_per_address: u32,
+    /// Games started per day, per visitor or account and per client address.
+    pub games_per_day: u32,
+    /// "New levels" per day, per visitor or account and per client address.
+    pub regenerations_per_day: u32,
+    /// New studio work (cut-outs, looks, animations) per hour, per visitor or account and per
+    /// client address; asking again for work already done or under way costs nothing.
+    pub studio_jobs_per_hour: u32,
+    /// Plays counted per hour for one game from one client address (more are refused, so a
+    /// script cannot inflate a game's count).
+    pub plays_per_hour: u32,
     /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -167,6 +177,10 @@ impl Default for Limits {
             api_per_minute: 100,
             logins_per_address: 30,
             mails_per_address: 10,
+            games_per_day: 20,
+            regenerations_per_day: 20,
+            studio_jobs_per_hour: 60,
+            plays_per_hour: 30,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
@@ -466,12 +480,17 @@ impl Config {
             l.api_per_minute,
             l.logins_per_address,
             l.mails_per_address,
+            l.games_per_day,
+            l.regenerations_per_day,
+            l.studio_jobs_per_hour,
+            l.plays_per_hour,
         ]
         .contains(&0)
         {
             return Err(ConfigError::Invalid(
-                "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address and \
-                 limits.mails_per_address must be positive"
+                "limits.uploads_per_hour, api_per_minute, logins_per_address, \
+                 mails_per_address, games_per_day, regenerations_per_day, studio_jobs_per_hour \
+                 and plays_per_hour must be positive"
                     .into(),
             ));
         }

@@ -18,9 +18,9 @@ use crate::accounts::store::AccountStore;
 use crate::accounts::{Accounts, Belongings};
 use crate::clock::now_ms;
 use crate::config::Config;
-use crate::games::Games;
 use crate::games::pipeline::GamePipeline;
 use crate::games::store::{GameStore, PipelineStore};
+use crate::games::{GameQuotas, Games};
 use crate::http::client_ip::TrustedProxies;
 use crate::http::health::{Health, Role};
 use crate::http::{self, EdgeLimits, SessionSettings};
@@ -28,7 +28,7 @@ use crate::infra::blobs::Blobs;
 use crate::infra::changes::Changes;
 use crate::infra::db::Db;
 use crate::infra::keys::KeyStore;
-use crate::infra::limits::{MemoryLimiter, RateLimiter, RedisLimiter};
+use crate::infra::limits::{DAY, HOUR, MemoryLimiter, Quota, RateLimiter, RedisLimiter};
 use crate::infra::links::{LinkMail, LinkStore, Links};
 use crate::infra::mail::Mailer;
 use crate::infra::metrics::Metrics;
@@ -468,6 +468,8 @@ impl Application {
             Arc::clone(&limiter),
             config.limits.clone(),
         ));
+        let limits = &config.limits;
+        let quota = |name, limit, window| Quota::new(Arc::clone(&limiter), name, limit, window);
         let games = Arc::new(Games::new(
             Arc::new(parts.db.clone()) as Arc<dyn GameStore>,
             Arc::clone(&photos),
@@ -475,6 +477,11 @@ impl Application {
             Arc::clone(&parts.runtime),
             parts.changes.clone(),
             Arc::clone(&parts.jobs_queued),
+            GameQuotas {
+                started: quota("games", limits.games_per_day, DAY),
+                remade: quota("regenerations", limits.regenerations_per_day, DAY),
+                plays: quota("plays", limits.plays_per_hour, HOUR),
+            },
         ));
         let studio = Arc::new(Studio::new(
             Arc::clone(&photos),
@@ -483,6 +490,7 @@ impl Application {
             parts.changes.clone(),
             Arc::clone(&parts.studio_queued),
             std::time::Duration::from_millis(config.jobs.studio_wait_ms),
+            quota("studio", limits.studio_jobs_per_hour, HOUR),
         ));
         let mail = Arc::new(LinkMail::new(
             Links::new(Arc::new(parts.db.clone()) as Arc<dyn LinkStore>),

@@ -486,7 +486,8 @@ async fn social_callback(
             }
             Ok(Redirect::to(next).into_response())
         }
-        Err(AppError::Internal) => Err(AppError::Internal.into()),
+        // A person arrived here by a redirect: they are shown the reason on the log-in page
+        // (ours is logged where it happened; the page reads only "try again").
         Err(e) => {
             let mut next = reqwest::Url::parse("http://site/login")
                 .map_err(|e| crate::error::internal("url", e))?;

@@ -9,6 +9,7 @@ pub mod progress;
 pub mod routes;
 pub mod store;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use app::dto::{GameRequest, GameStatus, GameUrls, GameView, PipelineStage, ShortCode};
@@ -19,13 +20,16 @@ use chrono::Utc;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::accounts::SignedIn;
 use crate::accounts::export::Export;
 use crate::clock::now_ms;
 use crate::error::{blob_read, internal};
 use crate::infra::blobs::Blobs;
 use crate::infra::changes::Changes;
 use crate::infra::db::StoreError;
+use crate::infra::limits::{Quota, parties};
 use crate::infra::runtime::GameRuntime;
+use crate::notifications::Notifications;
 use crate::notifications::store::EmailNotice;
 use crate::photos::Photos;
 use crate::urls;
@@ -59,6 +63,14 @@ impl Picture {
     }
 }
 
+/// What making games costs a person: games started and "new levels" a day, and the plays
+/// one client address may add to one game's count in an hour.
+pub struct GameQuotas {
+    pub started: Quota,
+    pub remade: Quota,
+    pub plays: Quota,
+}
+
 pub struct Games {
     store: Arc<dyn GameStore>,
     photos: Arc<Photos>,
@@ -67,6 +79,29 @@ pub struct Games {
     changes: Changes,
     /// Rung when a job is queued, so an in-process worker starts it without waiting to poll.
     jobs_queued: Arc<Notify>,
+    quotas: GameQuotas,
+}
+
+/// Starts a game as the API and the create page ask for it: its quota spent first, then the
+/// email to send when it is ready settled (a confirmation mailed, for an address not the
+/// caller's own), then the game recorded with that email.
+pub async fn start(
+    games: &Games,
+    notifications: &Notifications,
+    visitor: &Visitor,
+    caller: Option<&SignedIn>,
+    client: Option<IpAddr>,
+    request: GameRequest,
+) -> Result<GameView, AppError> {
+    games
+        .quotas
+        .started
+        .spend(&parties(visitor, client))
+        .await?;
+    let notice = notifications
+        .email_notice(caller, request.notify_email.as_deref(), client)
+        .await?;
+    games.create(visitor, request, notice.as_ref()).await
 }
 
 impl Games {
@@ -77,6 +112,7 @@ impl Games {
         runtime: Arc<GameRuntime>,
         changes: Changes,
         jobs_queued: Arc<Notify>,
+        quotas: GameQuotas,
     ) -> Self {
         Self {
             store,
@@ -85,6 +121,7 @@ impl Games {
             runtime,
             changes,
             jobs_queued,
+            quotas,
         }
     }
 
@@ -172,8 +209,14 @@ impl Games {
 
     /// Makes a ready (or failed) game of the visitor's again with new levels: a new seed,
     /// the same pet and settings.
-    pub async fn regenerate(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+    pub async fn regenerate(
+        &self,
+        visitor: &Visitor,
+        client: Option<IpAddr>,
+        id: &str,
+    ) -> Result<GameView, AppError> {
         let game = self.owned(visitor, id).await?;
+        self.quotas.remade.spend(&parties(visitor, client)).await?;
         let from = pipeline::restart_stage(&self.blobs, game.id).await?;
         if !self
             .store
@@ -242,8 +285,12 @@ impl Games {
     }
 
     /// Counts a play of a public game (the page's loader reports the first start).
-    pub async fn count_play(&self, code: &str) -> Result<(), AppError> {
+    pub async fn count_play(&self, code: &str, client: Option<IpAddr>) -> Result<(), AppError> {
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
+        if let Some(ip) = client {
+            let party = format!("{code}:{}", crate::http::client_ip::limit_key(ip));
+            self.quotas.plays.spend(&[party]).await?;
+        }
         if self.store.count_play(&code).await? {
             Ok(())
         } else {

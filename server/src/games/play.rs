@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,6 +15,7 @@ use super::store::GameRecord;
 use super::{Games, Picture};
 use crate::http::Binary;
 use crate::http::cache::etag_matches;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::infra::runtime::content_tag;
 use crate::state::AppState;
@@ -75,14 +77,17 @@ async fn embed(
     responses(
         (status = 204, description = "Counted"),
         (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 429, description = "This client's plays of this game are counted enough for this hour", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
 async fn count_play(
     State(games): State<Arc<Games>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
 ) -> Result<StatusCode, HttpError> {
-    games.count_play(&code).await?;
+    games.count_play(&code, client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -42,7 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses(
         (status = 202, description = "Being made", body = GameView),
         (status = 422, description = "An invalid field, or an unknown photo; `error.field` names it", body = ApiErrorBody),
-        (status = 429, description = "`notify_email` had its share of confirmation mails for now (or this client did)", body = ApiErrorBody,
+        (status = 429, description = "Games started today (`limits.games_per_day`), or confirmation mails to `notify_email`, used up for now", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed; nothing was kept", body = ApiErrorBody),
     )
@@ -55,10 +55,15 @@ async fn create(
     Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(request): ValidJson<GameRequest>,
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
-    let notice = notifications
-        .email_notice(caller.as_ref(), request.notify_email.as_deref(), client)
-        .await?;
-    let view = games.create(&visitor, request, notice.as_ref()).await?;
+    let view = super::start(
+        &games,
+        &notifications,
+        &visitor,
+        caller.as_ref(),
+        client,
+        request,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
@@ -134,15 +139,18 @@ async fn delete_game(
         (status = 202, description = "Being made again", body = GameView),
         (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
         (status = 422, description = "It is being made already", body = ApiErrorBody),
+        (status = 429, description = "New levels asked for too often today (`limits.regenerations_per_day`)", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
 async fn regenerate(
     State(games): State<Arc<Games>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<GameView>), HttpError> {
-    let view = games.regenerate(&visitor, &id).await?;
+    let view = games.regenerate(&visitor, client, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 

@@ -55,11 +55,15 @@ impl PetPixelPort for Port {
         request: GameRequest,
     ) -> Result<GameView, AppError> {
         let (caller, client) = caller_and_client().await?;
-        let notice = self
-            .notifications
-            .email_notice(caller.as_ref(), request.notify_email.as_deref(), client)
-            .await?;
-        self.games.create(visitor, request, notice.as_ref()).await
+        crate::games::start(
+            &self.games,
+            &self.notifications,
+            visitor,
+            caller.as_ref(),
+            client,
+            request,
+        )
+        .await
     }
 
     async fn game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
@@ -67,7 +71,8 @@ impl PetPixelPort for Port {
     }
 
     async fn regenerate_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
-        self.games.regenerate(visitor, id).await
+        let (_, client) = caller_and_client().await?;
+        self.games.regenerate(visitor, client, id).await
     }
 
     async fn delete_game(&self, visitor: &Visitor, id: &str) -> Result<(), AppError> {
@@ -116,7 +121,12 @@ impl PetPixelPort for Port {
         visitor: &Visitor,
         image_id: Uuid,
     ) -> Result<CutoutView, AppError> {
-        match self.studio.remove_background(visitor, image_id).await? {
+        let (_, client) = caller_and_client().await?;
+        match self
+            .studio
+            .remove_background(visitor, client, image_id)
+            .await?
+        {
             Waited::Done(cutout) => Ok(cutout),
             // A page cannot be answered "accepted": it asks again.
             Waited::Pending(_) => Err(AppError::invalid(
@@ -132,7 +142,8 @@ impl PetPixelPort for Port {
         request: PixelArtRequest,
     ) -> Result<PixelArtView, AppError> {
         // The view says whether it is done; the page shows it either way.
-        match self.studio.pixel_art(visitor, request).await? {
+        let (_, client) = caller_and_client().await?;
+        match self.studio.pixel_art(visitor, client, request).await? {
             Waited::Done(view) | Waited::Pending(view) => Ok(view),
         }
     }

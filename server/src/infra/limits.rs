@@ -130,3 +130,66 @@ fn decide(count: u32, limit: u32, window_left: Duration) -> Decision {
         }
     }
 }
+
+/// A budget of some costly thing (photos, games, studio work, counted plays): so many per
+/// window for each party it is counted against — the visitor or account, the client address,
+/// or whatever the caller names — in the shared limiter, so every replica counts together.
+#[derive(Clone)]
+pub struct Quota {
+    limiter: std::sync::Arc<dyn RateLimiter>,
+    /// Starts every key: what is counted.
+    name: &'static str,
+    limit: u32,
+    window: Duration,
+}
+
+impl Quota {
+    pub fn new(
+        limiter: std::sync::Arc<dyn RateLimiter>,
+        name: &'static str,
+        limit: u32,
+        window: Duration,
+    ) -> Self {
+        Self {
+            limiter,
+            name,
+            limit,
+            window,
+        }
+    }
+
+    /// Spends one for each of `parties`; `RateLimited` (with when to try again) once any
+    /// has none left. A limiter that cannot be reached refuses: these guard costly work.
+    pub async fn spend(&self, parties: &[String]) -> Result<(), app::error::AppError> {
+        let hits: Vec<(String, u32)> = parties
+            .iter()
+            .map(|party| (format!("{}:{party}", self.name), self.limit))
+            .collect();
+        match first_passed(&*self.limiter, &hits, self.window)
+            .await
+            .map_err(|e| crate::error::internal(self.name, e))?
+        {
+            Some(retry_after) => Err(app::error::AppError::RateLimited {
+                retry_after_secs: retry_after.as_secs().max(1),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Who a costly request is counted against: its visitor or account (unless it has no session
+/// yet) and its client address.
+pub fn parties(visitor: &app::port::Visitor, client: Option<std::net::IpAddr>) -> Vec<String> {
+    let mut parties = Vec::with_capacity(2);
+    if !visitor.is_anonymous() {
+        parties.push(format!("owner:{}", visitor.0));
+    }
+    if let Some(ip) = client {
+        parties.push(format!("ip:{}", crate::http::client_ip::limit_key(ip)));
+    }
+    parties
+}
+
+/// One hour and one day, the windows quotas count in.
+pub const HOUR: Duration = Duration::from_secs(3600);
+pub const DAY: Duration = Duration::from_secs(24 * 3600);

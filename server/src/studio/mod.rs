@@ -14,6 +14,7 @@ pub mod routes;
 pub mod store;
 pub mod work;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ use crate::clock::now_ms;
 use crate::error::{blob_read, internal};
 use crate::infra::blobs::Blobs;
 use crate::infra::changes::{Change, Changes};
+use crate::infra::limits::{Quota, parties};
 use crate::jobs::StageError;
 use crate::photos::{ImageRecord, Photos, keys, uploaded_view};
 use crate::urls;
@@ -109,6 +111,8 @@ pub struct Studio {
     queued: Arc<Notify>,
     /// How long a request waits for its work before answering with its status.
     wait: Duration,
+    /// New work a person may ask for in an hour.
+    quota: Quota,
 }
 
 impl Studio {
@@ -119,6 +123,7 @@ impl Studio {
         changes: Changes,
         queued: Arc<Notify>,
         wait: Duration,
+        quota: Quota,
     ) -> Self {
         Self {
             photos,
@@ -127,6 +132,7 @@ impl Studio {
             changes,
             queued,
             wait,
+            quota,
         }
     }
 
@@ -190,10 +196,12 @@ impl Studio {
     pub async fn remove_background(
         &self,
         visitor: &Visitor,
+        client: Option<IpAddr>,
         image_id: Uuid,
     ) -> Result<Waited<CutoutView, ImageStatus>, AppError> {
         let image = self.photos.named_in_request(visitor, image_id).await?;
-        let job = self.request(image.id, Work::Cutout).await?;
+        let parties = parties(visitor, client);
+        let job = self.request(image.id, Work::Cutout, &parties).await?;
         let (job, finished) = self.wait_for(job, self.deadline()).await?;
         failed_as_error(&job)?;
         let status = self.status_of(&image, Some(&job)).await?;
@@ -208,6 +216,7 @@ impl Studio {
     pub async fn pixel_art(
         &self,
         visitor: &Visitor,
+        client: Option<IpAddr>,
         request: PixelArtRequest,
     ) -> Result<Waited<PixelArtView, PixelArtView>, AppError> {
         let look = Look {
@@ -219,9 +228,13 @@ impl Studio {
             .photos
             .named_in_request(visitor, request.image_id)
             .await?;
-        let sprite = self.request(image.id, Work::Sprite(look)).await?;
+        let parties = parties(visitor, client);
+        let sprite = self.request(image.id, Work::Sprite(look), &parties).await?;
         let animation = if request.animate.unwrap_or(true) {
-            Some(self.request(image.id, Work::Animation(look)).await?)
+            Some(
+                self.request(image.id, Work::Animation(look), &parties)
+                    .await?,
+            )
         } else {
             None
         };
@@ -245,10 +258,13 @@ impl Studio {
     pub async fn animate(
         &self,
         visitor: &Visitor,
+        client: Option<IpAddr>,
         id: Uuid,
     ) -> Result<Waited<PixelArtView, PixelArtView>, AppError> {
         let (image, look, sprite) = self.owned_sprite(visitor, id, "id").await?;
-        let job = self.request(image.id, Work::Animation(look)).await?;
+        let job = self
+            .request(image.id, Work::Animation(look), &parties(visitor, client))
+            .await?;
         let (job, finished) = self.wait_for(job, self.deadline()).await?;
         self.art_view(&image, look, &sprite, Some(&job), finished)
             .await
@@ -323,7 +339,17 @@ impl Studio {
 
     /// The job for `work`, queued unless it exists; this process's worker is woken when it
     /// was queued now.
-    async fn request(&self, image_id: Uuid, work: Work) -> Result<StudioJob, AppError> {
+    /// The job for `work`: what exists, or new work, which costs `parties` one of their
+    /// hourly quota (asking again for work done or under way costs nothing).
+    async fn request(
+        &self,
+        image_id: Uuid,
+        work: Work,
+        parties: &[String],
+    ) -> Result<StudioJob, AppError> {
+        if self.store.find(image_id, &work).await?.is_none() {
+            self.quota.spend(parties).await?;
+        }
         let (job, queued) = self.store.request(image_id, &work, now_ms()).await?;
         if queued {
             self.queued.notify_one();

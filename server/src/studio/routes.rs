@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::{Studio, Waited};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::http::{AnyJson, Binary, owned_file};
@@ -59,16 +60,20 @@ struct ImageRef {
         (status = 200, description = "The cut-out", body = CutoutView),
         (status = 202, description = "Still being made: the photo's status, to follow at `/images/{id}/status`", body = ImageStatus),
         (status = 422, description = "Unknown photo (`image_id`), or no pet found in it (`image`)", body = ApiErrorBody),
+        (status = 429, description = "New studio work asked for too often this hour (`limits.studio_jobs_per_hour`)", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
 async fn remove_background(
     State(studio): State<Arc<Studio>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(body): ValidJson<ImageRef>,
 ) -> Result<Response, HttpError> {
-    let answer: Waited<CutoutView, ImageStatus> =
-        studio.remove_background(&visitor, body.image_id).await?;
+    let answer: Waited<CutoutView, ImageStatus> = studio
+        .remove_background(&visitor, client, body.image_id)
+        .await?;
     Ok(waited(answer))
 }
 
@@ -94,15 +99,18 @@ async fn styles() -> Json<Vec<StyleView>> {
         (status = 200, description = "Drawn (and animated)", body = PixelArtView),
         (status = 202, description = "Still being made; follow `status_url`", body = PixelArtView),
         (status = 422, description = "An invalid field, an unknown photo, or no pet found", body = ApiErrorBody),
+        (status = 429, description = "New studio work asked for too often this hour (`limits.studio_jobs_per_hour`)", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
 async fn generate(
     State(studio): State<Arc<Studio>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(request): ValidJson<PixelArtRequest>,
 ) -> Result<Response, HttpError> {
-    Ok(waited(studio.pixel_art(&visitor, request).await?))
+    Ok(waited(studio.pixel_art(&visitor, client, request).await?))
 }
 
 /// Animates pixel art drawn earlier (by `generate` with `animate: false`).
@@ -115,15 +123,18 @@ async fn generate(
         (status = 200, description = "Animated", body = PixelArtView),
         (status = 202, description = "Still being made; follow `status_url`", body = PixelArtView),
         (status = 422, description = "No such pixel art of the caller's (`id`)", body = ApiErrorBody),
+        (status = 429, description = "New studio work asked for too often this hour (`limits.studio_jobs_per_hour`)", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
 async fn animate(
     State(studio): State<Arc<Studio>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     ValidJson(request): ValidJson<AnimateRequest>,
 ) -> Result<Response, HttpError> {
-    Ok(waited(studio.animate(&visitor, request.id).await?))
+    Ok(waited(studio.animate(&visitor, client, request.id).await?))
 }
 
 /// Where pixel art stands: queued, running, done (with its links) or failed (with why).

@@ -297,3 +297,107 @@ async fn an_https_site_sends_hsts_and_a_secure_host_only_cookie() {
     assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
     assert!(cookie.contains("; HttpOnly"), "{cookie}");
 }
+
+/// The costly calls have quotas, per visitor or account and per client address: games
+/// started a day, "new levels" a day, new studio work an hour, plays counted per game an hour.
+#[tokio::test]
+async fn costly_calls_have_quotas_per_person_and_per_address() {
+    let app = TestApp::spawn_with(|c| {
+        c.jobs.in_process_worker = false;
+        c.jobs.studio_wait_ms = 10;
+        c.limits.games_per_day = 2;
+        c.limits.regenerations_per_day = 1;
+        c.limits.studio_jobs_per_hour = 1;
+        c.limits.plays_per_hour = 2;
+    })
+    .await;
+    let client = app.visitor();
+    let image = app.upload_photo(&client, chelsea(), "chelsea.png").await;
+    let start = |client: reqwest::Client, image: serde_json::Value| {
+        let url = app.url("/api/v1/games");
+        async move {
+            client
+                .post(url)
+                .json(
+                    &serde_json::json!({"image_id": image["id"], "pet_name": "Chelsea",
+                    "theme": "garden", "difficulty": "easy", "level_count": 1}),
+                )
+                .send()
+                .await
+                .expect("create")
+        }
+    };
+    let first: serde_json::Value = start(client.clone(), image.clone())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        start(client.clone(), image.clone()).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let refused = start(client.clone(), image.clone()).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Another visitor at the same address shares the address's budget.
+    let other = app.visitor();
+    let theirs = app.upload_photo(&other, chelsea(), "chelsea.png").await;
+    assert_eq!(
+        start(other, theirs).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // New levels: the first is spent (the game is still being made, so it is refused as
+    // such); the next is over the day's quota.
+    let regenerate = || {
+        client
+            .post(app.url(&format!(
+                "/api/v1/games/{}/regenerate",
+                first["id"].as_str().expect("id")
+            )))
+            .send()
+    };
+    assert_eq!(
+        regenerate().await.expect("regenerate").status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        regenerate().await.expect("regenerate").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Studio work: the first new job is queued; asking for it again costs nothing; new work
+    // beyond the hour's quota is refused.
+    let cut = || {
+        client
+            .post(app.url("/api/v1/images/remove-background"))
+            .json(&serde_json::json!({ "image_id": image["id"] }))
+            .send()
+    };
+    assert_eq!(cut().await.expect("cut").status(), StatusCode::ACCEPTED);
+    assert_eq!(cut().await.expect("cut").status(), StatusCode::ACCEPTED);
+    let draw = client
+        .post(app.url("/api/v1/pixel-art/generate"))
+        .json(&serde_json::json!({ "image_id": image["id"], "style": "classic-16" }))
+        .send()
+        .await
+        .expect("generate");
+    assert_eq!(draw.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Plays: two an hour from one address for one game (this one is not ready: 404 until
+    // the quota answers first).
+    let play = || {
+        app.visitor()
+            .post(app.url(&format!(
+                "/api/v1/play/{}/plays",
+                first["short_code"].as_str().expect("code")
+            )))
+            .send()
+    };
+    assert_eq!(play().await.expect("play").status(), StatusCode::NOT_FOUND);
+    assert_eq!(play().await.expect("play").status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        play().await.expect("play").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -69,6 +69,8 @@ async fn every_hostile_upload_gets_a_clear_answer_and_the_server_stays_under_512
             .env("PETPIXEL__LIMITS__UPLOADS_PER_HOUR", "100000")
             // Every request here comes from 127.0.0.1: the per-address limit is out of the way.
             .env("PETPIXEL__LIMITS__API_PER_MINUTE", "1000000")
+            .env("PETPIXEL__LIMITS__STUDIO_JOBS_PER_HOUR", "1000000")
+            .env("PETPIXEL__LIMITS__GAMES_PER_DAY", "1000000")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

@@ -156,6 +156,10 @@ impl TestApp {
         config.limits.api_per_minute = 1_000_000;
         config.limits.logins_per_address = 1_000_000;
         config.limits.mails_per_address = 1_000_000;
+        config.limits.games_per_day = 1_000_000;
+        config.limits.regenerations_per_day = 1_000_000;
+        config.limits.studio_jobs_per_hour = 1_000_000;
+        config.limits.plays_per_hour = 1_000_000;
         config
     }
 
@@ -302,6 +306,10 @@ impl ServerProcess {
             .env("PETPIXEL__LIMITS__API_PER_MINUTE", "1000000")
             .env("PETPIXEL__LIMITS__LOGINS_PER_ADDRESS", "1000000")
             .env("PETPIXEL__LIMITS__MAILS_PER_ADDRESS", "1000000")
+            .env("PETPIXEL__LIMITS__GAMES_PER_DAY", "1000000")
+            .env("PETPIXEL__LIMITS__REGENERATIONS_PER_DAY", "1000000")
+            .env("PETPIXEL__LIMITS__STUDIO_JOBS_PER_HOUR", "1000000")
+            .env("PETPIXEL__LIMITS__PLAYS_PER_HOUR", "1000000")
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
