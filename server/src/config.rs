@@ -488,9 +488,9 @@ impl Config {
         .contains(&0)
         {
             return Err(ConfigError::Invalid(
-                "limits.uploads_per_hour, api_per_minute, logins_per_address, \
-                 mails_per_address, games_per_day, regenerations_per_day, studio_jobs_per_hour \
-                 and plays_per_hour must be positive"
+                "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address, \
+                 limits.mails_per_address, limits.games_per_day, limits.regenerations_per_day, \
+                 limits.studio_jobs_per_hour and limits.plays_per_hour must be positive"
                     .into(),
             ));
         }
@@ -711,10 +711,23 @@ mod tests {
             .merge(Toml::string("[limits]\napi_per_minute = 0"));
         let err = Config::from_figment(figment).expect_err("zero");
         assert!(err.to_string().contains("limits.api_per_minute"), "{err}");
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[limits]\nplays_per_hour = 0"));
+        let err = Config::from_figment(figment).expect_err("zero");
+        assert!(err.to_string().contains("limits.plays_per_hour"), "{err}");
         let defaults = Limits::default();
         assert_eq!(
             (defaults.uploads_per_hour, defaults.api_per_minute),
             (10, 100)
+        );
+        assert_eq!(
+            (
+                defaults.games_per_day,
+                defaults.regenerations_per_day,
+                defaults.studio_jobs_per_hour,
+                defaults.plays_per_hour
+            ),
+            (20, 20, 60, 30)
         );
     }
 
