@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
-    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
+    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -29,6 +29,13 @@ mod ssr {
 pub async fn current_account() -> Result<Option<AccountView>, AppError> {
     let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
     port.0.current_account().await
+}
+
+/// The browsers signed in to the account, most recently active first.
+#[server(prefix = "/_sf", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<DeviceView>, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.my_sessions().await
 }
 
 /// The providers people may sign in through: only configured ones are offered.

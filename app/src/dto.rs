@@ -396,3 +396,20 @@ pub struct AccountView {
     /// RFC 3339, UTC.
     pub created_at: String,
 }
+
+/// A browser signed in to the account (`GET /api/v1/auth/sessions`), most recently active
+/// first.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    /// What `DELETE /api/v1/auth/sessions/{id}` takes.
+    pub id: Uuid,
+    /// The browser and system it said it was at sign-in, e.g. "Firefox on Android".
+    pub label: String,
+    /// RFC 3339, UTC.
+    pub signed_in_at: String,
+    /// RFC 3339, UTC; updated at most every few minutes.
+    pub last_seen_at: String,
+    /// The session making this request.
+    pub current: bool,
+}

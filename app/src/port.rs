@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::dto::{
-    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
-    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
+    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -40,6 +40,8 @@ pub trait PetPixelPort: Send + Sync + 'static {
     ) -> Result<GameView, AppError>;
     /// The signed-in account of the current request, if any.
     async fn current_account(&self) -> Result<Option<AccountView>, AppError>;
+    /// The browsers signed in to the current request's account, the asking one marked.
+    async fn my_sessions(&self) -> Result<Vec<DeviceView>, AppError>;
     /// The providers people may sign in through (`google`, `facebook`): those configured.
     fn sign_in_providers(&self) -> Vec<String>;
     /// The games `visitor` made, newest first.

@@ -96,6 +96,7 @@ test('a wrong password is refused, a password change logs other devices out, and
   await page.getByLabel('New password').fill('an even better passphrase');
   await page.getByRole('button', { name: 'Save password' }).click();
   await expect(page.getByRole('status')).toContainText('Password changed');
+  await expect(page.getByTestId('device')).toHaveCount(1);
 
   // The other device is logged out; this one is not.
   await other.goto('/account');
@@ -149,6 +150,46 @@ test('My games asks for new levels, and "Log out everywhere" ends every device',
     await waitForHydration(device);
     await expect(device.getByText('You are not logged in.')).toBeVisible();
   }
+});
+
+test('the account page lists where you are logged in, and logs a lost phone out', async ({ page, browser }) => {
+  const email = uniqueEmail();
+  expect((await page.request.post('/api/v1/auth/register', { data: { email, password: PASSWORD } })).status()).toBe(201);
+  // The phone logs in through the page, as itself.
+  const phoneContext = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  const phone = await phoneContext.newPage();
+  await phone.goto('/login');
+  await waitForHydration(phone);
+  await fillCredentials(phone, email, PASSWORD);
+  await phone.getByRole('button', { name: 'Log in' }).tap();
+  await expect(phone).toHaveURL(/\/my-games$/);
+
+  await page.goto('/account');
+  await waitForHydration(page);
+  const devices = page.getByTestId('device');
+  await expect(devices).toHaveCount(2);
+  const here = devices.filter({ hasText: 'This device' });
+  await expect(here).toHaveCount(1);
+  await expect(here.getByRole('button', { name: /^Log out/ })).toHaveCount(0);
+  const lost = devices.filter({ hasText: 'Chrome on Android' });
+  await expect(lost).toContainText('last active');
+  await lost.getByRole('button', { name: 'Log out Chrome on Android' }).click();
+  await expect(devices).toHaveCount(1);
+  await expect(devices).toContainText('This device');
+
+  await phone.goto('/account');
+  await waitForHydration(phone);
+  await expect(phone.getByText('You are not logged in.')).toBeVisible();
+  // This browser is still in.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('account-email')).toHaveText(email);
+  await phoneContext.close();
 });
 
 test.describe('on a phone', () => {

@@ -44,8 +44,8 @@ enum Admin {
         #[arg(default_value = "k1")]
         id: String,
     },
-    /// Seal every account's personal data, its blind index and the stored VAPID key under
-    /// the current (first) key of PETPIXEL__SECURITY__PII_KEYS; older keys may then go.
+    /// Seal every account's personal data and blind index, every notification's address or
+    /// push subscription, and the stored VAPID key under the current (first) key of PETPIXEL__SECURITY__PII_KEYS; older keys may then go.
     RotateKeys,
 }
 

@@ -12,7 +12,9 @@ use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
+use tower_sessions::SessionStore;
 
+use crate::accounts::devices::{DeviceStore, Devices};
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::store::AccountStore;
 use crate::accounts::{Accounts, Belongings};
@@ -38,6 +40,7 @@ use crate::infra::sessions::{AnySessionStore, RedisSessionStore, SqlSessionStore
 use crate::jobs::Worker;
 use crate::notifications::Notifications;
 use crate::notifications::push::VapidKey;
+use crate::notifications::sealed::Outbox;
 use crate::notifications::sender::Notifier;
 use crate::notifications::store::NotificationStore;
 use crate::photos::{PhotoStore, Photos};
@@ -150,7 +153,7 @@ impl Parts {
             public_url,
             self.vapid.clone(),
             Arc::clone(&self.mailer),
-            Arc::new(self.db.clone()) as Arc<dyn NotificationStore>,
+            self.outbox(),
             Arc::new(self.db.clone()) as Arc<dyn GameStore>,
             Arc::clone(&self.notifications_due),
         )?);
@@ -160,6 +163,14 @@ impl Parts {
             notifier,
             engine,
         })
+    }
+
+    /// The notifications outbox, sealing who it tells.
+    fn outbox(&self) -> Outbox {
+        Outbox::new(
+            Arc::new(self.db.clone()) as Arc<dyn NotificationStore>,
+            Arc::clone(&self.keys),
+        )
     }
 
     /// What `/health` reports of this node.
@@ -350,6 +361,13 @@ pub async fn rotate_keys(config: Config) -> anyhow::Result<String> {
         .rotate_keys()
         .await
         .map_err(|e| anyhow::anyhow!("re-sealing accounts: {e}"))?;
+    let notifications = Outbox::new(
+        Arc::new(db.clone()) as Arc<dyn NotificationStore>,
+        Arc::clone(&keys),
+    )
+    .reseal_all()
+    .await
+    .context("re-sealing notifications")?;
     let mut server_keys = 0;
     if let Some(stored) = db
         .kept(VAPID_KEY)
@@ -362,7 +380,8 @@ pub async fn rotate_keys(config: Config) -> anyhow::Result<String> {
         server_keys = 1;
     }
     Ok(format!(
-        "re-sealed under key {}: {resealed} accounts, {server_keys} server key; keys after it \
+        "re-sealed under key {}: {resealed} accounts, {notifications} notifications, \
+         {server_keys} server key; keys after it \
          can now leave PETPIXEL__SECURITY__PII_KEYS",
         keys.current_id()
     ))
@@ -500,6 +519,11 @@ impl Application {
             Arc::clone(&limiter),
             config.limits.mails_per_address,
         ));
+        let devices = Arc::new(Devices::new(
+            Arc::new(parts.db.clone()) as Arc<dyn DeviceStore>,
+            Arc::clone(&parts.keys),
+            Arc::new(sessions.clone()) as Arc<dyn SessionStore>,
+        ));
         let accounts = Arc::new(Accounts::new(
             Arc::new(parts.db.clone()) as Arc<dyn AccountStore>,
             Arc::clone(&parts.keys),
@@ -507,12 +531,13 @@ impl Application {
             vec![
                 Arc::clone(&photos) as Arc<dyn Belongings>,
                 Arc::clone(&games) as Arc<dyn Belongings>,
+                Arc::clone(&devices) as Arc<dyn Belongings>,
             ],
             Arc::clone(&mail),
             config.limits.logins_per_address,
         ));
         let notifications = Arc::new(Notifications::new(
-            Arc::new(parts.db.clone()) as Arc<dyn NotificationStore>,
+            parts.outbox(),
             Arc::clone(&games),
             Arc::clone(&accounts),
             mail,
@@ -531,6 +556,7 @@ impl Application {
             .build();
         let state = AppState {
             accounts,
+            devices,
             social: Arc::new(SocialSignIn::new(&config.auth, config.public_url(addr))?),
             photos,
             studio,

@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::sync::watch;
 
 use crate::accounts::Accounts;
+use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
 use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
@@ -20,6 +21,7 @@ use crate::studio::Studio;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub accounts: Arc<Accounts>,
+    pub devices: Arc<Devices>,
     pub social: Arc<SocialSignIn>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,

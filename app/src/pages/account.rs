@@ -1,14 +1,15 @@
 //! The account page: who you are signed in as (and a new link to confirm the address), your
-//! password, logging out here or everywhere, downloading your data and deleting the account.
+//! password, the browsers signed in (each can be logged out from here), logging out here or
+//! everywhere, downloading your data and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::Serialize;
 
-use crate::api::{current_account, sign_in_providers};
+use crate::api::{current_account, my_sessions, sign_in_providers};
 use crate::browser;
-use crate::dto::AccountView;
+use crate::dto::{AccountView, DeviceView};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -53,6 +54,8 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
     let new = RwSignal::new(String::new());
     let message = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
+    // Moved when other devices were logged out here, so their list is read again.
+    let devices_changed = RwSignal::new(0u32);
     let change = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -67,6 +70,7 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
                 Ok(()) => {
                     current.set(String::new());
                     new.set(String::new());
+                    devices_changed.update(|n| *n += 1);
                     Ok("Password changed. Every other device has been logged out.".into())
                 }
                 Err(e) => Err(e.to_string()),
@@ -156,7 +160,8 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
             })}
             <button class="button primary" type="submit" disabled=move || busy.get()>"Save password"</button>
         </form>
-        <h2>"Sessions"</h2>
+        <h2>"Where you are logged in"</h2>
+        <SignedInDevices changed=devices_changed/>
         <p class="actions">
             <button type="button" class="button" on:click=move |_| log_out(false)>"Log out"</button>
             <button type="button" class="button" on:click=move |_| log_out(true)>"Log out everywhere"</button>
@@ -167,6 +172,67 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
             <a class="button" href="/api/v1/auth/export" download="">"Download my data"</a>
         </p>
         <DeleteAccount has_password/>
+    }
+}
+
+/// The browsers signed in to the account, each with a button to log it out; read again
+/// whenever `changed` moves.
+#[component]
+fn SignedInDevices(changed: RwSignal<u32>) -> impl IntoView {
+    let devices = Resource::new(move || changed.get(), |_| my_sessions());
+    let error = RwSignal::new(None::<String>);
+    let log_out = move |id: String| {
+        error.set(None);
+        spawn_local(async move {
+            let url = format!("/api/v1/auth/sessions/{id}");
+            match browser::send_json("DELETE", &url, &()).await {
+                Ok(()) => devices.refetch(),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || devices.get().map(|found| match found {
+                Ok(list) => view! {
+                    <ul class="devices" data-testid="devices">
+                        {list.into_iter().map(|device| view! { <Device device log_out/> }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+#[component]
+fn Device(device: DeviceView, log_out: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let id = device.id.to_string();
+    let name = format!("Log out {}", device.label);
+    view! {
+        <li class="device" data-testid="device">
+            <strong>{device.label.clone()}</strong>
+            {device.current.then(|| view! { " " <span class="badge">"This device"</span> })}
+            <br/>
+            <small>
+                "Logged in " {when(&device.signed_in_at)} " · last active " {when(&device.last_seen_at)}
+            </small>
+            {(!device.current).then(|| view! {
+                " "
+                <button type="button" class="button small" aria-label=name on:click=move |_| log_out(id.clone())>
+                    "Log out"
+                </button>
+            })}
+        </li>
+    }
+}
+
+/// "2026-12-06 09:30 UTC" from RFC 3339.
+fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => rfc3339.to_owned(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! signed in, the caller's [`Visitor`] is the account's id, so every existing ownership check
 //! holds unchanged. Personal data is sealed before it reaches the store ([`KeyRing`]).
 
+pub mod devices;
 pub mod export;
 pub mod password;
 pub mod roles;

@@ -53,14 +53,17 @@ pub struct SignedIn {
     pub permissions: Vec<Permission>,
     /// Whether the caller came with a bearer token rather than a session cookie.
     pub by_token: bool,
+    /// The signed-in browser a session caller is ([`super::devices`]); `None` for a token.
+    pub device: Option<Uuid>,
 }
 
 impl SignedIn {
-    pub fn session(id: Uuid, role: Role) -> Self {
+    pub fn session(id: Uuid, role: Role, device: Uuid) -> Self {
         Self {
             id,
             permissions: permissions(role).to_vec(),
             by_token: false,
+            device: Some(device),
         }
     }
 
@@ -73,6 +76,7 @@ impl SignedIn {
                 .filter(|p| claims.permissions.iter().any(|c| c == p.as_str()))
                 .collect(),
             by_token: true,
+            device: None,
         }
     }
 

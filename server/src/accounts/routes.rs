@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use app::dto::{
-    AccountDeletion, AccountView, ApiErrorBody, EmailedLink, ForgottenPassword, LoginRequest,
-    LogoutRequest, PasswordChange, PasswordReset, RefreshRequest, RegisterRequest, TokenPair,
+    AccountDeletion, AccountView, ApiErrorBody, DeviceView, EmailedLink, ForgottenPassword,
+    LoginRequest, LogoutRequest, PasswordChange, PasswordReset, RefreshRequest, RegisterRequest,
+    TokenPair,
 };
 use app::error::AppError;
 use app::port::Visitor;
@@ -13,16 +14,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
-use tower_sessions::Session;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::devices::Devices;
 use super::social::{self, Pending, SocialSignIn};
 use super::{Accounts, not_signed_in};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
-use crate::http::visitor::{self, Caller};
+use crate::http::visitor::{BrowserSession, Caller};
 use crate::state::AppState;
 
 /// Under `/api/v1`.
@@ -40,6 +41,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_password))
         .routes(routes!(delete_account))
         .routes(routes!(export))
+        .routes(routes!(sessions))
+        .routes(routes!(end_session))
         .routes(routes!(social_start))
         .routes(routes!(social_callback))
 }
@@ -64,7 +67,7 @@ const SOCIAL_PENDING: &str = "social_pending";
 )]
 async fn register(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    browser: BrowserSession,
     Extension(visitor): Extension<Visitor>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
@@ -74,7 +77,7 @@ async fn register(
     if caller.0.is_none() {
         accounts.adopt(&visitor, &account).await?;
     }
-    visitor::sign_in(&session, &account).await?;
+    browser.sign_in(&account).await?;
     // The account is made either way: a link that could not be mailed (or was over the
     // address's limit) is asked for again from the account page.
     if let Err(e) = accounts.send_verification(&account, client).await {
@@ -102,7 +105,7 @@ async fn register(
 )]
 async fn login(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    browser: BrowserSession,
     Extension(visitor): Extension<Visitor>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
@@ -118,7 +121,7 @@ async fn login(
     if caller.0.is_none() {
         accounts.adopt(&visitor, &account).await?;
     }
-    visitor::sign_in(&session, &account).await?;
+    browser.sign_in(&account).await?;
     Ok(Json(account.view()).into_response())
 }
 
@@ -138,7 +141,8 @@ async fn login(
 )]
 async fn logout(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    State(devices): State<Arc<Devices>>,
+    browser: BrowserSession,
     Extension(caller): Extension<Caller>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, HttpError> {
@@ -153,8 +157,9 @@ async fn logout(
     if request.everywhere {
         let caller = caller.0.ok_or_else(not_signed_in)?;
         accounts.end_sessions(caller.id).await?;
+        devices.log_out_all(caller.id, None).await?;
     }
-    visitor::sign_out(&session).await?;
+    browser.sign_out().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,7 +219,8 @@ async fn profile(
 )]
 async fn change_password(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    State(devices): State<Arc<Devices>>,
+    browser: BrowserSession,
     Extension(caller): Extension<Caller>,
     ValidJson(request): ValidJson<PasswordChange>,
 ) -> Result<StatusCode, HttpError> {
@@ -223,8 +229,9 @@ async fn change_password(
     let generation = accounts
         .change_password(&caller, current, &request.new_password)
         .await?;
+    devices.log_out_all(caller.id, caller.device).await?;
     if !caller.by_token {
-        visitor::continue_in(&session, caller.id, generation).await?;
+        browser.continue_in(generation).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -313,7 +320,8 @@ async fn forgot_password(
 )]
 async fn reset_password(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    State(devices): State<Arc<Devices>>,
+    browser: BrowserSession,
     Extension(visitor): Extension<Visitor>,
     Extension(caller): Extension<Caller>,
     ValidJson(request): ValidJson<PasswordReset>,
@@ -321,10 +329,11 @@ async fn reset_password(
     let account = accounts
         .reset_password(&request.token, &request.password)
         .await?;
+    devices.log_out_all(account.id, None).await?;
     if caller.0.is_none() {
         accounts.adopt(&visitor, &account).await?;
     }
-    visitor::sign_in(&session, &account).await?;
+    browser.sign_in(&account).await?;
     Ok(Json(account.view()))
 }
 
@@ -344,7 +353,7 @@ async fn reset_password(
 )]
 async fn delete_account(
     State(accounts): State<Arc<Accounts>>,
-    session: Session,
+    browser: BrowserSession,
     Extension(caller): Extension<Caller>,
     ValidJson(request): ValidJson<AccountDeletion>,
 ) -> Result<StatusCode, HttpError> {
@@ -352,7 +361,7 @@ async fn delete_account(
     let password = request.password.as_ref().map(|p| p.expose());
     accounts.delete(&caller, password).await?;
     if !caller.by_token {
-        visitor::sign_out(&session).await?;
+        browser.sign_out().await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -392,6 +401,56 @@ async fn export(
         .into_response())
 }
 
+/// The browsers signed in to the account, most recently active first; `current` marks the
+/// one asking.
+#[utoipa::path(
+    get,
+    path = "/auth/sessions",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The signed-in browsers", body = Vec<DeviceView>),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn sessions(
+    State(devices): State<Arc<Devices>>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Vec<DeviceView>>, HttpError> {
+    let caller = caller.0.ok_or_else(not_signed_in)?;
+    Ok(Json(devices.list(caller.id, caller.device).await?))
+}
+
+/// Logs one signed-in browser of the account out (this one too, when it names it): its
+/// session is deleted, and its next request is anonymous.
+#[utoipa::path(
+    delete,
+    path = "/auth/sessions/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "A session's id, from `GET /auth/sessions`")),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 404, description = "The account has no such session", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn end_session(
+    State(devices): State<Arc<Devices>>,
+    browser: BrowserSession,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    let caller = caller.0.ok_or_else(not_signed_in)?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    if caller.device == Some(id) {
+        browser.sign_out().await?;
+    } else {
+        devices.log_out(caller.id, id).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Signs in through a provider (`google`, `facebook`): a redirect to its sign-in page. Only
 /// configured providers exist here.
 #[utoipa::path(
@@ -409,7 +468,7 @@ async fn export(
 )]
 async fn social_start(
     State(social): State<Arc<SocialSignIn>>,
-    session: Session,
+    session: tower_sessions::Session,
     Path(provider): Path<String>,
 ) -> Result<Response, HttpError> {
     let (url, pending) = social.start(&provider).await?;
@@ -446,7 +505,7 @@ struct ProviderAnswer {
 async fn social_callback(
     State(accounts): State<Arc<Accounts>>,
     State(social): State<Arc<SocialSignIn>>,
-    session: Session,
+    browser: BrowserSession,
     Extension(visitor): Extension<Visitor>,
     Extension(Caller(caller)): Extension<Caller>,
     Path(provider): Path<String>,
@@ -455,7 +514,8 @@ async fn social_callback(
     if !social.offered().contains(&provider) {
         return Err(AppError::NotFound.into());
     }
-    let pending: Option<Pending> = session
+    let pending: Option<Pending> = browser
+        .session
         .remove(SOCIAL_PENDING)
         .await
         .map_err(|e| crate::error::internal("session", e))?;
@@ -482,7 +542,7 @@ async fn social_callback(
             };
             if caller.is_none() {
                 accounts.adopt(&visitor, &account).await?;
-                visitor::sign_in(&session, &account).await?;
+                browser.sign_in(&account).await?;
             }
             Ok(Redirect::to(next).into_response())
         }

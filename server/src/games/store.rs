@@ -484,9 +484,10 @@ impl GameStore for Db {
                     .bind(Id(notice.id))
                     .bind(Id(game.id))
                     .bind("email")
-                    .bind(&notice.address)
+                    .bind(&notice.target.sealed)
                     .bind(now)
                     .bind(notice.state())
+                    .bind(&notice.target.index)
                     .execute(&mut *tx)
                     .await?;
             }

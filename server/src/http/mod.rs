@@ -27,8 +27,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::games;
 use crate::infra::metrics::Metrics;
@@ -76,6 +76,7 @@ pub fn router(
 ) -> Router {
     let port = PortContext(Arc::new(port::Port {
         accounts: Arc::clone(&state.accounts),
+        devices: Arc::clone(&state.devices),
         social: Arc::clone(&state.social),
         photos: Arc::clone(&state.photos),
         studio: Arc::clone(&state.studio),
@@ -90,7 +91,7 @@ pub fn router(
         .with_same_site(SameSite::Lax)
         .with_secure(sessions.secure_cookies || sessions.https)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
+        .with_expiry(visitor::session_expiry());
 
     let (api, document) = api::routers(max_upload_bytes);
 
@@ -112,7 +113,7 @@ pub fn router(
         )
         .merge(api.owner)
         .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state.accounts),
+            (Arc::clone(&state.accounts), Arc::clone(&state.devices)),
             visitor::attach,
         ))
         .route_layer(sessions)

@@ -5,14 +5,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use app::dto::{
-    AccountView, CropRequest, CutoutView, GameRequest, GameView, PixelArtRequest, PixelArtView,
-    PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
+    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
 use axum::Extension;
 use uuid::Uuid;
 
+use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::{Accounts, SignedIn};
 use crate::games::{Games, game_view};
@@ -24,6 +25,7 @@ use crate::studio::{Studio, Waited};
 
 pub struct Port {
     pub accounts: Arc<Accounts>,
+    pub devices: Arc<Devices>,
     pub social: Arc<SocialSignIn>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
@@ -39,6 +41,12 @@ impl PetPixelPort for Port {
             Some(caller) => Ok(self.accounts.get(caller.id).await?.map(|a| a.view())),
             None => Ok(None),
         }
+    }
+
+    async fn my_sessions(&self) -> Result<Vec<DeviceView>, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        let caller = caller.ok_or_else(crate::accounts::not_signed_in)?;
+        self.devices.list(caller.id, caller.device).await
     }
 
     fn sign_in_providers(&self) -> Vec<String> {

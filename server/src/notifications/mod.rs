@@ -9,6 +9,7 @@
 
 pub mod push;
 pub mod routes;
+pub mod sealed;
 pub mod sender;
 pub mod store;
 
@@ -28,10 +29,11 @@ use crate::error::internal;
 use crate::games::Games;
 use crate::infra::links::{Letter, LinkMail, Purpose};
 use push::{Target, VapidKey};
-use store::{EmailNotice, NotificationAdded, NotificationStore};
+use sealed::Outbox;
+use store::{EmailNotice, NotificationAdded};
 
 pub struct Notifications {
-    store: Arc<dyn NotificationStore>,
+    outbox: Outbox,
     games: Arc<Games>,
     accounts: Arc<Accounts>,
     mail: Arc<LinkMail>,
@@ -44,7 +46,7 @@ pub struct Notifications {
 
 impl Notifications {
     pub fn new(
-        store: Arc<dyn NotificationStore>,
+        outbox: Outbox,
         games: Arc<Games>,
         accounts: Arc<Accounts>,
         mail: Arc<LinkMail>,
@@ -53,7 +55,7 @@ impl Notifications {
         due: Arc<Notify>,
     ) -> Self {
         Self {
-            store,
+            outbox,
             games,
             accounts,
             mail,
@@ -82,7 +84,7 @@ impl Notifications {
             if account.is_some_and(|a| a.verified && a.email.as_str() == address) {
                 return Ok(Some(EmailNotice {
                     id,
-                    address,
+                    target: self.outbox.seal("email", &address),
                     confirmed: true,
                 }));
             }
@@ -105,7 +107,7 @@ impl Notifications {
             .await?;
         Ok(Some(EmailNotice {
             id,
-            address,
+            target: self.outbox.seal("email", &address),
             confirmed: false,
         }))
     }
@@ -119,7 +121,7 @@ impl Notifications {
             .redeem(Purpose::ConfirmNotification, secret)
             .await?
             .ok_or_else(spent_link)?;
-        if !self.store.confirm(id).await? {
+        if !self.outbox.store().confirm(id).await? {
             // The game was deleted meanwhile: there is nothing left to tell.
             return Err(spent_link());
         }
@@ -146,7 +148,7 @@ impl Notifications {
         // Stored in a canonical form, so the same subscription sent twice is one row.
         let target = serde_json::to_string(&subscription).map_err(|e| internal("push", e))?;
         let added = self
-            .store
+            .outbox
             .add(game.id, "push", &target, self.push.max_per_game, now_ms())
             .await?;
         let game_ready = game.status == GameStatus::Ready;

@@ -14,7 +14,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::push::{PushMessage, Pusher, VapidKey};
-use super::store::{ClaimedNotification, NotificationStore};
+use super::sealed::{Due, Outbox};
+use super::store::ClaimedNotification;
 use crate::clock::{backoff, millis, now_ms};
 use crate::config::Config;
 use crate::games::store::{GameRecord, GameStore};
@@ -28,7 +29,7 @@ const LEASE: Duration = Duration::from_secs(60);
 const BACKOFF_MS: u64 = 5_000;
 
 pub struct Notifier {
-    store: Arc<dyn NotificationStore>,
+    outbox: Outbox,
     games: Arc<dyn GameStore>,
     mailer: Arc<Mailer>,
     pusher: Pusher,
@@ -47,7 +48,7 @@ impl Notifier {
         public_url: PublicUrl,
         vapid: VapidKey,
         mailer: Arc<Mailer>,
-        store: Arc<dyn NotificationStore>,
+        outbox: Outbox,
         games: Arc<dyn GameStore>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
@@ -59,7 +60,7 @@ impl Notifier {
             None => format!("mailto:{}", mailer.from().email),
         };
         Ok(Self {
-            store,
+            outbox,
             games,
             mailer,
             pusher: Pusher::new(vapid, subject, config.push.clone())?,
@@ -75,7 +76,7 @@ impl Notifier {
     pub async fn run(self: Arc<Self>, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            match self.store.claim(now_ms(), millis(LEASE)).await {
+            match self.outbox.claim(now_ms(), millis(LEASE)).await {
                 Ok(Some(message)) => {
                     self.deliver(message).await;
                     continue;
@@ -91,18 +92,21 @@ impl Notifier {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(id = %claimed.id, game_id = %claimed.game_id))]
-    async fn deliver(&self, claimed: ClaimedNotification) {
-        let (outcome, max_attempts) = match claimed.channel.as_str() {
-            "email" => (self.email(&claimed).await, self.max_email_attempts),
-            "push" => (self.push(&claimed).await, self.max_push_attempts),
-            other => (
+    #[tracing::instrument(skip_all, fields(id = %due.message.id, game_id = %due.message.game_id))]
+    async fn deliver(&self, due: Due) {
+        let claimed = due.message;
+        let (outcome, max_attempts) = match (claimed.channel.as_str(), due.target) {
+            (_, Err(e)) => (Err(SendFailed::permanent(e.to_string())), 1),
+            ("email", Ok(to)) => (self.email(&claimed, &to).await, self.max_email_attempts),
+            ("push", Ok(to)) => (self.push(&claimed, &to).await, self.max_push_attempts),
+            (other, Ok(_)) => (
                 Err(SendFailed::permanent(format!("no channel {other:?}"))),
                 1,
             ),
         };
+        let store = self.outbox.store();
         let recorded = match outcome {
-            Ok(()) => self.store.sent(claimed.id, now_ms()).await,
+            Ok(()) => store.sent(claimed.id, now_ms()).await,
             Err(failed) => {
                 let retry_at = (!failed.permanent && claimed.attempts < max_attempts).then(|| {
                     now_ms().saturating_add(millis(backoff(BACKOFF_MS, claimed.attempts)))
@@ -113,9 +117,7 @@ impl Notifier {
                     retry = retry_at.is_some(),
                     "could not send a notification"
                 );
-                self.store
-                    .failed(claimed.id, &failed.message, retry_at)
-                    .await
+                store.failed(claimed.id, &failed.message, retry_at).await
             }
         };
         if let Err(e) = recorded {
@@ -132,7 +134,7 @@ impl Notifier {
             .ok_or_else(|| SendFailed::permanent("the game is gone"))
     }
 
-    async fn email(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
+    async fn email(&self, claimed: &ClaimedNotification, to: &str) -> Result<(), SendFailed> {
         let game = self.game(claimed).await?;
         let link = self.public_url.absolute(&urls::play_page(&game.short_code));
         let body = format!(
@@ -142,10 +144,10 @@ impl Notifier {
             title = game.title,
         );
         let subject = format!("{}'s game is ready to play", game.pet_name);
-        self.mailer.send_text(&claimed.target, &subject, body).await
+        self.mailer.send_text(to, &subject, body).await
     }
 
-    async fn push(&self, claimed: &ClaimedNotification) -> Result<(), SendFailed> {
+    async fn push(&self, claimed: &ClaimedNotification, to: &str) -> Result<(), SendFailed> {
         let game = self.game(claimed).await?;
         let code = &game.short_code;
         let message = PushMessage {
@@ -157,6 +159,6 @@ impl Notifier {
                 .absolute(&urls::game_public_file(code, "sprite.png")),
             tag: format!("game-{code}"),
         };
-        self.pusher.send(&claimed.target, &message).await
+        self.pusher.send(to, &message).await
     }
 }

@@ -2,6 +2,9 @@
 //! waits until its game is ready — a claim considers a waiting message due as soon as its
 //! game's status says so, whichever process made the game — then a sender claims it (leased,
 //! so a crashed sender's message is sent by another), sends it and records the outcome.
+//!
+//! The store keeps targets as it is given them: [`super::sealed`] seals them on the way in
+//! and opens them on the way out.
 
 use uuid::Uuid;
 
@@ -14,10 +17,47 @@ pub struct ClaimedNotification {
     pub game_id: Uuid,
     /// `email` or `push`.
     pub channel: String,
-    /// The address, or the browser's push subscription as JSON.
-    pub target: String,
+    /// The address, or the browser's push subscription as JSON, as stored.
+    pub target: StoredTarget,
     /// This claim included.
     pub attempts: u32,
+}
+
+/// A target as a row holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredTarget {
+    /// Sealed, with its blind index.
+    Sealed(SealedTarget),
+    /// Written before targets were sealed: the plain value, until `rotate-keys` seals it.
+    Legacy(String),
+}
+
+impl StoredTarget {
+    fn from_columns(target: String, index: Option<String>) -> Self {
+        match index {
+            Some(index) => Self::Sealed(SealedTarget {
+                sealed: target,
+                index,
+            }),
+            None => Self::Legacy(target),
+        }
+    }
+
+    /// The `target` column's value.
+    pub fn stored(&self) -> &str {
+        match self {
+            Self::Sealed(t) => &t.sealed,
+            Self::Legacy(plain) => plain,
+        }
+    }
+}
+
+/// A target sealed for the `target` column, and the blind index that recognises it when it
+/// is sent again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedTarget {
+    pub sealed: String,
+    pub index: String,
 }
 
 /// What became of a request to be told when a game is ready.
@@ -38,7 +78,8 @@ pub enum NotificationAdded {
 pub struct EmailNotice {
     /// The message's id; a confirmation link names it.
     pub id: Uuid,
-    pub address: String,
+    /// The address, sealed.
+    pub target: SealedTarget,
     /// Shown to be the asker's own (their account's confirmed address); otherwise the
     /// message waits, `unconfirmed`, for the address's owner to follow the link we sent.
     pub confirmed: bool,
@@ -60,7 +101,7 @@ impl EmailNotice {
 pub struct NotificationRecord {
     pub id: Uuid,
     pub channel: String,
-    pub target: String,
+    pub target: StoredTarget,
     /// `unconfirmed`, `waiting`, `pending`, `sending`, `sent` or `failed`.
     pub state: String,
     pub attempts: u32,
@@ -70,12 +111,12 @@ pub struct NotificationRecord {
 pub trait NotificationStore: Send + Sync + 'static {
     /// Adds someone to tell when game `game_id` is ready (`channel` `push`: `target` is the
     /// browser's subscription as JSON). At most `max` targets per channel and game; the same
-    /// target twice is stored once.
+    /// target twice (the same blind index) is stored once.
     async fn add(
         &self,
         game_id: Uuid,
         channel: &str,
-        target: &str,
+        target: &SealedTarget,
         max: u32,
         now_ms: i64,
     ) -> Result<NotificationAdded, StoreError>;
@@ -95,25 +136,43 @@ pub trait NotificationStore: Send + Sync + 'static {
     async fn confirm(&self, id: Uuid) -> Result<bool, StoreError>;
     /// The messages of one game, oldest first.
     async fn of_game(&self, game_id: Uuid) -> Result<Vec<NotificationRecord>, StoreError>;
+    /// Up to `limit` messages (`id`, `channel`, target) in id order after `after`: how
+    /// `rotate-keys` walks them all.
+    async fn targets_page(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, String, StoredTarget)>, StoreError>;
+    /// Replaces message `id`'s target, if it still holds `old`, by the same target sealed
+    /// anew. When the game already holds that target under the new index (it was sent again
+    /// after the old row was written), the old row is the duplicate and is deleted.
+    async fn reseal_target(
+        &self,
+        id: Uuid,
+        old: &str,
+        new: &SealedTarget,
+    ) -> Result<(), StoreError>;
 }
 
 /// In the transaction that records a game: the address to tell once it is ready
-/// ($1 id, $2 game, $3 channel, $4 target, $5 now, $6 state: [`EmailNotice::state`]).
+/// ($1 id, $2 game, $3 channel, $4 sealed target, $5 now, $6 state: [`EmailNotice::state`],
+/// $7 the target's blind index).
 pub const INSERT_EMAIL: &str = "INSERT INTO notifications (id, game_id, channel, target, \
-    state, run_at, created_at) VALUES ($1, $2, $3, $4, $6, $5, $5)";
+    target_index, state, run_at, created_at) VALUES ($1, $2, $3, $4, $7, $6, $5, $5)";
 
 mod sql {
     /// Takes the lock that makes adds to one game take turns, so the count in the insert is
     /// exact. PostgreSQL locks the game's row; on SQLite the insert, the transaction's first
     /// statement, takes the database's one write lock before it reads the count.
     pub const POSTGRES_LOCK_GAME: &str = "SELECT 1 FROM games WHERE id = $1 FOR UPDATE";
-    pub const ADD: &str = "INSERT INTO notifications (id, game_id, channel, target, state, \
-        run_at, created_at) SELECT $1, g.id, $3, $4, 'waiting', $6, $6 FROM games g \
-        WHERE g.id = $2 AND (SELECT COUNT(*) FROM notifications n WHERE n.game_id = $2 \
-        AND n.channel = $3) < $5 ON CONFLICT (game_id, channel, target) DO NOTHING";
+    pub const ADD: &str = "INSERT INTO notifications (id, game_id, channel, target, \
+        target_index, state, run_at, created_at) SELECT $1, g.id, $3, $4, $7, 'waiting', $6, $6 \
+        FROM games g WHERE g.id = $2 AND (SELECT COUNT(*) FROM notifications n \
+        WHERE n.game_id = $2 AND n.channel = $3) < $5 \
+        ON CONFLICT (game_id, channel, target_index) DO NOTHING";
     pub const WHY_NOT_ADDED: &str = "SELECT (SELECT COUNT(*) FROM games WHERE id = $1) AS games, \
         (SELECT COUNT(*) FROM notifications WHERE game_id = $1 AND channel = $2 \
-        AND target = $3) AS same";
+        AND target_index = $3) AS same";
     /// Due: waiting for a game that is ready now, pending with its retry time come, or
     /// sending under a lease that ran out.
     macro_rules! due {
@@ -128,7 +187,7 @@ mod sql {
         "UPDATE notifications SET state = 'sending', attempts = attempts + 1, lease_until = $2 \
          WHERE id = (SELECT n.id FROM notifications n WHERE ",
         due!(),
-        " ORDER BY n.run_at LIMIT 1) RETURNING id, game_id, channel, target, attempts"
+        " ORDER BY n.run_at LIMIT 1) RETURNING id, game_id, channel, target, target_index, attempts"
     );
     /// Rows locked by another sender are skipped, not waited for.
     pub const POSTGRES_CLAIM: &str = concat!(
@@ -136,7 +195,7 @@ mod sql {
          WHERE id = (SELECT n.id FROM notifications n WHERE ",
         due!(),
         " ORDER BY n.run_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED) \
-         RETURNING id, game_id, channel, target, attempts"
+         RETURNING id, game_id, channel, target, target_index, attempts"
     );
     pub const SENT: &str = "UPDATE notifications SET state = 'sent', sent_at = $1, \
         lease_until = NULL WHERE id = $2 AND state = 'sending'";
@@ -144,8 +203,20 @@ mod sql {
         lease_until = NULL WHERE id = $4 AND state = 'sending'";
     pub const CONFIRM: &str = "UPDATE notifications SET state = 'waiting' \
         WHERE id = $1 AND state = 'unconfirmed'";
-    pub const OF_GAME: &str = "SELECT id, game_id, channel, target, state, attempts \
-        FROM notifications WHERE game_id = $1 ORDER BY created_at, id";
+    pub const OF_GAME: &str = "SELECT id, game_id, channel, target, target_index, state, \
+        attempts FROM notifications WHERE game_id = $1 ORDER BY created_at, id";
+    pub const TARGETS_FIRST: &str = "SELECT id, channel, target, target_index \
+        FROM notifications ORDER BY id LIMIT $1";
+    pub const TARGETS_AFTER: &str = "SELECT id, channel, target, target_index \
+        FROM notifications WHERE id > $2 ORDER BY id LIMIT $1";
+    /// Compare-and-set, so two runs at once, or a sender's update, lose nothing.
+    pub const RESEAL: &str = "UPDATE notifications SET target = $1, target_index = $2 \
+        WHERE id = $3 AND target = $4 AND NOT EXISTS (SELECT 1 FROM notifications o \
+        WHERE o.game_id = notifications.game_id AND o.channel = notifications.channel \
+        AND o.target_index = $2 AND o.id <> $3)";
+    pub const DROP_DUPLICATE: &str = "DELETE FROM notifications WHERE id = $1 AND target = $2 \
+        AND EXISTS (SELECT 1 FROM notifications o WHERE o.game_id = notifications.game_id \
+        AND o.channel = notifications.channel AND o.target_index = $3 AND o.id <> $1)";
 }
 
 #[derive(sqlx::FromRow)]
@@ -154,6 +225,7 @@ struct ClaimRow {
     game_id: Id,
     channel: String,
     target: String,
+    target_index: Option<String>,
     attempts: i32,
 }
 
@@ -162,8 +234,17 @@ struct Row {
     id: Id,
     channel: String,
     target: String,
+    target_index: Option<String>,
     state: String,
     attempts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    id: Id,
+    channel: String,
+    target: String,
+    target_index: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -178,7 +259,7 @@ impl NotificationStore for Db {
         &self,
         game_id: Uuid,
         channel: &str,
-        target: &str,
+        target: &SealedTarget,
         max: u32,
         now_ms: i64,
     ) -> Result<NotificationAdded, StoreError> {
@@ -195,9 +276,10 @@ impl NotificationStore for Db {
                 .bind(Id(Uuid::new_v4()))
                 .bind(Id(game_id))
                 .bind(channel)
-                .bind(target)
+                .bind(&target.sealed)
                 .bind(i64::from(max))
                 .bind(now_ms)
+                .bind(&target.index)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -205,7 +287,7 @@ impl NotificationStore for Db {
                 let why: WhyNot = sqlx::query_as(sql::WHY_NOT_ADDED)
                     .bind(Id(game_id))
                     .bind(channel)
-                    .bind(target)
+                    .bind(&target.index)
                     .fetch_one(&mut *tx)
                     .await?;
                 Some(why)
@@ -240,7 +322,7 @@ impl NotificationStore for Db {
                 id: r.id.into(),
                 game_id: r.game_id.into(),
                 channel: r.channel,
-                target: r.target,
+                target: StoredTarget::from_columns(r.target, r.target_index),
                 attempts: to_u32(r.attempts.into(), "attempts")?,
             })
         })
@@ -290,11 +372,63 @@ impl NotificationStore for Db {
                 Ok(NotificationRecord {
                     id: r.id.into(),
                     channel: r.channel,
-                    target: r.target,
+                    target: StoredTarget::from_columns(r.target, r.target_index),
                     state: r.state,
                     attempts: to_u32(r.attempts.into(), "attempts")?,
                 })
             })
             .collect()
+    }
+
+    async fn targets_page(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, String, StoredTarget)>, StoreError> {
+        let limit = i64::from(limit);
+        let rows: Vec<TargetRow> = each_engine!(self, pool => match after {
+            None => sqlx::query_as(sql::TARGETS_FIRST).bind(limit).fetch_all(pool).await?,
+            Some(after) => sqlx::query_as(sql::TARGETS_AFTER)
+                .bind(limit)
+                .bind(Id(after))
+                .fetch_all(pool)
+                .await?,
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let target = StoredTarget::from_columns(r.target, r.target_index);
+                (r.id.into(), r.channel, target)
+            })
+            .collect())
+    }
+
+    async fn reseal_target(
+        &self,
+        id: Uuid,
+        old: &str,
+        new: &SealedTarget,
+    ) -> Result<(), StoreError> {
+        each_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let resealed = sqlx::query(sql::RESEAL)
+                .bind(&new.sealed)
+                .bind(&new.index)
+                .bind(Id(id))
+                .bind(old)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if resealed == 0 {
+                sqlx::query(sql::DROP_DUPLICATE)
+                    .bind(Id(id))
+                    .bind(old)
+                    .bind(&new.index)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 }

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use super::common::{
-    TestApp, chelsea, link_token, outbox_to, scale_out_parts, start_game_at, wait_for_mail,
+    TestApp, chelsea, columns_holding, link_token, outbox_to, scale_out_parts, start_game_at,
+    wait_for_mail,
 };
 
 /// The app on the embedded defaults, without a worker (games stay queued: nothing here needs
@@ -59,6 +60,7 @@ macro_rules! on_both_stacks {
 on_both_stacks!(
     signs_up_logs_in_and_keeps_what_it_made,
     sessions_end_everywhere_and_on_password_change,
+    the_account_lists_its_browsers_and_logs_any_of_them_out,
     tokens_work_and_refresh_tokens_rotate,
     the_address_is_confirmed_by_the_link_mailed_at_sign_up,
     a_forgotten_password_is_set_anew_by_a_one_time_link,
@@ -299,6 +301,148 @@ async fn wrong_passwords_are_throttled_per_account() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// A client that says it is `user_agent`, with its own cookie jar.
+fn browser(user_agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .expect("client")
+}
+
+async fn devices(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let response = client
+        .get(app.url("/api/v1/auth/sessions"))
+        .send()
+        .await
+        .expect("sessions");
+    assert_eq!(response.status(), StatusCode::OK);
+    let listed: Value = response.json().await.expect("json");
+    listed.as_array().expect("a list").clone()
+}
+
+async fn end_device(app: &TestApp, client: &reqwest::Client, id: &str) -> StatusCode {
+    client
+        .delete(app.url(&format!("/api/v1/auth/sessions/{id}")))
+        .send()
+        .await
+        .expect("end")
+        .status()
+}
+
+/// The session records the embedded stack keeps (Redis keeps its own, expiring by TTL).
+async fn stored_sessions(app: &TestApp) -> Option<i64> {
+    match app.config.database_url {
+        None => Some(super::common::session_rows(app.data_dir.path()).await),
+        Some(_) => None,
+    }
+}
+
+async fn the_account_lists_its_browsers_and_logs_any_of_them_out(app: &TestApp) {
+    let email = unique_email();
+    let laptop = browser("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
+    register(app, &laptop, &email).await;
+    let phone = browser(
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) \
+         Chrome/156.0.0.0 Mobile Safari/537.36",
+    );
+    assert_eq!(
+        log_in(&phone, app, &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+
+    // Each browser sees both, itself marked; nothing finer than browser and system is kept.
+    let listed = devices(app, &laptop).await;
+    let labels: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|d| {
+            (
+                d["label"].as_str().expect("label"),
+                d["current"].as_bool().expect("current"),
+            )
+        })
+        .collect();
+    assert_eq!(labels.len(), 2, "{listed:?}");
+    assert!(labels.contains(&("Firefox on Linux", true)), "{labels:?}");
+    assert!(labels.contains(&("Chrome on Android", false)), "{labels:?}");
+    let phone_id = listed
+        .iter()
+        .find(|d| d["current"] == false)
+        .and_then(|d| d["id"].as_str())
+        .expect("the phone")
+        .to_owned();
+
+    // Another account, and nobody at all, cannot end it; a made-up id is not found.
+    let stranger = app.visitor();
+    register(app, &stranger, &unique_email()).await;
+    assert_eq!(
+        end_device(app, &stranger, &phone_id).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        end_device(app, &app.visitor(), &phone_id).await,
+        StatusCode::UNAUTHORIZED
+    );
+    for made_up in [uuid::Uuid::new_v4().to_string(), "not-an-id".to_owned()] {
+        assert_eq!(
+            end_device(app, &laptop, &made_up).await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(profile_status(app, &phone).await, StatusCode::OK);
+
+    // The laptop logs the phone out: the phone's session is gone, not merely refused.
+    let before = stored_sessions(app).await;
+    assert_eq!(
+        end_device(app, &laptop, &phone_id).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(profile_status(app, &phone).await, StatusCode::UNAUTHORIZED);
+    if let (Some(before), Some(after)) = (before, stored_sessions(app).await) {
+        assert_eq!(after, before - 1, "the phone's session record is deleted");
+    }
+    assert_eq!(
+        end_device(app, &laptop, &phone_id).await,
+        StatusCode::NOT_FOUND
+    );
+    let listed = devices(app, &laptop).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+
+    // Naming itself, a browser logs itself out.
+    let own = listed[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(end_device(app, &laptop, &own).await, StatusCode::NO_CONTENT);
+    assert_eq!(profile_status(app, &laptop).await, StatusCode::UNAUTHORIZED);
+
+    // A script with a token sees the browsers, none of them itself.
+    let tablet = app.visitor();
+    assert_eq!(
+        log_in(&tablet, app, &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let pair: Value = post(
+        &reqwest::Client::new(),
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD, "token": true}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let listed: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/auth/sessions"))
+        .bearer_auth(pair["access_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("sessions")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["current"], false);
+    assert_eq!(listed[0]["label"], "An unknown browser");
+}
+
 async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     let email = unique_email();
     let laptop = app.visitor();
@@ -326,6 +470,11 @@ async fn sessions_end_everywhere_and_on_password_change(app: &TestApp) {
     assert_eq!(change.status(), StatusCode::NO_CONTENT);
     assert_eq!(profile_status(app, &laptop).await, StatusCode::OK);
     assert_eq!(profile_status(app, &phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        devices(app, &laptop).await.len(),
+        1,
+        "the phone is logged out"
+    );
     let old = log_in(&app.visitor(), app, &email, PASSWORD).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
 
@@ -534,43 +683,11 @@ async fn no_table_holds_an_email_in_plain_text_and_admins_are_granted() {
     let email = unique_email();
     register(&app, &app.visitor(), &email).await;
 
-    // Every text column of every table, read raw.
-    let path = app.data_dir.path().join("petpixel.sqlite3");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
-    let pool = sqlx::SqlitePool::connect_with(options)
-        .await
-        .expect("sqlite");
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-            .fetch_all(&pool)
-            .await
-            .expect("tables");
     let local_part = email.split('@').next().expect("local part").to_owned();
-    let mut cells = 0;
-    for table in tables {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{table}\"")))
-            .fetch_all(&pool)
-            .await
-            .expect("rows");
-        for row in rows {
-            use sqlx::{Column, Row, ValueRef};
-            for column in row.columns() {
-                let raw = row.try_get_raw(column.ordinal()).expect("value");
-                if raw.is_null() {
-                    continue;
-                }
-                if let Ok(text) = row.try_get::<String, _>(column.ordinal()) {
-                    cells += 1;
-                    assert!(
-                        !text.contains(&local_part),
-                        "{table}.{} holds the email",
-                        column.name()
-                    );
-                }
-            }
-        }
-    }
-    assert!(cells > 5, "the tables were read ({cells} text cells)");
+    assert_eq!(
+        columns_holding(&app, &local_part).await,
+        Vec::<String>::new()
+    );
     // The key file is the owner's alone.
     #[cfg(unix)]
     {
@@ -903,20 +1020,69 @@ async fn rotating_keys_reseals_accounts_and_the_vapid_key() {
                 .expect("vapid");
         (email, vapid)
     };
+    // A game that emails an address when it is ready, and a message written before
+    // targets were sealed (plain, no index).
+    let client = first.visitor();
+    let image = first.upload_photo(&client, chelsea(), "chelsea.png").await;
+    let game = first
+        .create_game(
+            &client,
+            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "park",
+                   "difficulty": "easy", "level_count": 1, "notify_email": "told@example.com"}),
+        )
+        .await;
+    sqlx::query(
+        "INSERT INTO notifications (id, game_id, channel, target, state, run_at, created_at) \
+         VALUES ($1, $2, 'email', 'legacy@example.com', 'waiting', 0, 0)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(game["id"].as_str().expect("id"))
+    .execute(&db)
+    .await
+    .expect("legacy row");
+    let targets = || async {
+        let mut targets: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT target, target_index FROM notifications")
+                .fetch_all(&db)
+                .await
+                .expect("notifications");
+        targets.sort();
+        targets
+    };
     let (email_sealed, vapid) = sealed().await;
     assert!(email_sealed.starts_with("old."), "{email_sealed}");
     // The stored VAPID key is sealed too: nothing of it in plain text.
     assert!(vapid.starts_with("old."), "{vapid}");
+    let before = targets().await;
+    assert_eq!(before.len(), 2);
+    assert!(
+        before[1].0.starts_with("old.") && before[1].1.is_some(),
+        "{before:?}"
+    );
 
     let mut config = first.config.clone();
     config.security.pii_keys = Some(SecretString::from(format!("{new},{old}")));
     let report = server::startup::rotate_keys(config)
         .await
         .expect("rotate-keys");
-    assert!(report.contains("1 accounts, 1 server key"), "{report}");
+    assert!(
+        report.contains("1 accounts, 2 notifications, 1 server key"),
+        "{report}"
+    );
     let (email_sealed, vapid) = sealed().await;
     assert!(email_sealed.starts_with("new."), "{email_sealed}");
     assert!(vapid.starts_with("new."), "{vapid}");
+    let after = targets().await;
+    assert!(
+        after
+            .iter()
+            .all(|(target, index)| target.starts_with("new.") && index.is_some()),
+        "{after:?}"
+    );
+    assert_eq!(
+        columns_holding(&first, "example.com").await,
+        Vec::<String>::new()
+    );
 
     // The old key gone: the account is found by its new index and opens.
     let data_dir = first.data_dir.path().to_path_buf();

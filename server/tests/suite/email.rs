@@ -12,7 +12,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::common::{
-    TestApp, chelsea, link_token, outbox_to, repo_root, settled_notifications, wait_for_mail,
+    TestApp, chelsea, columns_holding, link_token, outbox_to, repo_root, settled_notifications,
+    wait_for_mail,
 };
 
 struct Reaper(std::process::Child);
@@ -143,6 +144,11 @@ async fn an_address_is_mailed_a_confirmation_first_and_the_game_once_it_is_confi
         );
     }
     assert!(!confirmation.contains("Chelsea"), "{confirmation}");
+    // The address is sealed at rest.
+    assert_eq!(
+        columns_holding(&app, "owner@example").await,
+        Vec::<String>::new()
+    );
     // The game is ready and its email waits, unclaimable, for the owner's yes.
     assert_eq!(
         notification_rows(&app, id).await,

@@ -39,8 +39,12 @@ async fn rows_left(
     image: uuid::Uuid,
     game: uuid::Uuid,
 ) -> Vec<(&'static str, i64)> {
-    const BY_ACCOUNT: [(&str, &str); 3] = [
+    const BY_ACCOUNT: [(&str, &str); 4] = [
         ("users", "SELECT COUNT(*) FROM users WHERE id = $1"),
+        (
+            "account_devices",
+            "SELECT COUNT(*) FROM account_devices WHERE user_id = $1",
+        ),
         (
             "refresh_tokens",
             "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1",
@@ -105,6 +109,24 @@ async fn rows_left(
     counts
 }
 
+/// On the embedded stack, the session records (`sessions`, JSON) that name the account;
+/// `None` on Redis.
+async fn sessions_naming(app: &TestApp, account: uuid::Uuid) -> Option<i64> {
+    if app.config.database_url.is_some() {
+        return None;
+    }
+    let db = server::startup::open_db(&app.config).await.expect("db");
+    let Db::Sqlite(pool) = db else {
+        return None;
+    };
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE instr(data, $1) > 0")
+        .bind(account.to_string())
+        .fetch_one(&pool)
+        .await
+        .expect("sessions");
+    Some(count)
+}
+
 /// The archive's entries and their sizes, as Python's `zipfile` reads them after checking
 /// every CRC; and `account.json`.
 fn read_zip(bytes: &[u8]) -> (std::collections::BTreeMap<String, u64>, Value) {
@@ -152,6 +174,15 @@ async fn export_then_delete(app: &TestApp) {
     let image_id = uuid::Uuid::parse_str(image["id"].as_str().expect("id")).expect("uuid");
     let game_uuid = uuid::Uuid::parse_str(&game_id).expect("uuid");
     let code = game["short_code"].as_str().expect("code").to_owned();
+    // Signed in on a phone too.
+    let phone = app.visitor();
+    let login = phone
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::OK);
 
     // The export: everything, readable.
     let response = browser
@@ -174,6 +205,7 @@ async fn export_then_delete(app: &TestApp) {
         "account.json".to_owned(),
         "photos.json".to_owned(),
         "games.json".to_owned(),
+        "devices.json".to_owned(),
         format!("photos/{image_id}/original.png"),
         format!("photos/{image_id}/cutout.png"),
         format!("games/{game_id}/sprite.png"),
@@ -201,6 +233,9 @@ async fn export_then_delete(app: &TestApp) {
             .collect()
     };
     assert!(!mine(blobs.list("").await.expect("list")).is_empty());
+    if let Some(sessions) = sessions_naming(app, account_id).await {
+        assert_eq!(sessions, 2, "the laptop's and the phone's");
+    }
 
     // A wrong password deletes nothing.
     let delete = |password: &'static str| {
@@ -237,6 +272,19 @@ async fn export_then_delete(app: &TestApp) {
     assert!(left.is_empty(), "rows left: {left:?}");
     let files_left = mine(blobs.list("").await.expect("list"));
     assert!(files_left.is_empty(), "files left: {files_left:?}");
+    // Both browsers' sessions are deleted, not left to expire.
+    if let Some(sessions) = sessions_naming(app, account_id).await {
+        assert_eq!(sessions, 0, "sessions left");
+    }
+    assert_eq!(
+        phone
+            .get(app.url("/api/v1/auth/profile"))
+            .send()
+            .await
+            .expect("profile")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     // Logged out, unable to log in, and the game's link is gone.
     assert_eq!(

@@ -4,6 +4,9 @@
 //! table's routes are checked against the OpenAPI document, so a new route without an entry
 //! fails this test until someone decides who may reach it.
 //!
+//! An account's own things (its signed-in browsers) are the account's: anyone signed in as
+//! another gets 404, an anonymous caller 401.
+//!
 //! Until moderation gives moderators and admins routes of their own, they reach other
 //! people's things exactly as anyone else does: not at all (404, which also says nothing
 //! about whether the thing exists).
@@ -23,11 +26,15 @@ enum Access {
     Owner(u16),
     /// Everyone gets this status (a game's public files, by code).
     Public(u16),
+    /// The owner's account gets this status; other accounts 404; anonymous callers 401.
+    Account(u16),
 }
 
 /// Every route with a path parameter, in the order they are tried (what changes things
 /// last), with who may reach it.
-const MATRIX: [(&str, Access); 16] = [
+const MATRIX: [(&str, Access); 17] = [
+    // The owner logs out another browser of theirs.
+    ("DELETE /api/v1/auth/sessions/{id}", Access::Account(204)),
     ("GET /api/v1/images/{id}/status", Access::Owner(200)),
     ("GET /api/v1/images/{id}/{file}", Access::Owner(200)),
     (
@@ -57,6 +64,8 @@ struct Owned {
     look_id: String,
     game: String,
     code: String,
+    /// Another browser signed in to the owner's account.
+    device: String,
 }
 
 impl Owned {
@@ -67,7 +76,9 @@ impl Owned {
         } else {
             "sprite.png"
         };
-        let id = if template.starts_with("/api/v1/images/") {
+        let id = if template.starts_with("/api/v1/auth/sessions/") {
+            &self.device
+        } else if template.starts_with("/api/v1/images/") {
             &self.image
         } else if template.starts_with("/api/v1/pixel-art/") {
             &self.look_id
@@ -207,12 +218,13 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
     let game_id = game["id"].as_str().expect("id").to_owned();
     let ready = app.wait_until_finished(&owner, &game_id).await;
     assert_eq!(ready["status"], "ready");
-    let owned = Owned {
+    let mut owned = Owned {
         image: image_id,
         look: status["looks"][0].as_str().expect("a look").to_owned(),
         look_id: art["id"].as_str().expect("id").to_owned(),
         game: game_id,
         code: ready["short_code"].as_str().expect("code").to_owned(),
+        device: String::new(),
     };
     let email = format!("owner.{}@example.com", uuid::Uuid::new_v4().simple());
     post_json(
@@ -229,6 +241,31 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         json!({"email": email, "password": PASSWORD, "token": true}),
     )
     .await;
+    // The owner logs in on a second browser too.
+    let second = app.visitor();
+    post_json(
+        &second,
+        &app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    let devices: Value = owner
+        .get(app.url("/api/v1/auth/sessions"))
+        .send()
+        .await
+        .expect("sessions")
+        .json()
+        .await
+        .expect("json");
+    owned.device = devices
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|d| d["current"] == false)
+        .and_then(|d| d["id"].as_str())
+        .expect("the second browser")
+        .to_owned();
 
     let others = [
         Caller {
@@ -273,7 +310,8 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         // Everyone else first: they must change nothing the owner then finds.
         for caller in &others {
             let expected = match access {
-                Access::Owner(_) => 404,
+                Access::Account(_) if caller.name == "anonymous" => 401,
+                Access::Owner(_) | Access::Account(_) => 404,
                 Access::Public(status) => status,
             };
             let got = caller.call(&app, &method, &path, body).await;
@@ -281,7 +319,7 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
             checks += 1;
         }
         let expected = match access {
-            Access::Owner(status) | Access::Public(status) => status,
+            Access::Owner(status) | Access::Public(status) | Access::Account(status) => status,
         };
         // The token caller tries only what changes nothing, so the session's answer is the
         // first of its kind.

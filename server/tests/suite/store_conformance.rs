@@ -9,6 +9,7 @@ use app::dto::{
     Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
 };
 use chrono::{SubsecRound, Utc};
+use server::accounts::devices::{DeviceRecord, DeviceStore, Seen, Which};
 use server::accounts::store::{AccountStore, RefreshRecord, RefreshUse, UserRecord};
 use server::games::store::{
     ClaimedStage, DURATION_BUCKETS_MS, GameAssets, GameRecord, GameStore, JobState, PipelineStore,
@@ -17,7 +18,9 @@ use server::games::store::{
 use server::infra::db::{Db, StoreError};
 use server::infra::keys::KeyStore;
 use server::infra::links::{LinkStore, Purpose};
-use server::notifications::store::{EmailNotice, NotificationAdded, NotificationStore};
+use server::notifications::store::{
+    EmailNotice, NotificationAdded, NotificationStore, SealedTarget, StoredTarget,
+};
 use server::photos::store::{ImageRecord, PhotoStore};
 use uuid::Uuid;
 
@@ -113,14 +116,29 @@ conformance!(
     an_unconfirmed_email_is_never_due_until_its_owner_confirms,
     a_provider_identity_links_to_one_account_and_goes_with_it,
     accounts_are_walked_in_pages_and_resealed,
+    notification_targets_are_walked_in_pages_and_resealed,
+    devices_are_seen_listed_and_logged_out,
 );
 
 fn notice(address: &str, confirmed: bool) -> EmailNotice {
     EmailNotice {
         id: Uuid::new_v4(),
-        address: address.into(),
+        target: target(address),
         confirmed,
     }
+}
+
+/// A stand-in for a sealed target: the store keeps whatever it is given, and finds the same
+/// target again by its index alone.
+fn target(plain: &str) -> SealedTarget {
+    SealedTarget {
+        sealed: format!("sealed({plain})"),
+        index: format!("index({plain})"),
+    }
+}
+
+fn stored(plain: &str) -> StoredTarget {
+    StoredTarget::Sealed(target(plain))
 }
 
 fn code(s: &str) -> ShortCode {
@@ -580,13 +598,8 @@ async fn a_games_email_waits_until_the_game_is_ready(db: Db) {
         .expect("claim")
         .expect("due once the game is ready");
     assert_eq!(
-        (
-            due.game_id,
-            due.channel.as_str(),
-            due.target.as_str(),
-            due.attempts
-        ),
-        (mailed.id, "email", "pet@example.com", 1)
+        (due.game_id, due.channel.as_str(), due.target, due.attempts),
+        (mailed.id, "email", stored("pet@example.com"), 1)
     );
 }
 
@@ -650,17 +663,20 @@ async fn a_message_is_leased_retried_after_its_pause_and_sent_once(db: Db) {
 async fn devices_subscribe_once_each_up_to_the_limit(db: Db) {
     let (_, g) = photo_and_game(&db, "pushwatxxx").await;
     let t = soon();
-    for (target, expected) in [
+    for (device, expected) in [
         ("device-a", NotificationAdded::Added),
         ("device-a", NotificationAdded::AlreadyThere),
         ("device-b", NotificationAdded::Added),
         ("device-c", NotificationAdded::TooMany),
     ] {
-        let added = db.add(g.id, "push", target, 2, t).await.expect("add");
-        assert_eq!(added, expected, "{target}");
+        let added = db
+            .add(g.id, "push", &target(device), 2, t)
+            .await
+            .expect("add");
+        assert_eq!(added, expected, "{device}");
     }
     assert_eq!(
-        db.add(Uuid::new_v4(), "push", "device-a", 2, t)
+        db.add(Uuid::new_v4(), "push", &target("device-a"), 2, t)
             .await
             .expect("add"),
         NotificationAdded::NoGame
@@ -679,7 +695,9 @@ async fn a_device_subscribing_to_a_ready_game_is_due_at_once_and_a_dead_one_is_g
     let t = soon();
     make_ready(&db, &g, t).await;
     assert_eq!(
-        db.add(g.id, "push", "device-z", 2, t).await.expect("add"),
+        db.add(g.id, "push", &target("device-z"), 2, t)
+            .await
+            .expect("add"),
         NotificationAdded::Added
     );
     let due = NotificationStore::claim(&db, t, 1_000)
@@ -687,8 +705,8 @@ async fn a_device_subscribing_to_a_ready_game_is_due_at_once_and_a_dead_one_is_g
         .expect("claim")
         .expect("due at once: the game is ready");
     assert_eq!(
-        (due.game_id, due.channel.as_str(), due.target.as_str()),
-        (g.id, "push", "device-z")
+        (due.game_id, due.channel.as_str(), due.target),
+        (g.id, "push", stored("device-z"))
     );
     db.failed(due.id, "410 Gone", None).await.expect("failed");
     assert_eq!(
@@ -708,7 +726,7 @@ async fn devices_subscribing_at_once_cannot_pass_the_limit_together(db: Db) {
     for device in 0..8 {
         let db = Arc::clone(&db);
         adds.spawn(async move {
-            db.add(g.id, "push", &format!("crowd-{device}"), 2, t)
+            db.add(g.id, "push", &target(&format!("crowd-{device}")), 2, t)
                 .await
                 .expect("add")
         });
@@ -1124,8 +1142,8 @@ async fn an_unconfirmed_email_is_never_due_until_its_owner_confirms(db: Db) {
         .expect("claim")
         .expect("due once confirmed");
     assert_eq!(
-        (due.id, due.target.as_str()),
-        (asked.id, "someone@example.com")
+        (due.id, due.target),
+        (asked.id, stored("someone@example.com"))
     );
     assert!(
         !NotificationStore::confirm(&db, Uuid::new_v4())
@@ -1204,5 +1222,171 @@ async fn accounts_are_walked_in_pages_and_resealed(db: Db) {
             resealed.name_sealed.as_deref()
         ),
         ("index-resealed", "new.sealed", Some("new.name"))
+    );
+}
+
+async fn notification_targets_are_walked_in_pages_and_resealed(db: Db) {
+    let (_, g) = photo_and_game(&db, "reseatxxxx").await;
+    let t = soon();
+    for device in ["device-a", "device-b", "device-c"] {
+        db.add(g.id, "push", &target(device), 5, t)
+            .await
+            .expect("add");
+    }
+    // A row from before targets were sealed: its plain value, no index.
+    let legacy = Uuid::new_v4();
+    let insert = "INSERT INTO notifications (id, game_id, channel, target, state, run_at, \
+        created_at) VALUES ($1, $2, 'push', 'device-old', 'waiting', 0, 0)";
+    match &db {
+        Db::Sqlite(pool) => sqlx::query(insert)
+            .bind(legacy.to_string())
+            .bind(g.id.to_string())
+            .execute(pool)
+            .await
+            .map(drop),
+        Db::Postgres(pool) => sqlx::query(insert)
+            .bind(legacy)
+            .bind(g.id)
+            .execute(pool)
+            .await
+            .map(drop),
+    }
+    .expect("legacy row");
+
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = db.targets_page(after, 2).await.expect("page");
+        walked.extend(page.iter().map(|(id, channel, target)| {
+            assert_eq!(channel, "push");
+            (*id, target.clone())
+        }));
+        match page.last() {
+            Some((last, _, _)) if page.len() == 2 => after = Some(*last),
+            _ => break,
+        }
+    }
+    assert_eq!(walked.len(), 4, "every message once: {walked:?}");
+    assert!(walked.contains(&(legacy, StoredTarget::Legacy("device-old".into()))));
+
+    // Re-sealed only while it holds what the caller read.
+    db.reseal_target(legacy, "something else", &target("device-old"))
+        .await
+        .expect("reseal");
+    let rows = db.of_game(g.id).await.expect("rows");
+    let of = |id: Uuid| rows.iter().find(|r| r.id == id).map(|r| r.target.clone());
+    assert_eq!(of(legacy), Some(StoredTarget::Legacy("device-old".into())));
+    db.reseal_target(legacy, "device-old", &target("device-old"))
+        .await
+        .expect("reseal");
+    let rows = db.of_game(g.id).await.expect("rows");
+    let of = |id: Uuid| rows.iter().find(|r| r.id == id).map(|r| r.target.clone());
+    assert_eq!(of(legacy), Some(stored("device-old")));
+    // Now recognised by its index like any other.
+    assert_eq!(
+        db.add(g.id, "push", &target("device-old"), 5, t)
+            .await
+            .expect("add"),
+        NotificationAdded::AlreadyThere
+    );
+
+    // A message whose target the game holds again under the new index is the duplicate.
+    let a = walked
+        .iter()
+        .find(|(_, target)| *target == stored("device-a"))
+        .map(|(id, _)| *id)
+        .expect("device-a");
+    let b = walked
+        .iter()
+        .find(|(_, target)| *target == stored("device-b"))
+        .map(|(id, _)| *id)
+        .expect("device-b");
+    db.reseal_target(b, "sealed(device-b)", &target("device-a"))
+        .await
+        .expect("reseal");
+    let rows = db.of_game(g.id).await.expect("rows");
+    assert!(rows.iter().all(|r| r.id != b), "the duplicate is gone");
+    assert!(
+        rows.iter().any(|r| r.id == a),
+        "the one it duplicated stays"
+    );
+    assert_eq!(rows.len(), 3);
+}
+
+async fn devices_are_seen_listed_and_logged_out(db: Db) {
+    let alice = user("devices-alice");
+    let bob = user("devices-bob");
+    for account in [&alice, &bob] {
+        AccountStore::insert(&db, account).await.expect("insert");
+    }
+    let then = Utc::now().trunc_subsecs(3) - chrono::Duration::hours(1);
+    let device = |owner: &UserRecord, label: &str, seen_minutes_ago: i64| DeviceRecord {
+        id: Uuid::new_v4(),
+        user_id: owner.id,
+        session_sealed: format!("k1.session-{label}"),
+        label: label.into(),
+        created_at: then,
+        last_seen_at: Utc::now().trunc_subsecs(3) - chrono::Duration::minutes(seen_minutes_ago),
+    };
+    let laptop = device(&alice, "laptop", 1);
+    let phone = device(&alice, "phone", 30);
+    let tablet = device(&alice, "tablet", 60);
+    let bobs = device(&bob, "bob's", 1);
+    for d in [&laptop, &phone, &tablet, &bobs] {
+        db.insert_device(d).await.expect("insert");
+    }
+    assert_eq!(
+        db.devices_of(alice.id).await.expect("list"),
+        [laptop.clone(), phone.clone(), tablet.clone()],
+        "most recently seen first"
+    );
+
+    // Seen: "last seen" moves only when it is older than the given moment.
+    let now = Utc::now().trunc_subsecs(3);
+    let five_minutes_ago = now - chrono::Duration::minutes(5);
+    let touch = |id| db.touch_device(alice.id, id, now, five_minutes_ago);
+    assert_eq!(touch(laptop.id).await.expect("touch"), Seen::Recently);
+    assert_eq!(touch(phone.id).await.expect("touch"), Seen::Again);
+    assert_eq!(touch(bobs.id).await.expect("touch"), Seen::Gone, "not hers");
+    assert_eq!(touch(Uuid::new_v4()).await.expect("touch"), Seen::Gone);
+    let listed = db.devices_of(alice.id).await.expect("list");
+    assert_eq!(listed[0].id, phone.id, "seen just now");
+    assert_eq!(listed[0].last_seen_at, now);
+
+    // Logging out one, then all but one; nobody else's.
+    assert!(
+        db.remove_devices(bob.id, Which::One(tablet.id))
+            .await
+            .expect("remove")
+            .is_empty()
+    );
+    let removed = db
+        .remove_devices(alice.id, Which::One(tablet.id))
+        .await
+        .expect("remove");
+    assert_eq!(removed.len(), 1);
+    assert_eq!(
+        removed[0].session_sealed, "k1.session-tablet",
+        "what ends its session"
+    );
+    let removed = db
+        .remove_devices(alice.id, Which::AllBut(Some(laptop.id)))
+        .await
+        .expect("remove");
+    assert_eq!(removed.iter().map(|d| d.id).collect::<Vec<_>>(), [phone.id]);
+    assert_eq!(
+        db.devices_of(alice.id).await.expect("list").len(),
+        1,
+        "the laptop stays"
+    );
+    // An account's devices go with it.
+    AccountStore::delete(&db, alice.id).await.expect("delete");
+    assert!(db.devices_of(alice.id).await.expect("list").is_empty());
+    assert_eq!(
+        db.remove_devices(bob.id, Which::AllBut(None))
+            .await
+            .expect("remove")
+            .len(),
+        1
     );
 }

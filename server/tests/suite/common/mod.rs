@@ -421,6 +421,48 @@ pub async fn session_rows(data_dir: &std::path::Path) -> i64 {
         .expect("count")
 }
 
+/// Every `table.column` of the app's SQLite database holding `needle` in any row, read raw:
+/// how tests show personal data is sealed at rest.
+pub async fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
+    use sqlx::{Column, Row, ValueRef};
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(app.data_dir.path().join("petpixel.sqlite3"));
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("sqlite");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .expect("tables");
+    let mut cells = 0;
+    let mut holding = Vec::new();
+    for table in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{table}\"")))
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+        for row in rows {
+            for column in row.columns() {
+                let raw = row.try_get_raw(column.ordinal()).expect("value");
+                if raw.is_null() {
+                    continue;
+                }
+                if let Ok(text) = row.try_get::<String, _>(column.ordinal()) {
+                    cells += 1;
+                    let name = format!("{table}.{}", column.name());
+                    if text.contains(needle) && !holding.contains(&name) {
+                        holding.push(name);
+                    }
+                }
+            }
+        }
+    }
+    // Guards against a scan that reads nothing and so finds nothing.
+    assert!(cells > 5, "the tables were read ({cells} text cells)");
+    holding
+}
+
 /// The notification rows (`channel`, `state`, `attempts`) of game `id` in the app's database,
 /// once every one has left the outbox (sent or given up): a sent message is final, so nothing
 /// more can arrive for it.
