@@ -31,6 +31,11 @@ use crate::accounts::{self, Account, Accounts, SignedIn};
 
 const VISITOR: &str = "visitor";
 const ACCOUNT: &str = "account";
+/// When (Unix seconds) a visitor's session was last saved: saving it again is what restarts
+/// its lifetime (tower-sessions saves only changed sessions), so a visitor in use is saved
+/// once a day and keeps the cookie that owns what they made.
+const RENEWED: &str = "renewed";
+const RENEW_EVERY_SECS: i64 = 24 * 3600;
 
 /// What a signed-in session holds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -118,10 +123,24 @@ async fn identify(
         .await
         .map_err(session_error)?
     {
-        Some(id) => Visitor(id),
+        Some(id) => {
+            renew_daily(session).await?;
+            Visitor(id)
+        }
         None => Visitor::anonymous(),
     };
     Ok((visitor, None))
+}
+
+/// Marks a visitor's session changed once a day, so it is saved with a new expiry (and its
+/// cookie sent again): a visitor in use stays one, a session left alone for the lifetime ends.
+async fn renew_daily(session: &Session) -> Result<(), AppError> {
+    let now = chrono::Utc::now().timestamp();
+    let renewed: Option<i64> = session.get(RENEWED).await.map_err(session_error)?;
+    if renewed.is_none_or(|at| now.saturating_sub(at) >= RENEW_EVERY_SECS) {
+        session.insert(RENEWED, now).await.map_err(session_error)?;
+    }
+    Ok(())
 }
 
 /// How long a session lives unused (renewed as its device is seen).
@@ -147,8 +166,13 @@ pub fn for_keeping(visitor: Visitor) -> (Visitor, bool) {
 
 /// Writes a new visitor into the session (the response then sets its cookie).
 pub async fn remember(session: &Session, visitor: &Visitor) -> Result<(), HttpError> {
+    let now = chrono::Utc::now().timestamp();
     session
         .insert(VISITOR, &visitor.0)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(RENEWED, now)
         .await
         .map_err(|e| HttpError(session_error(e)))
 }

@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use super::common::{
-    TestApp, chelsea, columns_holding, link_token, outbox_to, scale_out_parts, start_game_at,
-    wait_for_mail,
+    PASSWORD, TestApp, chelsea, columns_holding, link_token, log_in, outbox_to, register,
+    scale_out_parts, start_game_at, unique_email, wait_for_mail,
 };
 
 /// The app on the embedded defaults, without a worker (games stay queued: nothing here needs
@@ -66,12 +66,6 @@ on_both_stacks!(
     a_forgotten_password_is_set_anew_by_a_one_time_link,
 );
 
-fn unique_email() -> String {
-    format!("pet.owner+{}@example.com", uuid::Uuid::new_v4().simple())
-}
-
-const PASSWORD: &str = "correct horse battery";
-
 async fn post(
     client: &reqwest::Client,
     app: &TestApp,
@@ -84,34 +78,6 @@ async fn post(
         .send()
         .await
         .expect("request")
-}
-
-/// `POST /api/v1/auth/login` for a session.
-async fn log_in(
-    client: &reqwest::Client,
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    post(
-        client,
-        app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": password}),
-    )
-    .await
-}
-
-async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
-    let response = post(
-        client,
-        app,
-        "/api/v1/auth/register",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.expect("json")
 }
 
 async fn profile_status(app: &TestApp, client: &reqwest::Client) -> StatusCode {

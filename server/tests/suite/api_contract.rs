@@ -34,10 +34,12 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
         routes,
         [
             "DELETE /api/v1/auth/account",
+            "DELETE /api/v1/auth/sessions/{id}",
             "DELETE /api/v1/games/{id}",
             "DELETE /api/v1/images/{id}",
             "GET /api/v1/auth/export",
             "GET /api/v1/auth/profile",
+            "GET /api/v1/auth/sessions",
             "GET /api/v1/auth/social/{provider}",
             "GET /api/v1/auth/social/{provider}/callback",
             "GET /api/v1/games",

@@ -12,8 +12,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::common::{
-    TestApp, chelsea, columns_holding, link_token, outbox_to, repo_root, settled_notifications,
-    wait_for_mail,
+    TestApp, chelsea, columns_holding, link_token, outbox_to, register, repo_root,
+    settled_notifications, wait_for_mail,
 };
 
 struct Reaper(std::process::Child);
@@ -209,13 +209,7 @@ async fn an_accounts_confirmed_address_gets_the_game_without_asking_again() {
     let app = TestApp::spawn().await;
     let client = app.visitor();
     let email = format!("owner+{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = client
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(registered.status(), 201);
+    register(&app, &client, &email).await;
     let verification = wait_for_mail(&app, &email, 1).await.remove(0);
     let token = link_token(&verification, &format!("{}/verify-email", app.base));
     let confirmed = client

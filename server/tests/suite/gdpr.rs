@@ -9,9 +9,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use server::infra::db::{Db, Id};
 
-use super::common::{TestApp, chelsea, scale_out_parts, start_game_at};
-
-const PASSWORD: &str = "correct horse battery";
+use super::common::{PASSWORD, TestApp, chelsea, log_in, register, scale_out_parts, start_game_at};
 
 #[tokio::test]
 async fn embedded() {
@@ -162,26 +160,14 @@ async fn export_then_delete(app: &TestApp) {
     let game = app.wait_until_finished(&browser, &game_id).await;
     assert_eq!(game["status"], "ready", "{game}");
     let email = format!("leaver+{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = browser
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(registered.status(), StatusCode::CREATED);
-    let account: Value = registered.json().await.expect("json");
+    let account = register(app, &browser, &email).await;
     let account_id = uuid::Uuid::parse_str(account["id"].as_str().expect("id")).expect("uuid");
     let image_id = uuid::Uuid::parse_str(image["id"].as_str().expect("id")).expect("uuid");
     let game_uuid = uuid::Uuid::parse_str(&game_id).expect("uuid");
     let code = game["short_code"].as_str().expect("code").to_owned();
     // Signed in on a phone too.
     let phone = app.visitor();
-    let login = phone
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
+    let login = log_in(&phone, app, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
 
     // The export: everything, readable.
@@ -296,13 +282,7 @@ async fn export_then_delete(app: &TestApp) {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let login = app
-        .visitor()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
+    let login = log_in(&app.visitor(), app, &email, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
     let play = app
         .visitor()
@@ -321,13 +301,7 @@ async fn an_account_with_a_game_being_made_is_kept_until_it_is_done() {
     let image = app.upload_photo(&browser, chelsea(), "chelsea.png").await;
     start_game_at(&app.base, &browser, &image).await;
     let email = format!("waiter+{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = browser
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(registered.status(), StatusCode::CREATED);
+    register(&app, &browser, &email).await;
     let refused = browser
         .delete(app.url("/api/v1/auth/account"))
         .json(&json!({ "password": PASSWORD }))

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::common::{TestApp, chelsea};
+use super::common::{PASSWORD, TestApp, chelsea, log_in, register};
 use super::push::Device;
 
 /// Who may reach a route.
@@ -128,19 +128,11 @@ async fn post_json(client: &reqwest::Client, app: &TestApp, path: &str, body: Va
     response.json().await.expect("json")
 }
 
-const PASSWORD: &str = "correct horse battery";
-
 /// A signed-in account, granted `role` first when it is not a plain user.
 async fn account(app: &TestApp, role: &str) -> reqwest::Client {
     let client = app.visitor();
     let email = format!("{role}.{}@example.com", uuid::Uuid::new_v4().simple());
-    post_json(
-        &client,
-        app,
-        "/api/v1/auth/register",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    register(app, &client, &email).await;
     if role != "user" {
         server::startup::grant_role(app.config.clone(), &email, role)
             .await
@@ -227,13 +219,7 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         device: String::new(),
     };
     let email = format!("owner.{}@example.com", uuid::Uuid::new_v4().simple());
-    post_json(
-        &owner,
-        &app,
-        "/api/v1/auth/register",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    register(&app, &owner, &email).await;
     let pair = post_json(
         &reqwest::Client::new(),
         &app,
@@ -243,13 +229,7 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
     .await;
     // The owner logs in on a second browser too.
     let second = app.visitor();
-    post_json(
-        &second,
-        &app,
-        "/api/v1/auth/login",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    assert_eq!(log_in(&second, &app, &email, PASSWORD).await.status(), 200);
     let devices: Value = owner
         .get(app.url("/api/v1/auth/sessions"))
         .send()

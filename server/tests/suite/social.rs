@@ -12,7 +12,7 @@ use reqwest::header::LOCATION;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use super::common::{TestApp, repo_root, scale_out_parts};
+use super::common::{TestApp, register, repo_root, scale_out_parts};
 
 struct Provider {
     child: std::process::Child,
@@ -179,13 +179,7 @@ async fn signs_in_and_links_by_verified_address(app: &TestApp, provider: &Provid
     let sub = format!("linker-{}", uuid::Uuid::new_v4().simple());
     let email = format!("{sub}@example.com");
     let owner = browser();
-    let registered = owner
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(registered.status(), StatusCode::CREATED);
+    register(app, &owner, &email).await;
     // Unverified by the provider: refused, nothing linked.
     set_user(
         provider,

@@ -202,3 +202,65 @@ async fn a_hundred_thousand_cookieless_page_views_keep_no_session_and_little_mem
         "RSS grew from {rss_before} to {rss_after} KiB"
     );
 }
+
+/// A visitor's session lives 30 days from when it was last saved, and tower-sessions saves
+/// only changed sessions: a visitor in use has theirs saved again once a day (not on every
+/// request), so the cookie that owns what they made does not run out while they use it.
+#[tokio::test]
+async fn a_visitor_in_use_keeps_their_session_and_is_saved_at_most_daily() {
+    let app = TestApp::spawn_with(|c| c.jobs.in_process_worker = false).await;
+    let owner = app.visitor();
+    app.upload_photo(&owner, chelsea(), "chelsea.png").await;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data_dir.path().join("petpixel.sqlite3").display()
+    ))
+    .await
+    .expect("db");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64
+    };
+    let expires_at = || async {
+        sqlx::query_scalar::<_, i64>("SELECT expires_at FROM sessions")
+            .fetch_one(&db)
+            .await
+            .expect("the visitor's session")
+    };
+    let visit = || async {
+        let response = owner
+            .get(app.url("/api/v1/games"))
+            .send()
+            .await
+            .expect("my games");
+        assert_eq!(response.status(), 200);
+    };
+    // As if 29 days had passed since it was saved; saved today, so not saved again.
+    let soon = now() + 24 * 3600;
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(soon)
+        .execute(&db)
+        .await
+        .expect("age");
+    visit().await;
+    assert_eq!(expires_at().await, soon, "no write on every request");
+    // Last saved more than a day ago: the visit saves it, for another 30 days.
+    sqlx::query("UPDATE sessions SET data = json_set(data, '$.renewed', $1)")
+        .bind(now() - 25 * 3600)
+        .execute(&db)
+        .await
+        .expect("age");
+    visit().await;
+    let renewed = expires_at().await;
+    assert!(
+        renewed > now() + 29 * 24 * 3600,
+        "renewed for the full lifetime: {renewed}"
+    );
+    assert_eq!(
+        session_rows(app.data_dir.path()).await,
+        1,
+        "the same session"
+    );
+}

@@ -407,6 +407,42 @@ pub async fn start_game_at(
     response.json().await.expect("json")
 }
 
+/// The password test accounts are made with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// An address no other test uses.
+pub fn unique_email() -> String {
+    format!("pet.owner+{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// `POST /api/v1/auth/register` with [`PASSWORD`] as `client`, whose session is then signed
+/// in: the account as JSON.
+pub async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> serde_json::Value {
+    let response = client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status(), 201, "registered");
+    response.json().await.expect("json")
+}
+
+/// `POST /api/v1/auth/login` for a session: the answer as it came.
+pub async fn log_in(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login")
+}
+
 /// Rows in the `sessions` table of the SQLite database in `data_dir`.
 pub async fn session_rows(data_dir: &std::path::Path) -> i64 {
     let db = sqlx::SqlitePool::connect(&format!(
