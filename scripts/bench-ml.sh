@@ -63,3 +63,61 @@ import resource, subprocess, sys
 subprocess.run([sys.argv[1], "sprite", sys.argv[2], sys.argv[3], "--size", "64"], check=True, stdout=subprocess.DEVNULL)
 print(f"peak RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB (goal ≤ 300 MB)")
 PY
+
+# How drawn our sprites look, against hand-made ones in the same run: the character sheets of
+# Debian's `mrrescue` (art CC-BY-SA-3.0, Tangram Games), fetched from the archive. Issue 20's
+# goals (medians over the photos, 48 px classic-16): lone pixels ≤ 5.5 %, mean region ≥ 6 px
+# (the hand-made figures), silhouette IoU and thin-part recall ≥ 0.9, legs ≥ 2 px and body
+# ≤ 1 px between walk frames.
+medians() {
+  .venv/bin/python -c '
+import re, statistics, sys
+figures = {"lone pixels %": r"lone pixels ([0-9.]+) %", "region px": r"region ([0-9.]+) px",
+           "IoU": r"IoU ([0-9.]+)", "thin recall": r"recall ([0-9.]+)",
+           "colour err": r"colour err +([0-9.]+)", "walk legs px": r"walk .*legs move ([0-9.]+)",
+           "walk body px": r"walk .*body ([0-9.]+)"}
+values = {k: [] for k in figures}
+for line in sys.stdin:
+    for k, pattern in figures.items():
+        m = re.search(pattern, line)
+        if m:
+            values[k].append(float(m[1]))
+print("  ".join(f"{k} {statistics.median(v):.2f}" for k, v in values.items() if v))'
+}
+./scripts/fetch-test-photos.sh
+log "art-stats: every photo at 48 px classic-16 (medians), then each size and style on chelsea"
+for photo in ml/testdata/photos/*.png; do
+  name=$(basename "$photo" .png)
+  "$bin" sprite "$photo" "$out/art-$name" --size 48 --style classic-16 > /dev/null
+  "$bin" art-stats "$out/art-$name/sheet.png" "$out/art-$name/cutout.png" | tee "$out/art-$name.txt" \
+    | sed -n 2,3p | sed "s/^ */$name: /"
+done
+cat "$out"/art-*.txt | medians
+styles=$("$bin" styles | awk '{print $1}')
+for size in 32 48 64; do
+  for style in $styles; do
+    "$bin" sprite "$out/chelsea.png" "$out/chelsea-$style-$size" --size "$size" --style "$style" > /dev/null
+    printf '%-12s %2s px  ' "$style" "$size"
+    "$bin" art-stats "$out/chelsea-$style-$size/sheet.png" "$out/chelsea-$style-$size/cutout.png" | medians
+  done
+done
+mkdir -p "$out/mrrescue"
+if (cd "$out/mrrescue" && apt-get download -q mrrescue >/dev/null 2>&1); then
+  dpkg-deb -x "$out"/mrrescue/mrrescue_*.deb "$out/mrrescue/x"
+  .venv/bin/python - "$out/mrrescue" <<'PY'
+import sys, zipfile
+base = sys.argv[1]
+with zipfile.ZipFile(f"{base}/x/usr/share/games/mrrescue/mrrescue.love") as love:
+    for name in love.namelist():
+        leaf = name.rsplit("/", 1)[-1]
+        if name.startswith("data/") and leaf.startswith(("player_", "human_")) and leaf.endswith(".png"):
+            with open(f"{base}/{leaf}", "wb") as out:
+                out.write(love.read(name))
+PY
+  printf 'hand-made (mrrescue character sheets)  '
+  for sheet in "$out"/mrrescue/player_*.png "$out"/mrrescue/human_*.png; do
+    "$bin" art-stats "$sheet"
+  done | medians
+else
+  log "apt-get download mrrescue failed (run apt-get update?): no hand-made baseline this run"
+fi

@@ -9,6 +9,7 @@
 //! ```
 
 mod animate;
+mod art_stats;
 mod colour_error;
 mod colour_model;
 mod compute;
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 use image::{DynamicImage, GrayImage, Rgba, RgbaImage};
 
+pub use art_stats::{Motion, Shape, Texture, motion, shape, texture};
 pub use colour_error::{ColourError, colour_error};
 pub use compute::{Compute, UnknownCompute};
 #[doc(hidden)]

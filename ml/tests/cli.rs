@@ -277,9 +277,11 @@ fn a_cmyk_jpeg_decodes_to_the_photos_colours_and_makes_a_sprite() {
 fn misuse_fails_with_one_plain_line_and_exit_code_2() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let outdir = path_str(dir.path());
-    let cases: [&[&str]; 11] = [
+    let cases: [&[&str]; 13] = [
         &[],
         &["paint"],
+        &["art-stats"],
+        &["art-stats", CHELSEA, CHELSEA, CHELSEA],
         &["cells", CHELSEA],
         &["colour-error", CHELSEA],
         &["cells", CHELSEA, outdir, "--size", "7"],
@@ -375,4 +377,51 @@ fn cells_and_colour_error_score_our_sprite_and_any_grid_over_the_same_cut_out() 
     let out = petpixel(&["cells", path_str(&clear_path), path_str(&cells)]);
     let err = assert_plain_failure(&out, 1, "transparent cut-out");
     assert!(err.contains("transparent"), "{err}");
+}
+
+/// The figures of issue 20, from our own sheet: every line printed, each figure in range,
+/// and a sprite checked against its own cut-out keeps its shape.
+#[test]
+fn art_stats_measures_a_sheet_against_its_cut_out() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = sprite(Path::new(CHELSEA), dir.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sheet = dir.path().join("sheet.png");
+    let cutout = dir.path().join("cutout.png");
+    let out = petpixel(&["art-stats", path_str(&sheet), path_str(&cutout)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let figure = |line: &str, before: &str| -> f64 {
+        let line = report
+            .lines()
+            .find(|l| l.trim_start().starts_with(line))
+            .unwrap_or_else(|| panic!("a {line} line in {report}"));
+        let at = line
+            .find(before)
+            .unwrap_or_else(|| panic!("{before} in {line}"))
+            + before.len();
+        line[at..]
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .find(|s| !s.is_empty())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("a figure after {before} in {line}"))
+    };
+    let lone = figure("texture", "lone pixels ");
+    assert!((0.0..=100.0).contains(&lone), "{report}");
+    assert!(figure("texture", "region ") >= 1.0, "{report}");
+    let iou = figure("shape", "IoU ");
+    assert!(iou > 0.6 && iou <= 1.0, "{report}");
+    let recall = figure("shape", "recall ");
+    assert!(recall > 0.5 && recall <= 1.0, "{report}");
+    assert!(figure("colour err", "colour err") > 0.0, "{report}");
+    assert!(figure("walk", "walk") >= 2.0, "frames per cycle: {report}");
+    assert!(report.contains("legs move"), "{report}");
+
+    // A lone sprite has no cycles; an unreadable cut-out is one plain line.
+    let out = petpixel(&["art-stats", path_str(&dir.path().join("sprite.png"))]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("walk"));
+    let missing = dir.path().join("missing.png");
+    let out = petpixel(&["art-stats", path_str(&sheet), path_str(&missing)]);
+    assert_plain_failure(&out, 1, "a missing cut-out");
 }

@@ -1,7 +1,9 @@
 //! `petpixel-ml`: run the sprite pipeline on a photo from the command line, list the styles,
-//! time the pipeline's stages, compare its background removal with rembg's, or score a
-//! sprite's colours against the cut-out (ours or a peer's).
+//! time the pipeline's stages, compare its background removal with rembg's, score a
+//! sprite's colours against the cut-out (ours or a peer's), or measure how drawn a sprite
+//! looks and how its cycles move.
 
+mod art_stats;
 mod colours;
 mod compare;
 
@@ -28,6 +30,10 @@ const USAGE: &str = "usage:
   petpixel-ml colour-error CUTOUT GRID...
       scores each GRID (a sprite one pixel per cell over CUTOUT's pet, from `cells` or a
       peer) by its RMS colour difference from the cut-out averaged over each cell
+  petpixel-ml art-stats SHEET_OR_SPRITE [CUTOUT]
+      prints the colours, lone-pixel share and mean same-colour region of the rest frame,
+      with CUTOUT its silhouette IoU, thin-part recall and colour error, and for a sheet
+      (its frame table beside it as .json) how far the legs and body move in walk and run
 options:
   --style STYLE            palette (see `styles`; default classic-16)
   --size 32|48|64          frame height in pixels (default 48)
@@ -114,6 +120,13 @@ fn run(args: &[String]) -> Result<(), Failure> {
         }
         ("colour-error", _) => Err(Failure::Usage(
             "colour-error needs CUTOUT and GRID...".into(),
+        )),
+        ("art-stats", [sprite]) => art_stats::art_stats(Path::new(sprite), None),
+        ("art-stats", [sprite, cutout]) => {
+            art_stats::art_stats(Path::new(sprite), Some(Path::new(cutout)))
+        }
+        ("art-stats", _) => Err(Failure::Usage(
+            "art-stats needs SHEET_OR_SPRITE and at most a CUTOUT".into(),
         )),
         ("styles", []) => {
             styles();
