@@ -10,6 +10,7 @@
 
 mod animate;
 mod art_stats;
+mod cleanup;
 mod colour_error;
 mod colour_model;
 mod compute;
