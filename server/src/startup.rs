@@ -481,14 +481,14 @@ impl Application {
             None
         };
 
+        let limits = &config.limits;
+        let quota = |name, limit, window| Quota::new(Arc::clone(&limiter), name, limit, window);
         let photos = Arc::new(Photos::new(
             Arc::new(parts.db.clone()) as Arc<dyn PhotoStore>,
             parts.blobs.clone(),
-            Arc::clone(&limiter),
+            quota("uploads", limits.uploads_per_hour, HOUR),
             config.limits.clone(),
         ));
-        let limits = &config.limits;
-        let quota = |name, limit, window| Quota::new(Arc::clone(&limiter), name, limit, window);
         let games = Arc::new(Games::new(
             Arc::new(parts.db.clone()) as Arc<dyn GameStore>,
             Arc::clone(&photos),

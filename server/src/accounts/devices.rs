@@ -259,7 +259,7 @@ fn account_of(owner: &Visitor) -> Option<Uuid> {
 
 /// "Firefox on Android": the browser and the system a User-Agent names, coarsely; nothing
 /// finer (versions, models) is kept.
-pub fn label(user_agent: &str) -> String {
+fn label(user_agent: &str) -> String {
     let has = |needle: &str| user_agent.contains(needle);
     let browser = if has("Edg/") {
         "Edge"
@@ -303,17 +303,33 @@ pub fn label(user_agent: &str) -> String {
 }
 
 mod sql {
-    pub const INSERT: &str = "INSERT INTO account_devices (id, user_id, session_sealed, label, \
-        created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// What a device row reads as ([`super::Row`]).
+    macro_rules! columns {
+        () => {
+            "id, user_id, session_sealed, label, created_at, last_seen_at"
+        };
+    }
+    pub const INSERT: &str = concat!(
+        "INSERT INTO account_devices (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6)"
+    );
     pub const LAST_SEEN: &str =
         "SELECT last_seen_at FROM account_devices WHERE id = $1 AND user_id = $2";
     pub const SEEN: &str = "UPDATE account_devices SET last_seen_at = $1 WHERE id = $2";
-    pub const OF_USER: &str = "SELECT id, user_id, session_sealed, label, created_at, \
-        last_seen_at FROM account_devices WHERE user_id = $1 ORDER BY last_seen_at DESC, id";
-    pub const REMOVE_ONE: &str = "DELETE FROM account_devices WHERE user_id = $1 AND id = $2 \
-        RETURNING id, user_id, session_sealed, label, created_at, last_seen_at";
-    pub const REMOVE_ALL_BUT: &str = "DELETE FROM account_devices WHERE user_id = $1 \
-        AND id <> $2 RETURNING id, user_id, session_sealed, label, created_at, last_seen_at";
+    pub const OF_USER: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM account_devices WHERE user_id = $1 ORDER BY last_seen_at DESC, id"
+    );
+    pub const REMOVE_ONE: &str = concat!(
+        "DELETE FROM account_devices WHERE user_id = $1 AND id = $2 RETURNING ",
+        columns!()
+    );
+    pub const REMOVE_ALL_BUT: &str = concat!(
+        "DELETE FROM account_devices WHERE user_id = $1 AND id <> $2 RETURNING ",
+        columns!()
+    );
 }
 
 #[derive(sqlx::FromRow)]

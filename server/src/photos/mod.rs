@@ -12,7 +12,6 @@ pub mod store;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use app::dto::{CropRequest, UploadedImage};
 use app::error::AppError;
@@ -25,9 +24,8 @@ use uuid::Uuid;
 use crate::accounts::export::Export;
 use crate::config::Limits;
 use crate::error::{blob_read, internal};
-use crate::http::client_ip::limit_key;
 use crate::infra::blobs::Blobs;
-use crate::infra::limits::{RateLimiter, first_passed};
+use crate::infra::limits::{Quota, parties};
 use crate::urls;
 use intake::IntakeError;
 pub use store::{ImageRecord, PhotoStore};
@@ -63,24 +61,20 @@ impl PhotoFile {
 pub struct Photos {
     store: Arc<dyn PhotoStore>,
     blobs: Blobs,
-    limiter: Arc<dyn RateLimiter>,
+    /// Photos (uploads and crops) a person may make in an hour.
+    uploads: Quota,
     limits: Limits,
     /// Bounds the memory of photo decodes in flight, one permit per MiB.
     decode_budget: Arc<Semaphore>,
 }
 
 impl Photos {
-    pub fn new(
-        store: Arc<dyn PhotoStore>,
-        blobs: Blobs,
-        limiter: Arc<dyn RateLimiter>,
-        limits: Limits,
-    ) -> Self {
+    pub fn new(store: Arc<dyn PhotoStore>, blobs: Blobs, uploads: Quota, limits: Limits) -> Self {
         Self {
             decode_budget: Arc::new(Semaphore::new(limits.decode_memory_mib as usize)),
             store,
             blobs,
-            limiter,
+            uploads,
             limits,
         }
     }
@@ -222,7 +216,7 @@ impl Photos {
             .map_err(|e| internal("decode budget", e))
     }
 
-    /// Uploads and crops both make photos: they share the hourly limit, counted per visitor
+    /// Uploads and crops both make photos: they share the hourly quota, counted per visitor
     /// (or account) and per client address, so a client that drops its cookie to start afresh
     /// is still counted.
     async fn count_new_photo(
@@ -230,20 +224,7 @@ impl Photos {
         visitor: &Visitor,
         client: Option<IpAddr>,
     ) -> Result<(), AppError> {
-        let limit = self.limits.uploads_per_hour;
-        let mut hits = vec![(format!("upload:{}", visitor.0), limit)];
-        if let Some(ip) = client {
-            hits.push((format!("upload-ip:{}", limit_key(ip)), limit));
-        }
-        match first_passed(&*self.limiter, &hits, Duration::from_secs(3600))
-            .await
-            .map_err(|e| internal("rate limit", e))?
-        {
-            Some(retry_after) => Err(AppError::RateLimited {
-                retry_after_secs: retry_after.as_secs().max(1),
-            }),
-            None => Ok(()),
-        }
+        self.uploads.spend(&parties(visitor, client)).await
     }
 
     /// Stores an accepted photo, its thumbnail and preview, and its row; nothing is left

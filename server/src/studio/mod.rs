@@ -337,10 +337,9 @@ impl Studio {
         Ok((image, look, job))
     }
 
-    /// The job for `work`, queued unless it exists; this process's worker is woken when it
-    /// was queued now.
     /// The job for `work`: what exists, or new work, which costs `parties` one of their
-    /// hourly quota (asking again for work done or under way costs nothing).
+    /// hourly quota (asking again for work done or under way costs nothing) and wakes this
+    /// process's worker.
     async fn request(
         &self,
         image_id: Uuid,
