@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use domain::{
-    CutoutMethod, Difficulty, Email, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS, Password,
-    PetName, PipelineStage, Role, ShortCode, SpriteSize, StudioState, Style, Theme,
+    CutoutMethod, Difficulty, Email, Gait, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS,
+    Password, PetName, PipelineStage, Role, ShortCode, SpriteSize, StudioState, Style, Theme,
 };
 
 /// What the REST API answers after an upload.
@@ -68,6 +68,10 @@ pub struct GameRequest {
     /// A pixel-art style from `GET /api/v1/pixel-art/styles`; `classic-16` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<Style>,
+    /// How the pet walks and runs (`walk`, `hop`, `crawl` or `swim`); chosen from its
+    /// silhouette when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gait: Option<Gait>,
     /// An address to email once the game is ready (with its link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_email: Option<String>,
@@ -144,6 +148,10 @@ pub struct PixelArtRequest {
     /// Animate the sprite too (default on); `POST /api/v1/pixel-art/animate` does it later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub animate: Option<bool>,
+    /// How the pet walks and runs (`walk`, `hop`, `crawl` or `swim`); chosen from its
+    /// silhouette when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gait: Option<Gait>,
 }
 
 /// `POST /api/v1/pixel-art/animate`: animate pixel art drawn earlier.
@@ -166,6 +174,9 @@ pub struct PixelArtView {
     pub style: Style,
     pub size: SpriteSize,
     pub dither: bool,
+    /// The gait asked for; `None`: chosen from the pet's silhouette.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gait: Option<Gait>,
     /// `queued` or `running` while being made, then `done` or `failed`.
     pub status: StudioState,
     /// Why it could not be made, in plain words, when `status` is `failed`.
@@ -194,6 +205,9 @@ pub struct GameView {
     pub difficulty: Difficulty,
     pub level_count: LevelCount,
     pub style: Style,
+    /// The gait the owner chose; `None`: chosen from the pet's silhouette.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gait: Option<Gait>,
     pub status: GameStatus,
     /// The stage being worked on (or that failed); `None` once the game is ready.
     #[serde(default)]

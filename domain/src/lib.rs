@@ -14,7 +14,7 @@ mod schema;
 
 pub use account::{Email, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, Role};
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
-pub use look::{CutoutMethod, Look, SpriteSize, Style};
+pub use look::{CutoutMethod, Gait, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};
 
 /// A name that is not one of a type's known names, with the names that are.

@@ -33,6 +33,38 @@ named_enum!(Style, "style", {
     MonoInk => "mono-ink",
 });
 
+/// How a pet walks and runs in its sprite sheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Gait {
+    /// Legs step in a trot (a bound when running), the body bobbing a pixel.
+    Walk,
+    /// The whole pet hops, squashing before and stretching after: a perched bird, a sitting pet.
+    Hop,
+    /// An inchworm slide, the back drawn in and the front reaching out: a pet lying down.
+    Crawl,
+    /// A wave runs along the body: a fish, a snake.
+    Swim,
+}
+
+named_enum!(Gait, "gait", {
+    Walk => "walk",
+    Hop => "hop",
+    Crawl => "crawl",
+    Swim => "swim",
+});
+
+impl Gait {
+    /// The name to show people.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Gait::Walk => "Walks",
+            Gait::Hop => "Hops",
+            Gait::Crawl => "Crawls",
+            Gait::Swim => "Swims",
+        }
+    }
+}
+
 /// The DMG Game Boy's screen, darkest first.
 const GAME_BOY: [u32; 4] = [0x0f380f, 0x306230, 0x8bac0f, 0x9bbc0f];
 
@@ -163,42 +195,56 @@ impl From<SpriteSize> for u32 {
     }
 }
 
-/// How a sprite looks: style, size and dithering. Its [`Look::slug`] names its files.
+/// How a sprite looks and moves: style, size, dithering and gait. Its [`Look::slug`] names
+/// its files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Look {
     pub style: Style,
     pub size: SpriteSize,
     /// Ordered (4×4 Bayer) dithering between neighbouring palette colours.
     pub dither: bool,
+    /// How the pet walks and runs; `None` lets its silhouette choose.
+    pub gait: Option<Gait>,
 }
 
 impl Look {
-    /// How a game's hero is drawn in `style`.
-    pub fn for_game(style: Style) -> Self {
+    /// How a game's hero is drawn in `style`, moving with `gait`.
+    pub fn for_game(style: Style, gait: Option<Gait>) -> Self {
         Self {
             style,
             size: SpriteSize::GAME,
             dither: false,
+            gait,
         }
     }
 
-    /// The folder name of this look's files, e.g. `game-boy-48-dither`.
+    /// The folder name of this look's files, e.g. `game-boy-48-dither` or `pico-8-32-hop`
+    /// (looks whose gait is chosen from the pet keep the names they had before gaits).
     pub fn slug(&self) -> String {
         let dither = if self.dither { "-dither" } else { "" };
-        format!("{}-{}{dither}", self.style, self.size.get())
+        let gait = self.gait.map(|g| format!("-{g}")).unwrap_or_default();
+        format!("{}-{}{dither}{gait}", self.style, self.size.get())
     }
 
     /// Parses a [`Look::slug`] back; anything else is `None`.
     pub fn from_slug(slug: &str) -> Option<Self> {
-        let (rest, dither) = match slug.strip_suffix("-dither") {
+        let (rest, gait) = match slug.rsplit_once('-') {
+            Some((rest, last)) => match last.parse::<Gait>() {
+                Ok(gait) => (rest, Some(gait)),
+                Err(_) => (slug, None),
+            },
+            None => (slug, None),
+        };
+        let (rest, dither) = match rest.strip_suffix("-dither") {
             Some(rest) => (rest, true),
-            None => (slug, false),
+            None => (rest, false),
         };
         let (style, size) = rest.rsplit_once('-')?;
         Some(Self {
             style: style.parse().ok()?,
             size: SpriteSize::try_from(size.parse::<u32>().ok()?).ok()?,
             dither,
+            gait,
         })
     }
 }
@@ -229,12 +275,15 @@ mod tests {
         for style in Style::ALL {
             for size in SpriteSize::ALL {
                 for dither in [false, true] {
-                    let look = Look {
-                        style,
-                        size,
-                        dither,
-                    };
-                    assert_eq!(Look::from_slug(&look.slug()), Some(look));
+                    for gait in Gait::ALL.map(Some).into_iter().chain([None]) {
+                        let look = Look {
+                            style,
+                            size,
+                            dither,
+                            gait,
+                        };
+                        assert_eq!(Look::from_slug(&look.slug()), Some(look));
+                    }
                 }
             }
         }
@@ -244,6 +293,9 @@ mod tests {
             "game-boy-33",
             "nope-48",
             "pico-8-48-dithered",
+            "pico-8-48-fly",
+            "pico-8-48-hop-dither",
+            "pico-8-hop",
             "../x",
         ] {
             assert_eq!(Look::from_slug(odd), None, "{odd}");

@@ -76,6 +76,36 @@ test('the pet is cut out, previewed in the chosen style, and the game uses that 
   for (const colour of hero.colours) expect(greens).toContain(colour);
 });
 
+test('the preview plays the pet moving, in the gait the person picks', async ({ page }) => {
+  await choosePhoto(page, CHELSEA);
+  const automatic = page.locator('.style-preview[data-style="classic-16"]:not([data-gait]) img');
+  await expect(automatic).toBeVisible({ timeout: 60_000 });
+  await expectAnimated(automatic);
+
+  const moves = page.getByLabel('How your pet moves');
+  await expect(moves).toHaveValue('');
+  await moves.selectOption({ label: 'Hops' });
+  const hopping = page.locator('.style-preview[data-gait="hop"] img');
+  await expect(hopping).toBeVisible({ timeout: 30_000 });
+  await expect(hopping).toHaveAttribute('src', /classic-16-48-hop\/preview\.gif$/);
+  await expectAnimated(hopping);
+
+  await page.getByLabel("Pet's name").fill('Chelsea');
+  await page.getByLabel('Levels').fill('1');
+  await page.getByRole('button', { name: 'Make my game' }).click();
+  await expect(page).toHaveURL(/\/games\/[0-9a-f-]{36}$/);
+  await expect(page.locator('.status[data-status="ready"]')).toBeVisible({ timeout: 90_000 });
+});
+
+/** What a person sees changes: the picture on screen is not the same from one moment to the next. */
+async function expectAnimated(img: Locator) {
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  const first = await img.screenshot();
+  await expect
+    .poll(async () => (await img.screenshot()).equals(first), { timeout: 10_000, intervals: [100] })
+    .toBe(false);
+}
+
 test('a photo with no pet in it is refused in plain words before any game is made', async ({ page }) => {
   await page.goto('/create');
   const sky = await page.evaluate(() => {

@@ -1,126 +1,193 @@
-//! Animation: poses made by remapping the indexed sprite's rows and columns (squash, stretch,
-//! bob, leg shuffle, hop), a palette-remap tint for "hurt", a 1-px outline per frame, mirrored
-//! copies facing left, and the frames laid out left to right in one sheet. Remapping indices
+//! Animation: every frame is the resting sprite with its parts moved (see [`crate::rig`]): legs
+//! sheared through a step cycle, the body bobbed, the head nodded, the rear wagged, the whole
+//! pet squashed, stretched, lifted or waved. Then a 1-px outline per frame, mirrored copies
+//! facing left, and the frames laid out left to right in one sheet. Moving palette indices
 //! (never blending colours) keeps every frame on the pixel grid and on the sprite's palette.
 
-use burn::tensor::module::max_pool2d;
-use burn::tensor::ops::MaxPoolOptions;
-use burn::tensor::{Int, Tensor, s};
-use image::Rgba;
+use image::{Rgba, RgbaImage};
 
 use crate::MlError;
 use crate::pixelize::PixelSprite;
+use crate::rig::{Gait, Grid, Rig};
 use crate::sheet::{Animation, SpriteSheet};
-use crate::tensors::{from_f32, from_i64, tensor_to_rgba};
 
 /// Colour the "hurt" frame leans towards before it is snapped back onto the palette.
 const HURT_RED: [f32; 3] = [235.0, 40.0, 40.0];
 /// How far the "hurt" colours lean towards red.
 const HURT_MIX: f32 = 0.4;
+/// How far the "hurt" flash leans towards white.
+const FLASH_MIX: f32 = 0.6;
+/// Frames in a walk or run cycle.
+const CYCLE: usize = 6;
+/// How far a foot swings either way when walking, as a share of its leg's length: about 27°.
+const WALK_SWING: f32 = 0.5;
+/// ... and when running: about 31°.
+const RUN_SWING: f32 = 0.6;
+/// The most columns a foot swings either way.
+const MAX_REACH: i32 = 7;
 
-/// One frame's deformation of the resting sprite.
+/// Columns a foot at the end of a leg `rows` long swings either way: at least two, so that it
+/// is seen to move.
+fn reach(rows: usize, swing: f32) -> i32 {
+    ((rows as f32 * swing).round() as i32).clamp(2, MAX_REACH)
+}
+
+/// Where the feet are in one frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Legs {
+    /// As they rest.
+    #[default]
+    Rest,
+    /// Stepping: `phase` of the cycle in [0, 1), each foot swinging either way by `swing` of
+    /// its leg's length (at least two columns, so that it is seen to move), legs in diagonal
+    /// pairs (a trot) or rear and front pairs (a bound).
+    Step { phase: f32, swing: f32, bound: bool },
+    /// Every foot `columns` forward (negative: trailing back) and `lift` rows up.
+    Reach { columns: i32, lift: usize },
+}
+
+/// Colours a frame is drawn in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Tint {
+    #[default]
+    None,
+    /// Leaning red: hurt.
+    Hurt,
+    /// Leaning white: the flash after a hit.
+    Flash,
+}
+
+/// One frame's changes to the resting sprite, applied in the order of the fields.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pose {
-    /// Rows added to the pet's height (negative squashes), anchored at the feet.
-    stretch: i32,
-    /// Rows the whole pet is lifted off the ground.
-    lift: usize,
+    legs: Legs,
+    /// The head dips a row.
+    nod: bool,
+    /// The rear moves this many columns forward (negative: back).
+    wag: i32,
     /// Rows the body above the legs is raised, the legs stretching to follow.
     bob: usize,
-    /// Columns the front legs move forward and the back legs backward (negative: inward).
-    legs: i32,
+    /// Rows added to the pet's height (negative squashes), anchored at the feet.
+    stretch: i32,
+    /// Columns added to the pet's width (negative draws it in), anchored at its front (true) or
+    /// rear (false).
+    widen: (i32, bool),
+    /// A wave along the body: (height in rows, phase in [0, 1)).
+    wave: Option<(usize, f32)>,
+    /// Rows the whole pet is lifted off the ground.
+    lift: usize,
     /// Columns the whole pet moves right (negative: knocked back left).
     shift: i32,
-    /// Drawn in the red-leaning "hurt" colours.
-    hurt: bool,
+    tint: Tint,
 }
 
 /// The sheet layout: (name, fps, poses), in the order the frames appear.
-fn animations(sprite_size: usize) -> Vec<(&'static str, u32, Vec<Pose>)> {
-    let stretch = (sprite_size / 16).max(2) as i32;
+fn animations(rig: &Rig, gait: Gait, sprite_size: usize) -> Vec<(&'static str, u32, Vec<Pose>)> {
     let rest = Pose::default();
+    let reach = rig
+        .legs
+        .iter()
+        .map(|l| reach(l.rows(), WALK_SWING))
+        .max()
+        .unwrap_or(2);
+    let hop = (sprite_size / 16).clamp(2, 3);
+    let (walk, run) = match gait {
+        Gait::Walk => ((10, steps(WALK_SWING, false)), (14, steps(RUN_SWING, true))),
+        Gait::Hop => ((8, hops(hop - 1)), (12, hops(hop))),
+        Gait::Crawl => ((6, crawl(1)), (10, crawl(2))),
+        Gait::Swim => ((8, waves(1)), (12, waves(2))),
+    };
+    let stretch = hop as i32;
     vec![
         (
             "idle",
-            3,
+            4,
             vec![
                 rest,
                 Pose {
                     stretch: -1,
                     ..rest
                 },
-            ],
-        ),
-        (
-            "walk",
-            8,
-            vec![
-                Pose { legs: 1, ..rest },
-                Pose { bob: 1, ..rest },
-                Pose { legs: -1, ..rest },
-                Pose { bob: 1, ..rest },
-            ],
-        ),
-        (
-            "run",
-            12,
-            vec![
+                Pose { nod: true, ..rest },
                 Pose {
-                    legs: 2,
                     stretch: -1,
-                    ..rest
-                },
-                Pose {
-                    lift: 1,
-                    bob: 2,
-                    legs: -1,
-                    ..rest
-                },
-                Pose {
-                    legs: -2,
-                    stretch: -1,
-                    ..rest
-                },
-                Pose {
-                    lift: 1,
-                    bob: 2,
-                    legs: 1,
+                    nod: true,
+                    wag: -1,
                     ..rest
                 },
             ],
         ),
-        ("jump", 10, vec![Pose { stretch, ..rest }]),
+        ("walk", walk.0, walk.1),
+        ("run", run.0, run.1),
+        (
+            "jump",
+            10,
+            [0, -1]
+                .map(|wag| Pose {
+                    stretch,
+                    legs: Legs::Reach {
+                        columns: -reach,
+                        lift: 0,
+                    },
+                    wag,
+                    ..rest
+                })
+                .to_vec(),
+        ),
         (
             "fall",
             10,
-            vec![Pose {
-                stretch: 1,
-                legs: 1,
-                ..rest
-            }],
+            [0, 1]
+                .map(|wag| Pose {
+                    stretch: 1,
+                    legs: Legs::Reach {
+                        columns: reach,
+                        lift: 0,
+                    },
+                    wag,
+                    ..rest
+                })
+                .to_vec(),
         ),
         (
             "hurt",
             8,
-            vec![Pose {
-                stretch: -1,
-                shift: -1,
-                hurt: true,
-                ..rest
-            }],
+            [Tint::Hurt, Tint::Flash]
+                .map(|tint| Pose {
+                    stretch: -1,
+                    shift: -1,
+                    tint,
+                    ..rest
+                })
+                .to_vec(),
         ),
         (
             "celebrate",
-            6,
+            8,
             vec![
                 Pose {
-                    lift: 2,
-                    stretch: 1,
+                    stretch: -2,
                     ..rest
                 },
                 Pose {
-                    stretch: -1,
-                    legs: 1,
+                    lift: hop - 1,
+                    stretch: 1,
+                    legs: Legs::Reach {
+                        columns: 0,
+                        lift: 1,
+                    },
+                    wag: -1,
+                    ..rest
+                },
+                Pose {
+                    lift: hop,
+                    nod: true,
+                    wag: 1,
+                    ..rest
+                },
+                Pose {
+                    lift: 1,
+                    wag: -1,
                     ..rest
                 },
             ],
@@ -128,16 +195,112 @@ fn animations(sprite_size: usize) -> Vec<(&'static str, u32, Vec<Pose>)> {
     ]
 }
 
+/// A step cycle: feet swing `swing` of their leg's length either way; the body rises a row as
+/// the legs pass under it.
+fn steps(swing: f32, bound: bool) -> Vec<Pose> {
+    (0..CYCLE)
+        .map(|t| Pose {
+            legs: Legs::Step {
+                phase: t as f32 / CYCLE as f32,
+                swing,
+                bound,
+            },
+            bob: usize::from(t % 3 == 1),
+            wag: if t < CYCLE / 2 { -1 } else { 1 },
+            ..Pose::default()
+        })
+        .collect()
+}
+
+/// A hop: squash, spring up `height` rows stretched, come down.
+fn hops(height: usize) -> Vec<Pose> {
+    let rest = Pose::default();
+    let mut up: Vec<usize> = vec![0, 1, height, height, height.saturating_sub(1).max(1), 0];
+    up.truncate(CYCLE);
+    up.iter()
+        .enumerate()
+        .map(|(t, &lift)| Pose {
+            lift,
+            stretch: match t {
+                0 => -1,
+                1 => 1,
+                _ => 0,
+            },
+            nod: t == 3,
+            ..rest
+        })
+        .collect()
+}
+
+/// An inchworm: the rear draws in by up to `depth` columns, then the front reaches out.
+fn crawl(depth: i32) -> Vec<Pose> {
+    let widths = [
+        (0, true),
+        (-1, true),
+        (-depth - 1, true),
+        (-1, true),
+        (0, false),
+        (1, false),
+    ];
+    widths
+        .into_iter()
+        .map(|widen| Pose {
+            widen,
+            ..Pose::default()
+        })
+        .collect()
+}
+
+/// A wave `height` rows high runs from the head to the tail.
+fn waves(height: usize) -> Vec<Pose> {
+    (0..CYCLE)
+        .map(|t| Pose {
+            wave: Some((height, t as f32 / CYCLE as f32)),
+            ..Pose::default()
+        })
+        .collect()
+}
+
+/// The resting sprite as a grid.
+fn rest_grid(sprite: &PixelSprite) -> Result<Grid, MlError> {
+    let [height, width] = sprite.indices.dims();
+    Ok(Grid {
+        width,
+        height,
+        cells: sprite
+            .indices
+            .clone()
+            .try_into_vec_as::<i64>()
+            .map_err(crate::tensors::backend)?,
+        clear: sprite.transparent(),
+    })
+}
+
 /// All frames of all animations in one row, with the frame table: the right-facing
 /// animations first under their plain names, then their mirror images as `<name>-left`.
-pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError> {
-    let device = sprite.indices.device();
-    let [height, width] = sprite.indices.dims();
-    let tint = from_i64(hurt_lookup(sprite), [sprite.palette.len() + 2], &device);
+/// `gait` overrides the one the pet's silhouette suggests.
+pub(crate) fn sprite_sheet(
+    sprite: &PixelSprite,
+    gait: Option<Gait>,
+) -> Result<SpriteSheet, MlError> {
+    let rest = rest_grid(sprite)?;
+    let Some(rig) = Rig::find(&rest) else {
+        return Err(MlError::NoSubjectFound("the sprite is empty".into()));
+    };
+    let gait = gait.unwrap_or(rig.gait);
+    let rig = if gait == Gait::Walk {
+        rig.with_stand_in_legs(&rest)
+    } else {
+        rig
+    };
+    let tints = [
+        (Tint::Hurt, tint_lookup(sprite, HURT_RED, HURT_MIX)),
+        (Tint::Flash, tint_lookup(sprite, [255.0; 3], FLASH_MIX)),
+    ];
 
     let mut frames = Vec::new();
     let mut table = Vec::new();
-    for (name, fps, poses) in animations(height) {
+    for (name, fps, poses) in animations(&rig, gait, rest.height) {
         table.push(Animation {
             name: name.to_owned(),
             first: frames.len() as u32,
@@ -145,18 +308,20 @@ pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError>
             fps,
         });
         for pose in poses {
-            let mut frame = pose_frame(sprite, &pose);
-            if pose.hurt {
-                frame = tint
-                    .clone()
-                    .select(0, frame.reshape([height * width]))
-                    .reshape([height, width]);
+            let mut frame = posed(&rest, &rig, &pose);
+            if let Some((_, lookup)) = tints.iter().find(|(t, _)| *t == pose.tint) {
+                for cell in frame.cells.iter_mut().filter(|c| **c != rest.clear) {
+                    *cell = lookup[*cell as usize];
+                }
             }
-            frames.push(outlined(frame, sprite));
+            frames.push(outlined(frame, sprite.outline_index()));
         }
     }
     let facing_right = frames.len() as u32;
-    let mirrored: Vec<Tensor<2, Int>> = frames.iter().map(|f| f.clone().flip([1])).collect();
+    let mirrored: Vec<Grid> = frames
+        .iter()
+        .map(|f| f.remap(|x, y| (f.width as i64 - 1 - x, y)))
+        .collect();
     frames.extend(mirrored);
     let left: Vec<Animation> = table
         .iter()
@@ -168,138 +333,253 @@ pub(crate) fn sprite_sheet(sprite: &PixelSprite) -> Result<SpriteSheet, MlError>
         .collect();
     table.extend(left);
 
-    let count = frames.len();
-    let sheet = Tensor::cat(frames, 1).reshape([height * width * count]); // [H·W·F]
-    let image =
-        tensor_to_rgba(
-            colour_table(sprite)
-                .select(0, sheet)
-                .reshape([height, width * count, 4]),
-        )?;
+    let (width, height) = (rest.width, rest.height);
+    let colours = colour_table(sprite);
+    let mut image = RgbaImage::new((width * frames.len()) as u32, height as u32);
+    for (i, frame) in frames.iter().enumerate() {
+        paint(&mut image, frame, &colours, i * width);
+    }
     Ok(SpriteSheet {
         image,
         frame_width: width as u32,
         frame_height: height as u32,
         animations: table,
+        gait,
     })
 }
 
 /// The resting sprite with its outline, as a picture: what the sprite looks like before it moves.
-pub(crate) fn still(sprite: &PixelSprite) -> Result<image::RgbaImage, MlError> {
-    let [height, width] = sprite.indices.dims();
-    let frame = outlined(sprite.indices.clone(), sprite).reshape([height * width]);
-    tensor_to_rgba(
-        colour_table(sprite)
-            .select(0, frame)
-            .reshape([height, width, 4]),
-    )
+pub(crate) fn still(sprite: &PixelSprite) -> Result<RgbaImage, MlError> {
+    let rest = rest_grid(sprite)?;
+    let frame = outlined(rest, sprite.outline_index());
+    let mut image = RgbaImage::new(frame.width as u32, frame.height as u32);
+    paint(&mut image, &frame, &colour_table(sprite), 0);
+    Ok(image)
 }
 
-/// The sprite in one pose, by gathering rows and columns of the resting sprite.
-///
-/// # Shapes
-/// - output: `[H, W]` palette indices
-fn pose_frame(sprite: &PixelSprite, pose: &Pose) -> Tensor<2, Int> {
-    let device = sprite.indices.device();
-    let [height, width] = sprite.indices.dims();
-    let content = sprite.content_height;
-    let bottom = height - 2; // the feet; the last row is kept for the outline
-    let leg_rows = (content / 4).max(2);
-
-    let rows: Vec<i64> = (0..height)
-        .map(|y| {
-            let lifted = y + pose.lift;
-            if lifted > bottom {
-                // Below the feet: the always-empty outline row.
-                return (height - 1) as i64;
-            }
-            let above = bottom - lifted;
-            let above = match above {
-                a if a < leg_rows => a,
-                a if a < leg_rows + pose.bob => leg_rows - 1,
-                a => a - pose.bob,
-            };
-            let new_height = (content as i32 + pose.stretch).max(1) as f32;
-            let source = ((above as f32 + 0.5) * content as f32 / new_height) as usize;
-            if source >= content {
-                // Above the pet: the top row is always empty (headroom).
-                0
-            } else {
-                (bottom - source) as i64
-            }
-        })
-        .collect();
-    let mut frame = sprite
-        .indices
-        .clone()
-        .select(0, from_i64(rows, [height], &device));
-
-    if pose.legs != 0 {
-        let middle = width as i64 / 2;
-        let cols: Vec<i64> = (0..width as i64)
-            .map(|x| {
-                let from = if x < middle {
-                    x + pose.legs as i64
-                } else {
-                    x - pose.legs as i64
-                };
-                from.clamp(0, width as i64 - 1)
-            })
-            .collect();
-        let legs = frame
-            .clone()
-            .slice(s![bottom + 1 - leg_rows..bottom + 1, ..])
-            .select(1, from_i64(cols, [width], &device));
-        frame = frame.slice_assign(s![bottom + 1 - leg_rows..bottom + 1, ..], legs);
+fn paint(image: &mut RgbaImage, frame: &Grid, colours: &[Rgba<u8>], left: usize) {
+    for (i, &cell) in frame.cells.iter().enumerate() {
+        let (x, y) = (left + i % frame.width, i / frame.width);
+        let colour = colours.get(cell as usize).copied().unwrap_or(Rgba([0; 4]));
+        image.put_pixel(x as u32, y as u32, colour);
     }
-    if pose.shift != 0 {
-        let cols: Vec<i64> = (0..width as i64)
-            .map(|x| (x - pose.shift as i64).clamp(0, width as i64 - 1))
-            .collect();
-        frame = frame.select(1, from_i64(cols, [width], &device));
+}
+
+/// The resting sprite in one pose: the body without its legs moved first, then the legs
+/// stepped and joined to it, then the whole pet squashed, stretched, waved or moved.
+fn posed(rest: &Grid, rig: &Rig, pose: &Pose) -> Grid {
+    let mut body = rest.clone();
+    for leg in &rig.legs {
+        for &(x, y) in &leg.cells {
+            body.set(x as i64, y as i64, rest.clear);
+        }
+    }
+    if pose.nod {
+        body = nod(&body, rig);
+    }
+    if pose.wag != 0 {
+        body = wag(&body, rig, pose.wag);
+    }
+    if pose.bob > 0 {
+        let rows = pose.bob as i64;
+        body = body.remap(|x, y| (x, y + rows));
+    }
+    let mut frame = with_legs(body, rest, rig, pose.legs, pose.bob);
+    if pose.stretch != 0 {
+        frame = stretch(&frame, rig, pose.stretch);
+    }
+    if pose.widen.0 != 0 {
+        frame = widen(&frame, rig, pose.widen);
+    }
+    if let Some((height, phase)) = pose.wave {
+        frame = wave(&frame, rig, height, phase);
+    }
+    let (lift, shift) = (pose.lift as i64, i64::from(pose.shift));
+    if lift != 0 || shift != 0 {
+        frame = frame.remap(|x, y| (x - shift, y + lift));
     }
     frame
 }
 
-/// Adds the 1-px outline: transparent pixels 4-adjacent to the pet (the classic pixel-art
-/// outline; 8-adjacency would thicken diagonals).
-///
-/// # Shapes
-/// - `frame`: `[H, W]` palette indices, output the same
-fn outlined(frame: Tensor<2, Int>, sprite: &PixelSprite) -> Tensor<2, Int> {
-    let [h, w] = frame.dims();
-    let opaque = frame.clone().lower_elem(sprite.transparent());
-    let solid = opaque.clone().float().reshape([1, 1, h, w]);
-    let vertical = max_pool2d(
-        solid.clone(),
-        MaxPoolOptions::new([3, 1])
-            .with_stride([1, 1])
-            .with_padding([1, 0]),
-    );
-    let horizontal = max_pool2d(
-        solid,
-        MaxPoolOptions::new([1, 3])
-            .with_stride([1, 1])
-            .with_padding([0, 1]),
-    );
-    let near = vertical
-        .max_pair(horizontal)
-        .reshape([h, w])
-        .greater_elem(0.5);
-    let ring = near.bool_and(opaque.bool_not());
-    frame.mask_fill(ring, sprite.outline_index())
+/// Where one foot is at `phase` of a step cycle: on the ground moving back from `reach` to
+/// `-reach` over the first half, lifted a row swinging forward over the second.
+fn foot(phase: f32, reach: i32) -> (f32, usize) {
+    let u = phase.rem_euclid(1.0);
+    let reach = reach as f32;
+    if u < 0.5 {
+        (reach * (1.0 - 4.0 * u), 0)
+    } else {
+        let at = reach * (4.0 * (u - 0.5) - 1.0);
+        (at, usize::from(at.abs() < reach))
+    }
 }
 
-/// Palette index → index of the palette colour closest to its red-tinted version.
-fn hurt_lookup(sprite: &PixelSprite) -> Vec<i64> {
+/// Where each foot goes in `legs`: columns forward and rows up.
+fn feet(rig: &Rig, legs: Legs) -> Vec<(f32, usize)> {
+    let centre = (rig.left + rig.right) as f32 / 2.0;
+    let (mut rear, mut front) = (0, 0);
+    rig.legs
+        .iter()
+        .map(|leg| match legs {
+            Legs::Rest => (0.0, 0),
+            Legs::Reach { columns, lift } => (columns as f32, lift),
+            Legs::Step {
+                phase,
+                swing,
+                bound,
+            } => {
+                // A trot moves diagonal pairs together: the first rear leg with the second
+                // front one. A bound moves the rear pair, then the front pair.
+                let is_front = leg.centre > centre;
+                let nth = if is_front { &mut front } else { &mut rear };
+                let offset = match (bound, is_front) {
+                    (true, false) => 0.08 * *nth as f32,
+                    (true, true) => 0.5 + 0.08 * *nth as f32,
+                    (false, false) => 0.5 * (*nth % 2) as f32,
+                    (false, true) => 0.5 * ((*nth + 1) % 2) as f32,
+                };
+                *nth += 1;
+                foot(phase + offset, reach(leg.rows(), swing))
+            }
+        })
+        .collect()
+}
+
+/// The legs drawn onto the moved `body`: each leg sheared about its hip so that its foot lands
+/// where the pose puts it (a shear keeps a thin pixel leg whole where a rotation would break
+/// it) and lifted, then stretched up to the body where the body rose `bob` rows.
+fn with_legs(body: Grid, rest: &Grid, rig: &Rig, legs: Legs, bob: usize) -> Grid {
+    let mut frame = body;
+    for (leg, (reach, lift)) in rig.legs.iter().zip(feet(rig, legs)) {
+        let rows = (leg.foot - leg.hip).max(1) as f32;
+        let mut top: Vec<(i64, i64, i64)> = Vec::new();
+        for &(x, y) in &leg.cells {
+            let down = (y - leg.hip) as f32;
+            let (nx, ny) = (
+                x as i64 + (reach * down / rows).round() as i64,
+                y as i64 - lift as i64,
+            );
+            // A lifted leg slides up into the body: its top rows are hidden, not drawn above.
+            if ny < leg.hip as i64 {
+                continue;
+            }
+            let value = rest.get(x as i64, y as i64);
+            frame.set(nx, ny, value);
+            match top.first() {
+                Some(&(_, t, _)) if ny > t => {}
+                Some(&(_, t, _)) if ny < t => top = vec![(nx, ny, value)],
+                _ => top.push((nx, ny, value)),
+            }
+        }
+        for (x, y, value) in top {
+            for up in 1..=bob as i64 {
+                if frame.opaque(x, y - up) {
+                    break;
+                }
+                frame.set(x, y - up, value);
+            }
+        }
+    }
+    frame
+}
+
+/// The head dips a row: the upper front moves down, squeezing the neck.
+fn nod(frame: &Grid, rig: &Rig) -> Grid {
+    let (x0, x1) = rig.head_columns();
+    let (top, bottom) = rig.upper_rows();
+    frame.remap(|x, y| {
+        let inside =
+            (x0 as i64..=x1 as i64).contains(&x) && (top as i64..=bottom as i64).contains(&y);
+        if inside { (x, y - 1) } else { (x, y) }
+    })
+}
+
+/// The upper rear (a tail, a rump) moves `columns` forward or back.
+fn wag(frame: &Grid, rig: &Rig, columns: i32) -> Grid {
+    let (x0, x1) = rig.rear_columns();
+    let (top, bottom) = rig.upper_rows();
+    let columns = i64::from(columns);
+    frame.remap(|x, y| {
+        let rows = (top as i64 - 1..=bottom as i64).contains(&y);
+        let cols = (x0 as i64 - columns.abs()..=x1 as i64).contains(&x);
+        if rows && cols {
+            (x - columns, y)
+        } else {
+            (x, y)
+        }
+    })
+}
+
+/// The pet `rows` taller (negative: shorter), its feet where they were.
+fn stretch(frame: &Grid, rig: &Rig, rows: i32) -> Grid {
+    let (ground, height) = (rig.ground as i64, rig.height() as f32);
+    let new_height = (height + rows as f32).max(1.0);
+    frame.remap(|x, y| {
+        if y > ground {
+            return (x, y);
+        }
+        let above = ((ground - y) as f32 + 0.5) * height / new_height;
+        (x, ground - above as i64)
+    })
+}
+
+/// The pet `columns` wider (negative: narrower), its front (or rear) where it was.
+fn widen(frame: &Grid, rig: &Rig, (columns, front_fixed): (i32, bool)) -> Grid {
+    let width = rig.width() as f32;
+    let new_width = (width + columns as f32).max(1.0);
+    let (left, right) = (rig.left as i64, rig.right as i64);
+    frame.remap(|x, y| {
+        let from_anchor = if front_fixed { right - x } else { x - left };
+        if from_anchor < 0 {
+            return (x, y);
+        }
+        let source = ((from_anchor as f32 + 0.5) * width / new_width) as i64;
+        if front_fixed {
+            (right - source, y)
+        } else {
+            (left + source, y)
+        }
+    })
+}
+
+/// A wave `height` rows high along the body, one wavelength nose to tail, at `phase`; the
+/// body only ever rises so that it stays above the ground row.
+fn wave(frame: &Grid, rig: &Rig, height: usize, phase: f32) -> Grid {
+    let (left, width) = (rig.left as f32, rig.width() as f32);
+    frame.remap(|x, y| {
+        let along = (x as f32 - left) / width;
+        let rise = (std::f32::consts::TAU * (along + phase)).sin() * 0.5 + 0.5;
+        (x, y + (rise * height as f32).round() as i64)
+    })
+}
+
+/// Adds the 1-px outline: empty cells 4-adjacent to the pet (the classic pixel-art outline;
+/// 8-adjacency would thicken diagonals).
+fn outlined(frame: Grid, outline: i64) -> Grid {
+    let mut out = frame.clone();
+    for y in 0..frame.height as i64 {
+        for x in 0..frame.width as i64 {
+            let near = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+                .iter()
+                .any(|&(dx, dy)| frame.opaque(x + dx, y + dy));
+            if !frame.opaque(x, y) && near {
+                out.set(x, y, outline);
+            }
+        }
+    }
+    out
+}
+
+/// Palette index → index of the palette colour closest to its version leaning `mix` of the
+/// way towards `towards`; the transparent and outline indices map to themselves.
+fn tint_lookup(sprite: &PixelSprite, towards: [f32; 3], mix: f32) -> Vec<i64> {
     let rgb = |c: &Rgba<u8>| [0, 1, 2].map(|i| f32::from(c.0[i]));
     let mut lookup: Vec<i64> = sprite
         .palette
         .iter()
         .map(|c| {
             let c = rgb(c);
-            let target: [f32; 3] =
-                std::array::from_fn(|i| c[i] * (1.0 - HURT_MIX) + HURT_RED[i] * HURT_MIX);
+            let target: [f32; 3] = std::array::from_fn(|i| c[i] * (1.0 - mix) + towards[i] * mix);
             let distance = |p: &Rgba<u8>| {
                 let p = rgb(p);
                 (0..3).map(|i| (p[i] - target[i]).powi(2)).sum::<f32>()
@@ -318,16 +598,154 @@ fn hurt_lookup(sprite: &PixelSprite) -> Vec<i64> {
 }
 
 /// RGBA value of every index: the palette, then transparent, then the outline.
-///
-/// # Shapes
-/// - output: `[palette + 2, 4]`, channel values in [0, 255]
-fn colour_table(sprite: &PixelSprite) -> Tensor<2> {
-    let values: Vec<f32> = sprite
-        .palette
-        .iter()
-        .chain([&Rgba([0, 0, 0, 0]), &sprite.outline])
-        .flat_map(|c| c.0.map(f32::from))
-        .collect();
-    let rows = values.len() / 4;
-    from_f32(values, [rows, 4], &sprite.indices.device())
+fn colour_table(sprite: &PixelSprite) -> Vec<Rgba<u8>> {
+    let mut colours = sprite.palette.clone();
+    colours.push(Rgba([0, 0, 0, 0]));
+    colours.push(sprite.outline);
+    colours
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rig::tests::{DOG, drawn};
+
+    fn dog() -> (Grid, Rig) {
+        let rest = drawn(&DOG);
+        let rig = Rig::find(&rest).expect("a pet");
+        (rest, rig)
+    }
+
+    /// The resting dog with its legs in `legs` and nothing else moved.
+    fn stepped(rest: &Grid, rig: &Rig, legs: Legs) -> Grid {
+        posed(
+            rest,
+            rig,
+            &Pose {
+                legs,
+                ..Pose::default()
+            },
+        )
+    }
+
+    #[test]
+    fn a_step_moves_only_the_legs_and_each_foot_at_least_two_columns_a_frame() {
+        let (rest, rig) = dog();
+        let frames: Vec<Grid> = steps(WALK_SWING, false)
+            .iter()
+            .map(|p| stepped(&rest, &rig, p.legs))
+            .collect();
+        for frame in &frames {
+            for y in 0..rig.belly {
+                let row = y * rest.width..(y + 1) * rest.width;
+                assert_eq!(frame.cells[row.clone()], rest.cells[row], "row {y} is body");
+            }
+        }
+        let feet = |f: &Grid| -> Vec<i64> {
+            (0..f.width as i64)
+                .filter(|&x| f.opaque(x, rig.ground as i64) || f.opaque(x, rig.ground as i64 - 1))
+                .collect()
+        };
+        for pair in frames.windows(2) {
+            assert_ne!(feet(&pair[0]), feet(&pair[1]), "the feet move every frame");
+        }
+        let first_feet: Vec<(f32, usize)> = (0..CYCLE)
+            .map(|t| foot(t as f32 / CYCLE as f32, 3))
+            .collect();
+        for t in 0..CYCLE {
+            let (a, b) = (first_feet[t].0, first_feet[(t + 1) % CYCLE].0);
+            assert!((a.round() - b.round()).abs() >= 2.0, "frame {t}: {a} → {b}");
+        }
+    }
+
+    #[test]
+    fn a_trot_moves_diagonal_pairs_together() {
+        let (rest, rig) = dog();
+        let legs = Legs::Step {
+            phase: 0.0,
+            swing: WALK_SWING,
+            bound: false,
+        };
+        let frame = stepped(&rest, &rig, legs);
+        // Phase 0: the first rear leg (columns 4-5) and the second front leg (17-18) reach
+        // forward, two columns at the foot; the other two (7-8, 14-15) trail two columns.
+        let feet: Vec<i64> = (0..rest.width as i64)
+            .filter(|&x| frame.opaque(x, rig.ground as i64))
+            .collect();
+        assert_eq!(feet, vec![5, 6, 7, 12, 13, 19, 20]);
+    }
+
+    #[test]
+    fn every_pose_keeps_the_pet_whole_and_on_its_palette() {
+        let (rest, rig) = dog();
+        let count = rest.cells.iter().filter(|&&c| c != rest.clear).count();
+        for gait in Gait::ALL {
+            for (name, _, poses) in animations(&rig, gait, 48) {
+                for pose in poses {
+                    let frame = posed(&rest, &rig, &pose);
+                    let drawn = frame.cells.iter().filter(|&&c| c != rest.clear).count();
+                    assert!(
+                        drawn * 4 >= count * 3 && drawn * 4 <= count * 5,
+                        "{gait:?} {name}: {drawn} of {count} cells"
+                    );
+                    assert!(frame.cells.iter().all(|&c| c == 0 || c == rest.clear));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bob_raises_the_body_and_stretches_the_legs_to_it() {
+        let (rest, rig) = dog();
+        let up = posed(
+            &rest,
+            &rig,
+            &Pose {
+                bob: 1,
+                ..Pose::default()
+            },
+        );
+        assert_eq!(up.get(10, 7), rest.get(10, 8), "the body rose");
+        assert!(
+            up.opaque(4, 8) && up.opaque(5, 8),
+            "the leg reaches up to it"
+        );
+        assert!(!up.opaque(10, 8), "between the legs stays empty");
+        for x in 0..rest.width as i64 {
+            assert_eq!(up.get(x, 12), rest.get(x, 12), "the feet stay");
+        }
+    }
+
+    #[test]
+    fn the_legs_of_a_photographed_dog_are_found_despite_perspective_and_a_tail() {
+        // The far front foot stands a row higher in the picture than the near hind one; the
+        // tail hangs behind the hind leg; the front legs join each other before the body.
+        let dog = drawn(&[
+            "..............#.",
+            ".............###",
+            "...##########...",
+            "..###########...",
+            ".#.##.....##....",
+            "#..##.....##....",
+            "#..##.....#.#...",
+            "...##.....#.#...",
+            "...##.....#.#...",
+            "...##.....#.#...",
+            "...##.....#.#...",
+            "...##...........",
+        ]);
+        let rig = Rig::find(&dog).expect("a pet");
+        assert_eq!(rig.gait, Gait::Walk);
+        let legs: Vec<(usize, usize, f32)> =
+            rig.legs.iter().map(|l| (l.hip, l.foot, l.centre)).collect();
+        // The hind leg is followed up to the highest row a leg may reach (60 % of the height).
+        assert_eq!(legs, vec![(5, 11, 3.5), (6, 10, 10.0), (6, 10, 12.0)]);
+    }
+
+    #[test]
+    fn the_outline_rings_the_pet_on_four_sides() {
+        let grid = drawn(&["...", ".#.", "..."]);
+        let out = outlined(grid, 2);
+        assert_eq!(out.cells, vec![1, 2, 1, 2, 0, 2, 1, 2, 1]);
+    }
 }

@@ -22,6 +22,7 @@ mod matte;
 mod pixelize;
 mod quantize;
 mod resample;
+mod rig;
 mod segment;
 mod sheet;
 mod style;
@@ -41,6 +42,7 @@ pub use compute::{Compute, UnknownCompute};
 pub use cpu::bench as kernel_bench;
 pub use decode::{MAX_PHOTO_SIDE, decode_photo};
 pub use pixelize::Pixelized;
+pub use rig::Gait;
 pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
 pub use style::{Style, StyleInfo, info as style_info, palette};
 pub use u2net::WeightReport;
@@ -76,6 +78,8 @@ pub struct SpriteOptions {
     /// Ordered (4×4 Bayer) dithering between neighbouring palette colours; it shows most with
     /// small fixed palettes such as `game-boy`.
     pub dither: bool,
+    /// How the pet walks and runs; `None` chooses from its silhouette (legs found: walk).
+    pub gait: Option<Gait>,
 }
 
 impl Default for SpriteOptions {
@@ -84,6 +88,7 @@ impl Default for SpriteOptions {
             sprite_size: 48,
             style: Style::Classic16,
             dither: false,
+            gait: None,
         }
     }
 }
@@ -307,13 +312,14 @@ impl Pipeline {
         animate::still(&pixels.to_sprite(&self.device)?)
     }
 
-    /// Animates a pixelized sprite: the second half of [`Pipeline::pixel_art`].
-    pub fn animate(&self, pixels: &Pixelized) -> Result<PixelArt, MlError> {
-        self.art(&pixels.to_sprite(&self.device)?)
+    /// Animates a pixelized sprite: the second half of [`Pipeline::pixel_art`]. `gait`
+    /// overrides the one its silhouette suggests.
+    pub fn animate(&self, pixels: &Pixelized, gait: Option<Gait>) -> Result<PixelArt, MlError> {
+        self.art(&pixels.to_sprite(&self.device)?, gait)
     }
 
-    fn art(&self, pixels: &pixelize::PixelSprite) -> Result<PixelArt, MlError> {
-        let sheet = animate::sprite_sheet(pixels)?;
+    fn art(&self, pixels: &pixelize::PixelSprite, gait: Option<Gait>) -> Result<PixelArt, MlError> {
+        let sheet = animate::sprite_sheet(pixels, gait)?;
         let sprite = sheet.frame(0);
         Ok(PixelArt {
             sprite,
@@ -350,7 +356,7 @@ impl Pipeline {
         let (rgba, mask) = tensors::cutout_to_tensor(cutout, &self.device)?;
         let pixels = pixelize::pixelize(rgba, &mask, opts)?;
         let pixelized = Instant::now();
-        let art = self.art(&pixels)?;
+        let art = self.art(&pixels, opts.gait)?;
         Ok((art, pixelized - started, pixelized.elapsed()))
     }
 }

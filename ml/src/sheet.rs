@@ -7,6 +7,7 @@ use image::{Delay, Frame, RgbaImage};
 use serde_json::{Value, json};
 
 use crate::MlError;
+use crate::rig::Gait;
 
 /// What the preview GIF plays, in order: each animation's name and how many times its cycle
 /// repeats (so that each shows for about a second).
@@ -33,6 +34,8 @@ pub struct SpriteSheet {
     pub frame_height: u32,
     /// Named runs of frames, in sheet order.
     pub animations: Vec<Animation>,
+    /// How the pet walks and runs in it.
+    pub gait: Gait,
 }
 
 /// A named run of consecutive frames.
@@ -164,6 +167,7 @@ impl SpriteSheet {
                 "size": { "w": self.image.width(), "h": self.image.height() },
                 "scale": "1",
                 "frameTags": tags,
+                "gait": self.gait.as_str(),
             },
         })
     }

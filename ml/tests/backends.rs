@@ -13,6 +13,7 @@ fn wgpu_and_cpu_cut_out_and_draw_chelsea_alike() {
         sprite_size: 32,
         style: Style::Pico8,
         dither: false,
+        gait: None,
     };
     let cpu = Pipeline::on(Compute::Cpu)
         .expect("cpu")

@@ -143,11 +143,12 @@ fn the_sheet_is_frame_count_frames_wide_and_every_animation_fits_in_it() {
     assert!(sheet.frame_width <= 2 * 48);
     for (name, min, max) in [
         ("idle", 2, u32::MAX),
-        ("walk", 4, 4),
+        ("walk", 6, 6),
+        ("run", 6, 6),
         ("jump", 1, u32::MAX),
-        ("fall", 1, 1),
-        ("hurt", 1, 1),
-        ("celebrate", 2, 2),
+        ("fall", 2, 2),
+        ("hurt", 2, 2),
+        ("celebrate", 4, 4),
     ] {
         let a = sheet
             .animation(name)
@@ -217,6 +218,7 @@ fn the_palette_has_at_most_the_styles_number_of_colours() {
             sprite_size: 32,
             style,
             dither: false,
+            gait: None,
         };
         let palette_size = style.max_colours();
         let out = pipeline().run(&chelsea(), &opts).expect("a sprite");
@@ -403,6 +405,7 @@ fn the_pipeline_can_be_shared_between_threads() {
         sprite_size: 32,
         style: Style::Pico8,
         dither: true,
+        gait: None,
     };
     let sheets: Vec<Vec<u8>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..2)
@@ -423,6 +426,51 @@ fn the_pipeline_can_be_shared_between_threads() {
 }
 
 #[test]
+fn every_gait_can_be_chosen_and_the_sheet_says_which_it_moves_with() {
+    let out = chelsea_output();
+    let pixels = pipeline()
+        .pixelize(&out.cutout, &SpriteOptions::default())
+        .expect("pixelize");
+    let chosen = out.sheet.gait;
+    assert_eq!(
+        pipeline()
+            .animate(&pixels, None)
+            .expect("animate")
+            .sheet
+            .gait,
+        chosen,
+        "left to itself, it chooses the same way every time"
+    );
+    for gait in ml::Gait::ALL {
+        let sheet = pipeline()
+            .animate(&pixels, Some(gait))
+            .expect("animate")
+            .sheet;
+        assert_eq!(sheet.gait, gait);
+        assert_eq!(sheet.frame_table_json()["meta"]["gait"], gait.as_str());
+        let walk = sheet.animation("walk").expect("walk");
+        let frames: Vec<RgbaImage> = (walk.first..walk.first + walk.count)
+            .map(|i| sheet.frame(i))
+            .collect();
+        for (i, pair) in frames.windows(2).enumerate() {
+            assert_ne!(
+                pair[0],
+                pair[1],
+                "{gait}: walk frames {i} and {} are the same",
+                i + 1
+            );
+        }
+        // Motion as the art-stats tool measures it: walking moves the legs, hopping the body.
+        let motion = ml::motion(&frames).expect("motion");
+        match gait {
+            ml::Gait::Walk => assert!(motion.legs >= 1.0 && motion.body <= 1.0, "{motion:?}"),
+            ml::Gait::Hop => assert!(motion.body >= 1.0, "{motion:?}"),
+            ml::Gait::Crawl | ml::Gait::Swim => {}
+        }
+    }
+}
+
+#[test]
 fn pixelizing_then_animating_stored_pixels_equals_drawing_in_one_go() {
     let out = chelsea_output();
     let opts = SpriteOptions::default();
@@ -431,7 +479,7 @@ fn pixelizing_then_animating_stored_pixels_equals_drawing_in_one_go() {
     let stored = serde_json::to_vec(&pixels).expect("encode");
     let read: ml::Pixelized = serde_json::from_slice(&stored).expect("decode");
     assert_eq!(read, pixels);
-    let art = pipeline().animate(&read).expect("animate");
+    let art = pipeline().animate(&read, None).expect("animate");
     let whole = pipeline().pixel_art(&out.cutout, &opts).expect("pixel art");
     assert_eq!(art.sheet.image, whole.sheet.image);
     assert_eq!(art.sprite, whole.sprite);
@@ -475,7 +523,10 @@ fn malformed_stored_pixels_are_refused_not_panicked_on() {
     ];
     for bad in broken {
         assert!(
-            matches!(pipeline().animate(&bad), Err(MlError::InvalidOptions(_))),
+            matches!(
+                pipeline().animate(&bad, None),
+                Err(MlError::InvalidOptions(_))
+            ),
             "{:?}",
             (bad.width, bad.height, bad.palette.len())
         );

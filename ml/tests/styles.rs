@@ -37,6 +37,7 @@ fn sprite(style: Style, dither: bool) -> SpriteOutput {
         sprite_size: 32,
         style,
         dither,
+        gait: None,
     };
     let out = pipeline()
         .run(&chelsea(), &opts)
@@ -277,6 +278,7 @@ fn the_same_photo_gives_identical_sheet_json_and_gif_bytes() {
             sprite_size: 48,
             style,
             dither,
+            gait: None,
         };
         let encode = |out: &SpriteOutput| {
             let mut png = Vec::new();

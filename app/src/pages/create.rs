@@ -1,6 +1,6 @@
 //! The create page: a photo (drag-and-drop or file picker), which is uploaded and cut out at
-//! once; a pixel-art style, previewed on the pet itself; the pet's name, a world, a
-//! difficulty and a number of levels.
+//! once; a pixel-art style and a way of moving, previewed animated on the pet itself; the
+//! pet's name, a world, a difficulty and a number of levels.
 
 use leptos::ev::{DragEvent, PointerEvent, SubmitEvent};
 use leptos::html::{Div, Input};
@@ -13,8 +13,9 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{create_game, crop_image, list_styles, pixel_art, remove_background};
 use crate::browser;
 use crate::dto::{
-    CropRequest, CutoutView, Difficulty, GameRequest, LevelCount, MAX_PET_NAME_CHARS, PetName,
-    PixelArtRequest, PixelArtView, SpriteSize, StudioState, Style, StyleView, Theme, UploadedImage,
+    CropRequest, CutoutView, Difficulty, Gait, GameRequest, LevelCount, MAX_PET_NAME_CHARS,
+    PetName, PixelArtRequest, PixelArtView, SpriteSize, StudioState, Style, StyleView, Theme,
+    UploadedImage,
 };
 use crate::error::AppError;
 
@@ -33,6 +34,8 @@ pub fn CreatePage() -> impl IntoView {
     let preview = RwSignal::new(None::<String>);
     let photo = RwSignal::new(PhotoState::Empty);
     let style = RwSignal::new(Style::default());
+    // `None`: the pet's silhouette chooses how it moves.
+    let gait = RwSignal::new(None::<Gait>);
     let art = RwSignal::new(None::<Result<PixelArtView, String>>);
     // Counts photo choices, so a slow answer for an earlier photo cannot replace a later one.
     let choice = RwSignal::new(0u32);
@@ -66,6 +69,7 @@ pub fn CreatePage() -> impl IntoView {
             return;
         };
         let wanted = style.get_untracked();
+        let moving = gait.get_untracked();
         let this_choice = choice.get_untracked();
         art.set(None);
         spawn_local(async move {
@@ -75,9 +79,11 @@ pub fn CreatePage() -> impl IntoView {
                 size: Some(SpriteSize::PREVIEW),
                 dither: None,
                 animate: None,
+                gait: moving,
             })
             .await;
-            if style.get_untracked() == wanted && choice.get_untracked() == this_choice {
+            let current = style.get_untracked() == wanted && gait.get_untracked() == moving;
+            if current && choice.get_untracked() == this_choice {
                 art.set(Some(drawn.map_err(|e| e.to_string())));
             }
         });
@@ -211,6 +217,7 @@ pub fn CreatePage() -> impl IntoView {
             difficulty: difficulty.get_untracked(),
             level_count: levels.get_untracked(),
             style: Some(style.get_untracked()),
+            gait: gait.get_untracked(),
             notify_email: Some(email.get_untracked().trim().to_owned()).filter(|e| !e.is_empty()),
         };
         spawn_local(async move {
@@ -324,6 +331,18 @@ pub fn CreatePage() -> impl IntoView {
                             Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                         })}
                     </Suspense>
+                    <label class="field gait">
+                        "How your pet moves"
+                        <select name="gait" on:change=move |ev| {
+                            gait.set(event_target_value(&ev).parse().ok());
+                            draw();
+                        }>
+                            <option value="" selected=move || gait.get().is_none()>"As its photo suggests"</option>
+                            {Gait::ALL.map(|g| view! {
+                                <option value=g.as_str() selected=move || gait.get() == Some(g)>{g.name()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
                     {move || match (photo.get(), art.get()) {
                         (PhotoState::Ready(_), None) => Some(view! {
                             <p class="progress" role="status">"Drawing your pet…"</p>
@@ -333,7 +352,7 @@ pub fn CreatePage() -> impl IntoView {
                             <p class="progress" role="status">"Still drawing your pet; pick the style again in a moment."</p>
                         }.into_any()),
                         (PhotoState::Ready(_), Some(Ok(drawn))) => Some(view! {
-                            <figure class="style-preview" data-style=drawn.style.id()>
+                            <figure class="style-preview" data-style=drawn.style.id() data-gait=drawn.gait.map(|g| g.as_str())>
                                 <img class="pixelated" src=drawn.preview_url.clone() alt="Your pet in this style, animated"/>
                                 <figcaption>
                                     <span class="swatches">

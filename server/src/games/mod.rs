@@ -158,6 +158,7 @@ impl Games {
             level_count: request.level_count,
             seed: rand::random(),
             style: request.style.unwrap_or_default(),
+            gait: request.gait,
             status: GameStatus::Generating,
             failure_reason: None,
             assets: None,
@@ -432,6 +433,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
         difficulty: game.difficulty,
         level_count: game.level_count,
         style: game.style,
+        gait: game.gait,
         status: game.status,
         stage: game.stage.filter(|_| game.status != GameStatus::Ready),
         progress: match game.status {

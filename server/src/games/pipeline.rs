@@ -173,7 +173,7 @@ impl GamePipeline {
                 let sprite = self
                     .studio
                     .engine()
-                    .pixelize(cutout, Look::for_game(game.style))
+                    .pixelize(cutout, Look::for_game(game.style, game.gait))
                     .await?;
                 self.blobs
                     .put(&key("pixels.json"), Bytes::from(sprite.pixels))
@@ -185,7 +185,7 @@ impl GamePipeline {
             }
             PipelineStage::Animate => {
                 let pixels = self.blobs.get(&key("pixels.json")).await?;
-                let sheet = self.studio.engine().animate(pixels).await?;
+                let sheet = self.studio.engine().animate(pixels, game.gait).await?;
                 let layout = SheetLayout {
                     frame_width: sheet.frame_width,
                     frame_height: sheet.frame_height,
@@ -301,6 +301,7 @@ mod tests {
                     level_count: LevelCount::try_from(2).expect("valid"),
                     seed: 42,
                     style: Style::default(),
+                    gait: None,
                     status: GameStatus::Generating,
                     failure_reason: None,
                     assets: None,

@@ -5,7 +5,9 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use domain::{Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme};
+use domain::{
+    Difficulty, Gait, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -29,6 +31,8 @@ pub struct GameRecord {
     pub seed: u64,
     /// The pixel-art style the sprite is drawn in.
     pub style: Style,
+    /// How the pet walks and runs; `None`: chosen from its silhouette.
+    pub gait: Option<Gait>,
     pub status: GameStatus,
     pub failure_reason: Option<String>,
     pub assets: Option<GameAssets>,
@@ -59,6 +63,9 @@ struct GameConfig {
     /// Games made before styles existed were drawn in the k-means palette (the default).
     #[serde(default)]
     style: Style,
+    /// Games made before gaits could be chosen let the silhouette choose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gait: Option<Gait>,
 }
 
 /// Where a game's job is.
@@ -262,6 +269,7 @@ impl TryFrom<GameRow> for GameRecord {
                 .map_err(StoreError::Corrupt)?,
             seed: config.seed,
             style: config.style,
+            gait: config.gait,
             status: parse_named(&row.status)?,
             failure_reason: row.failure_reason,
             assets: row.assets.map(|Json(assets)| assets),
@@ -452,6 +460,7 @@ impl GameStore for Db {
         let config = Json(GameConfig {
             seed: game.seed,
             style: game.style,
+            gait: game.gait,
         });
         let now = game.created_at.timestamp_millis();
         each_engine!(self, pool => {
@@ -562,6 +571,7 @@ impl GameStore for Db {
         let config = Json(GameConfig {
             seed,
             style: game.style,
+            gait: game.gait,
         });
         Ok(each_engine!(self, pool => {
             let mut tx = pool.begin().await?;

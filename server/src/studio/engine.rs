@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use domain::{CutoutMethod, Look};
+use domain::{CutoutMethod, Gait, Look};
 use game_runtime::format::Animation;
 use tokio::sync::Semaphore;
 
@@ -51,7 +51,7 @@ pub trait ImageEngine: Send + Sync + 'static {
     fn backend(&self) -> String;
     fn cut_out(&self, photo_png: &[u8]) -> Result<CutOut, StageError>;
     fn pixelize(&self, cutout_png: &[u8], look: Look) -> Result<Sprite, StageError>;
-    fn animate(&self, pixels: &[u8]) -> Result<Sheet, StageError>;
+    fn animate(&self, pixels: &[u8], gait: Option<Gait>) -> Result<Sheet, StageError>;
 }
 
 /// The models, shared by every stage and studio job of a process, with the permits that
@@ -87,8 +87,12 @@ impl Engine {
         self.blocking(move |m| m.pixelize(&cutout_png, look)).await
     }
 
-    pub async fn animate(&self, pixels: bytes::Bytes) -> Result<Sheet, StageError> {
-        self.blocking(move |m| m.animate(&pixels)).await
+    pub async fn animate(
+        &self,
+        pixels: bytes::Bytes,
+        gait: Option<Gait>,
+    ) -> Result<Sheet, StageError> {
+        self.blocking(move |m| m.animate(&pixels, gait)).await
     }
 
     /// Runs model work on the blocking pool once a permit is free. The permit moves into the
@@ -194,12 +198,12 @@ pub mod burn {
             })
         }
 
-        fn animate(&self, pixels: &[u8]) -> Result<Sheet, StageError> {
+        fn animate(&self, pixels: &[u8], gait: Option<domain::Gait>) -> Result<Sheet, StageError> {
             let pixels: ml::Pixelized = serde_json::from_slice(pixels)
                 .map_err(|e| StageError::internal("stored pixels", e))?;
             let sheet = self
                 .pipeline
-                .animate(&pixels)
+                .animate(&pixels, gait)
                 .map_err(rejected_or_internal)?
                 .sheet;
             let animations = sheet
@@ -234,6 +238,7 @@ pub mod burn {
             sprite_size: look.size.get(),
             style: look.style,
             dither: look.dither,
+            gait: look.gait,
         }
     }
 

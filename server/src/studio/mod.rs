@@ -223,6 +223,7 @@ impl Studio {
             style: request.style,
             size: request.size.unwrap_or(SpriteSize::PREVIEW),
             dither: request.dither.unwrap_or(false),
+            gait: request.gait,
         };
         let image = self
             .photos
@@ -421,6 +422,7 @@ impl Studio {
             style: look.style,
             size: look.size,
             dither: look.dither,
+            gait: look.gait,
             status: combined(sprite, animation),
             failure: None,
             status_url: urls::pixel_art_status(sprite.id),
@@ -451,6 +453,7 @@ fn failed_art_view(
         style: look.style,
         size: look.size,
         dither: look.dither,
+        gait: look.gait,
         status: StudioState::Failed,
         failure: Some(
             failed

@@ -127,7 +127,7 @@ impl StudioWork {
             .blobs
             .get(&keys::art(image_id, &look, "pixels.json"))
             .await?;
-        let sheet = self.engine.animate(pixels).await?;
+        let sheet = self.engine.animate(pixels, look.gait).await?;
         self.blobs
             .put(
                 &keys::art(image_id, &look, "sheet.png"),

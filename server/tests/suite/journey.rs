@@ -26,10 +26,11 @@ async fn another_visitor_gets_404_for_my_games_and_cannot_use_my_photos() {
     let created = app
         .create_game(
             &me,
-            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "space", "difficulty": "easy", "level_count": 1}),
+            json!({"image_id": image["id"], "pet_name": "Chelsea", "theme": "space", "difficulty": "easy", "level_count": 1, "gait": "crawl"}),
         )
         .await;
     let id = created["id"].as_str().expect("id");
+    assert_eq!(created["gait"], "crawl", "the gait chosen is kept");
 
     let stranger = app.visitor();
     let theirs = stranger

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use app::dto::{
-    Difficulty, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
+    Difficulty, Gait, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
 };
 use chrono::{SubsecRound, Utc};
 use server::accounts::devices::{DeviceRecord, DeviceStore, Seen, Which};
@@ -179,6 +179,7 @@ fn game(image: &ImageRecord, short_code: &str) -> GameRecord {
         // Above i64::MAX: stored in JSON, it must come back whole.
         seed: u64::MAX - 7,
         style: Style::GameBoy,
+        gait: Some(Gait::Hop),
         status: GameStatus::Generating,
         failure_reason: None,
         assets: None,

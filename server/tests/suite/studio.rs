@@ -162,6 +162,37 @@ async fn a_photo_is_cut_out_once_and_drawn_in_a_style_exactly_on_its_palette() {
     assert_eq!(status, 200);
     let table: Value = serde_json::from_slice(&json_bytes).expect("frame table");
     assert_eq!(table["meta"]["size"]["h"], 32);
+    assert!(art.get("gait").is_none(), "no gait asked for: {art}");
+    let chosen = table["meta"]["gait"]
+        .as_str()
+        .expect("the gait it chose")
+        .to_owned();
+
+    // Another gait is another look: the same drawing, moving differently, in files of its own.
+    let other = if chosen == "swim" { "hop" } else { "swim" };
+    let (status, moving) = post(
+        &app,
+        &me,
+        "/api/v1/pixel-art/generate",
+        json!({"image_id": image_id, "style": "game-boy", "size": 32, "dither": true, "gait": other}),
+    )
+    .await;
+    assert_eq!(status, 200, "{moving}");
+    assert_eq!(moving["gait"], other);
+    assert_eq!(moving["palette"], art["palette"]);
+    let preview = moving["preview_url"].as_str().expect("url");
+    assert!(
+        preview.ends_with(&format!("/game-boy-32-dither-{other}/preview.gif")),
+        "{preview}"
+    );
+    let (status, _, json_bytes) = fetch(
+        &me,
+        &app.url(moving["sheet_json_url"].as_str().expect("url")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let table: Value = serde_json::from_slice(&json_bytes).expect("frame table");
+    assert_eq!(table["meta"]["gait"], other);
 
     // Nobody else can see any of it.
     let stranger = app.visitor();
@@ -209,6 +240,11 @@ async fn bad_studio_requests_are_refused_with_the_field_named() {
         ),
         (
             "/api/v1/pixel-art/generate",
+            json!({"image_id": image_id, "style": "nes", "gait": "fly"}),
+            "gait",
+        ),
+        (
+            "/api/v1/pixel-art/generate",
             json!({"style": "nes"}),
             "body",
         ),
@@ -226,6 +262,11 @@ async fn bad_studio_requests_are_refused_with_the_field_named() {
             "/api/v1/games",
             json!({"image_id": image_id, "pet_name": "C", "theme": "space", "difficulty": "easy", "level_count": 1, "style": "oil"}),
             "style",
+        ),
+        (
+            "/api/v1/games",
+            json!({"image_id": image_id, "pet_name": "C", "theme": "space", "difficulty": "easy", "level_count": 1, "gait": "gallop"}),
+            "gait",
         ),
     ];
     for (path, body, field) in cases {

@@ -22,6 +22,8 @@ struct Frames {
     cycles: Vec<(&'static str, Vec<RgbaImage>)>,
     /// Frames in the sheet.
     count: usize,
+    /// How the pet moves in it (`meta.gait` of the frame table), when the table says.
+    gait: Option<String>,
 }
 
 pub fn art_stats(sprite: &Path, cutout: Option<&Path>) -> Result<(), Failure> {
@@ -66,8 +68,13 @@ pub fn art_stats(sprite: &Path, cutout: Option<&Path>) -> Result<(), Failure> {
     }
     for (name, cycle) in &frames.cycles {
         let motion = ml::motion(cycle).map_err(|e| Failure::Failed(format!("{name}: {e}")))?;
+        let gait = frames
+            .gait
+            .as_deref()
+            .map(|g| format!(" ({g})"))
+            .unwrap_or_default();
         println!(
-            "  {:<12} {} frames: legs move {:.0} px, body {:.0} px between neighbouring frames",
+            "  {:<12} {} frames{gait}: legs move {:.0} px, body {:.0} px between neighbouring frames",
             name, motion.frames, motion.legs, motion.body
         );
     }
@@ -82,6 +89,7 @@ fn frames(path: &Path, image: &RgbaImage) -> Result<Frames, Failure> {
             rest: image.clone(),
             cycles: Vec::new(),
             count: 1,
+            gait: None,
         });
     }
     let text = std::fs::read_to_string(&table)
@@ -131,6 +139,7 @@ fn frames(path: &Path, image: &RgbaImage) -> Result<Frames, Failure> {
         rest: crop(rest),
         cycles,
         count: rects.len(),
+        gait: json["meta"]["gait"].as_str().map(str::to_owned),
     })
 }
 

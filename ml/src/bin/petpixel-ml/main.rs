@@ -38,6 +38,7 @@ options:
   --style STYLE            palette (see `styles`; default classic-16)
   --size 32|48|64          frame height in pixels (default 48)
   --dither                 ordered (Bayer) dithering
+  --gait walk|hop|crawl|swim  how the pet moves (default: chosen from its silhouette)
   --compute cpu|wgpu|cuda  device to run on (default cpu)";
 
 /// Runs of `bench`; the median of five shrugs off one slow outlier.
@@ -150,7 +151,7 @@ struct Cli {
     compute: Compute,
 }
 
-/// Splits `--style S`, `--size N`, `--dither` and `--compute C` from the positional arguments.
+/// Splits `--style S`, `--size N`, `--dither`, `--gait G` and `--compute C` from the positional arguments.
 fn parse_options(args: &[String]) -> Result<Cli, Failure> {
     let mut opts = SpriteOptions::default();
     let mut compute = Compute::default();
@@ -175,6 +176,16 @@ fn parse_options(args: &[String]) -> Result<Cli, Failure> {
                     .map_err(|e| Failure::Usage(e.to_string()))?;
             }
             "--dither" => opts.dither = true,
+            "--gait" => {
+                let value = args.next().ok_or_else(|| {
+                    Failure::Usage("--gait needs walk, hop, crawl or swim".into())
+                })?;
+                opts.gait = Some(value.parse::<ml::Gait>().map_err(|_| {
+                    Failure::Usage(format!(
+                        "--gait needs walk, hop, crawl or swim, not `{value}`"
+                    ))
+                })?);
+            }
             "--compute" => {
                 let value = args
                     .next()
