@@ -93,8 +93,8 @@ fn animations(rig: &Rig, gait: Gait, sprite_size: usize) -> Vec<(&'static str, u
     let hop = (sprite_size / 16).clamp(2, 3);
     let (walk, run) = match gait {
         Gait::Walk => ((10, steps(WALK_SWING, false)), (14, steps(RUN_SWING, true))),
-        Gait::Hop => ((8, hops(hop - 1)), (12, hops(hop))),
-        Gait::Crawl => ((6, crawl(1)), (10, crawl(2))),
+        Gait::Hop => ((8, hops(hop - 1, false)), (12, hops(hop, true))),
+        Gait::Crawl => ((6, crawl(false)), (10, crawl(true))),
         Gait::Swim => ((8, waves(1)), (12, waves(2))),
     };
     let stretch = hop as i32;
@@ -212,36 +212,55 @@ fn steps(swing: f32, bound: bool) -> Vec<Pose> {
         .collect()
 }
 
-/// A hop: squash, spring up `height` rows stretched, come down.
-fn hops(height: usize) -> Vec<Pose> {
-    let rest = Pose::default();
-    let mut up: Vec<usize> = vec![0, 1, height, height, height.saturating_sub(1).max(1), 0];
-    up.truncate(CYCLE);
-    up.iter()
-        .enumerate()
-        .map(|(t, &lift)| Pose {
-            lift,
-            stretch: match t {
-                0 => -1,
-                1 => 1,
-                _ => 0,
-            },
-            nod: t == 3,
-            ..rest
-        })
-        .collect()
+/// A hop: squash, spring up `height` rows stretched, come down. Running (`run`) squashes and
+/// stretches twice as hard and comes down stretched, then squashed: every frame differs from
+/// the walking hop's.
+fn hops(height: usize, run: bool) -> Vec<Pose> {
+    let (push, landing) = (if run { 2 } else { 1 }, height.saturating_sub(1).max(1));
+    let frame = |lift: usize, stretch: i32, nod: bool| Pose {
+        lift,
+        stretch,
+        nod,
+        ..Pose::default()
+    };
+    let (fifth, sixth) = if run {
+        (frame(landing, 1, true), frame(1, -1, false))
+    } else {
+        (frame(landing, 0, false), frame(0, 0, false))
+    };
+    vec![
+        frame(0, -push, false),
+        frame(1, push, false),
+        frame(height, 0, false),
+        frame(height, 0, true),
+        fifth,
+        sixth,
+    ]
 }
 
-/// An inchworm: the rear draws in by up to `depth` columns, then the front reaches out.
-fn crawl(depth: i32) -> Vec<Pose> {
-    let widths = [
-        (0, true),
-        (-1, true),
-        (-depth - 1, true),
-        (-1, true),
-        (0, false),
-        (1, false),
-    ];
+/// An inchworm: the rear draws in, then the front reaches out. Walking draws in by up to two
+/// columns and reaches one; running by up to four and three, starting from the rear.
+fn crawl(run: bool) -> Vec<Pose> {
+    // (columns added to the width, whether the front stays put)
+    let widths = if run {
+        [
+            (-2, false),
+            (-3, true),
+            (-4, true),
+            (-3, true),
+            (2, false),
+            (3, false),
+        ]
+    } else {
+        [
+            (0, true),
+            (-1, true),
+            (-2, true),
+            (-1, true),
+            (0, false),
+            (1, false),
+        ]
+    };
     widths
         .into_iter()
         .map(|widen| Pose {

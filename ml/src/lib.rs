@@ -25,6 +25,7 @@ mod resample;
 mod rig;
 mod segment;
 mod sheet;
+mod smooth;
 mod style;
 mod tensors;
 mod u2net;

@@ -1,5 +1,6 @@
-//! Pixelization: crop to the pet, area-average onto the sprite grid, boost the colours a
-//! little and map every pixel onto the style's palette, ready to animate.
+//! Pixelization: crop to the pet, smooth texture into areas, area-average onto the sprite
+//! grid, boost the colours a little and map every pixel onto the style's palette, ready to
+//! animate.
 
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Int, Tensor, s};
@@ -8,6 +9,7 @@ use image::{Rgba, RgbaImage};
 use crate::cleanup::merge_lone_pixels;
 use crate::mask::{Mask, erode};
 use crate::quantize::quantize;
+use crate::smooth::kuwahara;
 use crate::tensors::{from_f32, from_i64, read_f32};
 use crate::{MlError, SpriteOptions};
 
@@ -15,6 +17,13 @@ use crate::{MlError, SpriteOptions};
 const SATURATION: f32 = 1.15;
 /// Contrast gain around mid-grey, for the same reason.
 const CONTRAST: f32 = 1.08;
+/// Half-width of the smoothing squares as a share of a cell's width (at least a pixel): over
+/// the 15 test photos at 48 px, 3×3 squares took the mean same-colour region from 5.8 to
+/// 6.0 px and the colour error from 12.2 to 13.4 levels; cell-wide squares reached 6.7 px but
+/// 15.9 levels, past the bound of 1.3 × 10.4.
+const SMOOTHING_SHARE: f32 = 0.15;
+/// Largest half-width of the smoothing squares (pixels of the working photo).
+const MAX_SMOOTHING: usize = 8;
 /// Columns kept free on each side: one for the outline, two for the run's leg shift.
 pub(crate) const SIDE_MARGIN: usize = 3;
 
@@ -203,7 +212,10 @@ pub(crate) fn pixelize(
     // photo's own edge pixels are already a blend of pet and background (a green halo on a
     // dog on grass), so colour comes from the mask shrunk by a pixel wherever that has any.
     let inner = erode(alpha.clone().reshape([bh, bw]), 3).reshape([1, bh, bw]);
-    let rgb = crop.slice(s![0..3, .., ..]); // [3, bh, bw]
+    // Texture flattened into areas before sampling, in squares a fraction of a cell wide.
+    let cell = bh as f32 / ch as f32;
+    let half = ((cell * SMOOTHING_SHARE).round() as usize).clamp(1, MAX_SMOOTHING);
+    let rgb = kuwahara(crop.slice(s![0..3, .., ..]), alpha.clone(), half); // [3, bh, bw]
     let stacked = Tensor::cat(
         vec![
             rgb.clone() * alpha.clone(),

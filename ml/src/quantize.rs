@@ -186,7 +186,7 @@ fn snap_bgr555(c: Rgba<u8>) -> Rgba<u8> {
 /// # Shapes
 /// - `rgb`: `[N, 3]` sRGB in [0, 1]
 /// - output: `[N, 3]` (L, a, b)
-fn oklab(rgb: Tensor<2>) -> Tensor<2> {
+pub(crate) fn oklab(rgb: Tensor<2>) -> Tensor<2> {
     let device = rgb.device();
     let rgb = rgb.clamp(0.0, 1.0);
     let low = rgb.clone().lower_equal_elem(0.04045);

@@ -460,6 +460,13 @@ fn every_gait_can_be_chosen_and_the_sheet_says_which_it_moves_with() {
                 i + 1
             );
         }
+        let run = sheet.animation("run").expect("run");
+        for i in run.first..run.first + run.count {
+            assert!(
+                !frames.contains(&sheet.frame(i)),
+                "{gait}: a run frame is a walk frame"
+            );
+        }
         // Motion as the art-stats tool measures it: walking moves the legs, hopping the body.
         let motion = ml::motion(&frames).expect("motion");
         match gait {
