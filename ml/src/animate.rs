@@ -57,16 +57,17 @@ enum Tint {
     Flash,
 }
 
-/// One frame's changes to the resting sprite, applied in the order of the fields.
+/// One frame's changes to the resting sprite, applied in the order of the fields: first to
+/// the body without its legs, then the legs joined to it, then to the whole pet.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pose {
-    legs: Legs,
     /// The head dips a row.
     nod: bool,
     /// The rear moves this many columns forward (negative: back).
     wag: i32,
     /// Rows the body above the legs is raised, the legs stretching to follow.
     bob: usize,
+    legs: Legs,
     /// Rows added to the pet's height (negative squashes), anchored at the feet.
     stretch: i32,
     /// Columns added to the pet's width (negative draws it in), anchored at its front (true) or
