@@ -11,6 +11,8 @@ use std::collections::VecDeque;
 
 pub use domain::Gait;
 
+use crate::mask::bounding_box;
+
 /// Palette indices of one frame, row by row; `clear` marks empty cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Grid {
@@ -118,18 +120,12 @@ const FOOT_SHARE: f32 = 0.125;
 impl Rig {
     /// Finds the parts of the pet on its resting sprite; `None` when the sprite is empty.
     pub fn find(rest: &Grid) -> Option<Rig> {
-        let (mut top, mut ground, mut left, mut right) = (usize::MAX, 0, usize::MAX, 0);
-        for y in 0..rest.height {
-            for x in 0..rest.width {
-                if rest.opaque(x as i64, y as i64) {
-                    (top, ground) = (top.min(y), ground.max(y));
-                    (left, right) = (left.min(x), right.max(x));
-                }
-            }
-        }
-        if top == usize::MAX {
+        let pet: Vec<bool> = rest.cells.iter().map(|&c| c != rest.clear).collect();
+        if !pet.contains(&true) {
             return None;
         }
+        let [x0, y0, x1, y1] = bounding_box(&pet, rest.width, rest.height).map(|v| v as usize);
+        let (top, ground, left, right) = (y0, y1 - 1, x0, x1 - 1);
         let (width, height) = (right - left + 1, ground - top + 1);
         let legs = find_legs(rest, top, ground, left, right);
         let belly = legs.iter().map(|l| l.hip).min().unwrap_or(ground + 1);
