@@ -1,12 +1,14 @@
 //! Animation: every frame is the resting sprite with its parts moved (see [`crate::rig`]): legs
 //! sheared through a step cycle, the body bobbed, the head nodded, the rear wagged, the whole
-//! pet squashed, stretched, lifted or waved. Then a 1-px outline per frame, mirrored copies
-//! facing left, and the frames laid out left to right in one sheet. Moving palette indices
+//! pet squashed, stretched, lifted or waved. Then a 1-px selective outline per frame (see
+//! [`crate::outline`]), mirrored copies facing left, and the frames laid out left to right in
+//! one sheet. Moving palette indices
 //! (never blending colours) keeps every frame on the pixel grid and on the sprite's palette.
 
 use image::{Rgba, RgbaImage};
 
 use crate::MlError;
+use crate::outline::Shades;
 use crate::pixelize::PixelSprite;
 use crate::rig::{Gait, Grid, Rig};
 use crate::sheet::{Animation, SpriteSheet};
@@ -199,6 +201,9 @@ fn animations(rig: &Rig, gait: Gait, sprite_size: usize) -> Vec<(&'static str, u
 /// A step cycle: feet swing `swing` of their leg's length either way; the body rises a row as
 /// the legs pass under it.
 fn steps(swing: f32, bound: bool) -> Vec<Pose> {
+    // The rear swings twice as far running: with one leg a side a trot and a bound step
+    // alike, and short legs reach as far at either swing, but a run must still look like one.
+    let wag = if bound { 2 } else { 1 };
     (0..CYCLE)
         .map(|t| Pose {
             legs: Legs::Step {
@@ -207,7 +212,7 @@ fn steps(swing: f32, bound: bool) -> Vec<Pose> {
                 bound,
             },
             bob: usize::from(t % 3 == 1),
-            wag: if t < CYCLE / 2 { -1 } else { 1 },
+            wag: if t < CYCLE / 2 { -wag } else { wag },
             ..Pose::default()
         })
         .collect()
@@ -313,6 +318,7 @@ pub(crate) fn sprite_sheet(
     } else {
         rig
     };
+    let shades = sprite_shades(sprite)?;
     let tints = [
         (Tint::Hurt, tint_lookup(sprite, HURT_RED, HURT_MIX)),
         (Tint::Flash, tint_lookup(sprite, [255.0; 3], FLASH_MIX)),
@@ -334,7 +340,7 @@ pub(crate) fn sprite_sheet(
                     *cell = lookup[*cell as usize];
                 }
             }
-            frames.push(outlined(frame, sprite.outline_index()));
+            frames.push(shades.outlined(frame));
         }
     }
     let facing_right = frames.len() as u32;
@@ -371,7 +377,7 @@ pub(crate) fn sprite_sheet(
 /// The resting sprite with its outline, as a picture: what the sprite looks like before it moves.
 pub(crate) fn still(sprite: &PixelSprite) -> Result<RgbaImage, MlError> {
     let rest = rest_grid(sprite)?;
-    let frame = outlined(rest, sprite.outline_index());
+    let frame = sprite_shades(sprite)?.outlined(rest);
     let mut image = RgbaImage::new(frame.width as u32, frame.height as u32);
     paint(&mut image, &frame, &colour_table(sprite), 0);
     Ok(image)
@@ -573,23 +579,6 @@ fn wave(frame: &Grid, rig: &Rig, height: usize, phase: f32) -> Grid {
     })
 }
 
-/// Adds the 1-px outline: empty cells 4-adjacent to the pet (the classic pixel-art outline;
-/// 8-adjacency would thicken diagonals).
-fn outlined(frame: Grid, outline: i64) -> Grid {
-    let mut out = frame.clone();
-    for y in 0..frame.height as i64 {
-        for x in 0..frame.width as i64 {
-            let near = [(-1, 0), (1, 0), (0, -1), (0, 1)]
-                .iter()
-                .any(|&(dx, dy)| frame.opaque(x + dx, y + dy));
-            if !frame.opaque(x, y) && near {
-                out.set(x, y, outline);
-            }
-        }
-    }
-    out
-}
-
 /// Palette index → index of the palette colour closest to its version leaning `mix` of the
 /// way towards `towards`; the transparent and outline indices map to themselves.
 fn tint_lookup(sprite: &PixelSprite, towards: [f32; 3], mix: f32) -> Vec<i64> {
@@ -615,6 +604,11 @@ fn tint_lookup(sprite: &PixelSprite, towards: [f32; 3], mix: f32) -> Vec<i64> {
     lookup.push(sprite.transparent());
     lookup.push(sprite.outline_index());
     lookup
+}
+
+/// The outline shades of the sprite's palette.
+fn sprite_shades(sprite: &PixelSprite) -> Result<Shades, MlError> {
+    Shades::of(&sprite.palette, sprite.outline, &sprite.indices.device())
 }
 
 /// RGBA value of every index: the palette, then transparent, then the outline.
@@ -760,12 +754,5 @@ mod tests {
             rig.legs.iter().map(|l| (l.hip, l.foot, l.centre)).collect();
         // The hind leg is followed up to the highest row a leg may reach (60 % of the height).
         assert_eq!(legs, vec![(5, 11, 3.5), (6, 10, 10.0), (6, 10, 12.0)]);
-    }
-
-    #[test]
-    fn the_outline_rings_the_pet_on_four_sides() {
-        let grid = drawn(&["...", ".#.", "..."]);
-        let out = outlined(grid, 2);
-        assert_eq!(out.cells, vec![1, 2, 1, 2, 0, 2, 1, 2, 1]);
     }
 }

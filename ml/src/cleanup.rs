@@ -78,6 +78,50 @@ fn distance(a: Rgba<u8>, b: Rgba<u8>) -> u32 {
         .sum()
 }
 
+/// Parts of the pet smaller than this (cells) that touch nothing else are specks.
+const SPECK_CELLS: usize = 3;
+
+/// Clears the specks of an indexed grid: pieces of the pet of fewer than [`SPECK_CELLS`]
+/// cells that touch no other part, not even at a corner — the tip of a horn or a tuft whose
+/// thin link to the body fell under half a cell. Outlined, one cell would float beside the
+/// pet as a cross. The largest piece always stays.
+pub(crate) fn drop_specks(indices: &mut [i64], w: usize, transparent: i64) {
+    if w == 0 {
+        return;
+    }
+    let h = indices.len() / w;
+    let mut seen = vec![false; indices.len()];
+    let mut pieces: Vec<Vec<usize>> = Vec::new();
+    for start in 0..indices.len() {
+        if seen[start] || indices[start] == transparent {
+            continue;
+        }
+        seen[start] = true;
+        let mut piece = vec![start];
+        let mut next = 0;
+        while next < piece.len() {
+            let (x, y) = (piece[next] % w, piece[next] / w);
+            next += 1;
+            for ny in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                    let j = ny * w + nx;
+                    if !seen[j] && indices[j] != transparent {
+                        seen[j] = true;
+                        piece.push(j);
+                    }
+                }
+            }
+        }
+        pieces.push(piece);
+    }
+    let largest = pieces.iter().map(Vec::len).max().unwrap_or(0);
+    for piece in pieces.iter().filter(|p| p.len() < SPECK_CELLS.min(largest)) {
+        for &i in piece {
+            indices[i] = transparent;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +165,27 @@ mod tests {
         assert_eq!(checker, vec![2, 2, 2, 2]);
         let mut empty: Vec<i64> = Vec::new();
         merge_lone_pixels(&mut empty, 0, &PALETTE, CLEAR);
+    }
+
+    #[test]
+    fn a_speck_beside_the_pet_goes_and_a_part_touching_it_at_a_corner_stays() {
+        #[rustfmt::skip]
+        let mut grid = vec![
+            1, 1, 1, CLEAR, CLEAR, 3,
+            1, 1, 1, CLEAR, CLEAR, CLEAR,
+            1, 1, 1, 2, CLEAR, CLEAR,
+            CLEAR, CLEAR, CLEAR, CLEAR, 2, 2,
+        ];
+        let kept = {
+            let mut g = grid.clone();
+            g[5] = CLEAR;
+            g
+        };
+        drop_specks(&mut grid, 6, CLEAR);
+        assert_eq!(grid, kept);
+        // A pet that is all one small piece stays.
+        let mut tiny = vec![CLEAR, 1, CLEAR, CLEAR];
+        drop_specks(&mut tiny, 2, CLEAR);
+        assert_eq!(tiny, vec![CLEAR, 1, CLEAR, CLEAR]);
     }
 }

@@ -27,19 +27,19 @@ const SEED_CLUSTERS: usize = 12;
 /// Smallest variance of a colour cluster, so a flat patch does not become infinitely sure.
 const MIN_VARIANCE: f32 = 0.002;
 /// Side of the box filter that smooths the per-pixel decision.
-const SMOOTHING: usize = 5;
+pub(crate) const SMOOTHING: usize = 5;
 /// Largest say (nats) one pixel has in its neighbours' decision.
-const MAX_VOTE: f32 = 1.0;
+pub(crate) const MAX_VOTE: f32 = 1.0;
 /// Below this per-channel variance the photo is one flat colour.
 const FLAT_VARIANCE: f32 = 1.0e-4;
 /// Below this mean margin (nats) the two colour models barely differ, so the "pet" would be
 /// drawn by the spatial prior alone.
-const MIN_EVIDENCE: f32 = 1.0;
+pub(crate) const MIN_EVIDENCE: f32 = 1.0;
 
 /// The pet and background colour models side by side, so both are fitted and evaluated by
 /// the same tensor operations: clusters as isotropic Gaussians with mixture weights.
 #[derive(Debug, Clone)]
-struct ColourModels {
+pub(crate) struct ColourModels {
     /// Pet clusters then background clusters, `[2·K, 3]`
     centroids: Tensor<2>,
     /// `1 / (2σ²)` per cluster, `[1, 2, K]`
@@ -54,12 +54,27 @@ impl ColourModels {
     ///
     /// # Shapes
     /// - `x`: `[N, 3]`, output: `[N, 2]`
-    fn costs(&self, x: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn costs(&self, x: Tensor<2>) -> Tensor<2> {
         let [n, _] = x.dims();
         let d = sq_distances(x, self.centroids.clone()).reshape([n, 2, CLUSTERS]);
         (d * self.precision.clone() + self.offset.clone())
             .min_dim(2)
             .reshape([n, 2])
+    }
+
+    /// Both models fitted to their seed pixels: `seeds[0]` the pet's, `seeds[1]` the
+    /// other side's (1.0 = a seed).
+    ///
+    /// # Shapes
+    /// - `x`: `[N, 3]`, `seeds`: `[N]` each
+    pub(crate) fn seeded(x: Tensor<2>, seeds: [Tensor<1>; 2]) -> Result<Self, MlError> {
+        let [pet, other] = seeds;
+        let starts = vec![
+            start(x.clone(), pet.clone(), CLUSTERS)?,
+            start(x.clone(), other.clone(), CLUSTERS)?,
+        ];
+        let membership = Tensor::stack::<2>(vec![pet, other], 1); // [N, 2]
+        Ok(Self::fit(x, membership, Tensor::cat(starts, 0), INIT_STEPS))
     }
 
     /// Moves both models' clusters to the pixels they own (Lloyd steps), then measures each
@@ -166,12 +181,7 @@ pub(crate) fn grabcut_like(rgb: Tensor<3>) -> Result<Tensor<2>, MlError> {
     let seed = owner.matmul(pet_colour.transpose()).reshape([n]); // [N]
 
     let not_seed = seed.clone().neg().add_scalar(1.0);
-    let membership = Tensor::stack::<2>(vec![seed.clone(), not_seed.clone()], 1); // [N, 2]
-    let starts = vec![
-        start(x.clone(), seed, CLUSTERS)?,
-        start(x.clone(), not_seed, CLUSTERS)?,
-    ];
-    let mut models = ColourModels::fit(x.clone(), membership, Tensor::cat(starts, 0), INIT_STEPS);
+    let mut models = ColourModels::seeded(x.clone(), [seed, not_seed])?;
 
     // Neutral inside the inscribed ellipse, so the pet must earn its pixels by colour (a
     // centre bonus let a lawn around the pet win ties and then keep itself in the pet

@@ -19,6 +19,7 @@ mod decode;
 mod kmeans;
 mod mask;
 mod matte;
+mod outline;
 mod pixelize;
 mod quantize;
 mod resample;
@@ -27,6 +28,7 @@ mod segment;
 mod sheet;
 mod smooth;
 mod style;
+mod support;
 mod tensors;
 mod u2net;
 
@@ -171,7 +173,8 @@ pub struct SpriteOutput {
     /// The sprite's palette (opaque colours, darkest first); every opaque pixel of every frame
     /// is one of these or `outline`.
     pub palette: Vec<Rgba<u8>>,
-    /// The outline colour drawn around the sprite.
+    /// The outline colour of the pet's darkest parts; elsewhere the outline is a darker shade
+    /// of the fill it borders, from `palette` (a selective outline).
     pub outline: Rgba<u8>,
 }
 
@@ -196,7 +199,7 @@ pub struct PixelArt {
     pub sheet: SpriteSheet,
     /// The sprite's palette (opaque colours, darkest first).
     pub palette: Vec<Rgba<u8>>,
-    /// The outline colour.
+    /// The outline colour of the pet's darkest parts (see [`SpriteOutput::outline`]).
     pub outline: Rgba<u8>,
 }
 

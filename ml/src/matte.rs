@@ -27,6 +27,10 @@ pub(crate) const FAINT: f32 = 0.5;
 /// Squared RGB distance between the local pet and background colours above which colour
 /// alone decides the edge (0.04 is a difference of 0.2 in one channel).
 pub(crate) const MIN_CONTRAST: f32 = 0.04;
+/// Share of a pixel's pet window that must be deep inside the pet for colour to decide its
+/// alpha. A leg or a tail farther than that from the body has no local pet colour (it would
+/// read as black), and the projection would carve it away: there the filtered alpha stands.
+pub(crate) const PET_SUPPORT: f32 = 0.05;
 
 /// The refined mask and the photo's colours with the background taken out of edge pixels.
 #[derive(Debug, Clone)]
@@ -125,10 +129,12 @@ fn refine_tensors(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>, windows: Win
     let pet_colour = local_mean(rgb.clone(), deep.clone(), windows.pet());
     let bg_colour = local_mean(rgb.clone(), background.clone(), windows.background());
     let (projected, contrast) = project(rgb.clone(), pet_colour.clone(), bg_colour.clone());
+    let supported = box_blur(deep.clone(), windows.pet()).greater_elem(PET_SUPPORT);
     let in_band = maybe
         .clone()
         .greater_elem(0.5)
-        .bool_and(deep.lower_elem(0.5));
+        .bool_and(deep.lower_elem(0.5))
+        .bool_and(supported);
     let use_colour = in_band.bool_and(contrast.greater_elem(MIN_CONTRAST));
     let alpha = alpha.mask_where(use_colour, projected * maybe.clone());
 
@@ -451,5 +457,43 @@ mod tests {
                 "the edge pixel comes out white, not green: {edge:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_thin_leg_far_from_the_body_keeps_its_alpha() {
+        // The disc, with a 4-px pink leg hanging 40 px below it: too thin to hold deep pet
+        // of its own and too far from the body to borrow its colour.
+        let size = 200;
+        let (rgb, soft, keep) = disc(size);
+        let (mut rgb, mut soft, mut keep) = (
+            read_f32(rgb).expect("read"),
+            read_f32(soft).expect("read"),
+            read_f32(keep).expect("read"),
+        );
+        let leg = |x: usize, y: usize| (98..102).contains(&x) && (140..180).contains(&y);
+        for y in 0..size {
+            for x in 0..size {
+                if leg(x, y) {
+                    let i = y * size + x;
+                    for (ch, v) in [0.9, 0.55, 0.6].into_iter().enumerate() {
+                        rgb[ch * size * size + i] = v;
+                    }
+                    (soft[i], keep[i]) = (1.0, 1.0);
+                }
+            }
+        }
+        let device = Device::flex();
+        let matte = refine_tensors(
+            from_f32(rgb, [3, size, size], &device),
+            from_f32(soft, [size, size], &device),
+            from_f32(keep, [size, size], &device),
+            Windows::of(size, size),
+        );
+        let alpha = read_f32(matte.alpha).expect("read");
+        let low = (160..180)
+            .flat_map(|y| (98..102).map(move |x| y * size + x))
+            .filter(|&i| alpha[i] < 0.5)
+            .count();
+        assert_eq!(low, 0, "leg pixels carved away");
     }
 }

@@ -6,7 +6,7 @@ use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Int, Tensor, s};
 use image::{Rgba, RgbaImage};
 
-use crate::cleanup::merge_lone_pixels;
+use crate::cleanup::{drop_specks, merge_lone_pixels};
 use crate::mask::{Mask, erode};
 use crate::quantize::quantize;
 use crate::smooth::kuwahara;
@@ -254,16 +254,15 @@ pub(crate) fn pixelize(
         .indices
         .reshape([ch, cw])
         .mask_fill(opaque.bool_not(), transparent); // [ch, cw]
+    let mut grid = indices
+        .try_into_vec_as::<i64>()
+        .map_err(crate::tensors::backend)?;
     // Dithering's checkers are deliberate; otherwise lone pixels are photo noise.
-    let indices = if opts.dither {
-        indices
-    } else {
-        let mut grid = indices
-            .try_into_vec_as::<i64>()
-            .map_err(crate::tensors::backend)?;
+    if !opts.dither {
         merge_lone_pixels(&mut grid, cw, &quantized.palette, transparent);
-        from_i64(grid, [ch, cw], &device)
-    };
+    }
+    drop_specks(&mut grid, cw, transparent);
+    let indices = from_i64(grid, [ch, cw], &device);
 
     let frame_w = cw + 2 * SIDE_MARGIN;
     let top = size - 1 - ch;

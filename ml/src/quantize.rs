@@ -129,7 +129,7 @@ fn luma(c: &Rgba<u8>) -> u32 {
 
 /// # Shapes
 /// - output: `[K, 3]` in [0, 1]
-fn colours_tensor(colours: &[Rgba<u8>], device: &Device) -> Tensor<2> {
+pub(crate) fn colours_tensor(colours: &[Rgba<u8>], device: &Device) -> Tensor<2> {
     let values = colours
         .iter()
         .flat_map(|c| [0, 1, 2].map(|i| f32::from(c.0[i]) / 255.0))

@@ -109,6 +109,9 @@ pub(crate) struct Rig {
 const LONG: f32 = 1.25;
 /// Share of the pet's width its lowest row covers when it lies on the ground.
 const FLAT: f32 = 0.45;
+/// Most of the ground between the legs of a pet that stands on them is daylight; a pet that
+/// lies with its paws or tail stretched out rests its body there.
+const MAX_RESTING: f32 = 0.5;
 /// Legs are at most this share of the pet's height...
 const MAX_LEG_SHARE: f32 = 0.6;
 /// ...each row of a leg at most this share of its width...
@@ -116,6 +119,29 @@ const MAX_LEG_WIDTH: f32 = 0.2;
 /// ...and a foot within this share of its height (two rows at least) of the lowest row: a far
 /// foot stands higher in the picture than a near one.
 const FOOT_SHARE: f32 = 0.125;
+
+/// Whether the pet stands on `legs`: in the lower half of the legs' height, from the
+/// rearmost leg to the frontmost, at most [`MAX_RESTING`] of the cells are pet but not leg.
+fn stands(rest: &Grid, legs: &[Leg], ground: usize) -> bool {
+    let (Some(shortest), Some(rear), Some(front)) = (
+        legs.iter().map(Leg::rows).min(),
+        legs.iter().map(|l| l.centre.round() as usize).min(),
+        legs.iter().map(|l| l.centre.round() as usize).max(),
+    ) else {
+        return false;
+    };
+    let rows = (shortest / 2).max(1);
+    let leg_cells: std::collections::HashSet<(usize, usize)> =
+        legs.iter().flat_map(|l| l.cells.iter().copied()).collect();
+    let (mut resting, mut cells) = (0usize, 0usize);
+    for y in ground + 1 - rows..=ground {
+        for x in rear..=front {
+            cells += 1;
+            resting += usize::from(rest.opaque(x as i64, y as i64) && !leg_cells.contains(&(x, y)));
+        }
+    }
+    resting as f32 <= MAX_RESTING * cells as f32
+}
 
 impl Rig {
     /// Finds the parts of the pet on its resting sprite; `None` when the sprite is empty.
@@ -133,7 +159,7 @@ impl Rig {
             .iter()
             .filter(|l| l.rows() >= (height / 10).max(3))
             .count();
-        let gait = if long_legs >= 2 {
+        let gait = if long_legs >= 2 && stands(rest, &legs, ground) {
             Gait::Walk
         } else if width as f32 >= LONG * height as f32 {
             let contact = (left..=right)
@@ -166,10 +192,11 @@ impl Rig {
         self.ground - self.top + 1
     }
 
-    /// The legs to step with when the owner chose walking for a pet whose legs were not found:
-    /// the lowest rows split into a rear and a front half.
+    /// The legs to step with when the owner chose walking for a pet on fewer than two legs
+    /// (a paw in the picture is not enough to walk on): the lowest rows split into a rear and
+    /// a front half.
     pub fn with_stand_in_legs(mut self, rest: &Grid) -> Rig {
-        if !self.legs.is_empty() {
+        if self.legs.len() >= 2 {
             return self;
         }
         let rows = (self.height() / 5).max(2).min(self.height());
@@ -416,6 +443,23 @@ pub(crate) mod tests {
             "...#....", "........",
         ];
         assert_eq!(Rig::find(&drawn(&lying)).map(|r| r.gait), Some(Gait::Crawl));
+        // Stretched-out paws and a tail are thin shapes on the ground, but the body lies
+        // between them: lying, not standing.
+        let stretched = [
+            "......................",
+            "...................##.",
+            "..................####",
+            "....##############.##.",
+            "...################...",
+            "..##################..",
+            ".#.################.#.",
+            ".#.################.#.",
+            ".#.################.#.",
+            "......................",
+        ];
+        let rig = Rig::find(&drawn(&stretched)).expect("a pet");
+        assert!(rig.legs.len() >= 2, "{:?}", rig.legs);
+        assert_eq!(rig.gait, Gait::Crawl);
         assert_eq!(Rig::find(&drawn(&fish)).map(|r| r.gait), Some(Gait::Swim));
         assert_eq!(Rig::find(&drawn(&bird)).map(|r| r.gait), Some(Gait::Hop));
     }
@@ -429,5 +473,22 @@ pub(crate) mod tests {
         let rig = rig.with_stand_in_legs(&blob);
         assert_eq!(rig.legs.len(), 2);
         assert_eq!(rig.belly, 3);
+        // A face with one paw in the picture: one leg is not enough to walk on.
+        let face = drawn(&[
+            "..........",
+            "..######..",
+            "..######..",
+            "..######..",
+            "..######..",
+            "..######..",
+            ".#######..",
+            ".#######..",
+            ".#..####..",
+            ".#..####..",
+            "..........",
+        ]);
+        let rig = Rig::find(&face).expect("a pet");
+        assert_eq!(rig.legs.len(), 1);
+        assert_eq!(rig.with_stand_in_legs(&face).legs.len(), 2);
     }
 }

@@ -12,6 +12,7 @@ use crate::colour_model::grabcut_like;
 use crate::cpu::BufferPool;
 use crate::mask::{self, Mask};
 use crate::matte::refine;
+use crate::support;
 use crate::tensors::{from_f32, read_f32};
 use crate::u2net::U2Net;
 use crate::{MlError, SegmentMethod};
@@ -69,6 +70,7 @@ pub(crate) fn segment(
         ))
     } else {
         mask::solid(saliency.clone().greater_elem(0.5).float())
+            .and_then(|bits| support::drop_support(rgb.clone(), bits, w, h))
     };
     let bits = match neural {
         Ok(bits) => bits,

@@ -181,8 +181,34 @@ fn every_opaque_pixel_of_every_frame_is_a_palette_colour_or_the_outline() {
             a => panic!("alpha {a} is neither transparent nor opaque"),
         }
     }
-    let used: HashSet<[u8; 4]> = out.sheet.image.pixels().map(|p| p.0).collect();
-    assert!(used.contains(&out.outline.0), "the outline is drawn");
+    // The outline is a selective one: a darker line than the fill it rings.
+    let sprite = &out.sprite;
+    let luma = |p: &image::Rgba<u8>| {
+        0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2])
+    };
+    let clear = |x: i64, y: i64| {
+        x < 0
+            || y < 0
+            || x >= i64::from(sprite.width())
+            || y >= i64::from(sprite.height())
+            || sprite.get_pixel(x as u32, y as u32).0[3] == 0
+    };
+    let (mut ring, mut fill) = (Vec::new(), Vec::new());
+    for (x, y, p) in sprite.enumerate_pixels().filter(|(_, _, p)| p.0[3] == 255) {
+        let (x, y) = (i64::from(x), i64::from(y));
+        let edge = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+            .iter()
+            .any(|(dx, dy)| clear(x + dx, y + dy));
+        if edge { &mut ring } else { &mut fill }.push(luma(p));
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    assert!(!ring.is_empty(), "the outline is drawn");
+    assert!(
+        mean(&ring) + 20.0 < mean(&fill),
+        "the outline (luma {}) is darker than the fill ({})",
+        mean(&ring),
+        mean(&fill)
+    );
 }
 
 #[test]

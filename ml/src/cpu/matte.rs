@@ -13,7 +13,7 @@ use super::arena::{recycle, take_exact};
 use super::filter::{blur, max_square};
 use super::guide::ColourGuide;
 use super::planes::{CHUNK, planes, planes_mut};
-use crate::matte::{EPS, FAINT, HIGH, LOW, MIN_CONTRAST, PASSES, Windows};
+use crate::matte::{EPS, FAINT, HIGH, LOW, MIN_CONTRAST, PASSES, PET_SUPPORT, Windows};
 
 /// The refined alpha (`[H][W]`) and the decontaminated colours (`[3][H][W]`).
 pub(crate) struct Planes {
@@ -62,6 +62,7 @@ pub(crate) fn refine(
         *b = -m + 1.0;
     }
     let pet_colour = local_mean(rgb, &deep, dims, windows.pet());
+    let pet_share = blur(&deep, dims, windows.pet());
     let bg_colour = local_mean(rgb, &background, dims, windows.background());
     recycle(background);
 
@@ -74,10 +75,11 @@ pub(crate) fn refine(
         .zip(planes::<3>(&pet_colour, n).zip(planes::<3>(&bg_colour, n)))
         .zip(
             deep.par_chunks(CHUNK)
+                .zip(pet_share.par_chunks(CHUNK))
                 .zip(maybe.par_chunks(CHUNK).zip(sure.par_chunks(CHUNK))),
         )
         .for_each(
-            |((((alpha, out), rgb), (pet, bg)), (deep, (maybe, sure)))| {
+            |((((alpha, out), rgb), (pet, bg)), ((deep, pet_share), (maybe, sure)))| {
                 for i in 0..alpha.len() {
                     let axis: [f32; 3] = std::array::from_fn(|c| pet[c][i] - bg[c][i]);
                     // Summed over channels from zero, as `sum_dim` does.
@@ -85,7 +87,7 @@ pub(crate) fn refine(
                     let along = (0..3).fold(0.0, |sum, c| sum + (rgb[c][i] - bg[c][i]) * axis[c]);
                     let t = (along / clamp_min(contrast, 1.0e-6)).clamp(0.0, 1.0);
                     let projected = ((t - 0.2) / 0.6).clamp(0.0, 1.0);
-                    let in_band = maybe[i] > 0.5 && deep[i] < 0.5;
+                    let in_band = maybe[i] > 0.5 && deep[i] < 0.5 && pet_share[i] > PET_SUPPORT;
                     if in_band && contrast > MIN_CONTRAST {
                         alpha[i] = projected * maybe[i];
                     }

@@ -1,0 +1,248 @@
+//! The selective outline ("sel-out") pixel artists draw: the line around the pet is a darker
+//! shade of the colour it borders, taken from the sprite's own palette, rather than one dark
+//! colour everywhere. A white cat gets a grey line, a ginger one a brown line, and only the
+//! darkest fills fall back to the style's outline colour, which is darker than them all. The
+//! shading is lit from above: the line along the top of the pet is one shade darker than the
+//! fill, the rest two.
+//!
+//! Shades are palette indices, so the outline adds no colours: a 16-colour style keeps its 16
+//! plus the one outline colour it always had.
+
+use burn::tensor::Device;
+use image::Rgba;
+
+use crate::MlError;
+use crate::quantize::{colours_tensor, oklab};
+use crate::rig::Grid;
+use crate::tensors::read_f32;
+
+/// The shade aimed for: this share of the fill's Oklab lightness.
+const SHADE_LIGHTNESS: f32 = 0.45;
+/// A shade is at least this much darker (Oklab lightness, 0–1) than its fill; a step smaller
+/// than that does not read as a line.
+const MIN_STEP: f32 = 0.06;
+/// Weight of a hue or chroma difference against a lightness difference when picking a shade:
+/// a shade keeps the fill's hue (a brown line for a ginger cat, not a grey one).
+const HUE_WEIGHT: f32 = 4.0;
+
+/// Palette index → index of its outline shade (a darker palette colour or the outline index);
+/// the transparent and outline indices map to the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shades {
+    lookup: Vec<i64>,
+    outline: i64,
+}
+
+impl Shades {
+    /// The shades of `palette` (opaque colours, any order), whose outline colour `outline`
+    /// has the index `palette.len() + 1`.
+    pub fn of(palette: &[Rgba<u8>], outline: Rgba<u8>, device: &Device) -> Result<Self, MlError> {
+        let mut colours = palette.to_vec();
+        colours.push(outline);
+        let lab: Vec<[f32; 3]> = read_f32(oklab(colours_tensor(&colours, device)))?
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect();
+        let outline_index = palette.len() as i64 + 1;
+        let (outline_lab, fills) = lab.split_last().ok_or_else(|| {
+            MlError::Backend("the palette and outline are read back empty".into())
+        })?;
+        let lookup = fills
+            .iter()
+            .map(|fill| {
+                let target = fill[0] * SHADE_LIGHTNESS;
+                let cost = |c: &[f32; 3]| {
+                    (c[0] - target).powi(2)
+                        + HUE_WEIGHT * ((c[1] - fill[1]).powi(2) + (c[2] - fill[2]).powi(2))
+                };
+                // The outline colour is always a candidate: it is the shade of last resort.
+                fills
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c[0] <= fill[0] - MIN_STEP)
+                    .map(|(i, c)| (i as i64, cost(c)))
+                    .chain([(outline_index, cost(outline_lab))])
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map_or(outline_index, |(i, _)| i)
+            })
+            .collect();
+        Ok(Self {
+            lookup,
+            outline: outline_index,
+        })
+    }
+
+    /// The shade of the cell value `index`.
+    fn of_index(&self, index: i64) -> i64 {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.lookup.get(i))
+            .copied()
+            .unwrap_or(self.outline)
+    }
+
+    /// Adds the outline to a frame: every empty cell 4-adjacent to the pet (the classic
+    /// pixel-art outline; 8-adjacency would thicken diagonals) takes the shade of the pet cell
+    /// beside it, one step darker on top of the pet, two elsewhere; beside several, the darkest.
+    pub fn outlined(&self, frame: Grid) -> Grid {
+        let mut out = frame.clone();
+        for y in 0..frame.height as i64 {
+            for x in 0..frame.width as i64 {
+                if frame.opaque(x, y) {
+                    continue;
+                }
+                let below = frame
+                    .opaque(x, y + 1)
+                    .then(|| self.of_index(frame.get(x, y + 1)));
+                let sides = [(-1, 0), (1, 0), (0, -1)]
+                    .into_iter()
+                    .filter(|&(dx, dy)| frame.opaque(x + dx, y + dy))
+                    .map(|(dx, dy)| self.of_index(self.of_index(frame.get(x + dx, y + dy))));
+                // Palette indices run darkest first and the outline's is past them all, so
+                // the darkest shade is the one whose colour is darkest, not the lowest index.
+                if let Some(shade) = below.into_iter().chain(sides).max_by_key(|&s| self.rank(s)) {
+                    out.set(x, y, shade);
+                }
+            }
+        }
+        evened(&frame, out)
+    }
+
+    /// How dark the colour at `index` is: the outline darkest, then the palette darkest first.
+    fn rank(&self, index: i64) -> i64 {
+        if index == self.outline {
+            i64::MAX
+        } else {
+            -index
+        }
+    }
+}
+
+/// Reach of the mode filter that evens the outline: cells within this many rows and columns.
+const EVEN_REACH: i64 = 2;
+
+/// The outline evened out: each outline cell takes the shade most common among the outline
+/// cells around it (itself included, [`EVEN_REACH`] either way; a tie keeps its own), so the
+/// line runs in stretches of one shade rather than flickering wherever the fill beside it
+/// does. Cells are visited row by row and see the changes before them, as lone fill pixels
+/// are.
+fn evened(frame: &Grid, mut out: Grid) -> Grid {
+    let line = |out: &Grid, x: i64, y: i64| !frame.opaque(x, y) && out.opaque(x, y);
+    let mut counts: Vec<(i64, usize)> = Vec::new();
+    for y in 0..out.height as i64 {
+        for x in 0..out.width as i64 {
+            if !line(&out, x, y) {
+                continue;
+            }
+            counts.clear();
+            for dy in -EVEN_REACH..=EVEN_REACH {
+                for dx in -EVEN_REACH..=EVEN_REACH {
+                    if !line(&out, x + dx, y + dy) {
+                        continue;
+                    }
+                    let shade = out.get(x + dx, y + dy);
+                    match counts.iter_mut().find(|(s, _)| *s == shade) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((shade, 1)),
+                    }
+                }
+            }
+            let here = out.get(x, y);
+            let own = counts
+                .iter()
+                .find(|(s, _)| *s == here)
+                .map_or(0, |&(_, n)| n);
+            if let Some(&(shade, n)) = counts.iter().max_by_key(|(_, n)| *n)
+                && n > own
+            {
+                out.set(x, y, shade);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rgb(r: u8, g: u8, b: u8) -> Rgba<u8> {
+        Rgba([r, g, b, 255])
+    }
+
+    #[test]
+    fn a_shade_is_a_darker_colour_of_the_same_hue_and_the_darkest_fall_back_to_the_outline() {
+        // Darkest first, as the pipeline's palettes are.
+        let palette = [
+            rgb(50, 50, 50),    // 0: dark grey
+            rgb(80, 50, 30),    // 1: dark brown
+            rgb(200, 120, 60),  // 2: ginger
+            rgb(190, 190, 190), // 3: light grey
+        ];
+        let shades =
+            Shades::of(&palette, rgb(10, 8, 12), &Device::flex()).expect("shades of a palette");
+        let outline = 5;
+        // Ginger → the dark brown, though the dark grey is nearer the lightness aimed for;
+        // light grey → the dark grey, though the brown is nearer; the darkest → the outline.
+        assert_eq!(shades.lookup, vec![outline, outline, 1, 0]);
+    }
+
+    #[test]
+    fn the_outline_rings_the_pet_lit_from_above() {
+        // Greys from dark to light (0–3); clear is 4, the outline 5.
+        let palette = [
+            rgb(30, 30, 30),
+            rgb(90, 90, 90),
+            rgb(150, 150, 150),
+            rgb(235, 235, 235),
+        ];
+        let shades = Shades::of(&palette, rgb(0, 0, 0), &Device::flex()).expect("shades");
+        assert_eq!(shades.lookup, vec![5, 0, 0, 1]);
+        let (w, clear) = (10, 4);
+        let mut grid = Grid {
+            width: w,
+            height: 4,
+            cells: vec![clear; 4 * w],
+            clear,
+        };
+        for y in 1..=2 {
+            for x in 2..=7 {
+                grid.set(x, y, 3);
+            }
+        }
+        let out = shades.outlined(grid);
+        let row = |y: usize| out.cells[y * w..(y + 1) * w].to_vec();
+        // Above the light pet: one shade darker; beside and below it: two.
+        assert_eq!(row(0), vec![4, 4, 1, 1, 1, 1, 1, 1, 4, 4]);
+        assert_eq!(row(1), vec![4, 0, 3, 3, 3, 3, 3, 3, 0, 4]);
+        assert_eq!(row(2), row(1));
+        assert_eq!(row(3), vec![4, 4, 0, 0, 0, 0, 0, 0, 4, 4]);
+    }
+
+    #[test]
+    fn a_lone_shade_in_the_outline_takes_the_one_around_it() {
+        let (w, clear) = (7, 9);
+        let mut line = Grid {
+            width: w,
+            height: 2,
+            cells: vec![clear; 2 * w],
+            clear,
+        };
+        let mut pet = line.clone();
+        for x in 0..w as i64 {
+            pet.set(x, 1, 0);
+            line.set(x, 0, if x == 3 { 2 } else { 1 });
+        }
+        let out = evened(&pet, {
+            let mut both = pet.clone();
+            both.cells[..w].copy_from_slice(&line.cells[..w]);
+            both
+        });
+        assert_eq!(out.cells[..w].to_vec(), vec![1; w]);
+        assert_eq!(
+            out.cells[w..].to_vec(),
+            vec![0; w],
+            "the fill is left alone"
+        );
+    }
+}
