@@ -27,10 +27,11 @@ pub(crate) const FAINT: f32 = 0.5;
 /// Squared RGB distance between the local pet and background colours above which colour
 /// alone decides the edge (0.04 is a difference of 0.2 in one channel).
 pub(crate) const MIN_CONTRAST: f32 = 0.04;
-/// Share of a pixel's pet window that must be deep inside the pet for colour to decide its
-/// alpha. A leg or a tail farther than that from the body has no local pet colour (it would
+/// Shares of a pixel's pet window deep inside the pet between which colour takes over from
+/// the filtered alpha. A leg or a tail far from the body has no local pet colour (it would
 /// read as black), and the projection would carve it away: there the filtered alpha stands.
-pub(crate) const PET_SUPPORT: f32 = 0.05;
+/// The hand-over is gradual, so backends whose box sums differ in the last bits agree.
+pub(crate) const PET_SUPPORT: (f32, f32) = (0.025, 0.075);
 
 /// The refined mask and the photo's colours with the background taken out of edge pixels.
 #[derive(Debug, Clone)]
@@ -129,14 +130,19 @@ fn refine_tensors(rgb: Tensor<3>, soft: Tensor<2>, keep: Tensor<2>, windows: Win
     let pet_colour = local_mean(rgb.clone(), deep.clone(), windows.pet());
     let bg_colour = local_mean(rgb.clone(), background.clone(), windows.background());
     let (projected, contrast) = project(rgb.clone(), pet_colour.clone(), bg_colour.clone());
-    let supported = box_blur(deep.clone(), windows.pet()).greater_elem(PET_SUPPORT);
+    let (from, to) = PET_SUPPORT;
+    let support = box_blur(deep.clone(), windows.pet())
+        .sub_scalar(from)
+        .div_scalar(to - from)
+        .clamp(0.0, 1.0);
     let in_band = maybe
         .clone()
         .greater_elem(0.5)
-        .bool_and(deep.lower_elem(0.5))
-        .bool_and(supported);
+        .bool_and(deep.lower_elem(0.5));
     let use_colour = in_band.bool_and(contrast.greater_elem(MIN_CONTRAST));
-    let alpha = alpha.mask_where(use_colour, projected * maybe.clone());
+    let by_colour =
+        alpha.clone() * support.clone().neg().add_scalar(1.0) + projected * maybe.clone() * support;
+    let alpha = alpha.mask_where(use_colour, by_colour);
 
     let rgb = decontaminate(rgb, alpha.clone(), pet_colour, bg_colour, sure);
     Matte { alpha, rgb }

@@ -39,8 +39,11 @@ fn wgpu_and_cpu_cut_out_and_draw_chelsea_alike() {
         cpu.mask.width() * cpu.mask.height()
     );
     assert!(iou > 0.995, "masks agree: IoU {iou}");
+    // Under 1 %: thin parts far from the body (whiskers, fur tips) take the guided filter's
+    // alpha, whose levelling magnifies last-bit differences in the backends' box sums (0.47 %
+    // of chelsea's pixels before thin parts were kept, 0.58 % since).
     assert!(
-        off * 200 < u64::from(cpu.mask.width() * cpu.mask.height()),
+        off * 100 < u64::from(cpu.mask.width() * cpu.mask.height()),
         "{off} pixels differ"
     );
     // A fixed palette leaves no room for rounding to pick other colours.

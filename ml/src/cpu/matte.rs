@@ -87,9 +87,11 @@ pub(crate) fn refine(
                     let along = (0..3).fold(0.0, |sum, c| sum + (rgb[c][i] - bg[c][i]) * axis[c]);
                     let t = (along / clamp_min(contrast, 1.0e-6)).clamp(0.0, 1.0);
                     let projected = ((t - 0.2) / 0.6).clamp(0.0, 1.0);
-                    let in_band = maybe[i] > 0.5 && deep[i] < 0.5 && pet_share[i] > PET_SUPPORT;
+                    let in_band = maybe[i] > 0.5 && deep[i] < 0.5;
                     if in_band && contrast > MIN_CONTRAST {
-                        alpha[i] = projected * maybe[i];
+                        let (from, to) = PET_SUPPORT;
+                        let support = ((pet_share[i] - from) / (to - from)).clamp(0.0, 1.0);
+                        alpha[i] = alpha[i] * (-support + 1.0) + projected * maybe[i] * support;
                     }
                     // Decontamination.
                     let a = alpha[i];
