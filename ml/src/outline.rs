@@ -34,8 +34,9 @@ pub(crate) struct Shades {
 }
 
 impl Shades {
-    /// The shades of `palette` (opaque colours, any order), whose outline colour `outline`
-    /// has the index `palette.len() + 1`.
+    /// The shades of `palette` (opaque colours, darkest first, as the pipeline keeps them:
+    /// [`Shades::outlined`] ranks darkness by index), whose outline colour `outline` has the
+    /// index `palette.len() + 1`.
     pub fn of(palette: &[Rgba<u8>], outline: Rgba<u8>, device: &Device) -> Result<Self, MlError> {
         let mut colours = palette.to_vec();
         colours.push(outline);
