@@ -264,13 +264,7 @@ fn fill_holes(bits: &mut [bool], w: usize, h: usize) {
             region.push(i);
             let (x, y) = (i % w, i / w);
             open |= x == 0 || y == 0 || x + 1 == w || y + 1 == h;
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < w).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < h).then(|| i + w),
-            ];
-            for j in neighbours.into_iter().flatten() {
+            for j in neighbours4(i, w, h) {
                 if !bits[j] && !seen[j] {
                     seen[j] = true;
                     queue.push_back(j);
@@ -283,6 +277,19 @@ fn fill_holes(bits: &mut [bool], w: usize, h: usize) {
             }
         }
     }
+}
+
+/// The 4-neighbours of pixel `i` of a row-major `w`×`h` image, inside it.
+pub(crate) fn neighbours4(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    [
+        (x > 0).then(|| i - 1),
+        (x + 1 < w).then(|| i + 1),
+        (y > 0).then(|| i - w),
+        (y + 1 < h).then(|| i + w),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Tight box around the set pixels, end-exclusive; the whole image when none is set.

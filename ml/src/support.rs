@@ -11,7 +11,7 @@ use burn::tensor::{Tensor, s};
 
 use crate::MlError;
 use crate::colour_model::{ColourModels, MAX_VOTE, MIN_EVIDENCE, SMOOTHING};
-use crate::mask::{self, bounding_box, box_blur};
+use crate::mask::{self, bounding_box, box_blur, neighbours4};
 use crate::tensors::{from_f32, read_f32};
 
 /// Width of the frame's border band, as a share of the photo's short side.
@@ -121,14 +121,7 @@ pub(crate) fn drop_support(
         taken[i] = true;
     }
     while let Some(i) = stack.pop() {
-        let (x, y) = (i % bw, i / bw);
-        let around = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < bw).then(|| i + 1),
-            (y > 0).then(|| i - bw),
-            (y + 1 < bh).then(|| i + bw),
-        ];
-        for j in around.into_iter().flatten() {
+        for j in neighbours4(i, bw, bh) {
             if !taken[j] && looks_like_surface(j) {
                 taken[j] = true;
                 stack.push(j);
