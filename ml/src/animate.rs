@@ -28,10 +28,15 @@ const RUN_SWING: f32 = 0.6;
 /// The most columns a foot swings either way.
 const MAX_REACH: i32 = 7;
 
-/// Columns a foot at the end of a leg `rows` long swings either way: at least two, so that it
-/// is seen to move.
+/// The fewest columns a foot swings either way: over a six-frame cycle a foot then moves two
+/// columns a frame (3, 1, -1, -3, -1, 1), which reads as a step at game size; a reach of two
+/// moves it one or two and short legs shuffle.
+const MIN_REACH: i32 = 3;
+
+/// Columns a foot at the end of a leg `rows` long swings either way: at least [`MIN_REACH`],
+/// so that it is seen to move.
 fn reach(rows: usize, swing: f32) -> i32 {
-    ((rows as f32 * swing).round() as i32).clamp(2, MAX_REACH)
+    ((rows as f32 * swing).round() as i32).clamp(MIN_REACH, MAX_REACH)
 }
 
 /// Where the feet are in one frame.
@@ -92,7 +97,7 @@ fn animations(rig: &Rig, gait: Gait, sprite_size: usize) -> Vec<(&'static str, u
         .iter()
         .map(|l| reach(l.rows(), WALK_SWING))
         .max()
-        .unwrap_or(2);
+        .unwrap_or(MIN_REACH);
     let hop = (sprite_size / 16).clamp(2, 3);
     let (walk, run) = match gait {
         Gait::Walk => ((10, steps(WALK_SWING, false)), (14, steps(RUN_SWING, true))),
@@ -682,11 +687,12 @@ mod tests {
         };
         let frame = stepped(&rest, &rig, legs);
         // Phase 0: the first rear leg (columns 4-5) and the second front leg (17-18) reach
-        // forward, two columns at the foot; the other two (7-8, 14-15) trail two columns.
+        // forward, three columns at the foot (the least reach); the other two (7-8, 14-15)
+        // trail three columns.
         let feet: Vec<i64> = (0..rest.width as i64)
             .filter(|&x| frame.opaque(x, rig.ground as i64))
             .collect();
-        assert_eq!(feet, vec![5, 6, 7, 12, 13, 19, 20]);
+        assert_eq!(feet, vec![4, 5, 7, 8, 11, 12, 20, 21]);
     }
 
     #[test]

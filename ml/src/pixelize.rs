@@ -8,7 +8,7 @@ use image::{Rgba, RgbaImage};
 
 use crate::cleanup::{drop_specks, merge_lone_pixels};
 use crate::mask::{Mask, erode};
-use crate::quantize::quantize;
+use crate::quantize::{Quantized, quantize, refit};
 use crate::smooth::kuwahara;
 use crate::tensors::{from_f32, from_i64, read_f32};
 use crate::{MlError, SpriteOptions};
@@ -248,20 +248,35 @@ pub(crate) fn pixelize(
     let n = ch * cw;
     let pixels = colour.reshape([3, n]).transpose(); // [n, 3]
     let weights = opaque.clone().float().reshape([n]); // [n]
-    let quantized = quantize(pixels, weights, [ch, cw], opts.style, opts.dither)?;
-    let transparent = quantized.palette.len() as i64;
-    let indices = quantized
-        .indices
+    let Quantized {
+        palette,
+        indices,
+        outline,
+    } = quantize(pixels.clone(), weights, [ch, cw], opts.style, opts.dither)?;
+    let transparent = palette.len() as i64;
+    let indices = indices
         .reshape([ch, cw])
         .mask_fill(opaque.bool_not(), transparent); // [ch, cw]
     let mut grid = indices
         .try_into_vec_as::<i64>()
         .map_err(crate::tensors::backend)?;
-    // Dithering's checkers are deliberate; otherwise lone pixels are photo noise.
-    if !opts.dither {
-        merge_lone_pixels(&mut grid, cw, &quantized.palette, transparent);
-    }
     drop_specks(&mut grid, cw, transparent);
+    // Dithering's checkers are deliberate, and its colours are spread by design; otherwise
+    // lone pixels are photo noise, and the colours are fitted again to the cells left.
+    let (palette, outline) = if opts.dither {
+        (palette, outline)
+    } else {
+        merge_lone_pixels(&mut grid, cw, &palette, transparent);
+        refit(
+            opts.style,
+            palette,
+            outline,
+            &mut grid,
+            &read_f32(pixels)?,
+            &device,
+        )?
+    };
+    let transparent = palette.len() as i64;
     let indices = from_i64(grid, [ch, cw], &device);
 
     let frame_w = cw + 2 * SIDE_MARGIN;
@@ -271,8 +286,8 @@ pub(crate) fn pixelize(
 
     Ok(PixelSprite {
         indices: canvas,
-        palette: quantized.palette,
-        outline: quantized.outline,
+        palette,
+        outline,
         content_height: ch,
         mirrored,
     })

@@ -14,6 +14,9 @@ use crate::tensors::{from_f32, from_i64, read_f32};
 const PALETTE_ITERATIONS: usize = 12;
 /// How much darker than the darkest palette colour a photo palette's outline is.
 const OUTLINE_DARKEN: f32 = 0.45;
+/// The least difference (levels, in the channel that differs most) between a photo palette's
+/// outline and its darkest colour for the two to be told apart at game size.
+const MIN_OUTLINE_STEP: u8 = 12;
 /// Share of the pet's pixels below the darkest and above the lightest band of a ramp, so a
 /// glint or a shadow does not squeeze every other tone into one band.
 const RAMP_CLIP: f32 = 0.02;
@@ -361,6 +364,62 @@ fn compact_palette(candidates: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>
     (palette, lookup)
 }
 
+/// Cleanup moves cells between colours (a lone pixel takes its neighbour's), so a photo
+/// palette's colours are no longer the means of the cells drawn in them. This is the last
+/// half-step of Lloyd's iteration with the cleaned-up cells held fixed: each colour becomes
+/// the mean of its cells' colours (snapped for the SNES), the palette is put back in order,
+/// darkest first and without repeats, and the outline follows the darkest colour. Fixed
+/// palettes come back as they are; a colour no cell is drawn in any more is left out.
+///
+/// `cells` are palette indices row by row (`palette.len()` means transparent) and `colours`
+/// the colours the cells were quantized from, RGB in [0, 1], three per cell.
+pub(crate) fn refit(
+    style: Style,
+    palette: Vec<Rgba<u8>>,
+    outline_colour: Rgba<u8>,
+    cells: &mut [i64],
+    colours: &[f32],
+    device: &Device,
+) -> Result<(Vec<Rgba<u8>>, Rgba<u8>), MlError> {
+    if !matches!(crate::style::method(style), Method::KMeans { .. }) {
+        return Ok((palette, outline_colour));
+    }
+    let k = palette.len();
+    let transparent = k as i64;
+    let mut sums = vec![[0.0f64; 3]; k];
+    let mut counts = vec![0usize; k];
+    for (&index, colour) in cells.iter().zip(colours.chunks_exact(3)) {
+        let Some(i) = usize::try_from(index).ok().filter(|&i| i < k) else {
+            continue;
+        };
+        counts[i] += 1;
+        for (sum, &c) in sums[i].iter_mut().zip(colour) {
+            *sum += f64::from(c);
+        }
+    }
+    let means: Vec<f32> = sums
+        .iter()
+        .zip(&counts)
+        .flat_map(|(sum, &count)| sum.map(|s| (s / count.max(1) as f64) as f32))
+        .collect();
+    let means = from_f32(means, [k, 3], device);
+    let snapped = match crate::style::method(style) {
+        Method::KMeans { snes: true, .. } => to_bgr555(means),
+        _ => to_8_bit(means),
+    };
+    let used: Vec<f32> = counts.iter().map(|&c| c as f32).collect();
+    let (palette, lookup) = compact_palette(&read_f32(snapped)?, &used);
+    for cell in cells.iter_mut() {
+        if let Some(&to) = usize::try_from(*cell).ok().and_then(|i| lookup.get(i)) {
+            *cell = to;
+        } else if *cell == transparent {
+            *cell = palette.len() as i64;
+        }
+    }
+    let outline_colour = outline(style, &[], &palette);
+    Ok((palette, outline_colour))
+}
+
 /// The outline: the darkest colour of a fixed palette, or a darker shade of the sprite's
 /// darkest colour (snapped to 15 bits for the SNES).
 fn outline(style: Style, fixed: &[Rgba<u8>], palette: &[Rgba<u8>]) -> Rgba<u8> {
@@ -369,7 +428,14 @@ fn outline(style: Style, fixed: &[Rgba<u8>], palette: &[Rgba<u8>]) -> Rgba<u8> {
     }
     let darker = palette.first().map_or(Rgba([16, 12, 20, 255]), |c| {
         let d = |v: u8| (f32::from(v) * OUTLINE_DARKEN).round() as u8;
-        Rgba([d(c.0[0]), d(c.0[1]), d(c.0[2]), 255])
+        let darker = Rgba([d(c.0[0]), d(c.0[1]), d(c.0[2]), 255]);
+        // A shade no one can tell from the darkest colour (a black pet's) adds a colour to
+        // the sprite, not a line: the outline is then that colour itself.
+        let step = (0..3)
+            .map(|i| c.0[i].abs_diff(darker.0[i]))
+            .max()
+            .unwrap_or(0);
+        if step < MIN_OUTLINE_STEP { *c } else { darker }
     });
     match crate::style::method(style) {
         Method::KMeans { snes: true, .. } => snap_bgr555(darker),
@@ -409,6 +475,67 @@ mod tests {
             .map(|i| t[i])
             .sum();
         assert!(tile.abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_photo_outline_is_a_darker_shade_unless_the_darkest_colour_is_already_black() {
+        let brown = [Rgba([100, 80, 60, 255]), Rgba([200, 180, 160, 255])];
+        assert_eq!(
+            outline(Style::Classic16, &[], &brown),
+            Rgba([45, 36, 27, 255])
+        );
+        let black = [Rgba([2, 2, 2, 255]), Rgba([240, 240, 240, 255])];
+        assert_eq!(outline(Style::Classic16, &[], &black), black[0]);
+    }
+
+    #[test]
+    fn refitting_makes_each_photo_colour_the_mean_of_its_cells_and_keeps_fixed_palettes() {
+        let device = Device::flex();
+        let palette = vec![
+            Rgba([10, 10, 10, 255]),
+            Rgba([128, 128, 128, 255]),
+            Rgba([250, 250, 250, 255]),
+        ];
+        // Four cells: two drawn in grey (one merged there from white by cleanup, so no
+        // cell is white any more), one black, one transparent.
+        let mut cells = vec![1, 1, 0, 3];
+        let colours = [
+            0.4, 0.4, 0.4, //
+            0.6, 0.6, 0.6, //
+            0.0, 0.0, 0.0, //
+            0.9, 0.9, 0.9, // transparent: left out
+        ];
+        let (fitted, line) = refit(
+            Style::Classic16,
+            palette.clone(),
+            Rgba([4, 4, 4, 255]),
+            &mut cells,
+            &colours,
+            &device,
+        )
+        .expect("refit");
+        assert_eq!(
+            fitted,
+            vec![Rgba([0, 0, 0, 255]), Rgba([128, 128, 128, 255])]
+        );
+        assert_eq!(
+            cells,
+            vec![1, 1, 0, 2],
+            "white is gone, transparent follows"
+        );
+        assert_eq!(line, Rgba([0, 0, 0, 255]));
+
+        let mut fixed_cells = vec![1, 1, 0, 3];
+        let (kept, _) = refit(
+            Style::GameBoy,
+            palette.clone(),
+            Rgba([4, 4, 4, 255]),
+            &mut fixed_cells,
+            &colours,
+            &device,
+        )
+        .expect("refit");
+        assert_eq!((kept, fixed_cells), (palette, vec![1, 1, 0, 3]));
     }
 
     #[test]

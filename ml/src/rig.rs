@@ -87,6 +87,14 @@ impl Leg {
     pub fn rows(&self) -> usize {
         self.foot + 1 - self.hip
     }
+
+    /// Whether it is long enough to step on: at least `min_rows` long and no wider, on
+    /// average, than it is long. A paw hanging over a ledge or tucked under a lying cat is a
+    /// squat lump; a leg stands taller than it is wide, even a goat's short one at 48 px.
+    fn steps(&self, min_rows: usize) -> bool {
+        let rows = self.rows();
+        rows >= min_rows && self.cells.len() <= rows * rows
+    }
 }
 
 /// Where the pet's parts are on the resting sprite. Rows and columns are inclusive bounds.
@@ -157,7 +165,7 @@ impl Rig {
         let belly = legs.iter().map(|l| l.hip).min().unwrap_or(ground + 1);
         let long_legs = legs
             .iter()
-            .filter(|l| l.rows() >= (height / 10).max(3))
+            .filter(|l| l.steps((height / 10).max(3)))
             .count();
         let gait = if long_legs >= 2 && stands(rest, &legs, ground) {
             Gait::Walk
@@ -460,6 +468,25 @@ pub(crate) mod tests {
         let rig = Rig::find(&drawn(&stretched)).expect("a pet");
         assert!(rig.legs.len() >= 2, "{:?}", rig.legs);
         assert_eq!(rig.gait, Gait::Crawl);
+        // A kitten on a ledge, its front paws hanging over: two shapes on the ground with
+        // daylight between them, but squat lumps, wider than they are long.
+        let hanging = [
+            "..........................................",
+            "..................................####....",
+            ".................................######...",
+            "..######################################..",
+            ".########################################.",
+            ".########################################.",
+            "..######################################..",
+            "..............#######...######............",
+            "..............######....######............",
+            "...............#####....######............",
+            "...............####......####.............",
+            "..........................................",
+        ];
+        let rig = Rig::find(&drawn(&hanging)).expect("a pet");
+        assert_eq!(rig.legs.len(), 2, "{:?}", rig.legs);
+        assert_ne!(rig.gait, Gait::Walk);
         assert_eq!(Rig::find(&drawn(&fish)).map(|r| r.gait), Some(Gait::Swim));
         assert_eq!(Rig::find(&drawn(&bird)).map(|r| r.gait), Some(Gait::Hop));
     }
