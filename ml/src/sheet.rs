@@ -1,9 +1,10 @@
 //! The sprite sheet, its frame table in Aseprite's JSON layout (which game engines and
 //! Aseprite itself read), and an animated GIF preview.
 
-use image::codecs::gif::{GifEncoder, Repeat};
-use image::imageops::{self, FilterType};
-use image::{Delay, Frame, RgbaImage};
+use std::collections::HashMap;
+
+use image::RgbaImage;
+use image::imageops;
 use serde_json::{Value, json};
 
 use crate::MlError;
@@ -21,9 +22,66 @@ pub const PREVIEW_SEQUENCE: [(&str, u32); 6] = [
 ];
 /// How much the preview GIF enlarges each frame, so a 32-px sprite is visible on a page.
 pub const PREVIEW_SCALE: u32 = 4;
-/// GIF encoder speed (1 to 30): sprites have a few dozen colours, so the exact palette is
-/// always used and the speed only matters for photos.
-const GIF_SPEED: i32 = 10;
+
+/// The colours of a GIF being written: index 0 is transparent, the rest opaque colours in the
+/// order they were first seen.
+struct GifPalette {
+    /// `[r, g, b]` per index, flat, as GIF's colour table is.
+    rgb: Vec<u8>,
+    lookup: HashMap<[u8; 3], u8>,
+}
+
+impl Default for GifPalette {
+    fn default() -> Self {
+        Self {
+            rgb: vec![0, 0, 0],
+            lookup: HashMap::new(),
+        }
+    }
+}
+
+impl GifPalette {
+    const TRANSPARENT: u8 = 0;
+
+    /// `frame`'s pixels as palette indices, each repeated `scale` times across and down.
+    /// Pixels at least half opaque take their colour, the rest are transparent (a sprite has
+    /// no half-transparent pixels). A sheet of more than 255 colours is refused: it is not
+    /// one this crate drew.
+    fn enlarged_indices(&mut self, frame: &RgbaImage, scale: u32) -> Result<Vec<u8>, MlError> {
+        let scale = scale as usize;
+        let width = frame.width() as usize;
+        let mut out = Vec::with_capacity(width * scale * frame.height() as usize * scale);
+        let mut row = Vec::with_capacity(width * scale);
+        for y in 0..frame.height() {
+            row.clear();
+            for x in 0..frame.width() {
+                let [r, g, b, a] = frame.get_pixel(x, y).0;
+                let index = if a < 128 {
+                    Self::TRANSPARENT
+                } else {
+                    self.index_of([r, g, b])?
+                };
+                row.extend(std::iter::repeat_n(index, scale));
+            }
+            for _ in 0..scale {
+                out.extend_from_slice(&row);
+            }
+        }
+        Ok(out)
+    }
+
+    fn index_of(&mut self, colour: [u8; 3]) -> Result<u8, MlError> {
+        if let Some(&index) = self.lookup.get(&colour) {
+            return Ok(index);
+        }
+        let index = u8::try_from(self.rgb.len() / 3).map_err(|_| {
+            MlError::Encode("the sheet has more colours than a GIF palette holds".into())
+        })?;
+        self.rgb.extend_from_slice(&colour);
+        self.lookup.insert(colour, index);
+        Ok(index)
+    }
+}
 
 /// Animation frames in one row, left to right.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +129,11 @@ impl SpriteSheet {
 
     /// An animated, endlessly looping GIF of [`PREVIEW_SEQUENCE`], each animation at its own
     /// speed, frames enlarged [`PREVIEW_SCALE`] times without smoothing, background transparent.
+    ///
+    /// A sprite sheet has a few dozen colours, so they make one global palette (index 0 is
+    /// transparent) and each frame is written as palette indices, compressed once however
+    /// often the sequence repeats it: nothing is quantized, and the preview costs a few
+    /// milliseconds where a general-purpose encoder took most of a 12 MP job's sheet time.
     pub fn preview_gif(&self) -> Result<Vec<u8>, MlError> {
         let (w, h) = (self.frame_width, self.frame_height);
         if w == 0 || h == 0 || w.max(h) > u32::from(u16::MAX) / PREVIEW_SCALE {
@@ -78,49 +141,61 @@ impl SpriteSheet {
                 "{w}×{h} px frames do not fit a GIF"
             )));
         }
-        let encode = |e: image::ImageError| MlError::Encode(e.to_string());
-        let mut bytes = Vec::new();
-        let mut encoder = GifEncoder::new_with_speed(&mut bytes, GIF_SPEED);
-        encoder.set_repeat(Repeat::Infinite).map_err(encode)?;
-        let mut encoded = 0;
+        let (gw, gh) = ((w * PREVIEW_SCALE) as u16, (h * PREVIEW_SCALE) as u16);
+        let mut palette = GifPalette::default();
+        // Each sheet frame shown, compressed once, and the order the preview plays them in.
+        let mut frames: Vec<(u32, gif::Frame<'static>)> = Vec::new();
+        let mut plays: Vec<(usize, u16)> = Vec::new();
         for (name, cycles) in PREVIEW_SEQUENCE {
             let Some(a) = self.animation(name) else {
                 continue;
             };
-            let delay = Delay::from_numer_denom_ms(1000 / a.fps.max(1), 1);
+            // In hundredths of a second, as GIF keeps it, rounded down as players expect.
+            let delay = u16::try_from(1000 / a.fps.max(1) / 10).unwrap_or(u16::MAX);
             let inside = |i: &u32| {
                 i.checked_add(1)
                     .and_then(|end| end.checked_mul(w))
                     .is_some_and(|right| right <= self.image.width())
             };
-            let frames: Vec<RgbaImage> = (a.first..a.first.saturating_add(a.count))
-                .filter(inside)
-                .map(|i| {
-                    let frame = self.frame(i);
-                    imageops::resize(
-                        &frame,
-                        w * PREVIEW_SCALE,
-                        h * PREVIEW_SCALE,
-                        FilterType::Nearest,
-                    )
-                })
-                .collect();
+            let mut cycle = Vec::new();
+            for index in (a.first..a.first.saturating_add(a.count)).filter(inside) {
+                let at = match frames.iter().position(|(i, _)| *i == index) {
+                    Some(at) => at,
+                    None => {
+                        let pixels = palette.enlarged_indices(&self.frame(index), PREVIEW_SCALE)?;
+                        let mut frame = gif::Frame {
+                            width: gw,
+                            height: gh,
+                            buffer: pixels.into(),
+                            transparent: Some(GifPalette::TRANSPARENT),
+                            dispose: gif::DisposalMethod::Background,
+                            ..gif::Frame::default()
+                        };
+                        frame.make_lzw_pre_encoded();
+                        frames.push((index, frame));
+                        frames.len() - 1
+                    }
+                };
+                cycle.push((at, delay));
+            }
             for _ in 0..cycles {
-                for frame in &frames {
-                    encoder
-                        .encode_frame(Frame::from_parts(frame.clone(), 0, 0, delay))
-                        .map_err(encode)?;
-                    encoded += 1;
-                }
+                plays.extend_from_slice(&cycle);
             }
         }
-        drop(encoder);
-        if encoded == 0 {
+        if plays.is_empty() {
             return Err(MlError::Encode(
                 "the sheet has none of the previewed animations".into(),
             ));
         }
-        Ok(bytes)
+        let encode = |e: gif::EncodingError| MlError::Encode(e.to_string());
+        let mut encoder = gif::Encoder::new(Vec::new(), gw, gh, &palette.rgb).map_err(encode)?;
+        encoder.set_repeat(gif::Repeat::Infinite).map_err(encode)?;
+        for (at, delay) in plays {
+            let (_, frame) = &mut frames[at];
+            frame.delay = delay;
+            encoder.write_lzw_pre_encoded_frame(frame).map_err(encode)?;
+        }
+        encoder.into_inner().map_err(encode)
     }
 
     /// The frame table in Aseprite's "array" sheet-JSON layout: one entry per frame with its
@@ -170,5 +245,49 @@ impl SpriteSheet {
                 "gait": self.gait.as_str(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use image::Rgba;
+
+    use super::*;
+
+    fn sheet(image: RgbaImage) -> SpriteSheet {
+        let (w, h) = (image.width(), image.height());
+        SpriteSheet {
+            image,
+            frame_width: w,
+            frame_height: h,
+            animations: vec![Animation {
+                name: "idle".into(),
+                first: 0,
+                count: 1,
+                fps: 4,
+            }],
+            gait: Gait::Walk,
+        }
+    }
+
+    #[test]
+    fn a_gif_palette_has_transparency_first_and_each_colour_once() {
+        let mut palette = GifPalette::default();
+        let frame = RgbaImage::from_fn(3, 1, |x, _| match x {
+            0 => Rgba([9, 9, 9, 0]),
+            _ => Rgba([200, 100, 50, 255]),
+        });
+        let indices = palette.enlarged_indices(&frame, 2).expect("indices");
+        assert_eq!(indices, vec![0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1]);
+        assert_eq!(palette.rgb, vec![0, 0, 0, 200, 100, 50]);
+    }
+
+    #[test]
+    fn a_sheet_of_more_colours_than_a_gif_holds_is_refused_not_quantized() {
+        let many = RgbaImage::from_fn(16, 16, |x, y| Rgba([x as u8 * 16, y as u8 * 16, 7, 255]));
+        assert!(sheet(many.clone()).preview_gif().is_err(), "256 colours");
+        let mut fewer = many;
+        fewer.put_pixel(0, 0, Rgba([16, 0, 7, 255]));
+        assert!(sheet(fewer).preview_gif().is_ok(), "255 colours");
     }
 }
