@@ -106,6 +106,7 @@ impl Shades {
                 }
             }
         }
+        let out = thinned(&frame, out);
         evened(&frame, out)
     }
 
@@ -117,6 +118,39 @@ impl Shades {
             -index
         }
     }
+}
+
+/// The outline without its doubles, as a pixel artist's "pixel-perfect" line is drawn: where
+/// the pet has a one-cell step, the 4-adjacent ring turns an L-shaped corner, a cell thicker
+/// than the line around it. A line cell whose only line neighbours are one beside it and one
+/// above or below it, meeting the pet on its other two sides, is that corner: it is cleared
+/// and the line runs diagonally past the step, still unbroken. Cells are visited row by row
+/// and see the clearings before them, so two corners never open one gap.
+fn thinned(frame: &Grid, mut out: Grid) -> Grid {
+    let line = |out: &Grid, x: i64, y: i64| !frame.opaque(x, y) && out.opaque(x, y);
+    for y in 0..out.height as i64 {
+        for x in 0..out.width as i64 {
+            if !line(&out, x, y) {
+                continue;
+            }
+            let beside: Vec<i64> = [-1, 1]
+                .into_iter()
+                .filter(|&dx| line(&out, x + dx, y))
+                .collect();
+            let above_below: Vec<i64> = [-1, 1]
+                .into_iter()
+                .filter(|&dy| line(&out, x, y + dy))
+                .collect();
+            let ([dx], [dy]) = (beside.as_slice(), above_below.as_slice()) else {
+                continue;
+            };
+            let corner = frame.opaque(x - dx, y) && frame.opaque(x, y - dy);
+            if corner && !line(&out, x + dx, y + dy) {
+                out.set(x, y, frame.clear);
+            }
+        }
+    }
+    out
 }
 
 /// Reach of the mode filter that evens the outline: cells within this many rows and columns.
@@ -244,6 +278,42 @@ mod tests {
             out.cells[w..].to_vec(),
             vec![0; w],
             "the fill is left alone"
+        );
+    }
+
+    #[test]
+    fn an_l_shaped_corner_where_the_pet_steps_in_is_cleared_and_the_line_stays_unbroken() {
+        // A pet ('#') whose upper part steps in two cells on the left; the outline in '+'.
+        let pet = crate::rig::tests::drawn(&[
+            "........", //
+            "....##..", //
+            "....##..", //
+            "..####..", //
+            "..####..", //
+            "........",
+        ]);
+        let shades =
+            Shades::of(&[rgb(200, 200, 200)], rgb(0, 0, 0), &Device::flex()).expect("shades");
+        let out = shades.outlined(pet.clone());
+        let drawn: Vec<String> = (0..out.height as i64)
+            .map(|y| {
+                (0..out.width as i64)
+                    .map(|x| match (pet.opaque(x, y), out.opaque(x, y)) {
+                        (true, _) => '#',
+                        (false, true) => '+',
+                        (false, false) => '.',
+                    })
+                    .collect()
+            })
+            .collect();
+        // The ring's cell at (3, 2), beside the upper part and above the lower, made an L
+        // with (3, 1) and (2, 2): cleared, the line steps diagonally from one to the other.
+        assert_eq!(
+            drawn,
+            vec![
+                "....++..", "...+##+.", "..+.##+.", ".+####+.", ".+####+.", "..++++..",
+            ],
+            "{drawn:#?}"
         );
     }
 }
