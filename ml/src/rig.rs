@@ -173,7 +173,11 @@ impl Rig {
             let contact = (left..=right)
                 .filter(|&x| rest.opaque(x as i64, ground as i64))
                 .count();
-            if contact as f32 >= FLAT * width as f32 {
+            // Paws on its lowest row that are too squat to step on (tucked under a lying
+            // cat, hanging over a ledge) still say it rests on something: it lies, not swims.
+            // A fish's lower tail lobe is a thin shape too, but above its belly.
+            let on_paws = legs.iter().any(|l| l.foot == ground);
+            if contact as f32 >= FLAT * width as f32 || on_paws {
                 Gait::Crawl
             } else {
                 Gait::Swim
@@ -486,7 +490,11 @@ pub(crate) mod tests {
         ];
         let rig = Rig::find(&drawn(&hanging)).expect("a pet");
         assert_eq!(rig.legs.len(), 2, "{:?}", rig.legs);
-        assert_ne!(rig.gait, Gait::Walk);
+        assert_eq!(
+            rig.gait,
+            Gait::Crawl,
+            "it lies on its paws, it does not swim"
+        );
         assert_eq!(Rig::find(&drawn(&fish)).map(|r| r.gait), Some(Gait::Swim));
         assert_eq!(Rig::find(&drawn(&bird)).map(|r| r.gait), Some(Gait::Hop));
     }
