@@ -26,8 +26,8 @@ pub const MAX_TEXT_CHARS: usize = 80;
 /// Longest stored playthrough, in steps (ten minutes).
 pub const MAX_PLAYTHROUGH_STEPS: usize = 60 * 60 * 10;
 
-/// The animations the game plays; a missing one falls back to "idle".
-pub const ANIMATION_NAMES: [&str; 6] = ["idle", "walk", "jump", "fall", "hurt", "celebrate"];
+/// The animations the game plays; a missing "run" falls back to "walk", any other to "idle".
+pub const ANIMATION_NAMES: [&str; 7] = ["idle", "walk", "run", "jump", "fall", "hurt", "celebrate"];
 
 /// Everything one game needs besides the runtime.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,10 +230,13 @@ impl Sprite {
         Ok(())
     }
 
-    /// The animation called `name`, or "idle", or none (then frame 0 is shown).
+    /// The animation called `name`, or "walk" for a missing "run" (sheets made before the
+    /// game ran), or "idle", or none (then frame 0 is shown).
     pub fn animation(&self, name: &str) -> Option<&Animation> {
         let find = |name: &str| self.animations.iter().find(|a| a.name == name);
-        find(name).or_else(|| find("idle"))
+        find(name)
+            .or_else(|| if name == "run" { find("walk") } else { None })
+            .or_else(|| find("idle"))
     }
 
     /// The RGBA pixel at `(x, y)` of frame `frame`; transparent outside the sheet.
@@ -409,9 +412,13 @@ mod tests {
     }
 
     #[test]
-    fn missing_animations_fall_back_to_idle() {
+    fn missing_animations_fall_back_to_walk_for_run_and_to_idle_otherwise() {
         let sprite = Sprite::placeholder();
         assert_eq!(sprite.animation("walk").map(|a| a.count), Some(2));
+        assert_eq!(
+            sprite.animation("run").map(|a| a.name.as_str()),
+            Some("walk")
+        );
         assert_eq!(
             sprite.animation("fall").map(|a| a.name.as_str()),
             Some("idle")

@@ -463,7 +463,9 @@ fn draw_spike(frame: &mut Frame, sx: i32, sy: i32) {
     }
 }
 
-/// The animation for the player's situation, falling back to "idle".
+/// The animation for the player's situation (the sprite falls back to "walk" for "run" and to
+/// "idle" for the rest): on the ground the pet walks while it speeds up or slows down and
+/// runs once it is near its top speed.
 fn animation_name(world: &World) -> &'static str {
     let p = &world.player;
     match world.state {
@@ -471,6 +473,7 @@ fn animation_name(world: &World) -> &'static str {
         _ if p.hurt > 0 => "hurt",
         _ if !p.on_ground && p.vy < 0 => "jump",
         _ if !p.on_ground => "fall",
+        _ if p.vx.abs() * 4 >= world.physics.max_run * 3 => "run",
         _ if p.vx.abs() > 32 => "walk",
         _ => "idle",
     }
@@ -684,6 +687,26 @@ mod tests {
                 "{theme:?}: the pet is not on screen"
             );
         }
+    }
+
+    #[test]
+    fn the_pet_walks_as_it_speeds_up_and_runs_at_full_speed() {
+        let data = data(Theme::Park);
+        let mut world = World::title(&data);
+        step(&mut world, Buttons::JUMP);
+        while !world.player.on_ground {
+            step(&mut world, Buttons::NONE);
+        }
+        assert_eq!(animation_name(&world), "idle");
+        let mut seen = Vec::new();
+        for _ in 0..40 {
+            step(&mut world, Buttons::RIGHT);
+            if world.player.on_ground && seen.last() != Some(&animation_name(&world)) {
+                seen.push(animation_name(&world));
+            }
+        }
+        // The first step is too slow to show as walking.
+        assert_eq!(seen, vec!["idle", "walk", "run"]);
     }
 
     #[test]
