@@ -110,24 +110,41 @@ pub(crate) fn lloyd(
     mut c: Tensor<2>,
     iterations: usize,
 ) -> (Tensor<2>, Tensor<1>) {
+    let [k, _] = c.dims();
+    let mut counts = Tensor::<1>::zeros([k], &x.device());
+    for _ in 0..iterations {
+        let assign = sq_distances(x.clone(), c.clone()).argmin(1).squeeze_dim(1); // [N]
+        (c, counts) = centroids_of(x.clone(), weights.clone(), assign, c);
+    }
+    (c, counts)
+}
+
+/// The update step of Lloyd's iteration: each centroid becomes the weighted mean of the points
+/// assigned to it, and one that has none keeps its old place instead of becoming NaN.
+///
+/// # Shapes
+/// - `x`: `[N, C]`, `weights`: `[N]`, `assign`: `[N]` (an index of `K` or more assigns the
+///   point to none), `c`: `[K, C]`
+/// - output: centroids `[K, C]` and the weight each one holds `[K]`
+pub(crate) fn centroids_of(
+    x: Tensor<2>,
+    weights: Tensor<1>,
+    assign: Tensor<1, Int>,
+    c: Tensor<2>,
+) -> (Tensor<2>, Tensor<1>) {
     let device = x.device();
     let [n, channels] = x.dims();
     let [k, _] = c.dims();
-    let w = weights.reshape([n, 1]);
     let classes = Tensor::<1, Int>::arange(0..k as i64, &device)
         .reshape([1, k])
         .expand([n, k]);
-    let mut counts = Tensor::<1>::zeros([k], &device);
-    for _ in 0..iterations {
-        let assign = sq_distances(x.clone(), c.clone()).argmin(1).expand([n, k]); // [N, K]
-        let resp = assign.equal(classes.clone()).float() * w.clone(); // [N, K]
-        let sums = resp.clone().transpose().matmul(x.clone()); // [K, C]
-        let held = resp.sum_dim(0).transpose(); // [K, 1]
-        let empty = held.clone().lower_elem(1.0e-6).expand([k, channels]);
-        c = (sums / held.clone().clamp_min(1.0e-6)).mask_where(empty, c);
-        counts = held.reshape([k]);
-    }
-    (c, counts)
+    let resp =
+        assign.reshape([n, 1]).expand([n, k]).equal(classes).float() * weights.reshape([n, 1]); // [N, K]
+    let sums = resp.clone().transpose().matmul(x); // [K, C]
+    let held = resp.sum_dim(0).transpose(); // [K, 1]
+    let empty = held.clone().lower_elem(1.0e-6).expand([k, channels]);
+    let c = (sums / held.clone().clamp_min(1.0e-6)).mask_where(empty, c);
+    (c, held.reshape([k]))
 }
 
 #[cfg(test)]

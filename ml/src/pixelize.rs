@@ -267,14 +267,7 @@ pub(crate) fn pixelize(
         (palette, outline)
     } else {
         merge_lone_pixels(&mut grid, cw, &palette, transparent);
-        refit(
-            opts.style,
-            palette,
-            outline,
-            &mut grid,
-            &read_f32(pixels)?,
-            &device,
-        )?
+        refit(opts.style, palette, outline, &mut grid, pixels)?
     };
     let transparent = palette.len() as i64;
     let indices = from_i64(grid, [ch, cw], &device);

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, s};
 use image::Rgba;
 
 use crate::MlError;
-use crate::kmeans::{LUMA, add_farthest, init_by_luminance, lloyd, nearest};
+use crate::kmeans::{LUMA, add_farthest, centroids_of, init_by_luminance, lloyd, nearest};
 use crate::style::{Method, Style};
 use crate::tensors::{from_f32, from_i64, read_f32};
 
@@ -372,42 +372,32 @@ fn compact_palette(candidates: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>
 /// palettes come back as they are; a colour no cell is drawn in any more is left out.
 ///
 /// `cells` are palette indices row by row (`palette.len()` means transparent) and `colours`
-/// the colours the cells were quantized from, RGB in [0, 1], three per cell.
+/// the colours the cells were quantized from, `[cells, 3]` RGB in [0, 1].
 pub(crate) fn refit(
     style: Style,
     palette: Vec<Rgba<u8>>,
     outline_colour: Rgba<u8>,
     cells: &mut [i64],
-    colours: &[f32],
-    device: &Device,
+    colours: Tensor<2>,
 ) -> Result<(Vec<Rgba<u8>>, Rgba<u8>), MlError> {
     if !matches!(crate::style::method(style), Method::KMeans { .. }) {
         return Ok((palette, outline_colour));
     }
-    let k = palette.len();
+    let device = colours.device();
+    let (k, n) = (palette.len(), cells.len());
     let transparent = k as i64;
-    let mut sums = vec![[0.0f64; 3]; k];
-    let mut counts = vec![0usize; k];
-    for (&index, colour) in cells.iter().zip(colours.chunks_exact(3)) {
-        let Some(i) = usize::try_from(index).ok().filter(|&i| i < k) else {
-            continue;
-        };
-        counts[i] += 1;
-        for (sum, &c) in sums[i].iter_mut().zip(colour) {
-            *sum += f64::from(c);
-        }
-    }
-    let means: Vec<f32> = sums
-        .iter()
-        .zip(&counts)
-        .flat_map(|(sum, &count)| sum.map(|s| (s / count.max(1) as f64) as f32))
-        .collect();
-    let means = from_f32(means, [k, 3], device);
+    // The transparent index is `k`, one past the palette: it assigns a cell to no colour.
+    let (means, held) = centroids_of(
+        colours,
+        Tensor::ones([n], &device),
+        from_i64(cells.to_vec(), [n], &device),
+        colours_tensor(&palette, &device),
+    );
     let snapped = match crate::style::method(style) {
         Method::KMeans { snes: true, .. } => to_bgr555(means),
         _ => to_8_bit(means),
     };
-    let used: Vec<f32> = counts.iter().map(|&c| c as f32).collect();
+    let used = read_f32(held)?;
     let (palette, lookup) = compact_palette(&read_f32(snapped)?, &used);
     for cell in cells.iter_mut() {
         if let Some(&to) = usize::try_from(*cell).ok().and_then(|i| lookup.get(i)) {
@@ -499,19 +489,22 @@ mod tests {
         // Four cells: two drawn in grey (one merged there from white by cleanup, so no
         // cell is white any more), one black, one transparent.
         let mut cells = vec![1, 1, 0, 3];
-        let colours = [
-            0.4, 0.4, 0.4, //
-            0.6, 0.6, 0.6, //
-            0.0, 0.0, 0.0, //
-            0.9, 0.9, 0.9, // transparent: left out
-        ];
+        let colours = from_f32(
+            vec![
+                0.4, 0.4, 0.4, //
+                0.6, 0.6, 0.6, //
+                0.0, 0.0, 0.0, //
+                0.9, 0.9, 0.9, // transparent: left out
+            ],
+            [4, 3],
+            &device,
+        );
         let (fitted, line) = refit(
             Style::Classic16,
             palette.clone(),
             Rgba([4, 4, 4, 255]),
             &mut cells,
-            &colours,
-            &device,
+            colours.clone(),
         )
         .expect("refit");
         assert_eq!(
@@ -531,8 +524,7 @@ mod tests {
             palette.clone(),
             Rgba([4, 4, 4, 255]),
             &mut fixed_cells,
-            &colours,
-            &device,
+            colours,
         )
         .expect("refit");
         assert_eq!((kept, fixed_cells), (palette, vec![1, 1, 0, 3]));

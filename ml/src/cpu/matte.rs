@@ -91,7 +91,7 @@ pub(crate) fn refine(
                     if in_band && contrast > MIN_CONTRAST {
                         let (from, to) = PET_SUPPORT;
                         let support = ((pet_share[i] - from) / (to - from)).clamp(0.0, 1.0);
-                        alpha[i] = alpha[i] * (-support + 1.0) + projected * maybe[i] * support;
+                        alpha[i] = alpha[i] * (1.0 - support) + projected * maybe[i] * support;
                     }
                     // Decontamination.
                     let a = alpha[i];
