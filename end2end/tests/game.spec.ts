@@ -1,6 +1,7 @@
 // Playing a made game as a player would: the level's stored proof replays to the
-// level-complete screen, pause, the sound switch is remembered, touch controls on a
-// phone, new levels for the same pet, and the frame rate and first-frame time.
+// level-complete screen, the pet runs in its run cycle, pause, the sound switch is
+// remembered, touch controls on a phone, new levels for the same pet, and the frame rate and
+// first-frame time.
 import { expect, Page, test } from '@playwright/test';
 import { gameReady, gameState, makeGame, waitForHydration } from './helpers';
 
@@ -44,6 +45,34 @@ test('P pauses the game and freezes the pet until pressed again', async ({ page 
   await page.keyboard.down('ArrowRight');
   await expect.poll(async () => (await gameState(page)).x).toBeGreaterThan(frozen.x);
   await page.keyboard.up('ArrowRight');
+});
+
+test('held right, the pet runs, its run cycle drawn frame after frame', async ({ page }) => {
+  await page.goto(`/embed/${code}`);
+  await gameReady(page);
+  await page.keyboard.press('Space');
+  await expect.poll(async () => (await gameState(page)).animation).toBe('idle');
+  await page.keyboard.down('ArrowRight');
+  await expect.poll(async () => (await gameState(page)).animation).toBe('run');
+  // Watched on every animation frame the page draws (a poll's interval could fall in step
+  // with the cycle and see one frame): at least three of the run's frames come by.
+  const runFrames = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const seen = new Set<number>();
+        let ticks = 0;
+        const look = () => {
+          const s = (window as any).__petpixel.state();
+          if (s.animation === 'run') seen.add(s.frame);
+          if (seen.size >= 3 || ++ticks > 600) resolve([...seen]);
+          else requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+      }),
+  );
+  await page.keyboard.up('ArrowRight');
+  expect(runFrames.length).toBeGreaterThanOrEqual(3);
+  await expect.poll(async () => (await gameState(page)).animation).toBe('idle');
 });
 
 test('the sound switch is remembered on the next visit', async ({ page }) => {

@@ -34,6 +34,8 @@ export async function makeGame(request: APIRequestContext, theme = 'garden', lev
 export type GameState = {
   state: string; x: number; y: number; level: number; levels: number;
   score: number; treats: number; lives: number; replaying: boolean;
+  /** The sprite sheet's animation the pet is drawn in, and the sheet's frame drawn. */
+  animation: string; frame: number;
 };
 
 /** Waits until the game in `frame` has drawn its first frame, then returns its state. */

@@ -163,6 +163,26 @@ impl Game {
         self.world().map_or(0, |w| u32::from(w.lives))
     }
 
+    /// Test hook: the sheet's animation the pet is drawn in ("idle", "walk", "run", ...).
+    pub fn player_animation(&self) -> String {
+        match &self.mode {
+            Mode::Playing { data, world, .. } => {
+                render::player_frame(&data.sprite, world).0.to_string()
+            }
+            Mode::Failed(_) => String::new(),
+        }
+    }
+
+    /// Test hook: the frame of the sheet the pet is drawn in, from 0.
+    pub fn player_frame(&self) -> u32 {
+        match &self.mode {
+            Mode::Playing { data, world, .. } => {
+                u32::from(render::player_frame(&data.sprite, world).1)
+            }
+            Mode::Failed(_) => 0,
+        }
+    }
+
     /// Levels in the game.
     pub fn level_count(&self) -> u32 {
         self.world().map_or(0, |w| w.level_count() as u32)

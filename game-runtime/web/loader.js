@@ -269,6 +269,8 @@ export async function start(wbg, source, canvas) {
       treats: game.treats(),
       lives: game.lives(),
       replaying: game.replaying(),
+      animation: game.player_animation(),
+      frame: game.player_frame(),
     }),
     frames: 0,
     ready: false,

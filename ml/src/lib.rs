@@ -22,6 +22,7 @@ mod matte;
 mod outline;
 mod pixelize;
 mod quantize;
+mod ramps;
 mod resample;
 mod rig;
 mod segment;

@@ -1,5 +1,5 @@
 //! Mapping the sprite's pixels onto a style's palette in tensor operations: k-means palettes
-//! (optionally snapped to the SNES's 15-bit colours), fixed palettes (every colour, or the best
+//! shaped into hue-shifted ramps (optionally snapped to the SNES's 15-bit colours), fixed palettes (every colour, or the best
 //! few), brightness ramps, and 4×4 Bayer ordered dithering.
 
 use burn::tensor::{Device, Int, Tensor, s};
@@ -7,6 +7,7 @@ use image::Rgba;
 
 use crate::MlError;
 use crate::kmeans::{LUMA, add_farthest, centroids_of, init_by_luminance, lloyd, nearest};
+use crate::ramps::ramped;
 use crate::style::{Method, Style};
 use crate::tensors::{from_f32, from_i64, read_f32};
 
@@ -62,18 +63,19 @@ pub(crate) fn quantize(
 
     let (candidates, assigned) = match crate::style::method(style) {
         Method::KMeans { colours, snes } => {
-            let centroids = kmeans(pixels.clone(), weights.clone(), colours)?;
+            let (centroids, held) = kmeans(pixels.clone(), weights.clone(), colours)?;
+            let ramps = ramped(centroids, held)?;
             let c = if snes {
-                to_bgr555(centroids)
+                to_bgr555(ramps)
             } else {
-                to_8_bit(centroids)
+                to_8_bit(ramps)
             };
             let assigned = nearest_dithered(pixels, c.clone(), offsets)?;
             (c, assigned)
         }
         Method::Subset { colours } => {
             let palette = colours_tensor(&fixed, &device);
-            let centroids = kmeans(pixels.clone(), weights.clone(), colours)?;
+            let (centroids, _) = kmeans(pixels.clone(), weights.clone(), colours)?;
             let picks = nearest(oklab(centroids), oklab(palette.clone()));
             let c = palette.select(0, picks);
             let assigned = nearest_perceptual(pixels, c.clone(), offsets)?;
@@ -144,13 +146,18 @@ pub(crate) fn colours_tensor(colours: &[Rgba<u8>], device: &Device) -> Tensor<2>
 /// for small distinct groups (eyes, a nose).
 ///
 /// # Shapes
-/// - `pixels`: `[N, 3]`, `weights`: `[N]`, output `[k, 3]`
-fn kmeans(pixels: Tensor<2>, weights: Tensor<1>, k: usize) -> Result<Tensor<2>, MlError> {
+/// - `pixels`: `[N, 3]`, `weights`: `[N]`
+/// - output: centroids `[k, 3]` and the weight each holds `[k]`
+fn kmeans(
+    pixels: Tensor<2>,
+    weights: Tensor<1>,
+    k: usize,
+) -> Result<(Tensor<2>, Tensor<1>), MlError> {
     let outliers = k / 3;
     let start =
         init_by_luminance(pixels.clone(), weights.clone(), k - outliers)?.ok_or_else(too_thin)?;
     let start = add_farthest(pixels.clone(), weights.clone(), start, outliers);
-    Ok(lloyd(pixels, weights, start, PALETTE_ITERATIONS).0)
+    Ok(lloyd(pixels, weights, start, PALETTE_ITERATIONS))
 }
 
 /// Rounds colours to 8 bits, so pixels are matched against the colours they will be drawn in.
@@ -216,6 +223,39 @@ pub(crate) fn oklab(rgb: Tensor<2>) -> Tensor<2> {
         .clamp_min(0.0)
         .powf_scalar(1.0 / 3.0); // [N, 3]
     lms.matmul(from_f32(to_lab, [3, 3], &device))
+}
+
+/// Oklab back to sRGB, the inverse of [`oklab`]; colours outside the sRGB gamut are clamped.
+///
+/// # Shapes
+/// - `lab`: `[N, 3]` (L, a, b)
+/// - output: `[N, 3]` sRGB in [0, 1]
+pub(crate) fn srgb_from_oklab(lab: Tensor<2>) -> Tensor<2> {
+    let device = lab.device();
+    #[rustfmt::skip]
+    let to_lms = vec![
+        1.0, 1.0, 1.0,
+        0.396_337_78, -0.105_561_346, -0.089_484_18,
+        0.215_803_76, -0.063_854_17, -1.291_485_5,
+    ];
+    #[rustfmt::skip]
+    let to_rgb = vec![
+        4.076_741_7, -1.268_438, -0.004_196_086,
+        -3.307_711_6, 2.609_757_4, -0.703_418_6,
+        0.230_969_94, -0.341_319_4, 1.707_614_7,
+    ];
+    let lms = lab.matmul(from_f32(to_lms, [3, 3], &device)); // [N, 3]
+    // Cubed by multiplying: a float power of a negative value is NaN.
+    let linear = (lms.clone() * lms.clone() * lms)
+        .matmul(from_f32(to_rgb, [3, 3], &device))
+        .clamp(0.0, 1.0);
+    let low = linear.clone().lower_equal_elem(0.003_130_8);
+    linear
+        .clone()
+        .powf_scalar(1.0 / 2.4)
+        .mul_scalar(1.055)
+        .sub_scalar(0.055)
+        .mask_where(low, linear.mul_scalar(12.92))
 }
 
 /// Nearest candidate for every pixel in Oklab, the pixels' lightness first nudged by the
@@ -367,7 +407,8 @@ fn compact_palette(candidates: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>
 /// Cleanup moves cells between colours (a lone pixel takes its neighbour's), so a photo
 /// palette's colours are no longer the means of the cells drawn in them. This is the last
 /// half-step of Lloyd's iteration with the cleaned-up cells held fixed: each colour becomes
-/// the mean of its cells' colours (snapped for the SNES), the palette is put back in order,
+/// the mean of its cells' colours, shaped into ramps again ([`crate::ramps`]) and snapped for
+/// the SNES, the palette is put back in order,
 /// darkest first and without repeats, and the outline follows the darkest colour. Fixed
 /// palettes come back as they are; a colour no cell is drawn in any more is left out.
 ///
@@ -393,9 +434,10 @@ pub(crate) fn refit(
         from_i64(cells.to_vec(), [n], &device),
         colours_tensor(&palette, &device),
     );
+    let ramps = ramped(means, held.clone())?;
     let snapped = match crate::style::method(style) {
-        Method::KMeans { snes: true, .. } => to_bgr555(means),
-        _ => to_8_bit(means),
+        Method::KMeans { snes: true, .. } => to_bgr555(ramps),
+        _ => to_8_bit(ramps),
     };
     let used = read_f32(held)?;
     let (palette, lookup) = compact_palette(&read_f32(snapped)?, &used);

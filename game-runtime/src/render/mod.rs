@@ -479,14 +479,25 @@ fn animation_name(world: &World) -> &'static str {
     }
 }
 
+/// The sheet's animation the pet is drawn in now (after the sprite's fallbacks) and the
+/// frame of the sheet drawn; frame 0 and no name when the sheet has no animations.
+pub fn player_frame<'a>(sprite: &'a Sprite, world: &World) -> (&'a str, u16) {
+    sprite
+        .animation(animation_name(world))
+        .map_or(("", 0), |a| {
+            let elapsed = u64::from(world.steps) * u64::from(a.fps) / 60;
+            (
+                a.name.as_str(),
+                a.first + (elapsed % u64::from(a.count)) as u16,
+            )
+        })
+}
+
 fn draw_player(frame: &mut Frame, sprite: &Sprite, world: &World, (cx, cy): (i32, i32)) {
     if world.player.hurt > 0 && (world.player.hurt / 4) % 2 == 1 {
         return;
     }
-    let index = sprite.animation(animation_name(world)).map_or(0, |a| {
-        let elapsed = u64::from(world.steps) * u64::from(a.fps) / 60;
-        a.first + (elapsed % u64::from(a.count)) as u16
-    });
+    let (_, index) = player_frame(sprite, world);
     let (px, py) = world.player_px();
     let (fw, fh) = (sprite.frame_width, sprite.frame_height);
     let left = px + PLAYER_W_PX / 2 - i32::from(fw) / 2 - cx;
