@@ -1,6 +1,7 @@
 //! Mapping the sprite's pixels onto a style's palette in tensor operations: k-means palettes
-//! shaped into hue-shifted ramps (optionally snapped to the SNES's 15-bit colours), fixed palettes (every colour, or the best
-//! few), brightness ramps, and 4×4 Bayer ordered dithering.
+//! shaped into hue-shifted ramps (optionally snapped to the SNES's 15-bit colours), fixed
+//! palettes (every colour, or the best few), brightness ramps, and 4×4 Bayer ordered
+//! dithering.
 
 use burn::tensor::{Device, Int, Tensor, s};
 use image::Rgba;
@@ -408,9 +409,9 @@ fn compact_palette(candidates: &[f32], used: &[f32]) -> (Vec<Rgba<u8>>, Vec<i64>
 /// palette's colours are no longer the means of the cells drawn in them. This is the last
 /// half-step of Lloyd's iteration with the cleaned-up cells held fixed: each colour becomes
 /// the mean of its cells' colours, shaped into ramps again ([`crate::ramps`]) and snapped for
-/// the SNES, the palette is put back in order,
-/// darkest first and without repeats, and the outline follows the darkest colour. Fixed
-/// palettes come back as they are; a colour no cell is drawn in any more is left out.
+/// the SNES, the palette is put back in order, darkest first and without repeats, and the
+/// outline follows the darkest colour. Fixed palettes come back as they are; a colour no cell
+/// is drawn in any more is left out.
 ///
 /// `cells` are palette indices row by row (`palette.len()` means transparent) and `colours`
 /// the colours the cells were quantized from, `[cells, 3]` RGB in [0, 1].
