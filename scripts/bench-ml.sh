@@ -74,6 +74,7 @@ medians() {
   .venv/bin/python -c '
 import re, statistics, sys
 figures = {"lone pixels %": r"lone pixels ([0-9.]+) %", "region px": r"region ([0-9.]+) px",
+           "notches": r"([0-9]+) one-pixel notches",
            "IoU": r"IoU ([0-9.]+)", "thin recall": r"recall ([0-9.]+)",
            "colour err": r"colour err +([0-9.]+)", "walk legs px": r"walk .*legs move ([0-9.]+)",
            "walk body px": r"walk .*body ([0-9.]+)",

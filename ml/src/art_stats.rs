@@ -5,6 +5,8 @@
 //! - **Pixel-art texture.** Hand-made sprites are built from flat regions and shade ramps; a
 //!   shrunken photo is speckle. Measured as the share of *lone* pixels (opaque, no 4-neighbour
 //!   of the same colour) and the mean size of a 4-connected same-colour region.
+//! - **Jaggies.** One-cell notches in the silhouette: transparent pixels with three or four
+//!   opaque 4-neighbours, a step in and straight out again that a pixel artist smooths away.
 //! - **Shape.** The sprite's opaque cells against the cells the cut-out covers at least half
 //!   (outline included, the sprite possibly mirrored), and how much of the cut-out's skeleton
 //!   — where legs, tails and ears are — lands on opaque cells (thin-part recall).
@@ -39,6 +41,8 @@ pub struct Texture {
     pub lone_share: f64,
     /// Mean size in pixels of a 4-connected region of one colour.
     pub mean_region: f64,
+    /// Transparent pixels with three or four opaque 4-neighbours: notches in the outline.
+    pub notches: usize,
 }
 
 /// Colours, lone pixels and region sizes of `sprite`'s opaque pixels.
@@ -49,12 +53,18 @@ pub fn texture(sprite: &RgbaImage) -> Texture {
         (p[3] >= OPAQUE).then_some([p[0], p[1], p[2]])
     };
     let mut colours = HashMap::new();
-    let (mut pixels, mut lone, mut regions) = (0usize, 0usize, 0usize);
+    let (mut pixels, mut lone, mut regions, mut notches) = (0usize, 0usize, 0usize, 0usize);
     let mut seen = vec![false; w * h];
     let mut stack = Vec::new();
     for y in 0..h {
         for x in 0..w {
-            let Some(c) = colour(x, y) else { continue };
+            let Some(c) = colour(x, y) else {
+                let walls = neighbours(x, y, w, h)
+                    .filter(|&(nx, ny)| colour(nx, ny).is_some())
+                    .count();
+                notches += usize::from(walls >= 3);
+                continue;
+            };
             pixels += 1;
             *colours.entry(c).or_insert(0usize) += 1;
             if neighbours(x, y, w, h).all(|(nx, ny)| colour(nx, ny) != Some(c)) {
@@ -82,6 +92,7 @@ pub fn texture(sprite: &RgbaImage) -> Texture {
         pixels,
         lone_share: ratio(lone, pixels),
         mean_region: ratio(pixels, regions),
+        notches,
     }
 }
 
@@ -400,6 +411,14 @@ mod tests {
         assert_eq!((speckle.colours, speckle.pixels), (3, 9));
         assert_eq!(speckle.lone_share, 1.0);
         assert_eq!(speckle.mean_region, 1.0);
+    }
+
+    #[test]
+    fn a_step_in_and_straight_out_again_is_a_notch_and_a_corner_is_not() {
+        assert_eq!(texture(&image(&["aabb", "aabb", "cccc"])).notches, 0);
+        // A hole, a bite out of the top edge and, at the bottom right, an inner corner.
+        let bitten = texture(&image(&["a.aa.", "aaaa.", "a.aa.", "aaaa.", "aaa.."]));
+        assert_eq!(bitten.notches, 2);
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod resample;
 mod rig;
 mod segment;
 mod sheet;
+mod silhouette;
 mod smooth;
 mod style;
 mod support;

@@ -106,7 +106,8 @@ impl Shades {
                 }
             }
         }
-        let out = thinned(&frame, out);
+        let mut frame = frame;
+        let out = thinned(&mut frame, out);
         evened(&frame, out)
     }
 
@@ -123,30 +124,42 @@ impl Shades {
 /// The outline without its doubles, as a pixel artist's "pixel-perfect" line is drawn: where
 /// the pet has a one-cell step, the 4-adjacent ring turns an L-shaped corner, a cell thicker
 /// than the line around it. A line cell whose only line neighbours are one beside it and one
-/// above or below it, meeting the pet on its other two sides, is that corner: it is cleared
-/// and the line runs diagonally past the step, still unbroken. Cells are visited row by row
-/// and see the clearings before them, so two corners never open one gap.
-fn thinned(frame: &Grid, mut out: Grid) -> Grid {
-    let line = |out: &Grid, x: i64, y: i64| !frame.opaque(x, y) && out.opaque(x, y);
+/// above or below it, meeting the pet on its other two sides, is that corner: the pet's fill
+/// takes it (the step's inner corner rounded, as an artist rounds it) and the line runs
+/// diagonally past it, still unbroken. Cleared instead, it would be a hole between fill and
+/// line, the background showing through. The fill is the colour of the pet beside it that the
+/// cell diagonally inside the corner shares, else the one beside it in its row. Cells are
+/// visited row by row and see the changes before them, so two corners never open one gap;
+/// `frame` gains the cells the fill takes.
+fn thinned(frame: &mut Grid, mut out: Grid) -> Grid {
+    let line = |frame: &Grid, out: &Grid, x: i64, y: i64| !frame.opaque(x, y) && out.opaque(x, y);
     for y in 0..out.height as i64 {
         for x in 0..out.width as i64 {
-            if !line(&out, x, y) {
+            if !line(frame, &out, x, y) {
                 continue;
             }
             let beside: Vec<i64> = [-1, 1]
                 .into_iter()
-                .filter(|&dx| line(&out, x + dx, y))
+                .filter(|&dx| line(frame, &out, x + dx, y))
                 .collect();
             let above_below: Vec<i64> = [-1, 1]
                 .into_iter()
-                .filter(|&dy| line(&out, x, y + dy))
+                .filter(|&dy| line(frame, &out, x, y + dy))
                 .collect();
             let ([dx], [dy]) = (beside.as_slice(), above_below.as_slice()) else {
                 continue;
             };
-            let corner = frame.opaque(x - dx, y) && frame.opaque(x, y - dy);
-            if corner && !line(&out, x + dx, y + dy) {
-                out.set(x, y, frame.clear);
+            let (in_row, in_column) = ((x - dx, y), (x, y - dy));
+            let corner = frame.opaque(in_row.0, in_row.1) && frame.opaque(in_column.0, in_column.1);
+            if corner && !line(frame, &out, x + dx, y + dy) {
+                let inside = frame.get(x - dx, y - dy);
+                let fill = if frame.get(in_column.0, in_column.1) == inside {
+                    inside
+                } else {
+                    frame.get(in_row.0, in_row.1)
+                };
+                frame.set(x, y, fill);
+                out.set(x, y, fill);
             }
         }
     }
@@ -282,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn an_l_shaped_corner_where_the_pet_steps_in_is_cleared_and_the_line_stays_unbroken() {
+    fn an_l_shaped_corner_where_the_pet_steps_in_is_filled_and_the_line_stays_unbroken() {
         // A pet ('#') whose upper part steps in two cells on the left; the outline in '+'.
         let pet = crate::rig::tests::drawn(&[
             "........", //
@@ -300,6 +313,7 @@ mod tests {
                 (0..out.width as i64)
                     .map(|x| match (pet.opaque(x, y), out.opaque(x, y)) {
                         (true, _) => '#',
+                        (false, true) if out.get(x, y) == pet.get(3, 3) => '*',
                         (false, true) => '+',
                         (false, false) => '.',
                     })
@@ -307,13 +321,15 @@ mod tests {
             })
             .collect();
         // The ring's cell at (3, 2), beside the upper part and above the lower, made an L
-        // with (3, 1) and (2, 2): cleared, the line steps diagonally from one to the other.
+        // with (3, 1) and (2, 2): the fill takes it and the line steps diagonally from one to
+        // the other, with no hole between line and fill.
         assert_eq!(
             drawn,
             vec![
-                "....++..", "...+##+.", "..+.##+.", ".+####+.", ".+####+.", "..++++..",
+                "....++..", "...+##+.", "..+*##+.", ".+####+.", ".+####+.", "..++++..",
             ],
             "{drawn:#?}"
         );
+        assert_eq!(out.get(3, 2), pet.get(3, 3), "the corner is the pet's fill");
     }
 }

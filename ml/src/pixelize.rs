@@ -3,12 +3,13 @@
 //! animate.
 
 use burn::tensor::module::adaptive_avg_pool2d;
-use burn::tensor::{Int, Tensor, s};
+use burn::tensor::{Bool, Int, Tensor, TensorData, s};
 use image::{Rgba, RgbaImage};
 
 use crate::cleanup::{drop_specks, merge_lone_pixels};
 use crate::mask::{Mask, erode};
 use crate::quantize::{Quantized, quantize, refit};
+use crate::silhouette::pet_cells;
 use crate::smooth::kuwahara;
 use crate::tensors::{from_f32, from_i64, read_f32};
 use crate::{MlError, SpriteOptions};
@@ -235,7 +236,8 @@ pub(crate) fn pixelize(
         inner_coverage.greater_elem(0.05).expand([3, ch, cw]),
         inner_colour,
     ); // [3, ch, cw]
-    let opaque = coverage.greater_equal_elem(0.5).reshape([ch, cw]); // [ch, cw]
+    let pet = pet_cells(&read_f32(coverage)?, cw);
+    let opaque = Tensor::<2, Bool>::from_data(TensorData::new(pet, [ch, cw]), &device); // [ch, cw]
 
     let mirrored = faces_left(opaque.clone().float())?;
     let (colour, opaque) = if mirrored {

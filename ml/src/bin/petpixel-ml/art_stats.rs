@@ -39,17 +39,18 @@ pub fn art_stats(sprite: &Path, cutout: Option<&Path>) -> Result<(), Failure> {
         texture.pixels
     );
     println!(
-        "  {:<12} lone pixels {:.1} %, mean same-colour region {:.1} px",
+        "  {:<12} lone pixels {:.1} %, mean same-colour region {:.1} px, {} one-pixel notches",
         "texture",
         texture.lone_share * 100.0,
-        texture.mean_region
+        texture.mean_region,
+        texture.notches
     );
     if let Some(cutout) = cutout {
         let reference = read_photo(cutout)?.to_rgba8();
         let failed = |e: ml::MlError| Failure::Failed(format!("{}: {e}", cutout.display()));
         let shape = ml::shape(&frames.rest, &reference).map_err(failed)?;
         println!(
-            "  {:<12} silhouette IoU {:.3}{}, thin-part recall {:.3}",
+            "  {:<12} silhouette IoU {:.4}{}, thin-part recall {:.3}",
             "shape",
             shape.iou,
             if shape.mirrored { " (mirrored)" } else { "" },
