@@ -108,7 +108,32 @@ impl Shades {
         }
         let mut frame = frame;
         let out = thinned(&mut frame, out);
-        evened(&frame, out)
+        let out = evened(&frame, out);
+        self.sealed(out)
+    }
+
+    /// The outlined frame without pinholes: a clear cell whose four neighbours are all drawn
+    /// (where the line closes round a cell the pet only touches diagonally) takes the darkest
+    /// of their colours, so no single background pixel shows through the sprite.
+    fn sealed(&self, mut out: Grid) -> Grid {
+        let drawn = out.clone();
+        for y in 0..drawn.height as i64 {
+            for x in 0..drawn.width as i64 {
+                let sides = [(-1, 0), (1, 0), (0, -1), (0, 1)];
+                if drawn.opaque(x, y) || !sides.iter().all(|&(dx, dy)| drawn.opaque(x + dx, y + dy))
+                {
+                    continue;
+                }
+                let darkest = sides
+                    .iter()
+                    .map(|&(dx, dy)| drawn.get(x + dx, y + dy))
+                    .max_by_key(|&s| self.rank(s));
+                if let Some(shade) = darkest {
+                    out.set(x, y, shade);
+                }
+            }
+        }
+        out
     }
 
     /// How dark the colour at `index` is: the outline darkest, then the palette darkest first.
@@ -265,6 +290,40 @@ mod tests {
         assert_eq!(row(1), vec![4, 0, 3, 3, 3, 3, 3, 3, 0, 4]);
         assert_eq!(row(2), row(1));
         assert_eq!(row(3), vec![4, 4, 0, 0, 0, 0, 0, 0, 4, 4]);
+    }
+
+    #[test]
+    fn a_clear_cell_the_line_closes_round_is_sealed_with_the_darkest_shade_beside_it() {
+        // Two pet cells touching only at corners of the cell between them: that cell touches
+        // no pet, so the ring leaves it clear, but its four neighbours are all ring.
+        let pet = crate::rig::tests::drawn(&[
+            ".....", //
+            ".#...", //
+            ".....", //
+            "...#.", //
+            ".....",
+        ]);
+        let shades =
+            Shades::of(&[rgb(200, 200, 200)], rgb(0, 0, 0), &Device::flex()).expect("shades");
+        let out = shades.outlined(pet.clone());
+        let outline = 2;
+        assert_eq!(
+            out.get(2, 2),
+            outline,
+            "the pinhole is sealed with the line's shade"
+        );
+        for y in 0..out.height as i64 {
+            for x in 0..out.width as i64 {
+                let enclosed = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+                    .iter()
+                    .all(|&(dx, dy)| out.opaque(x + dx, y + dy));
+                assert!(out.opaque(x, y) || !enclosed, "a pinhole at ({x}, {y})");
+            }
+        }
+        assert_eq!(
+            (out.get(1, 1), out.get(3, 3)),
+            (pet.get(1, 1), pet.get(3, 3))
+        );
     }
 
     #[test]
