@@ -1,7 +1,9 @@
 //! Turns the U²-Net-p ONNX file into Burn code with its weights embedded (burn-onnx), so the
-//! binaries carry the model and load it without touching the disk.
+//! binaries carry the model and load it without touching the disk; with the `full-u2net`
+//! feature, the full U²-Net as well (ADR 0012: the model for GPU worker nodes).
 //!
-//! The file comes from `scripts/fetch-weights.sh`; `PETPIXEL_U2NETP_ONNX` points elsewhere.
+//! The files come from `scripts/fetch-weights.sh` (`--full` for the full net);
+//! `PETPIXEL_U2NETP_ONNX` and `PETPIXEL_U2NET_ONNX` point elsewhere.
 
 use std::path::PathBuf;
 use std::{env, fs};
@@ -9,40 +11,86 @@ use std::{env, fs};
 use burn_onnx::{LoadStrategy, ModelGen};
 use onnx_ir::{Message, ModelProto};
 
-/// Size of the published file; a different one is a different (or truncated) model.
-const WEIGHTS_BYTES: usize = 4_574_861;
+/// One of the nets to import.
+struct Net {
+    /// The file's stem, and the generated module's (`model/{name}.rs`).
+    name: &'static str,
+    /// What people call it, for messages.
+    title: &'static str,
+    /// The variable that points at another copy of the file.
+    variable: &'static str,
+    /// Size of the published file; a different one is a different (or truncated) model.
+    bytes: usize,
+    /// The command that fetches it.
+    fetch: &'static str,
+}
+
+const U2NETP: Net = Net {
+    name: "u2netp",
+    title: "U²-Net-p",
+    variable: "PETPIXEL_U2NETP_ONNX",
+    bytes: 4_574_861,
+    fetch: "scripts/fetch-weights.sh",
+};
+
+const U2NET: Net = Net {
+    name: "u2net",
+    title: "U²-Net",
+    variable: "PETPIXEL_U2NET_ONNX",
+    bytes: 175_997_641,
+    fetch: "scripts/fetch-weights.sh --full",
+};
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=PETPIXEL_U2NETP_ONNX");
+    import(&U2NETP);
+    if env::var_os("CARGO_FEATURE_FULL_U2NET").is_some() {
+        import(&U2NET);
+    }
+}
+
+/// Generates `model/{name}.rs` in `OUT_DIR`, the net's weights embedded, its layers routed
+/// through `crate::cpu`.
+fn import(net: &Net) {
+    let Net {
+        name,
+        title,
+        variable,
+        bytes: size,
+        fetch,
+    } = net;
+    println!("cargo:rerun-if-env-changed={variable}");
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let source = env::var_os("PETPIXEL_U2NETP_ONNX")
+    let source = env::var_os(variable)
         .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("weights/u2netp.onnx"));
+        .unwrap_or_else(|| manifest.join(format!("weights/{name}.onnx")));
     println!("cargo:rerun-if-changed={}", source.display());
 
     let bytes = fs::read(&source).unwrap_or_else(|e| {
         panic!(
-            "cannot read the U²-Net-p weights at {} ({e}): run scripts/fetch-weights.sh",
+            "cannot read the {title} weights at {} ({e}): run {fetch}",
             source.display()
         )
     });
     assert_eq!(
         bytes.len(),
-        WEIGHTS_BYTES,
-        "{} is not the published u2netp.onnx: run scripts/fetch-weights.sh",
+        *size,
+        "{} is not the published {name}.onnx: run {fetch}",
         source.display()
     );
 
     // The net has seven outputs: the fused mask first, then six side outputs that only
     // training reads. Keeping the first lets the importer drop the side outputs' final work.
-    let mut model = ModelProto::parse_from_bytes(&bytes).expect("u2netp.onnx parses as ONNX");
+    let mut model =
+        ModelProto::parse_from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}.onnx: {e}"));
     let graph = model.graph.as_mut().expect("the model has a graph");
     graph.output.truncate(1);
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
-    let trimmed = out_dir.join("u2netp.onnx");
+    let trimmed = out_dir.join(format!("{name}.onnx"));
     fs::write(&trimmed, model.write_to_bytes().expect("ONNX serialises"))
         .expect("OUT_DIR is writable");
+    drop(model);
+    drop(bytes);
 
     ModelGen::new()
         .input(trimmed.to_str().expect("OUT_DIR is UTF-8"))
@@ -51,13 +99,14 @@ fn main() {
         .development(false)
         .run_from_script();
 
-    let generated = out_dir.join("model/u2netp.rs");
+    let generated = out_dir.join(format!("model/{name}.rs"));
     let code = fs::read_to_string(&generated).expect("burn-onnx wrote the model");
     let routed = generic_forward(&fuse_concatenations(&route_layers(&code)));
     fs::write(&generated, routed).expect("OUT_DIR is writable");
 }
 
-/// U²-Net-p's layers in the generated code: convolutions (and the ReLUs right after them),
+/// The layers in the generated code (the same for both nets: U²-Net-p is U²-Net with fewer
+/// channels): convolutions (and the ReLUs right after them),
 /// max pools and bilinear resizes.
 const CONVOLUTIONS: usize = 119;
 const CONV_RELUS: usize = 112;
@@ -71,7 +120,7 @@ const FORWARDS: usize = 10;
 /// cross from one generated submodule to the next and stay concatenations).
 const CONCATS_INTO_CONV: usize = 48;
 
-/// Sends U²-Net-p's layers through `crate::cpu`, whose kernels run them on the CPU and which
+/// Sends the net's layers through `crate::cpu`, whose kernels run them on the CPU and which
 /// calls Burn's ops everywhere else, and folds the ReLU that follows a convolution into it.
 /// burn-onnx (pinned) writes each layer call on one line:
 ///
@@ -132,7 +181,7 @@ fn route_layers(code: &str) -> String {
     assert_eq!(
         (convs, fused, pools, resizes),
         (CONVOLUTIONS, CONV_RELUS, MAX_POOLS, RESIZES),
-        "burn-onnx's code for U²-Net-p changed shape: update route_layers"
+        "burn-onnx's code for U²-Net changed shape: update route_layers"
     );
     out
 }
@@ -179,7 +228,7 @@ fn fuse_concatenations(code: &str) -> String {
     }
     assert_eq!(
         fused, CONCATS_INTO_CONV,
-        "burn-onnx's code for U²-Net-p changed shape: update fuse_concatenations"
+        "burn-onnx's code for U²-Net changed shape: update fuse_concatenations"
     );
     out
 }
@@ -242,7 +291,7 @@ fn generic_forward(code: &str) -> String {
     assert_eq!(
         (types, forwards),
         (TENSOR_TYPES, FORWARDS),
-        "burn-onnx's code for U²-Net-p changed shape: update generic_forward"
+        "burn-onnx's code for U²-Net changed shape: update generic_forward"
     );
     code.replace("pub fn forward(", "pub fn forward<L: crate::cpu::Layers>(")
         .replace("Tensor<4>", "L")

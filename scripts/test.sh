@@ -85,5 +85,11 @@ log "cargo test: ml on wgpu (lavapipe)"
 XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}" CUBECL_WGPU_DEFAULT_DEVICE=Cpu \
   cargo test --locked --release -p ml --features wgpu --test backends
 
+# The full U²-Net (the net for GPU worker nodes, ADR 0012), here on the CPU: its weights are
+# fetched once (165 MB, kept in ~/.cache/petpixel) and embedded by the feature's build.
+log "cargo test: ml with the full U²-Net"
+./scripts/fetch-weights.sh --full
+cargo test --locked --release -p ml --features full-u2net --test full_net
+
 log "playwright (Chromium)"
 npx playwright test --config end2end/playwright.config.ts

@@ -1,8 +1,9 @@
 """The peer a user would pick instead of PetPixel's background removal: rembg with the same
 u2netp weights. Run by scripts/bench-ml.sh, which compares its masks and times with ours.
 
-usage: rembg_peer.py OUTDIR PHOTO...
-Writes OUTDIR/<stem>.rembg.png (rembg's mask) and prints one JSON object per photo:
+usage: [REMBG_MODEL=u2net] rembg_peer.py OUTDIR PHOTO...
+Writes OUTDIR/<stem>.rembg.png (rembg's mask; with REMBG_MODEL=u2net the full net's, the
+reference for ml/tests/full_net.rs) and prints one JSON object per photo:
 {"photo", "cold_s", "warm_median_s", "peak_rss_mib"}.
 """
 import json
@@ -22,10 +23,11 @@ WARM_RUNS = 5
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    model = os.environ.get("REMBG_MODEL", "u2netp")
     if "U2NET_HOME" not in os.environ:
-        sys.exit("set U2NET_HOME to the folder holding u2netp.onnx (same weights as ours)")
+        sys.exit(f"set U2NET_HOME to the folder holding {model}.onnx (same weights as ours)")
     started = time.perf_counter()
-    session = new_session("u2netp")
+    session = new_session(model)
     load_s = time.perf_counter() - started
     for photo in sys.argv[2:]:
         img = Image.open(photo).convert("RGB")

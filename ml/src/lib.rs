@@ -50,7 +50,7 @@ pub use pixelize::Pixelized;
 pub use rig::Gait;
 pub use sheet::{Animation, PREVIEW_SCALE, PREVIEW_SEQUENCE, SpriteSheet};
 pub use style::{Style, StyleInfo, info as style_info, palette};
-pub use u2net::WeightReport;
+pub use u2net::{CutoutNet, UnknownCutoutNet, WeightReport};
 
 /// Intersection over union of two masks thresholded at half, `ours` resized (bilinear) to
 /// `reference`'s size first: how the benchmark and the tests compare masks with rembg's.
@@ -244,7 +244,13 @@ impl Pipeline {
 
     /// A pipeline on any Burn device, e.g. `Device::wgpu(..)` with the `wgpu` feature.
     pub fn with_device(device: Device) -> Result<Self, MlError> {
-        let (net, _) = u2net::U2Net::load(&device)?;
+        Self::with_net(device, CutoutNet::default())
+    }
+
+    /// A pipeline on `device` that cuts out with `net`; the full U²-Net needs the
+    /// `full-u2net` feature, and a build without it says so.
+    pub fn with_net(device: Device, net: CutoutNet) -> Result<Self, MlError> {
+        let (net, _) = u2net::U2Net::load(net, &device)?;
         Ok(Self {
             device,
             net: Arc::new(net),
@@ -252,10 +258,20 @@ impl Pipeline {
         })
     }
 
+    /// The net this pipeline cuts out with.
+    pub fn cutout_net(&self) -> CutoutNet {
+        self.net.net()
+    }
+
     /// Loads the segmentation net's embedded weights into its architecture on `device` and
     /// reports how they landed (every tensor placed, none left over).
     pub fn check_weights(device: &Device) -> Result<WeightReport, MlError> {
-        u2net::U2Net::load(device).map(|(_, report)| report)
+        Self::check_net_weights(device, CutoutNet::default())
+    }
+
+    /// [`Pipeline::check_weights`] for `net`.
+    pub fn check_net_weights(device: &Device, net: CutoutNet) -> Result<WeightReport, MlError> {
+        u2net::U2Net::load(net, device).map(|(_, report)| report)
     }
 
     /// Turns a photo of a pet into a mask, a cutout, a sprite and an animated sprite sheet.

@@ -1,6 +1,7 @@
 //! Salient-object detection with U²-Net-p (Qin et al. 2020), the net rembg uses for its
-//! "u2netp" model. `build.rs` imports the published ONNX file with burn-onnx, so the layers
-//! below are Burn modules and the weights are embedded in the binary.
+//! "u2netp" model, or with the full U²-Net ("u2net") in builds with the `full-u2net` feature.
+//! `build.rs` imports the published ONNX files with burn-onnx, so the layers below are Burn
+//! modules and the weights are embedded in the binary.
 //!
 //! Pre- and post-processing follow rembg's so that the same weights give the same mask:
 //! Lanczos resize to 320×320 (aspect ratio not kept), scale by the brightest value, ImageNet
@@ -18,25 +19,126 @@ use crate::MlError;
 use crate::cpu;
 use crate::tensors::{from_f32, read_f32};
 
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::unwrap_used,
-    unused_imports,
-    unused_variables,
-    unreachable_pub,
-    dead_code,
-    missing_docs
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/model/u2netp.rs"));
+/// A module holding one net's generated code (`model/{file}` in `OUT_DIR`) and its loader.
+macro_rules! generated {
+    ($module:ident, $file:literal) => {
+        #[allow(
+            clippy::all,
+            clippy::pedantic,
+            clippy::unwrap_used,
+            unused_imports,
+            unused_variables,
+            unreachable_pub,
+            dead_code,
+            missing_docs
+        )]
+        mod $module {
+            include!(concat!(env!("OUT_DIR"), "/model/", $file));
 
-    /// The net with its embedded weights, or the store's complaint when they do not fit.
-    pub(super) fn load(device: &Device) -> Result<(Model, burn_store::ApplyResult), String> {
-        let mut model = Model::new(device);
-        let mut store = BurnpackStore::from_static(EMBEDDED_STATES);
-        let applied = model.load_from(&mut store).map_err(|e| e.to_string())?;
-        Ok((model, applied))
+            /// The net with its embedded weights, or the store's complaint when they do not
+            /// fit.
+            pub(super) fn load(
+                device: &Device,
+            ) -> Result<(Model, burn_store::ApplyResult), String> {
+                let mut model = Model::new(device);
+                let mut store = BurnpackStore::from_static(EMBEDDED_STATES);
+                let applied = model.load_from(&mut store).map_err(|e| e.to_string())?;
+                Ok((model, applied))
+            }
+        }
+    };
+}
+
+generated!(small, "u2netp.rs");
+#[cfg(feature = "full-u2net")]
+generated!(full, "u2net.rs");
+
+/// Which background-removal net a pipeline runs (ADR 0012).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CutoutNet {
+    /// U²-Net-p (4.6 MB), in every build: the embedded default and CPU nodes.
+    #[default]
+    U2NetP,
+    /// The full U²-Net (176 MB, 2.5× U²-Net-p's work): better masks (it drops the surface a
+    /// pet lies on, keeps thin legs whole), for GPU worker nodes. Needs the `full-u2net`
+    /// feature.
+    U2Net,
+}
+
+impl CutoutNet {
+    /// Every choice, for help texts.
+    pub const ALL: [CutoutNet; 2] = [CutoutNet::U2NetP, CutoutNet::U2Net];
+
+    /// The configuration name: `u2netp` or `u2net`, as rembg names them.
+    pub fn name(self) -> &'static str {
+        match self {
+            CutoutNet::U2NetP => "u2netp",
+            CutoutNet::U2Net => "u2net",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            CutoutNet::U2NetP => "U²-Net-p",
+            CutoutNet::U2Net => "U²-Net",
+        }
+    }
+}
+
+impl std::fmt::Display for CutoutNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A net name that is not `u2netp` or `u2net`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown cut-out net {0:?}: choose u2netp or u2net")]
+pub struct UnknownCutoutNet(pub String);
+
+impl std::str::FromStr for CutoutNet {
+    type Err = UnknownCutoutNet;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CutoutNet::ALL
+            .into_iter()
+            .find(|n| n.name() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| UnknownCutoutNet(s.to_string()))
+    }
+}
+
+/// The generated architecture of the net chosen, with its weights.
+#[derive(Debug)]
+enum Model {
+    Small(small::Model),
+    #[cfg(feature = "full-u2net")]
+    Full(full::Model),
+}
+
+impl Model {
+    /// The forward pass, on tensors or through the CPU kernels' buffers.
+    fn forward<L: cpu::Layers>(&self, input: L) -> L {
+        match self {
+            Model::Small(model) => model.forward(input),
+            #[cfg(feature = "full-u2net")]
+            Model::Full(model) => model.forward(input),
+        }
+    }
+
+    fn load(net: CutoutNet, device: &Device) -> Result<(Self, burn_store::ApplyResult), MlError> {
+        let loaded = match net {
+            CutoutNet::U2NetP => small::load(device).map(|(m, a)| (Model::Small(m), a)),
+            #[cfg(feature = "full-u2net")]
+            CutoutNet::U2Net => full::load(device).map(|(m, a)| (Model::Full(m), a)),
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(MlError::InvalidOptions(format!(
+                    "this build has no {} net; rebuild with `--features ml/full-u2net`",
+                    other.title()
+                )));
+            }
+        };
+        loaded.map_err(MlError::Backend)
     }
 }
 
@@ -50,7 +152,9 @@ const STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// [`crate::Pipeline`] loads it once and shares it.
 #[derive(Debug)]
 pub(crate) struct U2Net {
-    model: generated::Model,
+    model: Model,
+    /// Which net it is.
+    net: CutoutNet,
     device: Device,
     /// The layers' weights in the CPU kernels' layouts, made on the first pass.
     prepared: Arc<cpu::Prepared>,
@@ -74,8 +178,8 @@ pub struct WeightReport {
 impl U2Net {
     /// Builds the net on `device` and fills it with the embedded weights. Any missing,
     /// unused or mismatched tensor is an error: a half-loaded net gives plausible garbage.
-    pub fn load(device: &Device) -> Result<(Self, WeightReport), MlError> {
-        let (model, applied) = generated::load(device).map_err(MlError::Backend)?;
+    pub fn load(net: CutoutNet, device: &Device) -> Result<(Self, WeightReport), MlError> {
+        let (model, applied) = Model::load(net, device)?;
         let report = WeightReport {
             applied: applied.applied.len(),
             missing: applied.missing.into_iter().map(|(path, _)| path).collect(),
@@ -84,16 +188,23 @@ impl U2Net {
         };
         if !(report.missing.is_empty() && report.unused.is_empty() && report.errors.is_empty()) {
             return Err(MlError::Backend(format!(
-                "the embedded U²-Net-p weights do not fit the architecture: {report:?}"
+                "the embedded {} weights do not fit the architecture: {report:?}",
+                net.title()
             )));
         }
         let net = Self {
             model,
+            net,
             device: device.clone(),
             prepared: Arc::default(),
             buffers: cpu::BufferPool::default(),
         };
         Ok((net, report))
+    }
+
+    /// Which net this is.
+    pub fn net(&self) -> CutoutNet {
+        self.net
     }
 
     /// [`Self::saliency`]'s second half on the CPU: the net through the CPU kernels' buffers
@@ -173,7 +284,7 @@ mod tests {
     #[test]
     fn the_cpu_kernels_give_burns_forward_pass() {
         let device = Device::flex();
-        let (net, _) = U2Net::load(&device).expect("the embedded weights load");
+        let (net, _) = U2Net::load(CutoutNet::U2NetP, &device).expect("the embedded weights load");
         let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/chelsea.png"))
             .expect("the test photo decodes")
             .resize_exact(320, 320, FilterType::Triangle)

@@ -277,7 +277,7 @@ fn a_cmyk_jpeg_decodes_to_the_photos_colours_and_makes_a_sprite() {
 fn misuse_fails_with_one_plain_line_and_exit_code_2() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let outdir = path_str(dir.path());
-    let cases: [&[&str]; 13] = [
+    let cases: [&[&str]; 15] = [
         &[],
         &["paint"],
         &["art-stats"],
@@ -291,6 +291,8 @@ fn misuse_fails_with_one_plain_line_and_exit_code_2() {
         &["sprite", CHELSEA, outdir, "--size", "40"],
         &["sprite", CHELSEA, outdir, "--size", "big"],
         &["sprite", CHELSEA, outdir, "--sparkles"],
+        &["sprite", CHELSEA, outdir, "--net", "isnet"],
+        &["sprite", CHELSEA, outdir, "--net"],
     ];
     for args in cases {
         let out = petpixel(args);
@@ -303,6 +305,12 @@ fn misuse_fails_with_one_plain_line_and_exit_code_2() {
         unknown_style.contains("game-boy"),
         "lists the styles: {unknown_style}"
     );
+    // The full net is a build option: a build without it says how to get it.
+    if cfg!(not(feature = "full-u2net")) {
+        let args = ["sprite", CHELSEA, outdir, "--net", "u2net"];
+        let err = assert_plain_failure(&petpixel(&args), 2, &args.join(" "));
+        assert!(err.contains("full-u2net"), "{err}");
+    }
 }
 
 #[test]

@@ -41,6 +41,15 @@ fn chelseas_mask_matches_rembgs_with_the_same_weights() {
     assert!(score >= 0.97, "IoU against rembg {score:.4}");
 }
 
+#[cfg(not(feature = "full-u2net"))]
+#[test]
+fn a_build_without_the_full_net_says_so_when_asked_for_it() {
+    let err = Pipeline::with_net(Device::flex(), ml::CutoutNet::U2Net).expect_err("not built");
+    assert!(matches!(err, MlError::InvalidOptions(_)), "{err}");
+    assert!(err.to_string().contains("full-u2net"), "{err}");
+    assert_eq!(pipeline().cutout_net(), ml::CutoutNet::U2NetP);
+}
+
 #[test]
 fn the_mask_is_the_same_every_time() {
     let first = pipeline().remove_background(&chelsea()).expect("a cut-out");

@@ -7,6 +7,7 @@
 //! - `BENCH_DATABASE_URL`, `BENCH_REDIS_URL`: PostgreSQL and Redis instead of the embedded
 //!   defaults (the database should be empty; the schema is created);
 //! - `BENCH_ML_COMPUTE=wgpu` (built with `--features ml/wgpu`): the image models on a GPU.
+//! - `BENCH_ML_CUTOUT_NET=u2net` (built with `--features ml/full-u2net`): the full U²-Net.
 
 use std::time::{Duration, Instant};
 
@@ -118,7 +119,11 @@ async fn main() -> anyhow::Result<()> {
     } else {
         "embedded defaults"
     };
-    let parts = format!("{parts}, models on {ml_compute}");
+    let net = std::env::var("BENCH_ML_CUTOUT_NET").unwrap_or_else(|_| "u2netp".into());
+    let cutout_net: server::config::MlCutoutNet =
+        serde_json::from_value(serde_json::Value::String(net.clone()))
+            .unwrap_or_else(|e| panic!("BENCH_ML_CUTOUT_NET={net}: {e}"));
+    let parts = format!("{parts}, models on {ml_compute}, cut out with {net}");
     let pii_keys = database_url
         .is_some()
         .then(|| SecretString::from(server::infra::pii::KeyRing::generate_spec("bench")));
@@ -137,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
         // PostgreSQL needs the key ring set (a throwaway one for the run).
         security: server::config::Security { pii_keys },
         ml_compute: compute,
+        ml_cutout_net: cutout_net,
         ..Config::default()
     };
     let app = Application::build(config).await?;

@@ -44,6 +44,9 @@ pub struct Config {
     /// Where the image models run: `cpu` (always available), `wgpu` or `cuda` (when the
     /// server was built with that feature of the `ml` crate).
     pub ml_compute: MlCompute,
+    /// The background-removal net: `u2netp` (every build) or `u2net`, the full net for GPU
+    /// worker nodes (a server built with `--features ml/full-u2net`; ADR 0012).
+    pub ml_cutout_net: MlCutoutNet,
     /// The durable job queue that makes games.
     pub jobs: Jobs,
     /// "Your game is ready" emails.
@@ -352,6 +355,17 @@ pub enum MlCompute {
     Cuda,
 }
 
+/// Which net cuts the pet out of its photo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MlCutoutNet {
+    /// U²-Net-p (4.6 MB): in every build, fast enough on CPUs.
+    #[default]
+    U2netp,
+    /// The full U²-Net (176 MB, 2.5× the work, better masks); needs `ml/full-u2net`.
+    U2net,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -371,6 +385,7 @@ impl Default for Config {
             limits: Limits::default(),
             ml_concurrency: 1,
             ml_compute: MlCompute::Cpu,
+            ml_cutout_net: MlCutoutNet::U2netp,
             jobs: Jobs::default(),
             email: Email::default(),
             push: Push::default(),
@@ -676,6 +691,15 @@ mod tests {
             .merge(Toml::string("ml_compute = \"tpu\""));
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("ml_compute"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("ml_cutout_net = \"isnet\""));
+        let err = Config::from_figment(figment).expect_err("invalid");
+        assert!(err.to_string().contains("ml_cutout_net"), "{err}");
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("ml_cutout_net = \"u2net\""));
+        let config = Config::from_figment(figment).expect("the full net is a valid choice");
+        assert_eq!(config.ml_cutout_net, MlCutoutNet::U2net);
     }
 
     #[test]

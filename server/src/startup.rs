@@ -206,8 +206,9 @@ impl Parts {
 /// Loads the image models on the configured device.
 #[cfg(feature = "ml")]
 fn load_models(config: &Config) -> anyhow::Result<Engine> {
-    let models = crate::studio::engine::burn::BurnEngine::load(config.ml_compute)
-        .context("loading the image models")?;
+    let models =
+        crate::studio::engine::burn::BurnEngine::load(config.ml_compute, config.ml_cutout_net)
+            .context("loading the image models")?;
     Ok(Engine::new(Arc::new(models), config.ml_concurrency))
 }
 

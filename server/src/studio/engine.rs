@@ -126,7 +126,7 @@ pub mod burn {
     use image::{ImageFormat, RgbaImage};
 
     use super::{CutOut, ImageEngine, Sheet, Sprite};
-    use crate::config::MlCompute;
+    use crate::config::{MlCompute, MlCutoutNet};
     use crate::jobs::StageError;
 
     pub struct BurnEngine {
@@ -135,15 +135,20 @@ pub mod burn {
     }
 
     impl BurnEngine {
-        /// Loads the models on `compute`: a plain error when this build lacks that backend.
-        pub fn load(compute: MlCompute) -> Result<Self, ml::MlError> {
+        /// Loads the models on `compute`, cutting out with `net`: a plain error when this
+        /// build lacks that backend or net.
+        pub fn load(compute: MlCompute, net: MlCutoutNet) -> Result<Self, ml::MlError> {
             let device = match compute {
                 MlCompute::Cpu => ml::Compute::Cpu,
                 MlCompute::Wgpu => ml::Compute::Wgpu,
                 MlCompute::Cuda => ml::Compute::Cuda,
             };
+            let net = match net {
+                MlCutoutNet::U2netp => ml::CutoutNet::U2NetP,
+                MlCutoutNet::U2net => ml::CutoutNet::U2Net,
+            };
             Ok(Self {
-                pipeline: ml::Pipeline::on(device)?,
+                pipeline: ml::Pipeline::with_net(device.device()?, net)?,
                 compute,
             })
         }

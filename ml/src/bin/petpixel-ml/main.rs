@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
 use image::{DynamicImage, RgbaImage};
-use ml::{Compute, MlError, Pipeline, SpriteOptions, StageTimings, Style};
+use ml::{Compute, CutoutNet, MlError, Pipeline, SpriteOptions, StageTimings, Style};
 
 const USAGE: &str = "usage:
   petpixel-ml sprite INPUT OUTDIR [OPTIONS]
@@ -39,7 +39,9 @@ options:
   --size 32|48|64          frame height in pixels (default 48)
   --dither                 ordered (Bayer) dithering
   --gait walk|hop|crawl|swim  how the pet moves (default: chosen from its silhouette)
-  --compute cpu|wgpu|cuda  device to run on (default cpu)";
+  --compute cpu|wgpu|cuda  device to run on (default cpu)
+  --net u2netp|u2net       background-removal net (default u2netp; u2net needs a build
+                           with the ml/full-u2net feature)";
 
 /// Runs of `bench`; the median of five shrugs off one slow outlier.
 const BENCH_RUNS: usize = 5;
@@ -97,13 +99,17 @@ fn run(args: &[String]) -> Result<(), Failure> {
         positional,
         opts,
         compute,
+        net,
     } = parse_options(rest)?;
     let pipeline = || {
-        Pipeline::on(compute).map_err(|e| match e {
-            // A backend this build lacks is the caller's choice to change.
-            MlError::InvalidOptions(_) => Failure::Usage(e.to_string()),
-            _ => Failure::Failed(e.to_string()),
-        })
+        let device = compute.device();
+        device
+            .and_then(|d| Pipeline::with_net(d, net))
+            .map_err(|e| match e {
+                // A backend this build lacks is the caller's choice to change.
+                MlError::InvalidOptions(_) => Failure::Usage(e.to_string()),
+                _ => Failure::Failed(e.to_string()),
+            })
     };
     match (command.as_str(), positional.as_slice()) {
         ("sprite", [input, outdir]) => {
@@ -151,12 +157,15 @@ struct Cli {
     positional: Vec<String>,
     opts: SpriteOptions,
     compute: Compute,
+    net: CutoutNet,
 }
 
-/// Splits `--style S`, `--size N`, `--dither`, `--gait G` and `--compute C` from the positional arguments.
+/// Splits `--style S`, `--size N`, `--dither`, `--gait G`, `--compute C` and `--net N` from
+/// the positional arguments.
 fn parse_options(args: &[String]) -> Result<Cli, Failure> {
     let mut opts = SpriteOptions::default();
     let mut compute = Compute::default();
+    let mut net = CutoutNet::default();
     let mut positional = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -196,6 +205,14 @@ fn parse_options(args: &[String]) -> Result<Cli, Failure> {
                     .parse()
                     .map_err(|e: ml::UnknownCompute| Failure::Usage(e.to_string()))?;
             }
+            "--net" => {
+                let value = args
+                    .next()
+                    .ok_or_else(|| Failure::Usage("--net needs u2netp or u2net".into()))?;
+                net = value
+                    .parse()
+                    .map_err(|e: ml::UnknownCutoutNet| Failure::Usage(e.to_string()))?;
+            }
             flag if flag.starts_with("--") => {
                 return Err(Failure::Usage(format!("unknown option `{flag}`")));
             }
@@ -207,6 +224,7 @@ fn parse_options(args: &[String]) -> Result<Cli, Failure> {
         positional,
         opts,
         compute,
+        net,
     })
 }
 
