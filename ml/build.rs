@@ -89,6 +89,7 @@ fn import(net: &Net) {
     let trimmed = out_dir.join(format!("{name}.onnx"));
     fs::write(&trimmed, model.write_to_bytes().expect("ONNX serialises"))
         .expect("OUT_DIR is writable");
+    // The full net's copies are 176 MB each: freed before burn-onnx reads the file again.
     drop(model);
     drop(bytes);
 
@@ -105,9 +106,8 @@ fn import(net: &Net) {
     fs::write(&generated, routed).expect("OUT_DIR is writable");
 }
 
-/// The layers in the generated code (the same for both nets: U²-Net-p is U²-Net with fewer
-/// channels): convolutions (and the ReLUs right after them),
-/// max pools and bilinear resizes.
+/// The layers in the generated code: convolutions (and the ReLUs right after them), max pools
+/// and bilinear resizes. The same for both nets: U²-Net-p is U²-Net with fewer channels.
 const CONVOLUTIONS: usize = 119;
 const CONV_RELUS: usize = 112;
 const MAX_POOLS: usize = 33;

@@ -59,7 +59,7 @@ pub enum CutoutNet {
     /// U²-Net-p (4.6 MB), in every build: the embedded default and CPU nodes.
     #[default]
     U2NetP,
-    /// The full U²-Net (176 MB, 2.5× U²-Net-p's work): better masks (it drops the surface a
+    /// The full U²-Net (176 MB, about 3× U²-Net-p's time): better masks (it drops the surface a
     /// pet lies on, keeps thin legs whole), for GPU worker nodes. Needs the `full-u2net`
     /// feature.
     U2Net,

@@ -362,7 +362,7 @@ pub enum MlCutoutNet {
     /// U²-Net-p (4.6 MB): in every build, fast enough on CPUs.
     #[default]
     U2netp,
-    /// The full U²-Net (176 MB, 2.5× the work, better masks); needs `ml/full-u2net`.
+    /// The full U²-Net (176 MB, about 3× the time, better masks); needs `ml/full-u2net`.
     U2net,
 }
 
