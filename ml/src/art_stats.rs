@@ -45,7 +45,8 @@ pub struct Texture {
     pub notches: usize,
 }
 
-/// Colours, lone pixels and region sizes of `sprite`'s opaque pixels.
+/// Colours, lone pixels and region sizes of `sprite`'s opaque pixels, and the notches in its
+/// silhouette.
 pub fn texture(sprite: &RgbaImage) -> Texture {
     let (w, h) = (sprite.width() as usize, sprite.height() as usize);
     let colour = |x: usize, y: usize| {
