@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use domain::{
-    CutoutMethod, Difficulty, Email, Gait, GameStatus, LevelCount, Look, MAX_PET_NAME_CHARS,
-    Password, PetName, PipelineStage, Role, ShortCode, SpriteSize, StudioState, Style, Theme,
+    Currency, CutoutMethod, Difficulty, Email, Gait, GameStatus, LevelCount, Look,
+    MAX_PET_NAME_CHARS, OrderStatus, Package, Password, PetName, PipelineStage, Role, ShortCode,
+    SpriteSize, StudioState, Style, Theme,
 };
 
 /// What the REST API answers after an upload.
@@ -75,6 +76,11 @@ pub struct GameRequest {
     /// An address to email once the game is ready (with its link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_email: Option<String>,
+    /// What the game is bought with (`GET /api/v1/payments/offer` lists them). Absent: `free`
+    /// while payments are on, `premium` (at no cost) while they are off. A paid package is
+    /// `awaiting_payment` until its payment succeeds; `subscription` spends a credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Package>,
 }
 
 /// A browser's Web Push subscription, as `PushSubscription.toJSON()` gives it: where the push
@@ -220,7 +226,20 @@ pub struct GameView {
     /// Times the game was started online.
     #[serde(default)]
     pub plays: u64,
+    /// What the game was bought with; what it allows follows from it.
+    #[serde(default = "free_package")]
+    pub package: Package,
+    /// When a free game stops playing (RFC 3339); `None`: it is kept for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Past `expires_at`: its page says so and offers a way to keep it.
+    #[serde(default)]
+    pub expired: bool,
     pub urls: GameUrls,
+}
+
+fn free_package() -> Package {
+    Package::Free
 }
 
 /// Links to a game's pages and pictures; picture links appear as they are made.
@@ -426,4 +445,196 @@ pub struct DeviceView {
     pub last_seen_at: String,
     /// The session making this request.
     pub current: bool,
+}
+
+/// `GET /api/v1/payments/offer`: the packages, what each allows and costs, and whether
+/// payments are on at all.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentOffer {
+    /// False: this site takes no payments and every package costs nothing.
+    pub enabled: bool,
+    /// What Stripe.js is started with; `None` when payments are off.
+    pub publishable_key: Option<String>,
+    /// Where the page loads Stripe.js from.
+    pub stripe_js: Option<String>,
+    pub currencies: Vec<Currency>,
+    pub default_currency: Currency,
+    pub packages: Vec<PackageOffer>,
+    /// Premium games a month of the subscription adds.
+    pub subscription_credits: u32,
+}
+
+/// One package: what it allows and what it costs.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageOffer {
+    pub package: Package,
+    pub label: String,
+    pub max_levels: u32,
+    /// The styles it may use; `None`: every style.
+    pub styles: Option<Vec<Style>>,
+    pub download: bool,
+    /// Days a game plays; `None`: for good.
+    pub expires_after_days: Option<u32>,
+    /// New sets of levels a game may be made with; `None`: without limit.
+    pub new_levels: Option<u32>,
+    /// Its price in each currency (none for the free package, or while payments are off).
+    pub prices: Vec<Price>,
+}
+
+/// An amount of money: minor units (`499` is $4.99; JPY has none, so `800` is ¥800), and the
+/// same as a person reads it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    pub currency: Currency,
+    pub amount_minor: i64,
+    pub display: String,
+}
+
+impl Price {
+    pub fn new(currency: Currency, amount_minor: i64) -> Self {
+        Self {
+            currency,
+            amount_minor,
+            display: currency.format(amount_minor),
+        }
+    }
+}
+
+/// `POST /api/v1/payments/create-intent`: pay for a game waiting for its payment, or keep a
+/// free game for good by buying it a package.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntentRequest {
+    pub game_id: Uuid,
+    /// The package to buy: the game's own for a game waiting for payment; `basic` or
+    /// `premium` to keep a free game. Absent: the game's package, or `basic` for a free game.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Package>,
+    /// Absent: the site's default currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+}
+
+/// What the checkout page needs: the order, and the secret Stripe.js collects the card with.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkout {
+    pub order: OrderView,
+    /// For `stripe.confirmCardSetup`: the card is saved to the buyer's customer at Stripe and
+    /// never reaches this server.
+    pub setup_client_secret: String,
+    pub publishable_key: String,
+}
+
+/// `POST /api/v1/payments/confirm`: pay an order with the card Stripe.js saved.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPaymentRequest {
+    pub order_id: Uuid,
+    /// The `pm_…` id `confirmCardSetup` gave; absent: only ask how the order stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+}
+
+/// Where a payment stands after `confirm`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentProgress {
+    pub order: OrderView,
+    /// `succeeded` (the game is made once Stripe's confirmation arrives), `authenticate`
+    /// (3-D Secure: call `stripe.confirmCardPayment(client_secret)`), `declined` (try
+    /// another card: `message` says why), `processing` or `waiting` (no card yet).
+    pub next: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// An order as its buyer sees it: a receipt once paid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub package: Package,
+    pub label: String,
+    pub amount: Price,
+    pub refunded: Price,
+    pub status: OrderStatus,
+    /// The game it paid for.
+    pub game_id: Option<Uuid>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// When it was paid (or canceled), RFC 3339.
+    pub completed_at: Option<String>,
+    /// Why the last attempt to pay failed.
+    pub failure: Option<String>,
+    /// Stripe's payment (or invoice) id: what support and Stripe's receipts name.
+    pub reference: Option<String>,
+}
+
+/// `POST /api/v1/payments/refund` (admins): all of an order, or part of it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    pub order_id: Uuid,
+    /// Minor units; absent: what is left of the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /api/v1/payments/history`: the caller's orders (receipts), subscription and credits.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentHistory {
+    pub orders: Vec<OrderView>,
+    pub subscription: Option<SubscriptionView>,
+    /// Premium games left to make with the subscription.
+    pub credits: u32,
+    /// `subscription` while a subscription is active, else `free`.
+    pub tier: String,
+}
+
+/// A subscription as its owner sees it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionView {
+    pub id: String,
+    /// Stripe's status: `active`, `past_due`, `canceled`, `incomplete`, ...
+    pub status: String,
+    pub price: Price,
+    /// The end of the paid month, RFC 3339.
+    pub current_period_end: Option<String>,
+}
+
+/// `POST /api/v1/payments/subscriptions/create`: first without a card (the answer carries the
+/// secret Stripe.js saves one with), then with the card Stripe.js saved.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+}
+
+/// The answer to `subscriptions/create`: a card to collect first, or the subscription made.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribeStep {
+    pub price: Price,
+    /// Set when a card is to be collected: for `stripe.confirmCardSetup`.
+    pub setup_client_secret: Option<String>,
+    pub publishable_key: String,
+    /// Set once subscribed.
+    pub subscription: Option<SubscriptionView>,
 }

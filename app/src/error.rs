@@ -20,6 +20,15 @@ pub enum AppError {
     /// Something that must be unique already exists (an account with this email).
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// What was asked needs a payment (a package, a credit), or the card was declined.
+    #[error("{0}")]
+    PaymentRequired(String),
+    /// A free game past its time: it stops playing until it is kept with a package.
+    #[error("{0}")]
+    Expired(String),
+    /// A service we depend on (the payment provider) could not be reached: try again later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("too many requests: try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("something went wrong on our side; please try again")]
@@ -44,6 +53,9 @@ impl AppError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::Conflict { .. } => "conflict",
+            Self::PaymentRequired(_) => "payment_required",
+            Self::Expired(_) => "expired",
+            Self::Unavailable(_) => "unavailable",
             Self::RateLimited { .. } => "rate_limited",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",

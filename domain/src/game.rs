@@ -42,12 +42,15 @@ pub enum GameStatus {
     Generating,
     Ready,
     Failed,
+    /// Bought with a package whose payment has not arrived yet: made once it does.
+    AwaitingPayment,
 }
 
 named_enum!(GameStatus, "game status", {
     Generating => "generating",
     Ready => "ready",
     Failed => "failed",
+    AwaitingPayment => "awaiting_payment",
 });
 
 /// Where a piece of studio work (a cut-out, a sprite, an animation) is.

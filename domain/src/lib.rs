@@ -9,6 +9,7 @@ mod account;
 mod game;
 mod look;
 mod names;
+mod package;
 #[cfg(feature = "openapi")]
 mod schema;
 
@@ -16,6 +17,7 @@ pub use account::{Email, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
 pub use look::{CutoutMethod, Gait, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};
+pub use package::{Allowance, Currency, FREE_STYLES, OrderStatus, Package, Refusal};
 
 /// A name that is not one of a type's known names, with the names that are.
 #[derive(Clone, Debug, PartialEq, Eq)]

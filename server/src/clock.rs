@@ -1,9 +1,10 @@
 //! Time as the durable queues count it: milliseconds since the epoch, passed into every store
 //! call, so both engines compare plain integers and tests can name the moment.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// The longest a retry waits, however many attempts came before.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -11,6 +12,36 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// The time as a capability sees it: the system's, or one a test sets (a subscription's
+/// renewal across a month boundary, a webhook signature's age).
+#[derive(Clone)]
+pub struct Clock(Option<Arc<Mutex<DateTime<Utc>>>>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(None)
+    }
+
+    /// A clock that stands at `start` until moved with [`Clock::set`].
+    pub fn manual(start: DateTime<Utc>) -> Self {
+        Self(Some(Arc::new(Mutex::new(start))))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.0 {
+            None => Utc::now(),
+            Some(t) => *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        }
+    }
+
+    /// Moves a manual clock (a system clock ignores it).
+    pub fn set(&self, to: DateTime<Utc>) {
+        if let Some(t) = &self.0 {
+            *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = to;
+        }
+    }
 }
 
 /// A duration in milliseconds, saturating.

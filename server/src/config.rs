@@ -69,6 +69,133 @@ pub struct Config {
     pub auth: Auth,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// Packages and payments through Stripe; off (every package free) without its keys.
+    pub payments: Payments,
+}
+
+/// Payments through Stripe (`STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`,
+/// `STRIPE_WEBHOOK_SECRET`). With none of the three set, payments are off: every package
+/// costs nothing and the create page says so. Set all three or none.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Payments {
+    #[serde(skip_serializing)]
+    pub secret_key: Option<SecretString>,
+    /// What Stripe.js in the browser is started with.
+    pub publishable_key: Option<String>,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
+    /// A Stripe-compatible server's address (`PETPIXEL__PAYMENTS__API_BASE`, for tests);
+    /// Stripe's own API when unset.
+    pub api_base: Option<String>,
+    /// Where the browser loads Stripe.js from: Stripe's, or the test server's stand-in.
+    pub stripe_js: String,
+    /// The currency the create page offers first.
+    pub default_currency: domain::Currency,
+    /// Prices in minor units (`499` is $4.99; `800` is ¥800).
+    pub prices: PriceTable,
+    /// Premium games a subscription's invoice adds each month.
+    pub subscription_credits: u32,
+    /// An order still pending after this many minutes is looked up at Stripe, so a lost
+    /// webhook does not lose a sale.
+    pub reconcile_after_minutes: u64,
+    /// How often each node looks for such orders (and paid games that failed for good,
+    /// which are refunded), seconds.
+    pub sweep_every_secs: u64,
+}
+
+/// What each paid package costs in each currency, in minor units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PriceTable {
+    pub basic: Prices,
+    pub premium: Prices,
+    /// A month of the subscription.
+    pub subscription: Prices,
+}
+
+/// One package's price in each currency the site sells in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prices {
+    pub usd: i64,
+    pub eur: i64,
+    pub gbp: i64,
+    pub jpy: i64,
+}
+
+impl Prices {
+    pub fn of(&self, currency: domain::Currency) -> i64 {
+        use domain::Currency as C;
+        match currency {
+            C::Usd => self.usd,
+            C::Eur => self.eur,
+            C::Gbp => self.gbp,
+            C::Jpy => self.jpy,
+        }
+    }
+}
+
+impl PriceTable {
+    /// A package's price; `None` for the free package.
+    pub fn of(&self, package: domain::Package, currency: domain::Currency) -> Option<i64> {
+        use domain::Package as P;
+        match package {
+            P::Free => None,
+            P::Basic => Some(self.basic.of(currency)),
+            P::Premium => Some(self.premium.of(currency)),
+            P::Subscription => Some(self.subscription.of(currency)),
+        }
+    }
+}
+
+impl Default for PriceTable {
+    fn default() -> Self {
+        Self {
+            basic: Prices {
+                usd: 499,
+                eur: 499,
+                gbp: 449,
+                jpy: 800,
+            },
+            premium: Prices {
+                usd: 999,
+                eur: 999,
+                gbp: 899,
+                jpy: 1500,
+            },
+            subscription: Prices {
+                usd: 1499,
+                eur: 1499,
+                gbp: 1299,
+                jpy: 2300,
+            },
+        }
+    }
+}
+
+impl Default for Payments {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            publishable_key: None,
+            webhook_secret: None,
+            api_base: None,
+            stripe_js: "https://js.stripe.com/v3/".into(),
+            default_currency: domain::Currency::Usd,
+            prices: PriceTable::default(),
+            subscription_credits: 5,
+            reconcile_after_minutes: 10,
+            sweep_every_secs: 60,
+        }
+    }
+}
+
+impl Payments {
+    /// Whether payments are on: the three keys are set.
+    pub fn enabled(&self) -> bool {
+        self.secret_key.is_some()
+    }
 }
 
 /// Who may read `/metrics`: with a token set, only requests with `Authorization: Bearer`
@@ -396,12 +523,13 @@ impl Default for Config {
             security: Security::default(),
             auth: Auth::default(),
             metrics: MetricsAccess::default(),
+            payments: Payments::default(),
         }
     }
 }
 
 /// The plain variables operators expect, mapped onto settings.
-const PLAIN_ENV: [(&str, &str); 14] = [
+const PLAIN_ENV: [(&str, &str); 17] = [
     ("LEPTOS_SITE_ADDR", "site_addr"),
     ("LEPTOS_SITE_ROOT", "site_root"),
     ("PETPIXEL_DATA_DIR", "data_dir"),
@@ -416,6 +544,9 @@ const PLAIN_ENV: [(&str, &str); 14] = [
     ("S3_ALLOW_HTTP", "s3.allow_http"),
     ("SMTP_URL", "email.smtp_url"),
     ("PETPIXEL_PUBLIC_URL", "public_url"),
+    ("STRIPE_SECRET_KEY", "payments.secret_key"),
+    ("STRIPE_PUBLISHABLE_KEY", "payments.publishable_key"),
+    ("STRIPE_WEBHOOK_SECRET", "payments.webhook_secret"),
 ];
 
 /// The plain variables that are switches rather than text.
@@ -604,6 +735,49 @@ impl Config {
             && s3.bucket.is_empty()
         {
             return Err(ConfigError::Invalid("s3.bucket must not be empty".into()));
+        }
+        self.payments.validate()
+    }
+}
+
+impl Payments {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let set = [
+            self.secret_key.is_some(),
+            self.publishable_key.is_some(),
+            self.webhook_secret.is_some(),
+        ];
+        if set.contains(&true) && set.contains(&false) {
+            return Err(ConfigError::Invalid(
+                "payments: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and \
+                 STRIPE_WEBHOOK_SECRET together (or none: payments off, every package free)"
+                    .into(),
+            ));
+        }
+        for (name, prices) in [
+            ("basic", &self.prices.basic),
+            ("premium", &self.prices.premium),
+            ("subscription", &self.prices.subscription),
+        ] {
+            for currency in domain::Currency::ALL {
+                // Stripe's smallest charge is about 50 US cents; a price must at least be one.
+                if prices.of(currency) < 1 || prices.of(currency) > 99_999_999 {
+                    return Err(ConfigError::Invalid(format!(
+                        "payments.prices.{name}.{currency} must be between 1 and 99999999 \
+                         minor units"
+                    )));
+                }
+            }
+        }
+        if self.subscription_credits == 0 || self.subscription_credits > 1000 {
+            return Err(ConfigError::Invalid(
+                "payments.subscription_credits must be between 1 and 1000".into(),
+            ));
+        }
+        if self.sweep_every_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "payments.sweep_every_secs must be at least 1".into(),
+            ));
         }
         Ok(())
     }

@@ -6,14 +6,16 @@
 //! - [`studio`]: cut-outs and looks drawn from photos, the styles, the image models;
 //! - [`games`]: games made as durable jobs, followed live, played by code;
 //! - [`jobs`]: the durable work queues' worker (leases, retries, backoff);
-//! - [`notifications`]: "your game is ready" by email and Web Push.
+//! - [`notifications`]: "your game is ready" by email and Web Push;
+//! - [`billing`]: packages, Stripe payments and webhooks, subscriptions, refunds.
 //!
-//! Billing, the gallery, moderation and analytics land beside these the same way
+//! The gallery, moderation and analytics land beside these the same way
 //! (`docs/adr/0002-server-by-capability.md` says how). Underneath: [`infra`] (database, blobs,
 //! Redis, limits, sessions, change notices, metrics) and the edge, [`http`]. [`startup`]
 //! wires it all from the [`config`].
 
 pub mod accounts;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -18,6 +18,10 @@ use crate::accounts::devices::{DeviceStore, Devices};
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::store::AccountStore;
 use crate::accounts::{Accounts, Belongings};
+use crate::billing::Billing;
+use crate::billing::store::BillingStore;
+use crate::billing::stripe::Stripe;
+use crate::clock::Clock;
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::games::pipeline::GamePipeline;
@@ -199,6 +203,7 @@ impl Parts {
             token: self.config.metrics.token.clone(),
             games: Arc::new(self.db.clone()) as Arc<dyn GameStore>,
             jobs: Arc::new(self.db.clone()) as Arc<dyn PipelineStore>,
+            billing: Arc::new(self.db.clone()) as Arc<dyn BillingStore>,
         })
     }
 }
@@ -450,6 +455,8 @@ pub struct Application {
     work: Option<Work>,
     /// The sessions, swept of expired ones while serving.
     sweep: AnySessionStore,
+    /// Payments, swept for lost webhooks and failed paid games while serving.
+    billing: Arc<Billing>,
     /// Tells the server, its worker and its streams to stop.
     stop: watch::Sender<bool>,
 }
@@ -484,6 +491,17 @@ impl Application {
 
         let limits = &config.limits;
         let quota = |name, limit, window| Quota::new(Arc::clone(&limiter), name, limit, window);
+        let metrics = Arc::new(Metrics::default());
+        let billing = Arc::new(Billing::new(
+            Arc::new(parts.db.clone()) as Arc<dyn BillingStore>,
+            Arc::new(parts.db.clone()) as Arc<dyn GameStore>,
+            Stripe::from_config(&config.payments)?,
+            config.payments.clone(),
+            Clock::system(),
+            Arc::clone(&parts.jobs_queued),
+            parts.changes.clone(),
+            Arc::clone(&metrics),
+        ));
         let photos = Arc::new(Photos::new(
             Arc::new(parts.db.clone()) as Arc<dyn PhotoStore>,
             parts.blobs.clone(),
@@ -546,7 +564,6 @@ impl Application {
             config.push.clone(),
             Arc::clone(&parts.notifications_due),
         ));
-        let metrics = Arc::new(Metrics::default());
         let role = if work.is_some() { Role::All } else { Role::Web };
         let health = parts.health(role, sessions.kind(), limiter.kind(), work.as_ref());
         let leptos = LeptosOptions::builder()
@@ -559,6 +576,7 @@ impl Application {
             accounts,
             devices,
             social: Arc::new(SocialSignIn::new(&config.auth, config.public_url(addr))?),
+            billing: Arc::clone(&billing),
             photos,
             studio,
             games,
@@ -591,6 +609,7 @@ impl Application {
             router,
             work,
             sweep,
+            billing,
             stop,
         })
     }
@@ -618,6 +637,7 @@ impl Application {
             .work
             .map(|work| tokio::spawn(work.run(stopped.clone())));
         let sweep = tokio::spawn(self.sweep.sweep(SESSION_SWEEP));
+        let payments = tokio::spawn(self.billing.run_sweeps(stopped.clone()));
         // Peers' addresses reach handlers: `/metrics` answers loopback peers without a token.
         axum::serve(
             self.listener,
@@ -627,6 +647,7 @@ impl Application {
         .with_graceful_shutdown(until_stopped(stopped))
         .await?;
         sweep.abort();
+        payments.await?;
         if let Some(work) = work {
             work.await??;
         }

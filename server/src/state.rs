@@ -10,6 +10,8 @@ use tokio::sync::watch;
 use crate::accounts::Accounts;
 use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
+use crate::billing::Billing;
+use crate::billing::store::BillingStore;
 use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::http::health::Health;
@@ -23,6 +25,7 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     pub devices: Arc<Devices>,
     pub social: Arc<SocialSignIn>,
+    pub billing: Arc<Billing>,
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
@@ -45,4 +48,5 @@ pub struct Scrape {
     pub token: Option<secrecy::SecretString>,
     pub games: Arc<dyn GameStore>,
     pub jobs: Arc<dyn PipelineStore>,
+    pub billing: Arc<dyn BillingStore>,
 }

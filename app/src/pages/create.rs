@@ -219,6 +219,7 @@ pub fn CreatePage() -> impl IntoView {
             style: Some(style.get_untracked()),
             gait: gait.get_untracked(),
             notify_email: Some(email.get_untracked().trim().to_owned()).filter(|e| !e.is_empty()),
+            package: None,
         };
         spawn_local(async move {
             match create_game(request).await {

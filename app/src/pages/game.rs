@@ -142,6 +142,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
         <p class="status" data-status=status>
             {match game.status {
                 GameStatus::Generating => "Making your game…".to_owned(),
+                GameStatus::AwaitingPayment => "Waiting for payment".to_owned(),
                 GameStatus::Ready => "Your game is ready!".to_owned(),
                 GameStatus::Failed => format!(
                     "We could not make this game: {}",
@@ -175,7 +176,9 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             <iframe class="game-frame" src=urls.embed.clone() title="Play the game" allow="autoplay; fullscreen"></iframe>
             <p class="actions">
                 <a class="button primary" href=urls.play.clone() rel="external">"Open the game page"</a>
-                <a class="button" href=urls.download.clone() rel="external" download="">"Download (plays offline)"</a>
+                {game.package.allowance().download.then(|| view! {
+                    <a class="button" href=urls.download.clone() rel="external" download="">"Download (plays offline)"</a>
+                })}
             </p>
         })}
         {failed.then(|| view! {

@@ -30,6 +30,14 @@ fn not_found_status() {
     }
 }
 
+/// Answers the page being rendered with 410 Gone (a free game past its time).
+fn gone_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::GONE);
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     not_found_status();

@@ -56,6 +56,7 @@ fn GameRow(game: GameView, refetch: Callback<()>) -> impl IntoView {
         GameStatus::Ready => "Ready".to_owned(),
         GameStatus::Failed => "Failed".to_owned(),
         GameStatus::Generating => format!("Being made ({}%)", game.progress),
+        GameStatus::AwaitingPayment => "Waiting for payment".to_owned(),
     };
     let plays = match game.plays {
         1 => "1 play".to_owned(),

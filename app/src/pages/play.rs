@@ -35,7 +35,7 @@ pub fn PlayPage() -> impl IntoView {
 }
 
 #[component]
-fn PlayCard(game: GameView) -> impl IntoView {
+fn PlayCard(game: GameView) -> AnyView {
     let copied = RwSignal::new(false);
     let share_path = game.urls.play.clone();
     let embed_snippet = format!(
@@ -50,6 +50,19 @@ fn PlayCard(game: GameView) -> impl IntoView {
             copied.set(browser::copy_to_clipboard(&format!("{origin}{path}")).await);
         });
     };
+    if game.expired {
+        super::gone_status();
+        return view! {
+            <Title text=game.title.clone()/>
+            <section class="panel play" data-status="expired">
+                <h1>{game.title.clone()}</h1>
+                <p class="status">"This free game has expired."</p>
+                <p>"Free games play for 30 days. Its owner can keep it for good: "
+                    <a class="button" href=format!("/games/{}", game.id)>"Keep this game"</a></p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <Title text=game.title.clone()/>
         <section class="panel play">
@@ -65,12 +78,15 @@ fn PlayCard(game: GameView) -> impl IntoView {
                 }.into_any(),
                 GameStatus::Generating => view! { <p class="status" data-status="generating">"This game is still being made."</p> }.into_any(),
                 GameStatus::Failed => view! { <p class="status" data-status="failed">"This game could not be made."</p> }.into_any(),
+                GameStatus::AwaitingPayment => view! { <p class="status" data-status="awaiting_payment">"This game is made once it is paid for."</p> }.into_any(),
             }}
             <div class="share">
                 <button class="button" type="button" on:click=copy>
                     {move || if copied.get() { "Link copied!" } else { "Copy link" }}
                 </button>
-                <a class="button" href=game.urls.download.clone() rel="external" download="">"Download"</a>
+                {game.package.allowance().download.then(|| view! {
+                    <a class="button" href=game.urls.download.clone() rel="external" download="">"Download"</a>
+                })}
             </div>
             <label class="field">
                 "Embed it on your site"
@@ -78,4 +94,5 @@ fn PlayCard(game: GameView) -> impl IntoView {
             </label>
         </section>
     }
+    .into_any()
 }

@@ -16,10 +16,17 @@ pub enum Permission {
     Moderate,
     /// Manage accounts and roles (admins).
     ManageUsers,
+    /// Refund orders (admins).
+    ManagePayments,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 3] = [Self::OwnGames, Self::Moderate, Self::ManageUsers];
+    pub const ALL: [Permission; 4] = [
+        Self::OwnGames,
+        Self::Moderate,
+        Self::ManageUsers,
+        Self::ManagePayments,
+    ];
 
     /// The name tokens carry in `permissions`.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +34,7 @@ impl Permission {
             Self::OwnGames => "games:own",
             Self::Moderate => "content:moderate",
             Self::ManageUsers => "users:manage",
+            Self::ManagePayments => "payments:manage",
         }
     }
 }
@@ -40,6 +48,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             Permission::OwnGames,
             Permission::Moderate,
             Permission::ManageUsers,
+            Permission::ManagePayments,
         ],
     }
 }

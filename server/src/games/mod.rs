@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::accounts::SignedIn;
 use crate::accounts::export::Export;
+use crate::billing::{Admission, Billing};
 use crate::clock::now_ms;
 use crate::error::{blob_read, internal};
 use crate::infra::blobs::Blobs;
@@ -82,17 +83,28 @@ pub struct Games {
     quotas: GameQuotas,
 }
 
-/// Starts a game as the API and the create page ask for it: its quota spent first, then the
-/// email to send when it is ready settled (a confirmation mailed, for an address not the
-/// caller's own), then the game recorded with that email.
+/// Starts a game as the API and the create page ask for it: how it is paid for decided and
+/// what its package allows checked first, then its quota spent, then the email to send when it
+/// is ready settled (a confirmation mailed, for an address not the caller's own), then the
+/// game recorded with that email (waiting for its payment, if it was bought).
 pub async fn start(
     games: &Games,
     notifications: &Notifications,
+    billing: &Billing,
     visitor: &Visitor,
     caller: Option<&SignedIn>,
     client: Option<IpAddr>,
     request: GameRequest,
 ) -> Result<GameView, AppError> {
+    let admission = billing.admit(caller, request.package)?;
+    let package = admission.package;
+    if let Some(refusal) = package.allowance().refuses(
+        package,
+        request.level_count,
+        request.style.unwrap_or_default(),
+    ) {
+        return Err(AppError::invalid(refusal.field, refusal.message));
+    }
     games
         .quotas
         .started
@@ -101,7 +113,9 @@ pub async fn start(
     let notice = notifications
         .email_notice(caller, request.notify_email.as_deref(), client)
         .await?;
-    games.create(visitor, request, notice.as_ref()).await
+    games
+        .create(visitor, request, notice.as_ref(), &admission)
+        .await
 }
 
 impl Games {
@@ -134,18 +148,26 @@ impl Games {
     }
 
     /// Starts making a game from one of the visitor's photos, with the email to send when
-    /// it is ready (`Notifications::email_notice` decides it from `request.notify_email`).
+    /// it is ready (`Notifications::email_notice` decides it from `request.notify_email`),
+    /// paid for as `admission` says.
     #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         visitor: &Visitor,
         request: GameRequest,
         notify_email: Option<&EmailNotice>,
+        admission: &Admission,
     ) -> Result<GameView, AppError> {
         let image = self
             .photos
             .named_in_request(visitor, request.image_id)
             .await?;
+        let created_at = Utc::now();
+        let expires_at = admission
+            .package
+            .allowance()
+            .expires_after_days
+            .map(|days| created_at + chrono::Duration::days(i64::from(days)));
         let mut game = GameRecord {
             id: Uuid::new_v4(),
             visitor_id: visitor.0.clone(),
@@ -159,18 +181,26 @@ impl Games {
             seed: rand::random(),
             style: request.style.unwrap_or_default(),
             gait: request.gait,
-            status: GameStatus::Generating,
+            status: admission.status,
             failure_reason: None,
             assets: None,
-            created_at: Utc::now(),
+            created_at,
             completed_at: None,
             plays: 0,
-            stage: Some(PipelineStage::RemoveBackground),
+            stage: (admission.status == GameStatus::Generating)
+                .then_some(PipelineStage::RemoveBackground),
+            package: admission.package,
+            expires_at,
+            remakes: 0,
         };
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;
         loop {
-            match self.store.insert(&game, notify_email).await {
+            match self
+                .store
+                .insert(&game, notify_email, admission.spend_credit_of)
+                .await
+            {
                 Ok(()) => break,
                 Err(StoreError::Conflict {
                     field: "short_code",
@@ -178,10 +208,13 @@ impl Games {
                     attempts += 1;
                     game.short_code = new_short_code();
                 }
+                Err(StoreError::Conflict { field: "credits" }) => return Err(Billing::no_credit()),
                 Err(e) => return Err(internal("record game", e)),
             }
         }
-        self.queued(game.id).await;
+        if game.status == GameStatus::Generating {
+            self.queued(game.id).await;
+        }
         Ok(game_view(&game))
     }
 
@@ -217,6 +250,21 @@ impl Games {
         id: &str,
     ) -> Result<GameView, AppError> {
         let game = self.owned(visitor, id).await?;
+        if game.status == GameStatus::AwaitingPayment {
+            return Err(AppError::PaymentRequired(
+                "this game is waiting for its payment: it is made once paid".into(),
+            ));
+        }
+        if let Some(limit) = game.package.allowance().new_levels
+            && game.remakes >= limit
+        {
+            return Err(AppError::PaymentRequired(format!(
+                "the {} package makes a game with new levels {limit} time{}; premium makes \
+                 them without limit",
+                game.package.label(),
+                if limit == 1 { "" } else { "s" }
+            )));
+        }
         self.quotas.remade.spend(&parties(visitor, client)).await?;
         let from = pipeline::restart_stage(&self.blobs, game.id).await?;
         if !self
@@ -285,8 +333,18 @@ impl Games {
         self.store.by_code(&code).await?.ok_or(AppError::NotFound)
     }
 
+    /// A public game that still plays: a free game past its time is `Expired`.
+    pub async fn playable(&self, code: &str) -> Result<GameRecord, AppError> {
+        let game = self.public(code).await?;
+        if game.expired(Utc::now()) {
+            return Err(expired());
+        }
+        Ok(game)
+    }
+
     /// Counts a play of a public game (the page's loader reports the first start).
     pub async fn count_play(&self, code: &str, client: Option<IpAddr>) -> Result<(), AppError> {
+        self.playable(code).await?;
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
         if let Some(ip) = client {
             let party = format!("{code}:{}", crate::http::client_ip::limit_key(ip));
@@ -343,6 +401,13 @@ impl Games {
         self.jobs_queued.notify_one();
         self.changes.game(game_id).await;
     }
+}
+
+/// What a free game past its time answers.
+pub fn expired() -> AppError {
+    AppError::Expired(
+        "this free game has expired: its owner can keep it for good with the basic package".into(),
+    )
 }
 
 /// The most games "My games" lists (newest first).
@@ -442,6 +507,9 @@ pub fn game_view(game: &GameRecord) -> GameView {
         },
         failure: game.failure_reason.clone(),
         plays: game.plays,
+        package: game.package,
+        expires_at: game.expires_at.map(crate::billing::rfc3339),
+        expired: game.expired(Utc::now()),
         urls: GameUrls {
             play: urls::play_page(code),
             embed: urls::embed_page(code),

@@ -309,6 +309,9 @@ mod tests {
                     completed_at: None,
                     plays: 0,
                     stage: None,
+                    package: domain::Package::Premium,
+                    expires_at: None,
+                    remakes: 0,
                 };
                 let module = assemble(&game, Sprite::placeholder(), &runtime)
                     .unwrap_or_else(|e| panic!("{theme} {difficulty}: {e}"));

@@ -43,6 +43,9 @@ async fn embed(
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
     let game = games.public(&code).await?;
+    if game.expired(chrono::Utc::now()) {
+        return Ok(expired_page(&game));
+    }
     // The content-addressed name when the game has one, so the module is cached for good.
     let file = module_file(&game).unwrap_or("game.wasm");
     let module_url = urls::game_public_file(&game.short_code, file);
@@ -68,6 +71,35 @@ async fn embed(
         .into_response())
 }
 
+/// What the embed shows once a free game has expired: where its owner can keep it.
+fn expired_page(game: &GameRecord) -> Response {
+    let title = html_escape(&game.title);
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"></head><body \
+         style=\"font-family:sans-serif;text-align:center;padding:2em\"><h1>{title}</h1>\
+         <p>This free game has expired.</p><p><a href=\"{keep}\" target=\"_top\">Its owner can \
+         keep it for good</a></p></body></html>",
+        keep = urls::game_page(game.id),
+    );
+    (
+        StatusCode::GONE,
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors *"),
+        )],
+        Html(page),
+    )
+        .into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Counts a play of a ready game (the page's loader reports the first start).
 #[utoipa::path(
     post,
@@ -77,6 +109,7 @@ async fn embed(
     responses(
         (status = 204, description = "Counted"),
         (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 410, description = "A free game past its time", body = ApiErrorBody),
         (status = 429, description = "This client's plays of this game are counted enough for this hour", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
@@ -109,6 +142,7 @@ fn module_file(game: &GameRecord) -> Option<&str> {
         (status = 200, description = "The module; its ETag is its content tag", content_type = "application/wasm", body = Binary),
         (status = 304, description = "The caller holds this version (`If-None-Match`)"),
         (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 410, description = "A free game past its time", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
@@ -117,7 +151,7 @@ async fn module(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let game = games.public(&code).await?;
+    let game = games.playable(&code).await?;
     let bytes = games.module(&game).await?;
     let tag = content_tag(&bytes);
     Ok(tagged(
@@ -171,6 +205,7 @@ fn tagged(
             (Binary = "image/png"), (Binary = "image/gif"), (Binary = "application/wasm"))),
         (status = 304, description = "The caller holds this version (`If-None-Match`)"),
         (status = 404, description = "No such game or file", body = ApiErrorBody),
+        (status = 410, description = "A free game past its time (its module)", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
@@ -183,7 +218,7 @@ async fn game_file(
         .strip_prefix("game-")
         .and_then(|rest| rest.strip_suffix(".wasm"))
     {
-        let game = games.public(&code).await?;
+        let game = games.playable(&code).await?;
         if module_file(&game) != Some(file.as_str()) {
             return Err(HttpError(app::error::AppError::NotFound));
         }
@@ -217,7 +252,9 @@ async fn game_file(
     params(("code" = String, Path, description = "The game's short code")),
     responses(
         (status = 200, description = "The game, as an attachment", content_type = "text/html", body = Binary),
+        (status = 402, description = "The game's package has no offline download (free)", body = ApiErrorBody),
         (status = 404, description = "No ready game has that code", body = ApiErrorBody),
+        (status = 410, description = "A free game past its time", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
@@ -225,12 +262,19 @@ async fn download(
     State(games): State<Arc<Games>>,
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
-    let game = games.public(&code).await?;
+    let game = games.playable(&code).await?;
     html_download(&games, &game).await
 }
 
-/// The game as one HTML file, offered as an attachment named after the game.
+/// The game as one HTML file, offered as an attachment named after the game, when its
+/// package includes the offline download.
 pub async fn html_download(games: &Games, game: &GameRecord) -> Result<Response, HttpError> {
+    if !game.package.allowance().download {
+        return Err(HttpError(app::error::AppError::PaymentRequired(format!(
+            "the offline download comes with the basic and premium packages; this game is {}",
+            game.package.label()
+        ))));
+    }
     let html = games.download_html(game).await?;
     let file: String = game
         .title

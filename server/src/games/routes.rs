@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::Games;
 use super::play::html_download;
+use crate::billing::Billing;
 use crate::http::Binary;
 use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
@@ -40,8 +41,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = "games",
     request_body = GameRequest,
     responses(
-        (status = 202, description = "Being made", body = GameView),
-        (status = 422, description = "An invalid field, or an unknown photo; `error.field` names it", body = ApiErrorBody),
+        (status = 202, description = "Being made, or (a paid package) waiting for its payment: `status` says which", body = GameView),
+        (status = 401, description = "A paid package asked for without signing in", body = ApiErrorBody),
+        (status = 402, description = "`subscription` asked for with no credit left", body = ApiErrorBody),
+        (status = 422, description = "An invalid field, an unknown photo, or more than the package allows; `error.field` names it", body = ApiErrorBody),
         (status = 429, description = "Games started today (`limits.games_per_day`), or confirmation mails to `notify_email`, used up for now", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
         (status = 500, description = "Our side failed; nothing was kept", body = ApiErrorBody),
@@ -50,6 +53,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn create(
     State(games): State<Arc<Games>>,
     State(notifications): State<Arc<Notifications>>,
+    State(billing): State<Arc<Billing>>,
     Extension(visitor): Extension<Visitor>,
     Extension(Caller(caller)): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
@@ -58,6 +62,7 @@ async fn create(
     let view = super::start(
         &games,
         &notifications,
+        &billing,
         &visitor,
         caller.as_ref(),
         client,
@@ -137,6 +142,7 @@ async fn delete_game(
     params(("id" = String, Path, description = "The game's id")),
     responses(
         (status = 202, description = "Being made again", body = GameView),
+        (status = 402, description = "Its package's new levels are used up, or it waits for its payment", body = ApiErrorBody),
         (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
         (status = 422, description = "It is being made already", body = ApiErrorBody),
         (status = 429, description = "New levels asked for too often today (`limits.regenerations_per_day`)", body = ApiErrorBody,
@@ -163,6 +169,7 @@ async fn regenerate(
     params(("id" = String, Path, description = "The game's id")),
     responses(
         (status = 202, description = "Being made again", body = GameView),
+        (status = 402, description = "Its package's new levels are used up, or it waits for its payment", body = ApiErrorBody),
         (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
         (status = 422, description = "Only a game that failed can be tried again", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
@@ -185,6 +192,7 @@ async fn retry(
     params(("id" = String, Path, description = "The game's id")),
     responses(
         (status = 200, description = "The game, as an attachment", content_type = "text/html", body = Binary),
+        (status = 402, description = "The game's package has no offline download (free)", body = ApiErrorBody),
         (status = 404, description = "No such ready game of the caller's", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Difficulty, Gait, GameStatus, LevelCount, PetName, PipelineStage, ShortCode, Style, Theme,
+    Difficulty, Gait, GameStatus, LevelCount, Package, PetName, PipelineStage, ShortCode, Style,
+    Theme,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -42,6 +43,19 @@ pub struct GameRecord {
     pub plays: u64,
     /// The stage its job is at (running, queued or failed); `None` without a job row.
     pub stage: Option<PipelineStage>,
+    /// What it was bought with (`games.package_type`).
+    pub package: Package,
+    /// When a free game stops playing; `None`: kept for good.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Times it was made again with new levels.
+    pub remakes: u32,
+}
+
+impl GameRecord {
+    /// Past its `expires_at` at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
 }
 
 /// Blob keys of what the pipeline made for a game.
@@ -166,13 +180,16 @@ pub const DURATION_BUCKETS_MS: [i64; 10] = [
 /// The records of games.
 #[async_trait::async_trait]
 pub trait GameStore: Send + Sync + 'static {
-    /// Records a new game with its job queued at the first stage, and the address to tell
-    /// when it is ready, in one transaction. Fails with `Conflict { field: "short_code" }`
-    /// when the code is taken.
+    /// Records a new game with its job queued at the first stage (unless it waits for its
+    /// payment), the address to tell when it is ready, and with `spend_credit_of` one of that
+    /// subscriber's credits spent, in one transaction. Fails with `Conflict { field:
+    /// "short_code" }` when the code is taken, `Conflict { field: "credits" }` when no credit
+    /// is left.
     async fn insert(
         &self,
         game: &GameRecord,
         notify_email: Option<&EmailNotice>,
+        spend_credit_of: Option<Uuid>,
     ) -> Result<(), StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<GameRecord>, StoreError>;
     async fn by_code(&self, code: &ShortCode) -> Result<Option<GameRecord>, StoreError>;
@@ -247,6 +264,9 @@ struct GameRow {
     created_at: DateTime<Utc>,
     completed_at: Option<DateTime<Utc>>,
     stage: Option<String>,
+    package_type: String,
+    expires_at: Option<DateTime<Utc>>,
+    remakes: i32,
 }
 
 impl TryFrom<GameRow> for GameRecord {
@@ -277,6 +297,9 @@ impl TryFrom<GameRow> for GameRecord {
             created_at: row.created_at,
             completed_at: row.completed_at,
             stage: row.stage.as_deref().map(parse_named).transpose()?,
+            package: parse_named(&row.package_type)?,
+            expires_at: row.expires_at,
+            remakes: to_u32(row.remakes.into(), "remakes")?,
         })
     }
 }
@@ -321,7 +344,7 @@ macro_rules! game_select {
             "SELECT id, visitor_id, image_id, short_code, title, pet_name, theme, difficulty, ",
             "level_count, config, status, failure_reason, assets, ",
             $plays,
-            " AS plays, created_at, completed_at, ",
+            " AS plays, created_at, completed_at, package_type, expires_at, remakes, ",
             "(SELECT stage FROM jobs WHERE jobs.game_id = games.id AND jobs.state <> 'done') AS stage ",
             "FROM games WHERE ",
             $where
@@ -329,10 +352,11 @@ macro_rules! game_select {
     };
 }
 
-mod sql {
+pub(crate) mod sql {
     pub const INSERT_GAME: &str = "INSERT INTO games (id, visitor_id, image_id, short_code, \
         title, pet_name, theme, difficulty, level_count, package_type, game_url, config, status, \
-        created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'free', $10, $11, $12, $13)";
+        created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14, $10, $11, $12, \
+        $13, $15)";
     /// Queues a game's job at stage $2 (a new job, or one started over).
     pub const QUEUE_JOB: &str = "INSERT INTO jobs (game_id, stage, state, attempts, run_at, \
         queued_at, updated_at) VALUES ($1, $2, 'queued', 0, $3, $3, $3) ON CONFLICT (game_id) \
@@ -373,7 +397,8 @@ mod sql {
         to_jsonb(COALESCE((stats->>'plays')::bigint, 0) + 1)) \
         WHERE short_code = $1 AND status = 'ready'";
     pub const RESTART_GAME: &str = "UPDATE games SET status = 'generating', config = $1, \
-        failure_reason = NULL, completed_at = NULL WHERE id = $2 AND status <> 'generating'";
+        failure_reason = NULL, completed_at = NULL, remakes = remakes + 1 WHERE id = $2 AND \
+        status IN ('ready', 'failed')";
     pub const RETRY_GAME: &str = "UPDATE games SET status = 'generating', failure_reason = NULL, \
         completed_at = NULL WHERE id = $1 AND status = 'failed'";
     pub const SQLITE_CLAIM: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
@@ -456,6 +481,7 @@ impl GameStore for Db {
         &self,
         game: &GameRecord,
         notify_email: Option<&EmailNotice>,
+        spend_credit_of: Option<Uuid>,
     ) -> Result<(), StoreError> {
         let config = Json(GameConfig {
             seed: game.seed,
@@ -479,15 +505,30 @@ impl GameStore for Db {
                 .bind(&config)
                 .bind(game.status.as_str())
                 .bind(game.created_at)
+                .bind(game.package.as_str())
+                .bind(game.expires_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, "short_code"))?;
-            sqlx::query(sql::QUEUE_JOB)
-                .bind(Id(game.id))
-                .bind(PipelineStage::RemoveBackground.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            if let Some(subscriber) = spend_credit_of {
+                let left: Option<i64> =
+                    sqlx::query_scalar(crate::billing::store::shared::SPEND_CREDIT)
+                        .bind(Id(subscriber))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if left.is_none() {
+                    // Dropping the transaction rolls the game back with it.
+                    return Err(StoreError::Conflict { field: "credits" });
+                }
+            }
+            if game.status == GameStatus::Generating {
+                sqlx::query(sql::QUEUE_JOB)
+                    .bind(Id(game.id))
+                    .bind(PipelineStage::RemoveBackground.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(notice) = notify_email {
                 sqlx::query(crate::notifications::store::INSERT_EMAIL)
                     .bind(Id(notice.id))

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::not_found;
 use crate::state::AppState;
-use crate::{accounts, games, notifications, photos, studio};
+use crate::{accounts, billing, games, notifications, photos, studio};
 
 /// The API's routers: what needs the visitor, and the games' public files.
 pub struct ApiRouters {
@@ -43,9 +43,13 @@ pub struct ApiDocument(Arc<String>);
         (name = "games", description = "Games made from photos, followed as they are made"),
         (name = "play", description = "A game's public files, by short code"),
         (name = "notifications", description = "\"Your game is ready\" by Web Push"),
+        (name = "payments", description = "Packages, checkout through Stripe, refunds, the subscription, Stripe's webhook"),
     )
 )]
 struct Doc;
+
+/// Stripe's webhook, outside sessions, tokens and the per-address API limit.
+pub const WEBHOOK_PATH: &str = "/api/v1/payments/webhook";
 
 /// The routers and their document.
 pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
@@ -55,13 +59,17 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
         .merge(studio::routes::routes())
         .merge(games::routes::routes())
         .merge(notifications::routes::routes())
+        .merge(billing::routes::routes())
         .routes(routes!(openapi_json))
         .fallback(not_found);
     let (owner, mut document) = OpenApiRouter::with_openapi(Doc::openapi())
         .nest("/api/v1", owner)
         .split_for_parts();
     let (public, public_document) = OpenApiRouter::new()
-        .nest("/api/v1", games::play::api_routes())
+        .nest(
+            "/api/v1",
+            games::play::api_routes().merge(billing::routes::webhook_routes()),
+        )
         .split_for_parts();
     document.merge(public_document);
     document_edge_answers(&mut document);
@@ -102,7 +110,8 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for (path, item) in document.paths.paths.iter_mut() {
-        let public = path.starts_with("/api/v1/play/");
+        // The webhook's credential is its signature: no bearer token is read there.
+        let public = path.starts_with("/api/v1/play/") || path == WEBHOOK_PATH;
         let document_itself = path == "/api/v1/openapi.json";
         let operations = [
             (Method::GET, &mut item.get),

@@ -82,6 +82,7 @@ pub fn router(
         studio: Arc::clone(&state.studio),
         games: Arc::clone(&state.games),
         notifications: Arc::clone(&state.notifications),
+        billing: Arc::clone(&state.billing),
     }) as Arc<dyn PetPixelPort>);
     let site = Arc::new(page_policy::SitePolicy {
         https: sessions.https,
@@ -280,12 +281,13 @@ async fn metrics_page(
         Ok::<_, crate::infra::db::StoreError>((
             scrape.games.outcomes().await?,
             scrape.jobs.depths().await?,
+            scrape.billing.tallies().await?,
         ))
     };
     match read.await {
-        Ok((outcomes, depths)) => (
+        Ok((outcomes, depths, payments)) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            scrape.metrics.render(&outcomes, &depths),
+            scrape.metrics.render(&outcomes, &depths, &payments),
         )
             .into_response(),
         Err(e) => {

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::{Accounts, SignedIn};
+use crate::billing::Billing;
 use crate::games::{Games, game_view};
 use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
@@ -31,6 +32,7 @@ pub struct Port {
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
     pub notifications: Arc<Notifications>,
+    pub billing: Arc<Billing>,
 }
 
 #[async_trait::async_trait]
@@ -66,6 +68,7 @@ impl PetPixelPort for Port {
         crate::games::start(
             &self.games,
             &self.notifications,
+            &self.billing,
             visitor,
             caller.as_ref(),
             client,

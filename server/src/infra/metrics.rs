@@ -10,12 +10,14 @@ use std::sync::Mutex;
 
 use domain::PipelineStage;
 
+use crate::billing::store::PaymentTallies;
 use crate::games::store::{DURATION_BUCKETS_MS, JobState, Outcomes};
 
-/// This process's responses, by status code.
+/// This process's responses, by status code, and the webhook deliveries it refused.
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<u16, u64>>,
+    webhook_failures: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -25,9 +27,22 @@ impl Metrics {
         }
     }
 
+    /// A Stripe webhook delivery refused or not applied, by why (`signature`, `unreadable`,
+    /// `store`, `off`).
+    pub fn webhook_failure(&self, reason: &'static str) {
+        if let Ok(mut failures) = self.webhook_failures.lock() {
+            *failures.entry(reason).or_default() += 1;
+        }
+    }
+
     /// The exposition: this process's responses, and the games and queue as read from the
     /// store.
-    pub fn render(&self, outcomes: &Outcomes, depths: &[(PipelineStage, JobState, u64)]) -> String {
+    pub fn render(
+        &self,
+        outcomes: &Outcomes,
+        depths: &[(PipelineStage, JobState, u64)],
+        payments: &PaymentTallies,
+    ) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().map(|r| r.clone()).unwrap_or_default();
         out.push_str("# HELP http_requests_total HTTP responses sent, by status code.\n");
@@ -87,6 +102,38 @@ impl Metrics {
                 );
             }
         }
+
+        let counters = [
+            (
+                "payments_attempted_total",
+                "Payments asked of Stripe (orders with a payment intent or a subscription invoice).",
+                payments.attempted,
+            ),
+            (
+                "payments_successful_total",
+                "Payments Stripe confirmed (refunded ones included).",
+                payments.successful,
+            ),
+            ("refunds_total", "Refunds Stripe made.", payments.refunds),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {value}");
+        }
+        let failures = self
+            .webhook_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default();
+        out.push_str(
+            "# HELP webhook_failures_total Stripe webhook deliveries refused or not applied, by reason.\n",
+        );
+        out.push_str("# TYPE webhook_failures_total counter\n");
+        for reason in ["signature", "unreadable", "store", "off"] {
+            let count = failures.get(reason).copied().unwrap_or(0);
+            let _ = writeln!(out, "webhook_failures_total{{reason=\"{reason}\"}} {count}");
+        }
         out
     }
 }
@@ -110,7 +157,17 @@ mod tests {
         outcomes.ready_by_duration[0] = 1; // 0.4 s
         outcomes.ready_by_duration[2] = 1; // 1.5 s
         outcomes.ready_by_duration[DURATION_BUCKETS_MS.len()] = 1; // 500 s
-        let text = m.render(&outcomes, &[(PipelineStage::Pixelize, JobState::Queued, 3)]);
+        m.webhook_failure("signature");
+        let payments = PaymentTallies {
+            attempted: 4,
+            successful: 3,
+            refunds: 1,
+        };
+        let text = m.render(
+            &outcomes,
+            &[(PipelineStage::Pixelize, JobState::Queued, 3)],
+            &payments,
+        );
         for line in [
             "http_requests_total{status=\"200\"} 2",
             "http_requests_total{status=\"404\"} 1",
@@ -124,6 +181,11 @@ mod tests {
             "game_generation_duration_seconds_count 3",
             "pipeline_queue_depth{stage=\"pixelize\",state=\"queued\"} 3",
             "pipeline_queue_depth{stage=\"animate\",state=\"running\"} 0",
+            "payments_attempted_total 4",
+            "payments_successful_total 3",
+            "refunds_total 1",
+            "webhook_failures_total{reason=\"signature\"} 1",
+            "webhook_failures_total{reason=\"store\"} 0",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -50,6 +50,8 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "GET /api/v1/images/{id}/status",
             "GET /api/v1/images/{id}/{file}",
             "GET /api/v1/openapi.json",
+            "GET /api/v1/payments/history",
+            "GET /api/v1/payments/offer",
             "GET /api/v1/pixel-art/styles",
             "GET /api/v1/pixel-art/{id}/status",
             "GET /api/v1/play/{code}/download",
@@ -72,6 +74,12 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "POST /api/v1/images/remove-background",
             "POST /api/v1/images/upload",
             "POST /api/v1/notifications/confirm",
+            "POST /api/v1/payments/confirm",
+            "POST /api/v1/payments/create-intent",
+            "POST /api/v1/payments/refund",
+            "POST /api/v1/payments/subscriptions/cancel",
+            "POST /api/v1/payments/subscriptions/create",
+            "POST /api/v1/payments/webhook",
             "POST /api/v1/pixel-art/animate",
             "POST /api/v1/pixel-art/generate",
             "POST /api/v1/play/{code}/plays",
@@ -104,4 +112,12 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
         serde_json::json!([32, 48, 64])
     );
     assert_eq!(schemas["LevelCount"]["maximum"], 12);
+    assert_eq!(
+        schemas["Package"]["enum"],
+        serde_json::json!(["free", "basic", "premium", "subscription"])
+    );
+    assert_eq!(
+        schemas["Currency"]["enum"],
+        serde_json::json!(["usd", "eur", "gbp", "jpy"])
+    );
 }

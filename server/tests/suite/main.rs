@@ -14,6 +14,7 @@ mod idor;
 mod images;
 mod jobs;
 mod journey;
+mod payments;
 mod push;
 mod redis_conformance;
 mod services;

@@ -188,6 +188,9 @@ fn game(image: &ImageRecord, short_code: &str) -> GameRecord {
         plays: 0,
         // Inserting a game queues its job at the first stage.
         stage: Some(PipelineStage::RemoveBackground),
+        package: domain::Package::Basic,
+        expires_at: None,
+        remakes: 0,
     }
 }
 
@@ -196,7 +199,9 @@ async fn photo_and_game(db: &Db, short_code: &str) -> (ImageRecord, GameRecord) 
     let img = image("visitor-a");
     PhotoStore::insert(db, &img).await.expect("insert photo");
     let g = game(&img, short_code);
-    GameStore::insert(db, &g, None).await.expect("insert game");
+    GameStore::insert(db, &g, None, None)
+        .await
+        .expect("insert game");
     (img, g)
 }
 
@@ -271,7 +276,7 @@ async fn games_round_trip_by_id_and_by_code(db: Db) {
 
 async fn a_taken_short_code_is_a_conflict_naming_the_field(db: Db) {
     let (img, _) = photo_and_game(&db, "abcdefghjk").await;
-    match GameStore::insert(&db, &game(&img, "abcdefghjk"), None).await {
+    match GameStore::insert(&db, &game(&img, "abcdefghjk"), None, None).await {
         Err(StoreError::Conflict { field }) => assert_eq!(field, "short_code"),
         other => panic!("expected a short_code conflict, got {other:?}"),
     }
@@ -300,7 +305,9 @@ async fn claims_take_the_oldest_due_stage_once_and_the_queue_counts_them(db: Db)
         created_at: first.created_at + chrono::Duration::seconds(1),
         ..game(&img, "mnpqrstuvw")
     };
-    GameStore::insert(&db, &later, None).await.expect("insert");
+    GameStore::insert(&db, &later, None, None)
+        .await
+        .expect("insert");
     assert_eq!(
         db.depths().await.expect("depths"),
         [(PipelineStage::RemoveBackground, JobState::Queued, 2)]
@@ -491,7 +498,9 @@ async fn only_a_failed_game_is_tried_again(db: Db) {
     let now = soon();
     make_ready(&db, &ready, now).await;
     let doomed = game(&img, "mnpqrstuvw");
-    GameStore::insert(&db, &doomed, None).await.expect("insert");
+    GameStore::insert(&db, &doomed, None, None)
+        .await
+        .expect("insert");
     let held = claim(&db, "w", now, 60_000).await.expect("due");
     let failed = StageOutcome::Failed { reason: "no pet" };
     assert!(db.complete(&held, failed, now).await.expect("failed"));
@@ -519,7 +528,9 @@ async fn a_finished_game_restarts_with_a_new_seed_and_one_being_made_does_not(db
     let now = soon();
     make_ready(&db, &g, now).await;
     let busy = game(&img, "mnpqrstuvw");
-    GameStore::insert(&db, &busy, None).await.expect("insert");
+    GameStore::insert(&db, &busy, None, None)
+        .await
+        .expect("insert");
     assert!(
         !db.restart(&busy, 78, PipelineStage::RemoveBackground, now)
             .await
@@ -556,7 +567,9 @@ async fn many_workers_claiming_at_once_never_get_the_same_stage(db: Db) {
     let mut ids = Vec::new();
     for n in 0..24 {
         let g = game(&img, &numbered_code(n));
-        GameStore::insert(&db, &g, None).await.expect("insert");
+        GameStore::insert(&db, &g, None, None)
+            .await
+            .expect("insert");
         ids.push(g.id);
     }
     let db = Arc::new(db);
@@ -582,7 +595,7 @@ async fn a_games_email_waits_until_the_game_is_ready(db: Db) {
     let img = image("visitor-a");
     PhotoStore::insert(&db, &img).await.expect("insert");
     let mailed = game(&img, "magedxxxxx");
-    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)))
+    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)), None)
         .await
         .expect("insert");
     let now = soon();
@@ -608,7 +621,7 @@ async fn a_message_is_leased_retried_after_its_pause_and_sent_once(db: Db) {
     let img = image("visitor-a");
     PhotoStore::insert(&db, &img).await.expect("insert");
     let mailed = game(&img, "magedxxxxx");
-    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)))
+    GameStore::insert(&db, &mailed, Some(&notice("pet@example.com", true)), None)
         .await
         .expect("insert");
     let now = soon();
@@ -996,10 +1009,12 @@ async fn a_visitors_photos_and_games_are_handed_over_and_listed_newest_first(db:
     let (img, older) = photo_and_game(&db, "hanxyz2223").await;
     let mut newer = game(&img, "hanxyz2224");
     newer.created_at = older.created_at + chrono::Duration::seconds(5);
-    GameStore::insert(&db, &newer, None).await.expect("insert");
+    GameStore::insert(&db, &newer, None, None)
+        .await
+        .expect("insert");
     let other = image("visitor-b");
     PhotoStore::insert(&db, &other).await.expect("insert");
-    GameStore::insert(&db, &game(&other, "hanxyz2225"), None)
+    GameStore::insert(&db, &game(&other, "hanxyz2225"), None, None)
         .await
         .expect("insert");
 
@@ -1115,7 +1130,7 @@ async fn an_unconfirmed_email_is_never_due_until_its_owner_confirms(db: Db) {
     PhotoStore::insert(&db, &img).await.expect("insert");
     let mailed = game(&img, "unsentxxxx");
     let asked = notice("someone@example.com", false);
-    GameStore::insert(&db, &mailed, Some(&asked))
+    GameStore::insert(&db, &mailed, Some(&asked), None)
         .await
         .expect("insert");
     let now = soon();
