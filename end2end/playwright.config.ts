@@ -8,6 +8,12 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 // the restart test's own server (visitors.spec.ts).
 const oidcPort = Number(process.env.E2E_OIDC_PORT ?? port + 50);
 process.env.E2E_OIDC_PORT = String(oidcPort);
+// Payments: a second server (port + 2) with Stripe keys, against localstripe (PyPI; port +
+// 60), a real Stripe-compatible server that also serves a stand-in Stripe.js, behind the
+// fix-up proxy the server's tests use (port + 61). The first server keeps payments off.
+const stripePort = Number(process.env.E2E_STRIPE_PORT ?? port + 60);
+process.env.E2E_STRIPE_PORT = String(stripePort);
+process.env.E2E_PAYMENTS_PORT = String(port + 2);
 
 export default defineConfig({
   testDir: './tests',
@@ -37,6 +43,30 @@ export default defineConfig({
       timeout: 60_000,
       stdout: 'ignore',
       stderr: 'ignore',
+    },
+    {
+      command: `${__dirname}/../.venv/bin/localstripe --port ${stripePort} --from-scratch`,
+      url: `http://127.0.0.1:${stripePort}/js.stripe.com/v3/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'ignore',
+    },
+    {
+      command: `${__dirname}/../.venv/bin/python ${__dirname}/../scripts/stripe-fixup-proxy.py ${stripePort + 1} http://127.0.0.1:${stripePort}`,
+      url: `http://127.0.0.1:${stripePort + 1}/js.stripe.com/v3/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'ignore',
+    },
+    {
+      command: `E2E_WITH_PAYMENTS=1 bash ${__dirname}/serve.sh ${port + 2}`,
+      url: `http://127.0.0.1:${port + 2}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
     },
     {
       command: `bash ${__dirname}/serve.sh ${port}`,

@@ -31,6 +31,15 @@ export PETPIXEL__AUTH__GOOGLE__ISSUER="$oidc" PETPIXEL__AUTH__GOOGLE__CLIENT_ID=
   PETPIXEL__AUTH__GOOGLE__CLIENT_SECRET=e2e-secret \
   PETPIXEL__AUTH__FACEBOOK__ISSUER="$oidc" PETPIXEL__AUTH__FACEBOOK__CLIENT_ID=petpixel-e2e \
   PETPIXEL__AUTH__FACEBOOK__CLIENT_SECRET=e2e-secret
+# The payments server (playwright.config.ts): Stripe keys, localstripe's API through the
+# fix-up proxy, and its stand-in Stripe.js for the browser.
+if [ -n "${E2E_WITH_PAYMENTS:-}" ]; then
+  stripe="${E2E_STRIPE_PORT:?the localstripe port}"
+  export STRIPE_SECRET_KEY=sk_test_petpixel_e2e STRIPE_PUBLISHABLE_KEY=pk_test_petpixel_e2e \
+    STRIPE_WEBHOOK_SECRET=whsec_petpixel_e2e \
+    PETPIXEL__PAYMENTS__API_BASE="http://127.0.0.1:$((stripe + 1))/" \
+    PETPIXEL__PAYMENTS__STRIPE_JS="http://127.0.0.1:$stripe/js.stripe.com/v3/"
+fi
 export PETPIXEL_DATA_DIR="$data" LEPTOS_SITE_ADDR="127.0.0.1:$1" RUST_LOG="${RUST_LOG:-warn}"
 if [ -n "${2:-}" ]; then
   # This process becomes the server: a caller that stops it and waits for it to exit knows

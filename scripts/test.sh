@@ -32,6 +32,26 @@ for _ in $(seq 1 100); do
 done
 export TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 
+# A Stripe-compatible server (localstripe) and the fix-up proxy the server talks to it
+# through (scripts/stripe-fixup-proxy.py), for the payments tests.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+stripe_port=$(free_port)
+proxy_port=$(free_port)
+# localstripe keeps its data in a fixed file unless told to start from scratch.
+.venv/bin/localstripe --port "$stripe_port" --from-scratch >"${TMPDIR:-/tmp}/petpixel-localstripe.log" 2>&1 &
+stripe_pid=$!
+.venv/bin/python scripts/stripe-fixup-proxy.py "$proxy_port" "http://127.0.0.1:$stripe_port" \
+  >"${TMPDIR:-/tmp}/petpixel-stripe-proxy.log" 2>&1 &
+proxy_pid=$!
+trap 'kill $moto_pid $stripe_pid $proxy_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$proxy_port/js.stripe.com/v3/" 2>/dev/null && break
+  kill -0 $stripe_pid 2>/dev/null || { log "localstripe died:"; cat "${TMPDIR:-/tmp}/petpixel-localstripe.log"; exit 1; }
+  kill -0 $proxy_pid 2>/dev/null || { log "the Stripe fix-up proxy died:"; cat "${TMPDIR:-/tmp}/petpixel-stripe-proxy.log"; exit 1; }
+  sleep 0.1
+done
+export TEST_STRIPE_API="http://127.0.0.1:$proxy_port/" TEST_STRIPE_SERVER="http://127.0.0.1:$stripe_port"
+
 log "cargo test (release profile: shares the build above)"
 cargo test --locked --release --workspace --exclude frontend
 

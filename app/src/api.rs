@@ -3,8 +3,10 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
-    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
+    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -140,4 +142,46 @@ pub async fn crop_image(
 ) -> Result<UploadedImage, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.crop_image(&visitor, image_id, crop).await
+}
+
+/// The packages, what they allow and cost, and whether this site takes payments.
+#[server(prefix = "/_sf", endpoint = "payment_offer")]
+pub async fn get_payment_offer() -> Result<PaymentOffer, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    Ok(port.0.payment_offer())
+}
+
+/// Starts (or resumes) paying for one of the visitor's games.
+#[server(prefix = "/_sf", endpoint = "create_payment")]
+pub async fn create_payment(request: CreateIntentRequest) -> Result<Checkout, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.create_payment(&visitor, request).await
+}
+
+/// Pays an order with the card Stripe.js saved, or says how it stands.
+#[server(prefix = "/_sf", endpoint = "confirm_payment")]
+pub async fn confirm_payment(request: ConfirmPaymentRequest) -> Result<PaymentProgress, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.confirm_payment(request).await
+}
+
+/// The account's orders, subscription and credits.
+#[server(prefix = "/_sf", endpoint = "payment_history")]
+pub async fn get_payment_history() -> Result<PaymentHistory, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.payment_history().await
+}
+
+/// Subscribes the account: a card to collect first, then the subscription.
+#[server(prefix = "/_sf", endpoint = "subscribe")]
+pub async fn subscribe(request: SubscribeRequest) -> Result<SubscribeStep, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.subscribe(request).await
+}
+
+/// Ends the account's subscription.
+#[server(prefix = "/_sf", endpoint = "cancel_subscription")]
+pub async fn cancel_subscription() -> Result<SubscriptionView, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.cancel_subscription().await
 }

@@ -80,6 +80,13 @@ pub fn go_to(path: &str) {
     }
 }
 
+/// Loads the current page again (after a payment, so every part is drawn from the new state).
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 /// Copies text to the clipboard; resolves once the browser has done it.
 pub async fn copy_to_clipboard(text: &str) -> bool {
     let Some(window) = web_sys::window() else {

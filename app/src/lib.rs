@@ -8,6 +8,7 @@ pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod stripe_js;
 pub mod web_push;
 
 use leptos::prelude::*;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=pages::SignUpPage/>
                     <Route path=path!("/login") view=pages::LogInPage/>
                     <Route path=path!("/account") view=pages::AccountPage/>
+                    <Route path=path!("/account/payments") view=pages::PaymentsPage/>
                     <Route path=path!("/my-games") view=pages::MyGamesPage/>
                     <Route path=path!("/verify-email") view=pages::VerifyEmailPage/>
                     <Route path=path!("/confirm-email") view=pages::ConfirmEmailPage/>

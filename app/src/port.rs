@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use crate::dto::{
-    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
-    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
+    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -88,6 +90,25 @@ pub trait PetPixelPort: Send + Sync + 'static {
         visitor: &Visitor,
         request: PixelArtRequest,
     ) -> Result<PixelArtView, AppError>;
+    /// The packages, what they allow and cost, and whether payments are on.
+    fn payment_offer(&self) -> PaymentOffer;
+    /// Starts (or resumes) paying for one of `visitor`'s games.
+    async fn create_payment(
+        &self,
+        visitor: &Visitor,
+        request: CreateIntentRequest,
+    ) -> Result<Checkout, AppError>;
+    /// Pays an order with the card Stripe.js saved, or says how it stands.
+    async fn confirm_payment(
+        &self,
+        request: ConfirmPaymentRequest,
+    ) -> Result<PaymentProgress, AppError>;
+    /// The signed-in account's orders, subscription and credits.
+    async fn payment_history(&self) -> Result<PaymentHistory, AppError>;
+    /// Subscribes the signed-in account (a card to collect first, then the subscription).
+    async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError>;
+    /// Ends the signed-in account's subscription.
+    async fn cancel_subscription(&self) -> Result<SubscriptionView, AppError>;
 }
 
 /// The port as Leptos context.

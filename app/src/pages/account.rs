@@ -170,6 +170,7 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
         <p>"Everything you made — photos, games that play offline — and your account's details, in one ZIP file."</p>
         <p class="actions">
             <a class="button" href="/api/v1/auth/export" download="">"Download my data"</a>
+            <a class="button" href="/account/payments">"Payments and subscription"</a>
         </p>
         <DeleteAccount has_password/>
     }

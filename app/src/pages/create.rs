@@ -51,6 +51,8 @@ pub fn CreatePage() -> impl IntoView {
     let theme = RwSignal::new(Theme::Garden);
     let difficulty = RwSignal::new(Difficulty::Normal);
     let levels = RwSignal::new(LevelCount::DEFAULT);
+    // `None` until picked: the server's default (free, or premium while payments are off).
+    let package = RwSignal::new(None::<crate::dto::Package>);
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -219,7 +221,7 @@ pub fn CreatePage() -> impl IntoView {
             style: Some(style.get_untracked()),
             gait: gait.get_untracked(),
             notify_email: Some(email.get_untracked().trim().to_owned()).filter(|e| !e.is_empty()),
-            package: None,
+            package: package.get_untracked(),
         };
         spawn_local(async move {
             match create_game(request).await {
@@ -444,6 +446,8 @@ pub fn CreatePage() -> impl IntoView {
                         />
                     </label>
                 </div>
+
+                <super::payments::PackagePicker chosen=package/>
 
                 <label class="field">
                     "Email me when it's ready (optional)"

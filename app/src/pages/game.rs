@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_game, push_key, regenerate_game, retry_game, subscribe_push};
-use crate::dto::{GameStatus, GameView, PipelineStage};
+use crate::dto::{GameStatus, GameView, Package, PipelineStage};
 use crate::web_push::{self, Support};
 
 /// How long the page waits before asking again when live progress is unavailable.
@@ -134,7 +134,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             .and_then(Result::err)
             .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
     };
-    let finished = game.status != GameStatus::Generating;
+    let finished = matches!(game.status, GameStatus::Ready | GameStatus::Failed);
     let failed = game.status == GameStatus::Failed;
     let retry_id = game.id.to_string();
     view! {
@@ -150,7 +150,42 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
                 ),
             }}
         </p>
-        {(game.status != GameStatus::Ready).then(|| view! { <Progress stage=game.stage percent=game.progress failed=failed/> })}
+        {(game.status == GameStatus::AwaitingPayment).then(|| {
+            let (id, was) = (game.id, (game.status, game.package));
+            // Once Stripe's confirmation changed the game, the page is drawn again from it.
+            let reload = Callback::new(|()| crate::browser::reload());
+            let paid = Callback::new(move |()| super::payments::when_game_changes(id, was, reload));
+            let (game_id, package) = (game.id, game.package);
+            view! {
+                <super::payments::ClientOnly>
+                    <super::payments::CheckoutPanel game_id=game_id package=package on_paid=paid/>
+                </super::payments::ClientOnly>
+            }
+        })}
+        {(game.status == GameStatus::Ready && game.package == Package::Free).then(|| {
+            let (id, was) = (game.id, (game.status, game.package));
+            let reload = Callback::new(|()| crate::browser::reload());
+            let kept = Callback::new(move |()| super::payments::when_game_changes(id, was, reload));
+            let open = RwSignal::new(game.expired);
+            view! {
+                <div class="keep" data-testid="keep-game">
+                    <p>{if game.expired {
+                        "This free game has expired: keep it for good with the Basic package.".to_owned()
+                    } else {
+                        format!(
+                            "A free game plays until {}. Keep it for good with the Basic package (and download it).",
+                            game.expires_at.clone().unwrap_or_default().get(..10).unwrap_or_default()
+                        )
+                    }}</p>
+                    {move || if open.get() {
+                        view! { <super::payments::CheckoutPanel game_id=id package=Package::Basic on_paid=kept/> }.into_any()
+                    } else {
+                        view! { <button class="button" type="button" on:click=move |_| open.set(true)>"Keep this game"</button> }.into_any()
+                    }}
+                </div>
+            }
+        })}
+        {(!matches!(game.status, GameStatus::Ready | GameStatus::AwaitingPayment)).then(|| view! { <Progress stage=game.stage percent=game.progress failed=failed/> })}
         // Live updates need the app; until it has loaded (or without JavaScript) a plain link
         // shows the newest state.
         {(game.status == GameStatus::Generating).then(|| view! {

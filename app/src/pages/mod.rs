@@ -7,6 +7,7 @@ mod email_links;
 mod game;
 mod home;
 mod my_games;
+mod payments;
 mod play;
 
 pub use account::AccountPage;
@@ -16,6 +17,7 @@ pub use email_links::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, V
 pub use game::GamePage;
 pub use home::HomePage;
 pub use my_games::MyGamesPage;
+pub use payments::PaymentsPage;
 pub use play::PlayPage;
 
 use leptos::prelude::*;

@@ -765,6 +765,34 @@ impl Billing {
             .ok_or(AppError::NotFound)
     }
 
+    /// The origins pages must allow for Stripe.js while payments are on: where it loads from,
+    /// Stripe's API and 3-D Secure frames (or the configured stand-in's).
+    pub fn origins(&self) -> Vec<String> {
+        if !self.enabled() {
+            return Vec::new();
+        }
+        let mut origins = Vec::new();
+        for url in [
+            Some(self.payments.stripe_js.as_str()),
+            self.payments.api_base.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(origin) = origin_of(url)
+                && !origins.contains(&origin)
+            {
+                origins.push(origin);
+            }
+        }
+        if self.payments.api_base.is_none() {
+            // Stripe.js calls Stripe's API and frames 3-D Secure from hooks.stripe.com.
+            origins.push("https://api.stripe.com".into());
+            origins.push("https://hooks.stripe.com".into());
+        }
+        origins
+    }
+
     fn publishable_key(&self) -> String {
         self.payments.publishable_key.clone().unwrap_or_default()
     }
@@ -798,15 +826,28 @@ impl Billing {
     }
 }
 
+/// `scheme://host[:port]` of a URL; `None` for anything else.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let safe = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    (matches!(scheme, "http" | "https") && safe).then(|| format!("{scheme}://{host}"))
+}
+
 fn signed_in(caller: Option<&SignedIn>) -> Result<&SignedIn, AppError> {
     caller.ok_or_else(|| AppError::Unauthorized("sign in to pay".into()))
 }
 
 /// A Stripe.js payment method id: `pm_…` (or a legacy `card_…`), letters, digits, `_`.
 fn validate_payment_method(id: &str) -> Result<(), AppError> {
-    let shaped = (id.starts_with("pm_") || id.starts_with("card_"))
-        && id.len() <= MAX_PAYMENT_METHOD_CHARS
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let body = id.strip_prefix("pm_").or_else(|| id.strip_prefix("card_"));
+    let shaped = id.len() <= MAX_PAYMENT_METHOD_CHARS
+        && body.is_some_and(|b| {
+            !b.is_empty() && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        });
     if shaped {
         Ok(())
     } else {
@@ -854,5 +895,41 @@ pub fn order_view(order: &OrderRecord) -> OrderView {
             .invoice
             .clone()
             .or_else(|| order.payment_intent.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host_only() {
+        assert_eq!(
+            origin_of("https://js.stripe.com/v3/").as_deref(),
+            Some("https://js.stripe.com")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3160/js.stripe.com/v3/").as_deref(),
+            Some("http://127.0.0.1:3160")
+        );
+        assert_eq!(origin_of("javascript:alert(1)"), None);
+        assert_eq!(origin_of("https://evil.com; script-src *"), None);
+        assert_eq!(origin_of("ftp://x"), None);
+    }
+
+    #[test]
+    fn only_stripe_payment_method_ids_are_taken() {
+        assert!(validate_payment_method("pm_1AbC23").is_ok());
+        assert!(validate_payment_method("card_9z").is_ok());
+        for bad in [
+            "",
+            "pm_",
+            "4242 4242 4242 4242",
+            "pm_1;DROP",
+            "tok_123",
+            &"pm_x".repeat(80),
+        ] {
+            assert!(validate_payment_method(bad).is_err(), "{bad}");
+        }
     }
 }

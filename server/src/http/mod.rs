@@ -86,6 +86,7 @@ pub fn router(
     }) as Arc<dyn PetPixelPort>);
     let site = Arc::new(page_policy::SitePolicy {
         https: sessions.https,
+        payments: state.billing.origins(),
     });
     let sessions = SessionManagerLayer::new(sessions.store)
         .with_name(session_cookie_name(sessions.https))

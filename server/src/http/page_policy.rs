@@ -26,16 +26,19 @@ const MAX_PAGE_BYTES: usize = 4 << 20;
 const DEFAULT_FRAMING: &str = "frame-ancestors 'self'";
 
 /// How the site is reached, which decides HSTS.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SitePolicy {
     /// The public URL is `https:`: browsers are told to keep to it (HSTS).
     pub https: bool,
+    /// Origins Stripe.js is loaded from and talks to, while payments are on (its script, its
+    /// API, its frames); none otherwise.
+    pub payments: Vec<String>,
 }
 
 pub async fn apply(State(site): State<Arc<SitePolicy>>, request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let mut response = if is_page(response.headers()) {
-        with_page_policy(response).await
+        with_page_policy(response, &site.payments).await
     } else {
         response
     };
@@ -74,7 +77,7 @@ fn is_page(headers: &HeaderMap) -> bool {
     html && !attachment
 }
 
-async fn with_page_policy(response: Response) -> Response {
+async fn with_page_policy(response: Response, payments: &[String]) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
@@ -91,7 +94,7 @@ async fn with_page_policy(response: Response) -> Response {
         .filter(|v| v.starts_with("frame-ancestors "))
         .unwrap_or(DEFAULT_FRAMING)
         .to_owned();
-    let policy = policy(&inline_script_hashes(&bytes), &framing);
+    let policy = policy(&inline_script_hashes(&bytes), &framing, payments);
     match HeaderValue::from_str(&policy) {
         Ok(value) => {
             parts.headers.insert(header::CONTENT_SECURITY_POLICY, value);
@@ -105,18 +108,24 @@ async fn with_page_policy(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// The policy for a page whose inline scripts hash to `hashes`.
-pub fn policy(hashes: &[String], framing: &str) -> String {
+/// The policy for a page whose inline scripts hash to `hashes`; `payments` are the origins
+/// Stripe.js comes from and talks to (scripts, calls and frames allowed from them only).
+pub fn policy(hashes: &[String], framing: &str, payments: &[String]) -> String {
     let mut scripts = String::from("'self' 'wasm-unsafe-eval'");
     for hash in hashes {
         scripts.push_str(" 'sha256-");
         scripts.push_str(hash);
         scripts.push('\'');
     }
+    let mut third = String::new();
+    for origin in payments {
+        third.push(' ');
+        third.push_str(origin);
+    }
     format!(
-        "default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; {framing}"
+        "default-src 'self'; script-src {scripts}{third}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{third}; connect-src 'self'{third}; frame-src 'self'{third}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; {framing}"
     )
 }
 
@@ -218,11 +227,28 @@ mod tests {
 
     #[test]
     fn the_policy_allows_only_the_site_wasm_and_the_hashed_scripts() {
-        let policy = policy(&["abc=".to_owned()], "frame-ancestors *");
+        let policy = policy(&["abc=".to_owned()], "frame-ancestors *", &[]);
         assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc='; "));
         assert!(!policy.contains("'unsafe-eval'"));
         assert!(!policy.contains("script-src 'self' 'unsafe-inline'"));
         assert!(policy.ends_with("frame-ancestors *"));
         assert!(policy.contains("object-src 'none'"));
+        assert!(policy.contains("connect-src 'self';"), "{policy}");
+    }
+
+    #[test]
+    fn stripe_js_origins_are_allowed_only_while_payments_are_on() {
+        let origins = [
+            "https://js.stripe.com".to_owned(),
+            "https://api.stripe.com".to_owned(),
+        ];
+        let policy = policy(&[], "frame-ancestors 'self'", &origins);
+        assert!(policy.contains(
+            "script-src 'self' 'wasm-unsafe-eval' https://js.stripe.com https://api.stripe.com;"
+        ));
+        assert!(
+            policy.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com;")
+        );
+        assert!(policy.contains("frame-src 'self' https://js.stripe.com https://api.stripe.com;"));
     }
 }

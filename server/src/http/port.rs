@@ -5,8 +5,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use app::dto::{
-    AccountView, CropRequest, CutoutView, DeviceView, GameRequest, GameView, PixelArtRequest,
-    PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView, UploadedImage,
+    AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
+    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -157,6 +159,44 @@ impl PetPixelPort for Port {
         match self.studio.pixel_art(visitor, client, request).await? {
             Waited::Done(view) | Waited::Pending(view) => Ok(view),
         }
+    }
+
+    fn payment_offer(&self) -> PaymentOffer {
+        self.billing.offer()
+    }
+
+    async fn create_payment(
+        &self,
+        visitor: &Visitor,
+        request: CreateIntentRequest,
+    ) -> Result<Checkout, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing
+            .create_intent(visitor, caller.as_ref(), request)
+            .await
+    }
+
+    async fn confirm_payment(
+        &self,
+        request: ConfirmPaymentRequest,
+    ) -> Result<PaymentProgress, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.confirm(caller.as_ref(), request).await
+    }
+
+    async fn payment_history(&self) -> Result<PaymentHistory, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.history(caller.as_ref()).await
+    }
+
+    async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.subscribe(caller.as_ref(), request).await
+    }
+
+    async fn cancel_subscription(&self) -> Result<SubscriptionView, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.cancel_subscription(caller.as_ref()).await
     }
 }
 
