@@ -368,7 +368,7 @@ impl Billing {
             if found.status != IntentStatus::NeedsPaymentMethod
                 && found.status != IntentStatus::Canceled
             {
-                return Ok(self.progress(&order, found).await?);
+                return self.progress(&order, found).await;
             }
         }
         let customer = self.customer(stripe, caller.id).await?;

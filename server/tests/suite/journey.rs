@@ -132,7 +132,7 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
     assert!(!hashes.is_empty(), "the hydration script is inline");
     assert_eq!(
         policy,
-        server::http::page_policy::policy(&hashes, "frame-ancestors 'self'")
+        server::http::page_policy::policy(&hashes, "frame-ancestors 'self'", &[])
     );
     assert!(
         policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),

@@ -162,7 +162,7 @@ pub async fn assert_game_is_playable(app: &TestApp, game: &Value) {
     assert_eq!(hashes.len(), 1, "{html}");
     assert_eq!(
         policy,
-        server::http::page_policy::policy(&hashes, "frame-ancestors *")
+        server::http::page_policy::policy(&hashes, "frame-ancestors *", &[])
     );
     assert!(html.contains(&format!("plays: \"/api/v1/play/{code}/plays\"")));
     // The page loads the module and the runtime by content-addressed URLs, which
