@@ -948,4 +948,51 @@ mod tests {
         let err = Config::from_figment(figment).expect_err("invalid");
         assert!(err.to_string().contains("push.max_per_game"), "{err}");
     }
+
+    #[test]
+    fn payments_take_all_three_keys_or_none_and_sane_prices() {
+        let config = Config::default();
+        assert!(!config.payments.enabled(), "off on the embedded default");
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("payments.secret_key", "sk_test_x"));
+        let err = Config::from_figment(figment).expect_err("one key alone");
+        assert!(err.to_string().contains("STRIPE_WEBHOOK_SECRET"), "{err}");
+        assert!(!err.to_string().contains("sk_test_x"), "{err}");
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("payments.secret_key", "sk_test_x"))
+            .merge(Serialized::default("payments.publishable_key", "pk_test_x"))
+            .merge(Serialized::default("payments.webhook_secret", "whsec_x"))
+            .merge(Toml::string(
+                "[payments.prices.basic]\nusd = 0\neur = 1\ngbp = 1\njpy = 1",
+            ));
+        let err = Config::from_figment(figment).expect_err("a free basic package");
+        assert!(
+            err.to_string().contains("payments.prices.basic.usd"),
+            "{err}"
+        );
+
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::default("payments.secret_key", "sk_test_x"))
+            .merge(Serialized::default("payments.publishable_key", "pk_test_x"))
+            .merge(Serialized::default("payments.webhook_secret", "whsec_x"))
+            .merge(Serialized::default("payments.default_currency", "jpy"));
+        let config = Config::from_figment(figment).expect("valid");
+        assert!(config.payments.enabled());
+        assert_eq!(config.payments.default_currency, domain::Currency::Jpy);
+        assert_eq!(
+            config
+                .payments
+                .prices
+                .of(domain::Package::Premium, domain::Currency::Jpy),
+            Some(1500)
+        );
+        assert_eq!(
+            config
+                .payments
+                .prices
+                .of(domain::Package::Free, domain::Currency::Usd),
+            None
+        );
+    }
 }

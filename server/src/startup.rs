@@ -551,6 +551,7 @@ impl Application {
                 Arc::clone(&photos) as Arc<dyn Belongings>,
                 Arc::clone(&games) as Arc<dyn Belongings>,
                 Arc::clone(&devices) as Arc<dyn Belongings>,
+                Arc::clone(&billing) as Arc<dyn Belongings>,
             ],
             Arc::clone(&mail),
             config.limits.logins_per_address,

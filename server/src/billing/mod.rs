@@ -278,7 +278,11 @@ impl Billing {
             }
             package
         };
-        let currency = request.currency.unwrap_or(self.payments.default_currency);
+        // Resumed without a currency (a reloaded page), the order keeps the one it started in.
+        let currency = request
+            .currency
+            .or(existing.as_ref().map(|o| o.currency))
+            .unwrap_or(self.payments.default_currency);
         let amount = self
             .payments
             .prices
@@ -354,8 +358,10 @@ impl Billing {
             client_secret: None,
             message: None,
         };
-        if order.status != OrderStatus::Pending {
-            return Ok(progress(&order, "succeeded"));
+        match order.status {
+            OrderStatus::Pending => {}
+            OrderStatus::Canceled => return Ok(progress(&order, "canceled")),
+            _ => return Ok(progress(&order, "succeeded")),
         }
         let Some(method) = &request.payment_method else {
             return Ok(progress(&order, "waiting"));
@@ -835,6 +841,65 @@ fn origin_of(url: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
     (matches!(scheme, "http" | "https") && safe).then(|| format!("{scheme}://{host}"))
+}
+
+/// What an account has of payments: its receipts are exported with its data; its
+/// subscription ends with it. Orders outlive it unlinked (bookkeeping), and its Stripe
+/// customer goes with its row.
+#[async_trait::async_trait]
+impl crate::accounts::Belongings for Billing {
+    fn kind(&self) -> &'static str {
+        "payments"
+    }
+
+    /// Only accounts buy: an anonymous visitor has nothing to hand over.
+    async fn hand_over(&self, _from: &Visitor, _to: &Visitor) -> Result<u64, AppError> {
+        Ok(0)
+    }
+
+    /// `payments.json`: receipts, subscription and credits.
+    async fn export(
+        &self,
+        owner: &Visitor,
+        zip: &mut crate::accounts::export::Export,
+    ) -> Result<(), AppError> {
+        let Ok(user) = Uuid::parse_str(&owner.0) else {
+            return Ok(());
+        };
+        let orders = self.store.orders_of(user, u32::MAX).await?;
+        let account = self.store.account(user).await?;
+        let subscription = self.store.subscription_of(user).await?;
+        let history = PaymentHistory {
+            orders: orders.iter().map(order_view).collect(),
+            subscription: subscription.map(|s| self.subscription_view(&s)),
+            credits: account.as_ref().map_or(0, |a| a.credits),
+            tier: account.map_or_else(|| "free".into(), |a| a.tier),
+        };
+        zip.add_json("payments.json", &history).await
+    }
+
+    /// A subscription still running is ended at Stripe first: deleting the account must not
+    /// leave it charging. Should Stripe not answer, the account stays whole.
+    async fn erasable(&self, owner: &Visitor) -> Result<(), AppError> {
+        let Ok(user) = Uuid::parse_str(&owner.0) else {
+            return Ok(());
+        };
+        let running = self
+            .store
+            .subscription_of(user)
+            .await?
+            .filter(|s| !matches!(s.status.as_str(), "canceled" | "incomplete_expired"));
+        if let (Some(sub), Some(stripe)) = (running, &self.stripe) {
+            stripe.cancel_subscription(&sub.id).await.map_err(gateway)?;
+        }
+        Ok(())
+    }
+
+    /// The rows go with the account's: orders and subscriptions are unlinked, the customer
+    /// deleted (foreign keys).
+    async fn erase(&self, _owner: &Visitor) -> Result<u64, AppError> {
+        Ok(0)
+    }
 }
 
 fn signed_in(caller: Option<&SignedIn>) -> Result<&SignedIn, AppError> {

@@ -285,8 +285,8 @@ impl Stripe {
             Err(StripeError::Stripe(_, 404)) => {}
             Err(e) => return Err(e.into()),
         }
-        let mut product = CreatePlanInlineProductParams::new("PetPixel monthly subscription");
-        product.id = Some("petpixel-monthly".into());
+        // The plan's own product (a fixed product id would collide with the next currency's).
+        let product = CreatePlanInlineProductParams::new("PetPixel monthly subscription");
         let created = CreatePlan::new(stripe_currency(currency), PlanInterval::Month)
             .id(id.as_str())
             .amount(amount)

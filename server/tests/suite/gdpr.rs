@@ -192,6 +192,7 @@ async fn export_then_delete(app: &TestApp) {
         "photos.json".to_owned(),
         "games.json".to_owned(),
         "devices.json".to_owned(),
+        "payments.json".to_owned(),
         format!("photos/{image_id}/original.png"),
         format!("photos/{image_id}/cutout.png"),
         format!("games/{game_id}/sprite.png"),

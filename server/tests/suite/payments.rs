@@ -990,6 +990,7 @@ stripe_on_both_stacks!(
     a_premium_game_is_made_when_stripe_says_it_is_paid,
     a_declined_card_and_three_d_secure,
     a_subscription_credits_games,
+    deleting_an_account_ends_its_subscription,
 );
 
 /// Signs up, uploads, asks for a game with `package`: the client and the game.
@@ -1040,6 +1041,18 @@ async fn a_premium_game_is_made_when_stripe_says_it_is_paid(app: &TestApp, peer:
     .await
     .expect("json");
     assert_eq!(again["order"]["id"], order);
+    // Resumed without naming a currency (a reloaded page), it stays in yen.
+    let reloaded: Value = post(
+        &client,
+        app,
+        "/api/v1/payments/create-intent",
+        json!({"game_id": id}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(reloaded["order"]["amount"]["display"], "¥1500");
     let other = post(
         &client,
         app,
@@ -1353,6 +1366,58 @@ async fn a_subscription_credits_games(app: &TestApp, peer: &Peer) {
         .await
         .expect("create");
     assert_eq!(refused.status(), StatusCode::PAYMENT_REQUIRED);
+}
+
+async fn deleting_an_account_ends_its_subscription(app: &TestApp, peer: &Peer) {
+    let client = app.visitor();
+    register(app, &client, &unique_email()).await;
+    let first: Value = post(
+        &client,
+        app,
+        "/api/v1/payments/subscriptions/create",
+        json!({}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let pm = peer
+        .save_card(
+            first["setup_client_secret"].as_str().expect("secret"),
+            "4242424242424242",
+        )
+        .await;
+    let made: Value = post(
+        &client,
+        app,
+        "/api/v1/payments/subscriptions/create",
+        json!({"payment_method": pm}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let id = made["subscription"]["id"]
+        .as_str()
+        .expect("subscription id")
+        .to_owned();
+    let deleted = client
+        .delete(app.url("/api/v1/auth/account"))
+        .json(&json!({"password": super::common::PASSWORD}))
+        .send()
+        .await
+        .expect("delete account");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let at_stripe: Value = reqwest::Client::new()
+        .get(format!("{}/v1/subscriptions/{id}", peer.server))
+        .basic_auth("sk_test_petpixel", Some(""))
+        .send()
+        .await
+        .expect("subscription at Stripe")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(at_stripe["status"], "canceled", "{at_stripe}");
 }
 
 /// A paid order whose webhook never came is found by the sweep; a paid game that fails for
