@@ -116,7 +116,12 @@ impl Follow {
                 .view(&self.visitor, &self.game_id.to_string())
                 .await
                 .ok()?;
-            self.finished = view.status != GameStatus::Generating;
+            // A game waiting for its payment is followed too: Stripe's webhook releasing it is
+            // a change its page (and a script) wants to see.
+            self.finished = !matches!(
+                view.status,
+                GameStatus::Generating | GameStatus::AwaitingPayment
+            );
             if let Some(event) = self.event(&view) {
                 return Some(event);
             }

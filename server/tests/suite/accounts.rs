@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use super::common::{
-    PASSWORD, TestApp, chelsea, columns_holding, link_token, log_in, outbox_to, register,
+    PASSWORD, TestApp, chelsea, columns_holding, link_token, log_in, outbox_to, post, register,
     scale_out_parts, start_game_at, unique_email, wait_for_mail,
 };
 
@@ -65,20 +65,6 @@ on_both_stacks!(
     the_address_is_confirmed_by_the_link_mailed_at_sign_up,
     a_forgotten_password_is_set_anew_by_a_one_time_link,
 );
-
-async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-}
 
 async fn profile_status(app: &TestApp, client: &reqwest::Client) -> StatusCode {
     client

@@ -19,7 +19,9 @@ use server::config::{Config, Payments};
 use server::infra::db::Db;
 use uuid::Uuid;
 
-use super::common::{TestApp, chelsea, register, scale_out_parts, service_url, sky, unique_email};
+use super::common::{
+    TestApp, chelsea, post, register, scale_out_parts, service_url, sky, unique_email,
+};
 
 const WEBHOOK_SECRET: &str = "whsec_petpixel_test_secret";
 
@@ -917,42 +919,63 @@ impl Peer {
     }
 }
 
-async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    client
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect(path)
-}
-
-/// Polls one of the caller's games until `done` holds (the webhook arrives in the
-/// background), for at most two minutes.
+/// Follows one of the caller's games on its event stream (`/games/{id}/events`, which stays
+/// open while the game waits for its payment) until `done` holds, for at most two minutes:
+/// each change (the webhook releasing it, a stage, the end) arrives as an event.
 async fn game_until(
     app: &TestApp,
     client: &reqwest::Client,
     id: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let game: Value = client
-            .get(app.url(&format!("/api/v1/games/{id}")))
+    let follow = async {
+        let mut stream = client
+            .get(app.url(&format!("/api/v1/games/{id}/events")))
             .send()
             .await
-            .expect("game")
-            .json()
-            .await
-            .expect("json");
-        if done(&game) {
-            return game;
+            .expect("events");
+        let mut buffer = String::new();
+        let mut last = Value::Null;
+        while let Some(chunk) = stream.chunk().await.expect("a clean stream") {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let data: Vec<&str> = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                if data.is_empty() {
+                    continue;
+                }
+                last = serde_json::from_str(&data.join("\n")).expect("a game");
+                if done(&last) {
+                    return last;
+                }
+            }
         }
-        assert!(Instant::now() < deadline, "game {id} stayed {game}");
+        panic!("game {id}'s stream ended at {last}");
+    };
+    tokio::time::timeout(Duration::from_secs(120), follow)
+        .await
+        .unwrap_or_else(|_| panic!("game {id} did not get there in 120 s"))
+}
+
+/// Reads the caller's payment history until `done` holds (a webhook or the sweep writes it in
+/// the background; no stream tells of it), for at most a minute.
+async fn history_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mine = history(app, client).await;
+        if done(&mine) {
+            return mine;
+        }
+        assert!(Instant::now() < deadline, "{what}: {mine}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -1313,15 +1336,7 @@ async fn a_subscription_credits_games(app: &TestApp, peer: &Peer) {
     let made: Value = made.json().await.expect("json");
     assert_eq!(made["subscription"]["status"], "active", "{made}");
     // Its first invoice's webhook brings the month's credits.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mine = loop {
-        let mine = history(app, &client).await;
-        if mine["credits"] == 5 {
-            break mine;
-        }
-        assert!(Instant::now() < deadline, "no credits arrived: {mine}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let mine = history_until(app, &client, "no credits arrived", |h| h["credits"] == 5).await;
     assert_eq!(mine["tier"], "subscription");
     assert_eq!(mine["orders"][0]["package"], "subscription");
     let twice = post(
@@ -1497,18 +1512,12 @@ async fn the_sweep_finds_lost_webhooks_and_refunds_failed_games() {
     )
     .await;
     game_until(&app, &client, doomed_id, |g| g["status"] == "failed").await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mine = history(&app, &client).await;
-        let refunded = mine["orders"]
+    history_until(&app, &client, "not refunded", |h| {
+        h["orders"]
             .as_array()
             .into_iter()
             .flatten()
-            .any(|o| o["id"] == doomed_order.as_str() && o["status"] == "refunded");
-        if refunded {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not refunded: {mine}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            .any(|o| o["id"] == doomed_order.as_str() && o["status"] == "refunded")
+    })
+    .await;
 }

@@ -428,6 +428,21 @@ pub async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> s
     response.json().await.expect("json")
 }
 
+/// `POST {path}` with a JSON `body` as `client`: the answer as it came.
+pub async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect(path)
+}
+
 /// `POST /api/v1/auth/login` for a session: the answer as it came.
 pub async fn log_in(
     client: &reqwest::Client,
