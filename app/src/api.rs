@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
-    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
-    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
+    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
+    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -170,6 +170,20 @@ pub async fn confirm_payment(request: ConfirmPaymentRequest) -> Result<PaymentPr
 pub async fn get_payment_history() -> Result<PaymentHistory, AppError> {
     let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
     port.0.payment_history().await
+}
+
+/// Orders an admin searched for by order id or Stripe reference, or the newest.
+#[server(prefix = "/_sf", endpoint = "admin_orders")]
+pub async fn get_admin_orders(query: Option<String>) -> Result<OrderList, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.admin_orders(query).await
+}
+
+/// Refunds all or part of an order (admins).
+#[server(prefix = "/_sf", endpoint = "refund_payment")]
+pub async fn refund_payment(request: RefundRequest) -> Result<OrderView, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.refund_payment(request).await
 }
 
 /// Subscribes the account: a card to collect first, then the subscription.

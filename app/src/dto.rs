@@ -255,6 +255,11 @@ pub struct GameUrls {
     /// The animated preview (GIF) of the sprite sheet.
     #[serde(default)]
     pub preview: Option<String>,
+    /// The 64-px sheet and its animated preview (premium games).
+    #[serde(default)]
+    pub hires_sheet: Option<String>,
+    #[serde(default)]
+    pub hires_preview: Option<String>,
 }
 
 /// The JSON body of every REST error: `{"error": {"code", "message", "field"?}}`.
@@ -479,6 +484,8 @@ pub struct PackageOffer {
     pub expires_after_days: Option<u32>,
     /// New sets of levels a game may be made with; `None`: without limit.
     pub new_levels: Option<u32>,
+    /// The pet also drawn and animated at 64 px, to keep.
+    pub hires_sprite: bool,
     /// Its price in each currency (none for the free package, or while payments are off).
     pub prices: Vec<Price>,
 }
@@ -601,6 +608,13 @@ pub struct PaymentHistory {
     pub credits: u32,
     /// `subscription` while a subscription is active, else `free`.
     pub tier: String,
+}
+
+/// `GET /api/v1/payments/orders` (admins): the orders a search found, newest first.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderList {
+    pub orders: Vec<OrderView>,
 }
 
 /// A subscription as its owner sees it.

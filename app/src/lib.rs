@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LogInPage/>
                     <Route path=path!("/account") view=pages::AccountPage/>
                     <Route path=path!("/account/payments") view=pages::PaymentsPage/>
+                    <Route path=path!("/admin/payments") view=pages::AdminPaymentsPage/>
                     <Route path=path!("/my-games") view=pages::MyGamesPage/>
                     <Route path=path!("/verify-email") view=pages::VerifyEmailPage/>
                     <Route path=path!("/confirm-email") view=pages::ConfirmEmailPage/>

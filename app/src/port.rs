@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
-    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
-    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
+    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
+    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -105,6 +105,10 @@ pub trait PetPixelPort: Send + Sync + 'static {
     ) -> Result<PaymentProgress, AppError>;
     /// The signed-in account's orders, subscription and credits.
     async fn payment_history(&self) -> Result<PaymentHistory, AppError>;
+    /// Orders an admin searched for (an order id or Stripe reference), or the newest.
+    async fn admin_orders(&self, query: Option<String>) -> Result<OrderList, AppError>;
+    /// Refunds all or part of an order (admins).
+    async fn refund_payment(&self, request: RefundRequest) -> Result<OrderView, AppError>;
     /// Subscribes the signed-in account (a card to collect first, then the subscription).
     async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError>;
     /// Ends the signed-in account's subscription.

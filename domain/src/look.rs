@@ -172,6 +172,8 @@ impl SpriteSize {
     pub const GAME: SpriteSize = SpriteSize(32);
     /// What the studio previews a style at unless asked for another size.
     pub const PREVIEW: SpriteSize = SpriteSize(48);
+    /// The detailed sheet premium games come with, to keep.
+    pub const HIRES: SpriteSize = SpriteSize(64);
 
     pub const fn get(self) -> u32 {
         self.0

@@ -37,6 +37,9 @@ pub struct Allowance {
     pub expires_after_days: Option<u32>,
     /// Times the game may be made again with new levels; `None`: without limit.
     pub new_levels: Option<u32>,
+    /// The pet also drawn and animated at 64 px (the game itself draws its hero at 32):
+    /// a sheet to keep, shown on the game's page.
+    pub hires_sprite: bool,
 }
 
 /// The styles a free game may be drawn in.
@@ -51,6 +54,7 @@ impl Package {
                 download: false,
                 expires_after_days: Some(30),
                 new_levels: Some(1),
+                hires_sprite: false,
             },
             Self::Basic => Allowance {
                 max_levels: 6,
@@ -58,6 +62,7 @@ impl Package {
                 download: true,
                 expires_after_days: None,
                 new_levels: Some(3),
+                hires_sprite: false,
             },
             Self::Premium | Self::Subscription => Allowance {
                 max_levels: LevelCount::MAX,
@@ -65,6 +70,7 @@ impl Package {
                 download: true,
                 expires_after_days: None,
                 new_levels: None,
+                hires_sprite: true,
             },
         }
     }
@@ -176,6 +182,41 @@ impl Currency {
             }
         }
     }
+
+    /// An amount as a person types it (`4.99`, `$4.99`, `4`, `¥800`) in minor units; `None`
+    /// for anything else: a negative or malformed number, more decimals than the currency
+    /// has, or more than any price.
+    pub fn parse(self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let text = text.strip_prefix(self.symbol()).unwrap_or(text).trim();
+        let (whole, fraction) = match text.split_once('.') {
+            Some((whole, fraction)) => (whole, fraction),
+            None => (text, ""),
+        };
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let decimals = self.decimals() as usize;
+        if whole.is_empty() || whole.len() > 12 || !digits(whole) {
+            return None;
+        }
+        if fraction.len() > decimals
+            || !digits(fraction)
+            || (text.contains('.') && fraction.is_empty())
+        {
+            return None;
+        }
+        let unit = 10i64.pow(self.decimals());
+        let padded = format!("{fraction:0<decimals$}");
+        let fraction: i64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().ok()?
+        };
+        whole
+            .parse::<i64>()
+            .ok()?
+            .checked_mul(unit)?
+            .checked_add(fraction)
+    }
 }
 
 /// Where an order is. It only moves forwards: `pending → paid → partially_refunded →
@@ -217,6 +258,35 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_parse_as_people_type_them() {
+        assert_eq!(Currency::Usd.parse("4.99"), Some(499));
+        assert_eq!(Currency::Usd.parse(" $4.5 "), Some(450));
+        assert_eq!(Currency::Usd.parse("4"), Some(400));
+        assert_eq!(Currency::Eur.parse("€0.01"), Some(1));
+        assert_eq!(Currency::Jpy.parse("¥800"), Some(800));
+        for bad in [
+            "",
+            "4.999",
+            "-1",
+            "4.",
+            ".5",
+            "4,99",
+            "1e3",
+            "$",
+            "4.9x",
+            "9999999999999",
+        ] {
+            assert_eq!(Currency::Usd.parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Currency::Jpy.parse("800.5"), None);
+        for minor in [0, 1, 99, 100, 499, 123_456] {
+            for currency in Currency::ALL {
+                assert_eq!(currency.parse(&currency.format(minor)), Some(minor));
+            }
+        }
+    }
 
     fn levels(n: u32) -> LevelCount {
         LevelCount::try_from(n).expect("levels")

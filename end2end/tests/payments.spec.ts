@@ -3,7 +3,10 @@
 // game bought through the checkout with a test card (3-D Secure included) and made once Stripe
 // says it is paid; the receipt; a monthly subscription and its credits; cancelling it. The
 // other server (payments off) says every package is free.
-import { expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { CHELSEA, waitForHydration } from './helpers';
 
 const PAYMENTS = `http://127.0.0.1:${process.env.E2E_PAYMENTS_PORT}`;
@@ -20,13 +23,31 @@ test.beforeAll(async ({ request }) => {
   expect(hook.ok()).toBe(true);
 });
 
-async function signUp(page: Page) {
+async function signUp(page: Page): Promise<string> {
+  const email = `e2e.pay.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
   await page.goto('/signup');
   await waitForHydration(page);
-  await page.getByLabel('Email').fill(`e2e.pay.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`);
+  await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page).toHaveURL(/\/my-games$/);
+  return email;
+}
+
+/** A new account made an admin the way an operator does it: `petpixel admin grant`, run
+ * against the payments server's data folder (serve.sh). */
+async function adminPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ baseURL: PAYMENTS });
+  const email = await signUp(page);
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(__dirname, '..', '..', 'target');
+  const binary = path.join(target, 'release', 'petpixel');
+  expect(fs.existsSync(binary)).toBe(true);
+  const data = path.join(process.env.TMPDIR ?? '/tmp', `petpixel-e2e-${process.env.E2E_PAYMENTS_PORT}`);
+  const said = execFileSync(binary, ['admin', 'grant', email, 'admin'], {
+    env: { ...process.env, PETPIXEL_DATA_DIR: data, RUST_LOG: 'warn' },
+  }).toString();
+  expect(said).toContain('is now admin');
+  return page;
 }
 
 /** Types a test card into the stand-in card Element (16 digits, a 2-digit year). */
@@ -39,7 +60,7 @@ async function typeCard(page: Page, number: string) {
   await field.locator('input[placeholder="postal_code"]').fill('10001');
 }
 
-test('a premium game is bought at checkout and made once Stripe says it is paid', async ({ page }) => {
+test('a premium game is bought at checkout, made once Stripe says it is paid, and refunded by an admin', async ({ page, browser }) => {
   await signUp(page);
   await page.goto('/create');
   await waitForHydration(page);
@@ -69,6 +90,13 @@ test('a premium game is bought at checkout and made once Stripe says it is paid'
   // The webhook arrives and the game is made.
   await expect(page.locator('.status[data-status="ready"]')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByRole('link', { name: 'Download (plays offline)' })).toBeVisible();
+  // Premium's 64-px hero, animated, with its sheet to keep.
+  const hires = page.getByTestId('hires');
+  await expect(hires.locator('img')).toHaveJSProperty('complete', true);
+  expect(await hires.locator('img').evaluate((img: HTMLImageElement) => img.naturalHeight)).toBeGreaterThanOrEqual(64);
+  const sheet = hires.getByRole('link', { name: 'Download the sheet' });
+  await expect(sheet).toHaveAttribute('download', /-64px-sheet\.png$/);
+  expect((await page.request.get((await sheet.getAttribute('href'))!)).headers()['content-type']).toBe('image/png');
 
   await page.goto('/account/payments');
   await waitForHydration(page);
@@ -76,6 +104,41 @@ test('a premium game is bought at checkout and made once Stripe says it is paid'
   await expect(receipt).toHaveAttribute('data-status', 'paid');
   await expect(receipt).toContainText('Premium');
   await expect(receipt).toContainText('¥1500');
+  const reference = (await receipt.locator('code').textContent())!.trim();
+  expect(reference).toMatch(/^pi_/);
+
+  // Support refunds it: an admin finds the order by the receipt's reference, gives back part,
+  // then the rest.
+  const admin = await adminPage(browser);
+  await admin.goto('/account');
+  await admin.getByRole('link', { name: 'Refund payments (admin)' }).click();
+  await expect(admin).toHaveURL(/\/admin\/payments$/);
+  await waitForHydration(admin);
+  await admin.getByLabel('Order id or Stripe reference').fill(reference);
+  await admin.getByRole('button', { name: 'Find' }).click();
+  const order = admin.getByTestId('order');
+  await expect(order).toHaveCount(1);
+  await expect(order).toContainText(reference);
+  await order.getByLabel('Amount').fill('¥2000');
+  await order.getByLabel('Reason').fill('The pet looked sad in level 3');
+  await order.getByRole('button', { name: 'Refund' }).click();
+  await expect(order.getByRole('alert')).toContainText('refund between ¥1 and ¥1500');
+  await order.getByLabel('Amount').fill('500');
+  await order.getByRole('button', { name: 'Refund' }).click();
+  await expect(order).toHaveAttribute('data-status', 'partially_refunded');
+  await expect(order).toContainText('¥1500 (¥500 refunded)');
+  await order.getByRole('button', { name: 'Refund' }).click();
+  await expect(order).toHaveAttribute('data-status', 'refunded');
+  await expect(order.getByRole('button', { name: 'Refund' })).toHaveCount(0);
+  await admin.close();
+
+  // The buyer sees it on their receipt; a buyer cannot open the admin page.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('receipt').first()).toHaveAttribute('data-status', 'refunded');
+  await expect(page.getByTestId('receipt').first()).toContainText('¥1500 refunded');
+  await page.goto('/admin/payments');
+  await expect(page.getByRole('alert')).toHaveText('Only admins can refund payments.');
 });
 
 test('a declined card says why and another card pays', async ({ page }) => {
@@ -118,6 +181,42 @@ test('a subscription brings monthly credits and can be cancelled', async ({ page
 
   await page.getByTestId('cancel-subscription').click();
   await expect(page.getByTestId('subscription-status')).toContainText('canceled');
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('a free game is kept for good with the Basic package', async ({ page }) => {
+    await signUp(page);
+    const upload = await page.request.post('/api/v1/images/upload', {
+      multipart: { image: { name: 'chelsea.png', mimeType: 'image/png', buffer: fs.readFileSync(CHELSEA) } },
+    });
+    const image = await upload.json();
+    const created = await page.request.post('/api/v1/games', {
+      data: { image_id: image.id, pet_name: 'Chelsea', theme: 'park', difficulty: 'easy', level_count: 1, style: 'game-boy', package: 'free' },
+    });
+    expect(created.status()).toBe(202);
+    const game = await created.json();
+    await page.goto(`/games/${game.id}`);
+    await expect(page.locator('.status[data-status="ready"]')).toBeVisible({ timeout: 120_000 });
+    await waitForHydration(page);
+    // Free games play for 30 days and do not download.
+    const keep = page.getByTestId('keep-game');
+    await expect(keep).toContainText('A free game plays until');
+    await expect(page.getByRole('link', { name: 'Download (plays offline)' })).toHaveCount(0);
+    await keep.getByRole('button', { name: 'Keep this game' }).tap();
+    const checkout = page.getByTestId('checkout');
+    await checkout.getByTestId('start-payment').tap();
+    await typeCard(page, '4242424242424242');
+    await checkout.getByRole('button', { name: 'Pay $4.99' }).tap();
+    await expect(checkout.getByTestId('paid')).toBeVisible({ timeout: 30_000 });
+    // Stripe's webhook makes it Basic: the page is drawn again with the download.
+    await expect(page.getByRole('link', { name: 'Download (plays offline)' })).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('keep-game')).toHaveCount(0);
+    await page.goto('/account/payments');
+    await expect(page.getByTestId('receipt').first()).toContainText('Basic');
+    await expect(page.getByTestId('receipt').first()).toHaveAttribute('data-status', 'paid');
+  });
 });
 
 test('with payments off every package is free, and the page says so', async ({ page }) => {

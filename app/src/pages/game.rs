@@ -206,9 +206,17 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             {urls.preview.clone().map(|src| view! {
                 <figure><img class="preview pixelated" src=src alt="Your pet, animated"/><figcaption>"Animated"</figcaption></figure>
             })}
+            {urls.hires_preview.clone().map(|src| view! {
+                <figure data-testid="hires"><img class="preview pixelated" src=src alt="Your pet, animated at 64 pixels"/>
+                    <figcaption>"64-px hero "{urls.hires_sheet.clone().map(|sheet| view! {
+                        <a href=sheet rel="external" download=format!("{}-64px-sheet.png", game.short_code)>"Download the sheet"</a>
+                    })}</figcaption></figure>
+            })}
         </div>
         {(game.status == GameStatus::Ready).then(|| view! {
-            <iframe class="game-frame" src=urls.embed.clone() title="Play the game" allow="autoplay; fullscreen"></iframe>
+            // Named: the checkout for keeping the game loads Stripe.js on this page, and the
+            // stand-in Stripe.js the tests use reads every frame's name.
+            <iframe class="game-frame" name="game" src=urls.embed.clone() title="Play the game" allow="autoplay; fullscreen"></iframe>
             <p class="actions">
                 <a class="button primary" href=urls.play.clone() rel="external">"Open the game page"</a>
                 {game.package.allowance().download.then(|| view! {

@@ -9,6 +9,7 @@ mod home;
 mod my_games;
 mod payments;
 mod play;
+mod refunds;
 
 pub use account::AccountPage;
 pub use auth::{LogInPage, SignUpPage};
@@ -19,6 +20,7 @@ pub use home::HomePage;
 pub use my_games::MyGamesPage;
 pub use payments::PaymentsPage;
 pub use play::PlayPage;
+pub use refunds::AdminPaymentsPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -71,6 +71,7 @@ fn PackageList(offer: PaymentOffer, chosen: RwSignal<Option<Package>>) -> impl I
                     None => "kept for good".into(),
                 };
                 let download = if p.download { ", offline download" } else { "" };
+                let hires = if p.hires_sprite { ", 64-px sprite sheet" } else { "" };
                 // The description stays outside the label, so the radio's name is the package.
                 view! {
                     <div class="package" data-package=package.as_str()>
@@ -85,7 +86,7 @@ fn PackageList(offer: PaymentOffer, chosen: RwSignal<Option<Package>>) -> impl I
                             <strong>{p.label}</strong>
                             " · " <span class="price">{price}</span>
                         </label>
-                        <span class="hint">{format!("up to {} levels, {styles}, {keeps}{download}", p.max_levels)}</span>
+                        <span class="hint">{format!("up to {} levels, {styles}, {keeps}{download}{hires}", p.max_levels)}</span>
                     </div>
                 }
             }).collect_view()}

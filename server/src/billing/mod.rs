@@ -17,9 +17,9 @@ pub mod sweep;
 use std::sync::Arc;
 
 use app::dto::{
-    Checkout, ConfirmPaymentRequest, CreateIntentRequest, OrderView, PackageOffer, PaymentHistory,
-    PaymentOffer, PaymentProgress, Price, RefundRequest, SubscribeRequest, SubscribeStep,
-    SubscriptionView,
+    Checkout, ConfirmPaymentRequest, CreateIntentRequest, OrderList, OrderView, PackageOffer,
+    PaymentHistory, PaymentOffer, PaymentProgress, Price, RefundRequest, SubscribeRequest,
+    SubscribeStep, SubscriptionView,
 };
 use app::error::AppError;
 use app::port::Visitor;
@@ -45,6 +45,10 @@ use stripe::{GatewayError, IntentStatus, Stripe};
 pub const HISTORY_LIMIT: u32 = 200;
 /// The longest reason an admin may give for a refund.
 pub const MAX_REFUND_REASON_CHARS: usize = 500;
+/// The newest orders an admin's list shows.
+pub const ADMIN_LIST_LIMIT: u32 = 50;
+/// Longer than any id Stripe or we give out.
+pub const MAX_REFERENCE_CHARS: usize = 255;
 /// The longest payment method id Stripe.js gives.
 const MAX_PAYMENT_METHOD_CHARS: usize = 255;
 
@@ -151,6 +155,7 @@ impl Billing {
                     download: allowance.download,
                     expires_after_days: allowance.expires_after_days,
                     new_levels: allowance.new_levels,
+                    hires_sprite: allowance.hires_sprite,
                     prices,
                 }
             })
@@ -545,7 +550,7 @@ impl Billing {
                 other => other.into(),
             })?;
         let (stripe_id, status) = stripe
-            .refund(intent, Some(amount), refund.id)
+            .refund(intent, Some(amount), &format!("refund-{}", refund.id))
             .await
             .map_err(gateway)?;
         let applied = self
@@ -554,6 +559,36 @@ impl Billing {
             .await?;
         self.after(&applied).await;
         self.store.order(order.id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Orders for an admin to look through (to refund one): those an order id or a Stripe
+    /// reference (`pi_…`, `in_…`) names, or without `query` the newest.
+    pub async fn orders(
+        &self,
+        caller: Option<&SignedIn>,
+        query: Option<&str>,
+    ) -> Result<OrderList, AppError> {
+        let caller = signed_in(caller)?;
+        caller.require(Permission::ManagePayments)?;
+        let query = query.map(str::trim).filter(|q| !q.is_empty());
+        let orders = match query {
+            None => self.store.recent_orders(ADMIN_LIST_LIMIT).await?,
+            Some(q) if q.chars().count() > MAX_REFERENCE_CHARS => {
+                return Err(AppError::invalid(
+                    "q",
+                    format!(
+                        "an order id or a Stripe reference (at most {MAX_REFERENCE_CHARS} characters)"
+                    ),
+                ));
+            }
+            Some(q) => match Uuid::parse_str(q) {
+                Ok(id) => self.store.order(id).await?.into_iter().collect(),
+                Err(_) => self.store.orders_by_reference(q).await?,
+            },
+        };
+        Ok(OrderList {
+            orders: orders.iter().map(order_view).collect(),
+        })
     }
 
     /// The caller's orders, subscription and credits.
@@ -743,12 +778,39 @@ impl Billing {
         Ok(applied.outcome)
     }
 
-    /// Tells the worker and open pages what an applied change did.
+    /// Tells the worker and open pages what an applied change did, and gives back a payment
+    /// that bought nothing (the sweep retries it when Stripe cannot be reached now).
     async fn after(&self, applied: &Applied) {
         if let Some(game) = applied.released {
             self.jobs_queued.notify_one();
             self.changes.game(game).await;
         }
+        if let (Some(intent), Some(stripe)) = (&applied.unearned, &self.stripe)
+            && let Err(e) = self.refund_unearned(stripe, intent).await
+        {
+            tracing::warn!(intent, error = %e, "could not refund an unearned payment yet");
+        }
+    }
+
+    /// Refunds all of a payment no order was waiting for (see [`Applied::unearned`]).
+    pub(crate) async fn refund_unearned(
+        &self,
+        stripe: &Stripe,
+        intent: &str,
+    ) -> Result<(), AppError> {
+        let (refund, _) = stripe
+            .refund(intent, None, &format!("unearned-{intent}"))
+            .await
+            .map_err(gateway)?;
+        tracing::warn!(
+            intent,
+            refund,
+            "refunded a payment for an order that was not waiting for it"
+        );
+        Ok(self
+            .store
+            .unearned_refunded(intent, &refund, self.clock.now())
+            .await?)
     }
 
     /// The account's Stripe customer, made the first time it pays.

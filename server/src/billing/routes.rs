@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use app::dto::{
-    ApiErrorBody, Checkout, ConfirmPaymentRequest, CreateIntentRequest, OrderView, PaymentHistory,
-    PaymentOffer, PaymentProgress, RefundRequest, SubscribeRequest, SubscribeStep,
+    ApiErrorBody, Checkout, ConfirmPaymentRequest, CreateIntentRequest, OrderList, OrderView,
+    PaymentHistory, PaymentOffer, PaymentProgress, RefundRequest, SubscribeRequest, SubscribeStep,
     SubscriptionView,
 };
 use app::error::AppError;
 use app::port::Visitor;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_intent))
         .routes(routes!(confirm))
         .routes(routes!(refund))
+        .routes(routes!(orders))
         .routes(routes!(history))
         .routes(routes!(subscribe))
         .routes(routes!(cancel_subscription))
@@ -134,6 +135,39 @@ async fn refund(
     ValidJson(request): ValidJson<RefundRequest>,
 ) -> Result<Json<OrderView>, HttpError> {
     Ok(Json(billing.refund(caller.as_ref(), request).await?))
+}
+
+/// What an admin searches orders by.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct OrderQuery {
+    /// An order id, or a Stripe payment intent (`pi_…`) or invoice (`in_…`) id; absent:
+    /// the newest 50 orders that were not canceled.
+    q: Option<String>,
+}
+
+/// Orders to refund from (admins): the ones an order id or Stripe reference names, or the
+/// newest.
+#[utoipa::path(
+    get,
+    path = "/payments/orders",
+    tag = "payments",
+    params(OrderQuery),
+    responses(
+        (status = 200, description = "The orders found, newest first", body = OrderList),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not an admin", body = ApiErrorBody),
+        (status = 422, description = "A search longer than any id", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn orders(
+    State(billing): State<Arc<Billing>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Query(query): Query<OrderQuery>,
+) -> Result<Json<OrderList>, HttpError> {
+    Ok(Json(
+        billing.orders(caller.as_ref(), query.q.as_deref()).await?,
+    ))
 }
 
 /// The caller's orders (receipts), newest first, their subscription and credits.

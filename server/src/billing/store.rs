@@ -140,6 +140,9 @@ pub struct Applied {
     pub released: Option<Uuid>,
     /// An order that changed.
     pub order: Option<Uuid>,
+    /// A payment intent that succeeded for an order not waiting for it (paid already by
+    /// another attempt, or canceled with its game): recorded, to be refunded in full.
+    pub unearned: Option<String>,
 }
 
 #[async_trait::async_trait]
@@ -161,6 +164,10 @@ pub trait BillingStore: Send + Sync + 'static {
     async fn order_for_game(&self, game: Uuid) -> Result<Option<OrderRecord>, StoreError>;
     /// The account's orders, newest first.
     async fn orders_of(&self, user: Uuid, limit: u32) -> Result<Vec<OrderRecord>, StoreError>;
+    /// Everyone's orders, newest first, leaving out the canceled (what admins look through).
+    async fn recent_orders(&self, limit: u32) -> Result<Vec<OrderRecord>, StoreError>;
+    /// The orders a Stripe payment intent or invoice id names.
+    async fn orders_by_reference(&self, reference: &str) -> Result<Vec<OrderRecord>, StoreError>;
     /// Orders with a payment intent still pending since before `before`, oldest first.
     async fn pending_before(
         &self,
@@ -203,6 +210,14 @@ pub trait BillingStore: Send + Sync + 'static {
     ) -> Result<Applied, StoreError>;
     async fn refunds_of(&self, order: Uuid) -> Result<Vec<RefundRecord>, StoreError>;
     async fn tallies(&self) -> Result<PaymentTallies, StoreError>;
+    /// Unearned payments (see [`Applied::unearned`]) not refunded yet, oldest first.
+    async fn unearned_open(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+    async fn unearned_refunded(
+        &self,
+        intent: &str,
+        stripe_refund_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -319,6 +334,9 @@ pub(crate) mod shared {
     pub const SPEND_CREDIT: &str = "UPDATE users SET credits_remaining = credits_remaining - 1 \
         WHERE id = $1 AND credits_remaining > 0 AND subscription_tier = 'subscription' \
         RETURNING CAST(credits_remaining AS BIGINT)";
+    /// A game being deleted ($1) stops its order waiting for a payment ($2 now).
+    pub const CANCEL_GAME_ORDER: &str = "UPDATE orders SET status = 'canceled', updated_at = $2 \
+        WHERE game_id = $1 AND status = 'pending'";
 }
 
 mod sql {
@@ -334,6 +352,11 @@ mod sql {
     pub const FOR_GAME: &str = order_select!("game_id = $1 AND status <> 'canceled'");
     pub const OF_USER: &str =
         order_select!("user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");
+    pub const RECENT: &str =
+        order_select!("status <> 'canceled' ORDER BY created_at DESC, id DESC LIMIT $1");
+    pub const BY_REFERENCE: &str = order_select!(
+        "stripe_payment_intent_id = $1 OR stripe_invoice_id = $1 ORDER BY created_at DESC LIMIT 10"
+    );
     pub const PENDING_BEFORE: &str = order_select!(
         "status = 'pending' AND stripe_payment_intent_id IS NOT NULL AND created_at < $1 \
          ORDER BY created_at LIMIT $2"
@@ -414,7 +437,14 @@ mod sql {
         (SELECT COUNT(*) FROM orders WHERE stripe_payment_intent_id IS NOT NULL \
             OR stripe_invoice_id IS NOT NULL), \
         (SELECT COUNT(*) FROM orders WHERE status IN ('paid', 'partially_refunded', 'refunded')), \
-        (SELECT COUNT(*) FROM refunds WHERE status = 'succeeded')";
+        (SELECT COUNT(*) FROM refunds WHERE status = 'succeeded') + \
+        (SELECT COUNT(*) FROM unearned_payments WHERE refunded_at IS NOT NULL)";
+    pub const RECORD_UNEARNED: &str = "INSERT INTO unearned_payments (payment_intent, order_id, \
+        created_at) VALUES ($1, $2, $3) ON CONFLICT (payment_intent) DO NOTHING";
+    pub const UNEARNED_OPEN: &str = "SELECT payment_intent FROM unearned_payments \
+        WHERE refunded_at IS NULL ORDER BY created_at LIMIT $1";
+    pub const UNEARNED_REFUNDED: &str = "UPDATE unearned_payments SET stripe_refund_id = $2, \
+        refunded_at = $3 WHERE payment_intent = $1";
     /// What the order's succeeded refunds add up to.
     pub const REFUNDED_TOTAL: &str = "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) \
         FROM refunds WHERE order_id = $1 AND status = 'succeeded'";
@@ -569,6 +599,22 @@ impl BillingStore for Db {
         row.map(OrderRecord::try_from).transpose()
     }
 
+    async fn recent_orders(&self, limit: u32) -> Result<Vec<OrderRecord>, StoreError> {
+        let rows: Vec<OrderRow> = each_engine!(self, pool => sqlx::query_as(sql::RECENT)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(OrderRecord::try_from).collect()
+    }
+
+    async fn orders_by_reference(&self, reference: &str) -> Result<Vec<OrderRecord>, StoreError> {
+        let rows: Vec<OrderRow> = each_engine!(self, pool => sqlx::query_as(sql::BY_REFERENCE)
+            .bind(reference)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(OrderRecord::try_from).collect()
+    }
+
     async fn orders_of(&self, user: Uuid, limit: u32) -> Result<Vec<OrderRecord>, StoreError> {
         let rows: Vec<OrderRow> = each_engine!(self, pool => sqlx::query_as(sql::OF_USER)
             .bind(Id(user))
@@ -649,7 +695,25 @@ impl BillingStore for Db {
                             .await?;
                         if let Some(order) = row.map(OrderRecord::try_from).transpose()? {
                             applied.order = Some(order.id);
-                            applied.released = settle_game!(tx, &order, now);
+                            // Paying made this intent the order's; another intent, or a
+                            // canceled order, means the money bought nothing.
+                            let earned = order.payment_intent.as_deref() == Some(intent.as_str())
+                                && order.status != OrderStatus::Canceled;
+                            if earned {
+                                applied.released = settle_game!(tx, &order, now);
+                            } else {
+                                let recorded = sqlx::query(sql::RECORD_UNEARNED)
+                                    .bind(intent)
+                                    .bind(Id(order.id))
+                                    .bind(now)
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                                applied.outcome = "a payment the order was not waiting for: refunding it".into();
+                                if recorded == 1 {
+                                    applied.unearned = Some(intent.clone());
+                                }
+                            }
                         }
                     }
                 }
@@ -915,5 +979,30 @@ impl BillingStore for Db {
             successful: count(successful),
             refunds: count(refunds),
         })
+    }
+
+    async fn unearned_open(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(
+            each_engine!(self, pool => sqlx::query_scalar(sql::UNEARNED_OPEN)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?),
+        )
+    }
+
+    async fn unearned_refunded(
+        &self,
+        intent: &str,
+        stripe_refund_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        each_engine!(self, pool => sqlx::query(sql::UNEARNED_REFUNDED)
+            .bind(intent)
+            .bind(stripe_refund_id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 }

@@ -251,12 +251,13 @@ impl Stripe {
     }
 
     /// Refunds `amount` (all of it when `None`) of an intent's payment; the refund's id and
-    /// status. `key` is our refund row's id.
+    /// status. `key` names the refund for Stripe's idempotency: asking again with it refunds
+    /// nothing more.
     pub async fn refund(
         &self,
         intent: &str,
         amount: Option<i64>,
-        key: Uuid,
+        key: &str,
     ) -> Result<(String, String), GatewayError> {
         let mut request = CreateRefund::new().payment_intent(intent);
         if let Some(amount) = amount {
@@ -264,7 +265,7 @@ impl Stripe {
         }
         let refund = request
             .customize()
-            .request_strategy(once(&format!("refund-{key}"))?)
+            .request_strategy(once(key)?)
             .send(&self.client)
             .await?;
         let status = refund.status.clone().unwrap_or_else(|| "pending".into());

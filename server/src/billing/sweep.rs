@@ -1,6 +1,7 @@
 //! The periodic look at what webhooks may have missed: orders still pending after
 //! `payments.reconcile_after_minutes` are looked up at Stripe (a lost webhook does not lose a
-//! sale), and paid games that failed for good are refunded. Every node runs it; the effects
+//! sale), and paid games that failed for good are refunded, as are payments that bought
+//! nothing (an order paid twice, or canceled with its game) whose refund failed before. Every node runs it; the effects
 //! are the webhook's, applied once, and an order's automatic refund is recorded once
 //! (a unique index) before Stripe is asked.
 
@@ -20,7 +21,7 @@ const BATCH: u32 = 50;
 pub struct Swept {
     /// Pending orders Stripe said were paid (or canceled).
     pub reconciled: u32,
-    /// Paid games that failed, refunded.
+    /// Paid games that failed, and unearned payments, refunded.
     pub refunded: u32,
 }
 
@@ -84,6 +85,12 @@ impl Billing {
                 swept.reconciled += 1;
             }
             self.after(&applied).await;
+        }
+        for intent in self.store().unearned_open(BATCH).await? {
+            match self.refund_unearned(stripe, &intent).await {
+                Ok(()) => swept.refunded += 1,
+                Err(e) => tracing::warn!(intent, error = %e, "refunding an unearned payment"),
+            }
         }
         for order in self.store().failed_paid_orders(BATCH).await? {
             let reason = Some("the game could not be made".to_owned());

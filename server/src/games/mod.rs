@@ -43,6 +43,9 @@ pub enum Picture {
     Sprite,
     Sheet,
     Preview,
+    /// The 64-px sheet and its preview (premium games).
+    HiresSheet,
+    HiresPreview,
 }
 
 impl Picture {
@@ -52,14 +55,16 @@ impl Picture {
             "sprite.png" => Some(Self::Sprite),
             "sheet.png" => Some(Self::Sheet),
             "preview.gif" => Some(Self::Preview),
+            "sheet-64.png" => Some(Self::HiresSheet),
+            "preview-64.gif" => Some(Self::HiresPreview),
             _ => None,
         }
     }
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::Preview => "image/gif",
-            Self::Cutout | Self::Sprite | Self::Sheet => "image/png",
+            Self::Preview | Self::HiresPreview => "image/gif",
+            Self::Cutout | Self::Sprite | Self::Sheet | Self::HiresSheet => "image/png",
         }
     }
 }
@@ -374,6 +379,8 @@ impl Games {
             Picture::Sprite => &assets.sprite,
             Picture::Sheet => &assets.sheet,
             Picture::Preview => &assets.preview,
+            Picture::HiresSheet => &assets.hires_sheet,
+            Picture::HiresPreview => &assets.hires_preview,
         };
         self.blobs
             .get(key.as_deref().ok_or(AppError::NotFound)?)
@@ -518,6 +525,8 @@ pub fn game_view(game: &GameRecord) -> GameView {
             sprite: picture(&assets.sprite, "sprite.png"),
             sprite_sheet: picture(&assets.sheet, "sheet.png"),
             preview: picture(&assets.preview, "preview.gif"),
+            hires_sheet: picture(&assets.hires_sheet, "sheet-64.png"),
+            hires_preview: picture(&assets.hires_preview, "preview-64.gif"),
         },
     }
 }

@@ -5,9 +5,10 @@
 //! 1. `remove_background`: the cut-out (reusing the studio's cut-out of the photo when its
 //!    owner already made one) → `cutout.png`.
 //! 2. `pixelize`: the cut-out drawn on the sprite grid in the game's style → `pixels.json`
-//!    (the indexed sprite) and `sprite.png`.
+//!    (the indexed sprite) and `sprite.png`; for packages with the 64-px sprite, the same at
+//!    64 px → `pixels-64.json`.
 //! 3. `animate`: every animation frame → `sheet.png`, `layout.json` (frame size and
-//!    animations) and `preview.gif`.
+//!    animations) and `preview.gif`; at 64 px → `sheet-64.png` and `preview-64.gif`.
 //! 4. `assemble_game`: levels generated from the game's seed and proven, the data injected
 //!    into the runtime → `game-{content tag}.wasm`.
 //!
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use domain::{Look, PipelineStage};
+use domain::{Look, PipelineStage, SpriteSize};
 use game_runtime::format::{Animation, GameData, GameSpec, Sprite};
 use image::ImageFormat;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,9 @@ use crate::infra::runtime::{GameRuntime, content_tag};
 use crate::jobs::{Outcome, Queue, StageError};
 use crate::photos::PhotoStore;
 use crate::studio::work::StudioWork;
+
+/// The 64-px drawing of a game whose package includes it, between `pixelize` and `animate`.
+const HIRES_PIXELS: &str = "pixels-64.json";
 
 /// How a stage ended well.
 #[derive(Debug)]
@@ -173,7 +177,7 @@ impl GamePipeline {
                 let sprite = self
                     .studio
                     .engine()
-                    .pixelize(cutout, Look::for_game(game.style, game.gait))
+                    .pixelize(cutout.clone(), Look::for_game(game.style, game.gait))
                     .await?;
                 self.blobs
                     .put(&key("pixels.json"), Bytes::from(sprite.pixels))
@@ -182,6 +186,16 @@ impl GamePipeline {
                     .put(&key("sprite.png"), Bytes::from(sprite.png))
                     .await?;
                 assets.sprite = Some(key("sprite.png"));
+                if game.package.allowance().hires_sprite {
+                    let look = Look {
+                        size: SpriteSize::HIRES,
+                        ..Look::for_game(game.style, game.gait)
+                    };
+                    let hires = self.studio.engine().pixelize(cutout, look).await?;
+                    self.blobs
+                        .put(&key(HIRES_PIXELS), Bytes::from(hires.pixels))
+                        .await?;
+                }
             }
             PipelineStage::Animate => {
                 let pixels = self.blobs.get(&key("pixels.json")).await?;
@@ -205,6 +219,18 @@ impl GamePipeline {
                     .await?;
                 assets.sheet = Some(key("sheet.png"));
                 assets.preview = Some(key("preview.gif"));
+                if game.package.allowance().hires_sprite {
+                    let pixels = self.blobs.get(&key(HIRES_PIXELS)).await?;
+                    let hires = self.studio.engine().animate(pixels, game.gait).await?;
+                    self.blobs
+                        .put(&key("sheet-64.png"), Bytes::from(hires.png))
+                        .await?;
+                    self.blobs
+                        .put(&key("preview-64.gif"), Bytes::from(hires.preview_gif))
+                        .await?;
+                    assets.hires_sheet = Some(key("sheet-64.png"));
+                    assets.hires_preview = Some(key("preview-64.gif"));
+                }
             }
             PipelineStage::AssembleGame => {
                 let layout: SheetLayout =

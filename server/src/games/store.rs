@@ -68,6 +68,11 @@ pub struct GameAssets {
     #[serde(default)]
     pub preview: Option<String>,
     pub module: Option<String>,
+    /// The 64-px sheet and its animated preview, for games whose package draws one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hires_sheet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hires_preview: Option<String>,
 }
 
 /// The settings a game was made with, stored as the seed's `games.config`.
@@ -575,11 +580,25 @@ impl GameStore for Db {
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
-        let done = each_engine!(self, pool => sqlx::query(sql::DELETE_GAME)
-            .bind(Id(id))
-            .execute(pool)
-            .await?
-            .rows_affected());
+        let done = each_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Its order stops waiting first (deleting the game unlinks it): a payment that
+            // still completes is then refunded as unearned, not kept for a game that is gone.
+            sqlx::query(crate::billing::store::shared::CANCEL_GAME_ORDER)
+                .bind(Id(id))
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query(sql::DELETE_GAME)
+                .bind(Id(id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done > 0 {
+                tx.commit().await?;
+            }
+            done
+        });
         Ok(done > 0)
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use app::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, PaymentHistory, PaymentOffer, PaymentProgress,
-    PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson, StyleView,
-    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
+    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
+    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -187,6 +187,16 @@ impl PetPixelPort for Port {
     async fn payment_history(&self) -> Result<PaymentHistory, AppError> {
         let (caller, _) = caller_and_client().await?;
         self.billing.history(caller.as_ref()).await
+    }
+
+    async fn admin_orders(&self, query: Option<String>) -> Result<OrderList, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.orders(caller.as_ref(), query.as_deref()).await
+    }
+
+    async fn refund_payment(&self, request: RefundRequest) -> Result<OrderView, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.billing.refund(caller.as_ref(), request).await
     }
 
     async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError> {

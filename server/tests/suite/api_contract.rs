@@ -52,6 +52,7 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "GET /api/v1/openapi.json",
             "GET /api/v1/payments/history",
             "GET /api/v1/payments/offer",
+            "GET /api/v1/payments/orders",
             "GET /api/v1/pixel-art/styles",
             "GET /api/v1/pixel-art/{id}/status",
             "GET /api/v1/play/{code}/download",

@@ -227,6 +227,8 @@ fn all_assets() -> GameAssets {
         sheet: Some("h".into()),
         preview: Some("p".into()),
         module: Some("m".into()),
+        hires_sheet: Some("h64".into()),
+        hires_preview: Some("p64".into()),
     }
 }
 
