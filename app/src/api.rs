@@ -4,9 +4,10 @@ use leptos::prelude::*;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
-    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
-    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationQueue, OrderList,
+    OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest, PixelArtView,
+    PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -66,6 +67,48 @@ pub async fn create_game(request: GameRequest) -> Result<GameView, AppError> {
 pub async fn get_game(id: String) -> Result<GameView, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.game(&visitor, &id).await
+}
+
+/// Asks for one of the visitor's games to be listed in the gallery.
+#[server(prefix = "/_sf", endpoint = "publish_game")]
+pub async fn publish_game(id: String, request: PublishRequest) -> Result<GameView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.publish_game(&visitor, &id, request).await
+}
+
+/// Takes one of the visitor's games out of the gallery or the queue.
+#[server(prefix = "/_sf", endpoint = "unpublish_game")]
+pub async fn unpublish_game(id: String) -> Result<GameView, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.unpublish_game(&visitor, &id).await
+}
+
+/// A page of the gallery.
+#[server(prefix = "/_sf", endpoint = "gallery")]
+pub async fn get_gallery(query: GalleryQuery) -> Result<GalleryPage, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.gallery(query).await
+}
+
+/// Listed games matching every word of `q`.
+#[server(prefix = "/_sf", endpoint = "search_games")]
+pub async fn search_games(q: String) -> Result<GalleryPage, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.search_games(q).await
+}
+
+/// What waits for a moderator.
+#[server(prefix = "/_sf", endpoint = "moderation_queue")]
+pub async fn get_moderation_queue() -> Result<ModerationQueue, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.moderation_queue().await
+}
+
+/// Lists a waiting game, or (with a reason) rejects it.
+#[server(prefix = "/_sf", endpoint = "moderate")]
+pub async fn moderate(item: String, reject: Option<String>) -> Result<(), AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.moderate(item, reject).await
 }
 
 /// New levels for one of the visitor's finished games.

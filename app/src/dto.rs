@@ -8,7 +8,7 @@ use uuid::Uuid;
 pub use domain::{
     Currency, CutoutMethod, Difficulty, Email, Gait, GameStatus, LevelCount, Look,
     MAX_PET_NAME_CHARS, OrderStatus, Package, Password, PetName, PipelineStage, Role, ShortCode,
-    SpriteSize, StudioState, Style, Theme,
+    SpriteSize, StudioState, Style, Theme, Visibility,
 };
 
 /// What the REST API answers after an upload.
@@ -235,6 +235,16 @@ pub struct GameView {
     /// Past `expires_at`: its page says so and offers a way to keep it.
     #[serde(default)]
     pub expired: bool,
+    /// Whether the gallery lists it: `private` (link only), `pending` (published, waiting for
+    /// a moderator), `public`, `rejected` or `hidden`.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// What the owner says about it in the gallery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Why a moderator rejected or hid it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation_note: Option<String>,
     pub urls: GameUrls,
 }
 
@@ -651,4 +661,99 @@ pub struct SubscribeStep {
     pub publishable_key: String,
     /// Set once subscribed.
     pub subscription: Option<SubscriptionView>,
+}
+
+/// `POST /api/v1/games/{id}/publish`: ask for the game to be listed in the gallery.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// What the gallery shows under the title (500 characters at most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A gallery page as asked for: `sort` (`new`, `featured`), `theme`, `difficulty`, `cursor`
+/// (the `next` of the page before), `limit`; the server checks each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GalleryQuery {
+    pub sort: Option<String>,
+    pub theme: Option<String>,
+    pub difficulty: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// One game as the gallery and search show it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GalleryCard {
+    pub short_code: ShortCode,
+    pub title: String,
+    pub pet_name: PetName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub theme: Theme,
+    pub difficulty: Difficulty,
+    pub level_count: LevelCount,
+    pub plays: u64,
+    /// Picked by a moderator.
+    pub featured: bool,
+    /// When it entered the gallery, RFC 3339 (none while it waits for a moderator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Its public page.
+    pub play: String,
+    /// The animated pet (GIF).
+    pub preview: Option<String>,
+}
+
+/// `GET /api/v1/gallery` and `GET /api/v1/games/search`: a page of games, and where the next
+/// page starts (`cursor`; none after the last).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GalleryPage {
+    pub games: Vec<GalleryCard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// A published game waiting for a moderator, with what there is to judge.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModerationItem {
+    pub id: Uuid,
+    pub game_id: Uuid,
+    /// Why it is in the queue: `published`.
+    pub reason: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub game: GalleryCard,
+    pub cutout: Option<String>,
+    pub sprite: Option<String>,
+}
+
+/// `GET /api/v1/moderation/queue` (moderators): what waits, oldest first.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModerationQueue {
+    pub items: Vec<ModerationItem>,
+}
+
+/// A moderator's reason: required to reject or hide, shown to the game's owner.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationDecision {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/games/{id}/feature` (moderators): show a public game among the featured,
+/// or stop.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureRequest {
+    pub featured: bool,
 }

@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <a class="brand" href="/">"PetPixel"<span>" Games"</span></a>
                 <nav>
+                    <a href="/games">"Gallery"</a>
                     <a href="/create">"Make a game"</a>
                     <AccountNav/>
                 </nav>
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::AccountPage/>
                     <Route path=path!("/account/payments") view=pages::PaymentsPage/>
                     <Route path=path!("/admin/payments") view=pages::AdminPaymentsPage/>
+                    <Route path=path!("/games") view=pages::GalleryPage/>
+                    <Route path=path!("/moderation") view=pages::ModerationPage/>
                     <Route path=path!("/my-games") view=pages::MyGamesPage/>
                     <Route path=path!("/verify-email") view=pages::VerifyEmailPage/>
                     <Route path=path!("/confirm-email") view=pages::ConfirmEmailPage/>

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
-    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
-    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationQueue, OrderList,
+    OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest, PixelArtView,
+    PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -109,6 +110,23 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn admin_orders(&self, query: Option<String>) -> Result<OrderList, AppError>;
     /// Refunds all or part of an order (admins).
     async fn refund_payment(&self, request: RefundRequest) -> Result<OrderView, AppError>;
+    /// Asks for one of `visitor`'s games to be listed in the gallery (a moderator decides).
+    async fn publish_game(
+        &self,
+        visitor: &Visitor,
+        id: &str,
+        request: PublishRequest,
+    ) -> Result<GameView, AppError>;
+    /// Takes one of `visitor`'s games out of the gallery or the queue.
+    async fn unpublish_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError>;
+    /// A page of the gallery.
+    async fn gallery(&self, query: GalleryQuery) -> Result<GalleryPage, AppError>;
+    /// Listed games matching every word of `q`.
+    async fn search_games(&self, q: String) -> Result<GalleryPage, AppError>;
+    /// What waits for a moderator (moderators).
+    async fn moderation_queue(&self) -> Result<ModerationQueue, AppError>;
+    /// Lists (`reason: None`) or rejects a waiting game (moderators).
+    async fn moderate(&self, item: String, reject: Option<String>) -> Result<(), AppError>;
     /// Subscribes the signed-in account (a card to collect first, then the subscription).
     async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError>;
     /// Ends the signed-in account's subscription.

@@ -6,6 +6,7 @@
 //! the only way in, and its error says in plain words what is accepted.
 
 mod account;
+mod gallery;
 mod game;
 mod look;
 mod names;
@@ -14,6 +15,9 @@ mod package;
 mod schema;
 
 pub use account::{Email, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, Role};
+pub use gallery::{
+    Description, MAX_DESCRIPTION_CHARS, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, SearchTerms, Visibility,
+};
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
 pub use look::{CutoutMethod, Gait, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};

@@ -58,7 +58,7 @@ impl From<ShortCode> for String {
 
 /// Bidirectional embeddings, overrides, isolates and marks, and zero-width characters
 /// (Unicode general category Cf among them): invisible, and able to reorder what is shown.
-fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{061C}'

@@ -1,5 +1,6 @@
 // Shared steps: waiting for hydration, making a game through the REST API, reading the game.
 import { APIRequestContext, expect, Frame, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -85,4 +86,28 @@ export async function emailedLink(to: string, subject: string, page: string): Pr
     }, { timeout: 20_000 })
     .toBe(true);
   return found!;
+}
+
+/** Gives the account `email` a role the way an operator does: `petpixel admin grant`, run
+ * against a test server's data folder (serve.sh). */
+export function grantRole(email: string, role: 'moderator' | 'admin', dataDir = DATA_DIR) {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(__dirname, '..', '..', 'target');
+  const binary = path.join(target, 'release', 'petpixel');
+  expect(fs.existsSync(binary)).toBe(true);
+  const said = execFileSync(binary, ['admin', 'grant', email, role], {
+    env: { ...process.env, PETPIXEL_DATA_DIR: dataDir, RUST_LOG: 'warn' },
+  }).toString();
+  expect(said).toContain(`is now ${role}`);
+}
+
+/** Signs up a new account in `page` (the password is `correct horse battery`): its address. */
+export async function signUp(page: Page, prefix = 'e2e'): Promise<string> {
+  const email = `${prefix}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto('/signup');
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/my-games$/);
+  return email;
 }

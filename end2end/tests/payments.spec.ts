@@ -4,14 +4,12 @@
 // says it is paid; the receipt; a monthly subscription and its credits; cancelling it. The
 // other server (payments off) says every package is free.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CHELSEA, waitForHydration } from './helpers';
+import { CHELSEA, grantRole, signUp, waitForHydration } from './helpers';
 
 const PAYMENTS = `http://127.0.0.1:${process.env.E2E_PAYMENTS_PORT}`;
 const STRIPE = `http://127.0.0.1:${process.env.E2E_STRIPE_PORT}`;
-const PASSWORD = 'correct horse battery';
 
 test.use({ baseURL: PAYMENTS });
 
@@ -23,30 +21,11 @@ test.beforeAll(async ({ request }) => {
   expect(hook.ok()).toBe(true);
 });
 
-async function signUp(page: Page): Promise<string> {
-  const email = `e2e.pay.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
-  await page.goto('/signup');
-  await waitForHydration(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/my-games$/);
-  return email;
-}
-
-/** A new account made an admin the way an operator does it: `petpixel admin grant`, run
- * against the payments server's data folder (serve.sh). */
+/** A new account made an admin, in its own page. */
 async function adminPage(browser: Browser): Promise<Page> {
   const page = await browser.newPage({ baseURL: PAYMENTS });
-  const email = await signUp(page);
-  const target = process.env.CARGO_TARGET_DIR ?? path.join(__dirname, '..', '..', 'target');
-  const binary = path.join(target, 'release', 'petpixel');
-  expect(fs.existsSync(binary)).toBe(true);
-  const data = path.join(process.env.TMPDIR ?? '/tmp', `petpixel-e2e-${process.env.E2E_PAYMENTS_PORT}`);
-  const said = execFileSync(binary, ['admin', 'grant', email, 'admin'], {
-    env: { ...process.env, PETPIXEL_DATA_DIR: data, RUST_LOG: 'warn' },
-  }).toString();
-  expect(said).toContain('is now admin');
+  const email = await signUp(page, 'e2e.pay');
+  grantRole(email, 'admin', path.join(process.env.TMPDIR ?? '/tmp', `petpixel-e2e-${process.env.E2E_PAYMENTS_PORT}`));
   return page;
 }
 
@@ -61,7 +40,7 @@ async function typeCard(page: Page, number: string) {
 }
 
 test('a premium game is bought at checkout, made once Stripe says it is paid, and refunded by an admin', async ({ page, browser }) => {
-  await signUp(page);
+  await signUp(page, 'e2e.pay');
   await page.goto('/create');
   await waitForHydration(page);
   await page.locator('input[type="file"][name="image"]').setInputFiles(CHELSEA);
@@ -142,7 +121,7 @@ test('a premium game is bought at checkout, made once Stripe says it is paid, an
 });
 
 test('a declined card says why and another card pays', async ({ page }) => {
-  await signUp(page);
+  await signUp(page, 'e2e.pay');
   const upload = await page.request.post('/api/v1/images/upload', {
     multipart: { image: { name: 'chelsea.png', mimeType: 'image/png', buffer: require('fs').readFileSync(CHELSEA) } },
   });
@@ -167,7 +146,7 @@ test('a declined card says why and another card pays', async ({ page }) => {
 });
 
 test('a subscription brings monthly credits and can be cancelled', async ({ page }) => {
-  await signUp(page);
+  await signUp(page, 'e2e.pay');
   await page.goto('/account/payments');
   await waitForHydration(page);
   await expect(page.getByTestId('subscription-status')).toHaveText('No subscription.');
@@ -187,7 +166,7 @@ test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
   test('a free game is kept for good with the Basic package', async ({ page }) => {
-    await signUp(page);
+    await signUp(page, 'e2e.pay');
     const upload = await page.request.post('/api/v1/images/upload', {
       multipart: { image: { name: 'chelsea.png', mimeType: 'image/png', buffer: fs.readFileSync(CHELSEA) } },
     });

@@ -24,6 +24,8 @@ use crate::billing::stripe::Stripe;
 use crate::clock::Clock;
 use crate::clock::now_ms;
 use crate::config::Config;
+use crate::gallery::Gallery;
+use crate::gallery::store::GalleryStore;
 use crate::games::pipeline::GamePipeline;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::games::{GameQuotas, Games};
@@ -42,6 +44,8 @@ use crate::infra::pii::KeyRing;
 use crate::infra::runtime::GameRuntime;
 use crate::infra::sessions::{AnySessionStore, RedisSessionStore, SqlSessionStore};
 use crate::jobs::Worker;
+use crate::moderation::Moderation;
+use crate::moderation::store::ModerationStore;
 use crate::notifications::Notifications;
 use crate::notifications::push::VapidKey;
 use crate::notifications::sealed::Outbox;
@@ -580,6 +584,13 @@ impl Application {
             billing: Arc::clone(&billing),
             photos,
             studio,
+            gallery: Arc::new(Gallery::new(
+                Arc::new(parts.db.clone()) as Arc<dyn GalleryStore>,
+                Arc::clone(&games),
+            )),
+            moderation: Arc::new(Moderation::new(
+                Arc::new(parts.db.clone()) as Arc<dyn ModerationStore>
+            )),
             games,
             notifications,
             health,

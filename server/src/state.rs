@@ -12,10 +12,12 @@ use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
 use crate::billing::Billing;
 use crate::billing::store::BillingStore;
+use crate::gallery::Gallery;
 use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::http::health::Health;
 use crate::infra::metrics::Metrics;
+use crate::moderation::Moderation;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
 use crate::studio::Studio;
@@ -29,6 +31,8 @@ pub struct AppState {
     pub photos: Arc<Photos>,
     pub studio: Arc<Studio>,
     pub games: Arc<Games>,
+    pub gallery: Arc<Gallery>,
+    pub moderation: Arc<Moderation>,
     pub notifications: Arc<Notifications>,
     pub health: Arc<Health>,
     pub scrape: Arc<Scrape>,

@@ -172,8 +172,13 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
             <a class="button" href="/api/v1/auth/export" download="">"Download my data"</a>
             <a class="button" href="/account/payments">"Payments and subscription"</a>
         </p>
-        {(account.role == crate::dto::Role::Admin).then(|| view! {
-            <p class="actions"><a class="button" href="/admin/payments">"Refund payments (admin)"</a></p>
+        {matches!(account.role, crate::dto::Role::Moderator | crate::dto::Role::Admin).then(|| view! {
+            <p class="actions">
+                <a class="button" href="/moderation">"Moderation queue"</a>
+                {(account.role == crate::dto::Role::Admin).then(|| view! {
+                    <a class="button" href="/admin/payments">"Refund payments (admin)"</a>
+                })}
+            </p>
         })}
         <DeleteAccount has_password/>
     }

@@ -207,7 +207,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
                 <figure><img class="preview pixelated" src=src alt="Your pet, animated"/><figcaption>"Animated"</figcaption></figure>
             })}
             {urls.hires_preview.clone().map(|src| view! {
-                <figure data-testid="hires"><img class="preview pixelated" src=src alt="Your pet, animated at 64 pixels"/>
+                <figure data-testid="hires"><img class="hires pixelated" src=src alt="Your pet, animated at 64 pixels"/>
                     <figcaption>"64-px hero "{urls.hires_sheet.clone().map(|sheet| view! {
                         <a href=sheet rel="external" download=format!("{}-64px-sheet.png", game.short_code)>"Download the sheet"</a>
                     })}</figcaption></figure>
@@ -235,6 +235,14 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
                     "Try again"
                 </button>
             </p>
+        })}
+        {(game.status == GameStatus::Ready).then(|| view! {
+            <super::gallery::PublishPanel
+                id=game.id
+                visibility=game.visibility
+                description=game.description.clone()
+                note=game.moderation_note.clone()
+            />
         })}
         {finished.then(|| view! {
             <p class="actions">

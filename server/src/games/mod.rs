@@ -197,6 +197,9 @@ impl Games {
             package: admission.package,
             expires_at,
             remakes: 0,
+            visibility: domain::Visibility::Private,
+            description: None,
+            moderation_note: None,
         };
         // A collision of 49-bit codes is rare; try a few fresh ones before giving up.
         let mut attempts = 0;
@@ -517,6 +520,9 @@ pub fn game_view(game: &GameRecord) -> GameView {
         package: game.package,
         expires_at: game.expires_at.map(crate::billing::rfc3339),
         expired: game.expired(Utc::now()),
+        visibility: game.visibility,
+        description: game.description.clone(),
+        moderation_note: game.moderation_note.clone(),
         urls: GameUrls {
             play: urls::play_page(code),
             embed: urls::embed_page(code),

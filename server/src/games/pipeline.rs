@@ -338,6 +338,9 @@ mod tests {
                     package: domain::Package::Premium,
                     expires_at: None,
                     remakes: 0,
+                    visibility: domain::Visibility::Private,
+                    description: None,
+                    moderation_note: None,
                 };
                 let module = assemble(&game, Sprite::placeholder(), &runtime)
                     .unwrap_or_else(|e| panic!("{theme} {difficulty}: {e}"));

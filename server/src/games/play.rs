@@ -46,6 +46,12 @@ async fn embed(
     if game.expired(chrono::Utc::now()) {
         return Ok(expired_page(&game));
     }
+    if game.visibility.taken_down() {
+        return Ok(notice_page(
+            &game,
+            "This game is not available: our moderators took it down.",
+        ));
+    }
     // The content-addressed name when the game has one, so the module is cached for good.
     let file = module_file(&game).unwrap_or("game.wasm");
     let module_url = urls::game_public_file(&game.short_code, file);
@@ -73,14 +79,24 @@ async fn embed(
 
 /// What the embed shows once a free game has expired: where its owner can keep it.
 fn expired_page(game: &GameRecord) -> Response {
+    notice_page(
+        game,
+        &format!(
+            "This free game has expired.</p><p><a href=\"{keep}\" target=\"_top\">Its owner \
+             can keep it for good</a>",
+            keep = urls::game_page(game.id),
+        ),
+    )
+}
+
+/// The embed's polite page instead of a game (410): `message` is HTML of ours.
+fn notice_page(game: &GameRecord, message: &str) -> Response {
     let title = html_escape(&game.title);
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <meta name=\"viewport\" content=\"width=device-width\"></head><body \
          style=\"font-family:sans-serif;text-align:center;padding:2em\"><h1>{title}</h1>\
-         <p>This free game has expired.</p><p><a href=\"{keep}\" target=\"_top\">Its owner can \
-         keep it for good</a></p></body></html>",
-        keep = urls::game_page(game.id),
+         <p>{message}</p></body></html>"
     );
     (
         StatusCode::GONE,

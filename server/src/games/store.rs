@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use domain::{
     Difficulty, Gait, GameStatus, LevelCount, Package, PetName, PipelineStage, ShortCode, Style,
-    Theme,
+    Theme, Visibility,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -49,6 +49,12 @@ pub struct GameRecord {
     pub expires_at: Option<DateTime<Utc>>,
     /// Times it was made again with new levels.
     pub remakes: u32,
+    /// Who can find it (the gallery, search) besides those holding its link.
+    pub visibility: Visibility,
+    /// What its owner says about it in the gallery.
+    pub description: Option<String>,
+    /// Why a moderator rejected or hid it.
+    pub moderation_note: Option<String>,
 }
 
 impl GameRecord {
@@ -272,6 +278,9 @@ struct GameRow {
     package_type: String,
     expires_at: Option<DateTime<Utc>>,
     remakes: i32,
+    visibility: String,
+    description: Option<String>,
+    moderation_note: Option<String>,
 }
 
 impl TryFrom<GameRow> for GameRecord {
@@ -305,6 +314,9 @@ impl TryFrom<GameRow> for GameRecord {
             package: parse_named(&row.package_type)?,
             expires_at: row.expires_at,
             remakes: to_u32(row.remakes.into(), "remakes")?,
+            visibility: parse_named(&row.visibility)?,
+            description: row.description,
+            moderation_note: row.moderation_note,
         })
     }
 }
@@ -350,6 +362,7 @@ macro_rules! game_select {
             "level_count, config, status, failure_reason, assets, ",
             $plays,
             " AS plays, created_at, completed_at, package_type, expires_at, remakes, ",
+            "visibility, description, moderation_note, ",
             "(SELECT stage FROM jobs WHERE jobs.game_id = games.id AND jobs.state <> 'done') AS stage ",
             "FROM games WHERE ",
             $where

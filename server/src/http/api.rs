@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::not_found;
 use crate::state::AppState;
-use crate::{accounts, billing, games, notifications, photos, studio};
+use crate::{accounts, billing, gallery, games, moderation, notifications, photos, studio};
 
 /// The API's routers: what needs the visitor, and the games' public files.
 pub struct ApiRouters {
@@ -44,6 +44,8 @@ pub struct ApiDocument(Arc<String>);
         (name = "play", description = "A game's public files, by short code"),
         (name = "notifications", description = "\"Your game is ready\" by Web Push"),
         (name = "payments", description = "Packages, checkout through Stripe, refunds, the subscription, Stripe's webhook"),
+        (name = "gallery", description = "Publishing a game, the public gallery and search"),
+        (name = "moderation", description = "The moderators' queue, decisions, featuring and taking down"),
     )
 )]
 struct Doc;
@@ -60,6 +62,8 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
         .merge(games::routes::routes())
         .merge(notifications::routes::routes())
         .merge(billing::routes::routes())
+        .merge(gallery::routes::routes())
+        .merge(moderation::routes::routes())
         .routes(routes!(openapi_json))
         .fallback(not_found);
     let (owner, mut document) = OpenApiRouter::with_openapi(Doc::openapi())

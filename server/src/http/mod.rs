@@ -83,6 +83,8 @@ pub fn router(
         games: Arc::clone(&state.games),
         notifications: Arc::clone(&state.notifications),
         billing: Arc::clone(&state.billing),
+        gallery: Arc::clone(&state.gallery),
+        moderation: Arc::clone(&state.moderation),
     }) as Arc<dyn PetPixelPort>);
     let site = Arc::new(page_policy::SitePolicy {
         https: sessions.https,

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use app::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GameRequest, GameView, OrderList, OrderView, PaymentHistory, PaymentOffer,
-    PaymentProgress, PixelArtRequest, PixelArtView, PushSubscribed, PushSubscriptionJson,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationDecision,
+    ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson,
     RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use app::error::AppError;
@@ -19,9 +20,11 @@ use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::{Accounts, SignedIn};
 use crate::billing::Billing;
+use crate::gallery::{Gallery, PageParams};
 use crate::games::{Games, game_view};
 use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
+use crate::moderation::Moderation;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
 use crate::studio::{Studio, Waited};
@@ -35,6 +38,8 @@ pub struct Port {
     pub games: Arc<Games>,
     pub notifications: Arc<Notifications>,
     pub billing: Arc<Billing>,
+    pub gallery: Arc<Gallery>,
+    pub moderation: Arc<Moderation>,
 }
 
 #[async_trait::async_trait]
@@ -197,6 +202,61 @@ impl PetPixelPort for Port {
     async fn refund_payment(&self, request: RefundRequest) -> Result<OrderView, AppError> {
         let (caller, _) = caller_and_client().await?;
         self.billing.refund(caller.as_ref(), request).await
+    }
+
+    async fn publish_game(
+        &self,
+        visitor: &Visitor,
+        id: &str,
+        request: PublishRequest,
+    ) -> Result<GameView, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.gallery
+            .publish(visitor, caller.as_ref(), id, request)
+            .await
+    }
+
+    async fn unpublish_game(&self, visitor: &Visitor, id: &str) -> Result<GameView, AppError> {
+        self.gallery.unpublish(visitor, id).await
+    }
+
+    async fn gallery(&self, query: GalleryQuery) -> Result<GalleryPage, AppError> {
+        self.gallery
+            .page(PageParams {
+                sort: query.sort,
+                theme: query.theme,
+                difficulty: query.difficulty,
+                cursor: query.cursor,
+                limit: query.limit,
+            })
+            .await
+    }
+
+    async fn search_games(&self, q: String) -> Result<GalleryPage, AppError> {
+        self.gallery.search(&q).await
+    }
+
+    async fn moderation_queue(&self) -> Result<ModerationQueue, AppError> {
+        let (caller, _) = caller_and_client().await?;
+        self.moderation.queue(caller.as_ref()).await
+    }
+
+    async fn moderate(&self, item: String, reject: Option<String>) -> Result<(), AppError> {
+        let (caller, _) = caller_and_client().await?;
+        match reject {
+            None => self.moderation.approve(caller.as_ref(), &item).await,
+            Some(reason) => {
+                self.moderation
+                    .reject(
+                        caller.as_ref(),
+                        &item,
+                        ModerationDecision {
+                            reason: Some(reason),
+                        },
+                    )
+                    .await
+            }
+        }
     }
 
     async fn subscribe(&self, request: SubscribeRequest) -> Result<SubscribeStep, AppError> {

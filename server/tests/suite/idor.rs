@@ -7,9 +7,9 @@
 //! An account's own things (its signed-in browsers) are the account's: anyone signed in as
 //! another gets 404, an anonymous caller 401.
 //!
-//! Until moderation gives moderators and admins routes of their own, they reach other
-//! people's things exactly as anyone else does: not at all (404, which also says nothing
-//! about whether the thing exists).
+//! Moderators and admins reach other people's things only through moderation's own routes
+//! (the queue, approving, rejecting, featuring, taking down); through the owners' routes they
+//! are anyone else: 404, which also says nothing about whether the thing exists.
 
 use std::collections::BTreeSet;
 
@@ -28,11 +28,14 @@ enum Access {
     Public(u16),
     /// The owner's account gets this status; other accounts 404; anonymous callers 401.
     Account(u16),
+    /// Moderators and admins get this status; other accounts (the owner's too) 403;
+    /// anonymous callers 401.
+    Moderators(u16),
 }
 
 /// Every route with a path parameter, in the order they are tried (what changes things
 /// last), with who may reach it.
-const MATRIX: [(&str, Access); 17] = [
+const MATRIX: [(&str, Access); 23] = [
     // The owner logs out another browser of theirs.
     ("DELETE /api/v1/auth/sessions/{id}", Access::Account(204)),
     ("GET /api/v1/images/{id}/status", Access::Owner(200)),
@@ -50,6 +53,24 @@ const MATRIX: [(&str, Access); 17] = [
     ("GET /api/v1/play/{code}/download", Access::Public(200)),
     ("POST /api/v1/play/{code}/plays", Access::Public(204)),
     ("POST /api/v1/games/{id}/push", Access::Owner(201)),
+    // Publishing needs the owner's account; the game then waits for a moderator, so until
+    // one approves it there is nothing listed to feature or hide.
+    ("POST /api/v1/games/{id}/publish", Access::Owner(200)),
+    ("POST /api/v1/games/{id}/feature", Access::Moderators(404)),
+    (
+        "POST /api/v1/moderation/games/{id}/hide",
+        Access::Moderators(404),
+    ),
+    // An item no one queued.
+    (
+        "POST /api/v1/moderation/{item}/approve",
+        Access::Moderators(404),
+    ),
+    (
+        "POST /api/v1/moderation/{item}/reject",
+        Access::Moderators(404),
+    ),
+    ("POST /api/v1/games/{id}/unpublish", Access::Owner(200)),
     // Only a failed game is tried again: the owner is told so, others learn nothing.
     ("POST /api/v1/games/{id}/retry", Access::Owner(422)),
     ("POST /api/v1/games/{id}/regenerate", Access::Owner(202)),
@@ -90,6 +111,7 @@ impl Owned {
             .replace("{look}", &self.look)
             .replace("{file}", file)
             .replace("{code}", &self.code)
+            .replace("{item}", "00000000-0000-4000-8000-000000000000")
     }
 }
 
@@ -280,17 +302,34 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         token: Some(pair["access_token"].as_str().expect("token").to_owned()),
     };
     let push = Device::new("http://127.0.0.1:9/push".into()).subscription();
+    let feature = json!({"featured": true});
+    let reason = json!({"reason": "checked by the access matrix"});
+    let empty = json!({});
 
     let mut checks = 0;
     for (route, access) in MATRIX {
         let (method, template) = route.split_once(' ').expect("METHOD path");
         let method: Method = method.parse().expect("method");
         let path = owned.path(template);
-        let body = route.ends_with("/push").then_some(&push);
+        let body = if route.ends_with("/push") {
+            Some(&push)
+        } else if route.ends_with("/feature") {
+            Some(&feature)
+        } else if route.ends_with("/reject") || route.ends_with("/hide") {
+            Some(&reason)
+        } else if route.ends_with("/publish") {
+            Some(&empty)
+        } else {
+            None
+        };
         // Everyone else first: they must change nothing the owner then finds.
         for caller in &others {
             let expected = match access {
-                Access::Account(_) if caller.name == "anonymous" => 401,
+                Access::Account(_) | Access::Moderators(_) if caller.name == "anonymous" => 401,
+                Access::Moderators(status) if matches!(caller.name, "moderator" | "admin") => {
+                    status
+                }
+                Access::Moderators(_) => 403,
                 Access::Owner(_) | Access::Account(_) => 404,
                 Access::Public(status) => status,
             };
@@ -300,6 +339,8 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
         }
         let expected = match access {
             Access::Owner(status) | Access::Public(status) | Access::Account(status) => status,
+            // The owner is a plain user.
+            Access::Moderators(_) => 403,
         };
         // The token caller tries only what changes nothing, so the session's answer is the
         // first of its kind.

@@ -7,6 +7,7 @@ mod accounts;
 mod api_contract;
 mod blob_conformance;
 mod email;
+mod gallery;
 mod gdpr;
 mod guards;
 mod hostile;

@@ -191,6 +191,9 @@ fn game(image: &ImageRecord, short_code: &str) -> GameRecord {
         package: domain::Package::Basic,
         expires_at: None,
         remakes: 0,
+        visibility: domain::Visibility::Private,
+        description: None,
+        moderation_note: None,
     }
 }
 

@@ -1,0 +1,107 @@
+// The gallery as people use it: an owner publishes a finished game with a description, a
+// moderator approves it from the queue, and anyone finds it by searching and plays it; a
+// rejected game tells its owner why. Moderators are made with `petpixel admin grant`.
+import { Browser, expect, Page, test } from '@playwright/test';
+import { grantRole, makeGame, signUp, waitForHydration } from './helpers';
+
+async function moderatorPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ baseURL: `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}` });
+  const email = await signUp(page, 'e2e.mod');
+  grantRole(email, 'moderator');
+  return page;
+}
+
+/** An owner's finished game, published from its page with `description`. */
+async function publishedGame(page: Page, description: string): Promise<{ id: string; short_code: string }> {
+  await signUp(page, 'e2e.owner');
+  const game = await makeGame(page.request, 'beach', 1);
+  await page.goto(`/games/${game.id}`);
+  await waitForHydration(page);
+  const panel = page.getByTestId('publish');
+  await expect(panel.getByTestId('visibility')).toHaveText('Only people with its link can find this game.');
+  await panel.getByLabel('Describe your game for the gallery (optional)').fill(description);
+  await panel.getByRole('button', { name: 'Publish to the gallery' }).click();
+  await expect(page.getByTestId('publish')).toHaveAttribute('data-visibility', 'pending');
+  await expect(page.getByTestId('visibility')).toHaveText('Waiting for a moderator before it appears in the gallery.');
+  return game;
+}
+
+test('a published game is approved by a moderator, then found by search and played', async ({ page, browser }) => {
+  const word = `zephyr${Date.now()}`;
+  const game = await publishedGame(page, `Chelsea surfs the ${word} waves`);
+  // Not listed while it waits.
+  await page.goto(`/games?q=${word}`);
+  await expect(page.getByTestId('gallery-empty')).toBeVisible();
+
+  const moderator = await moderatorPage(browser);
+  await moderator.goto('/account');
+  await moderator.getByRole('link', { name: 'Moderation queue' }).click();
+  await expect(moderator).toHaveURL(/\/moderation$/);
+  await waitForHydration(moderator);
+  const item = moderator.locator(`[data-testid="queue-item"][data-game="${game.id}"]`);
+  await expect(item).toContainText(`Chelsea surfs the ${word} waves`);
+  await expect(item.getByRole('img', { name: 'The cut-out' })).toBeVisible();
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await expect(item).toHaveCount(0);
+  await moderator.close();
+
+  // Anyone searches for it (a prefix is enough) from the gallery and plays it.
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Gallery' }).click();
+  await expect(page).toHaveURL(/\/games$/);
+  await page.getByLabel('Search games').fill(word.slice(0, 9));
+  await page.getByRole('button', { name: 'Search' }).click();
+  const card = page.locator(`[data-testid="gallery-card"][data-code="${game.short_code}"]`);
+  await expect(card).toBeVisible();
+  await expect(card.locator('img')).toHaveJSProperty('complete', true);
+  await expect(card).toContainText(`Chelsea surfs the ${word} waves`);
+  await card.getByRole('link').click();
+  await expect(page).toHaveURL(new RegExp(`/g/${game.short_code}$`));
+  // And the owner sees it listed.
+  await page.goto(`/games/${game.id}`);
+  await expect(page.getByTestId('publish')).toHaveAttribute('data-visibility', 'public');
+});
+
+test('a rejected game tells its owner why', async ({ page, browser }) => {
+  const game = await publishedGame(page, 'Call me at 555 0100');
+  const moderator = await moderatorPage(browser);
+  await moderator.goto('/moderation');
+  await waitForHydration(moderator);
+  const item = moderator.locator(`[data-testid="queue-item"][data-game="${game.id}"]`);
+  await item.getByLabel('Reason (the owner reads it)').fill('Please keep phone numbers out of descriptions');
+  await item.getByRole('button', { name: 'Reject' }).click();
+  await expect(item).toHaveCount(0);
+  await moderator.close();
+
+  await page.reload();
+  await expect(page.getByTestId('publish')).toHaveAttribute('data-visibility', 'rejected');
+  await expect(page.getByTestId('visibility')).toHaveText('A moderator did not list it: Please keep phone numbers out of descriptions');
+  // A plain user cannot open the queue.
+  await page.goto('/moderation');
+  await expect(page.getByRole('alert').first()).toHaveText('Only moderators can see the queue.');
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('the gallery filters by world', async ({ page }) => {
+    // The first test listed a beach game; none of this file's games is in space.
+    await page.goto('/games');
+    await waitForHydration(page);
+    await expect(page.getByRole('link', { name: 'Newest' })).toHaveAttribute('aria-current', 'page');
+    await page.getByLabel('World').selectOption('beach');
+    await page.getByRole('button', { name: 'Show' }).tap();
+    await expect(page).toHaveURL(/theme=beach/);
+    const cards = page.getByTestId('gallery-card');
+    await expect(cards.first()).toBeVisible();
+    for (const card of await cards.all()) {
+      await expect(card).toContainText('beach');
+    }
+    await page.getByLabel('World').selectOption('space');
+    await page.getByRole('button', { name: 'Show' }).tap();
+    await expect(page).toHaveURL(/theme=space/);
+    for (const card of await cards.all()) {
+      await expect(card).toContainText('space');
+    }
+  });
+});

@@ -1,0 +1,146 @@
+//! Moderation under `/api/v1` (moderators and admins).
+
+use std::sync::Arc;
+
+use app::dto::{ApiErrorBody, FeatureRequest, ModerationDecision, ModerationQueue};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::Moderation;
+use crate::http::error::HttpError;
+use crate::http::extract::ValidJson;
+use crate::http::visitor::Caller;
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(queue))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(hide))
+        .routes(routes!(feature))
+}
+
+/// What waits for a moderator, oldest first, with the pictures to judge it by.
+#[utoipa::path(
+    get,
+    path = "/moderation/queue",
+    tag = "moderation",
+    responses(
+        (status = 200, description = "The queue", body = ModerationQueue),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn queue(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+) -> Result<Json<ModerationQueue>, HttpError> {
+    Ok(Json(moderation.queue(caller.as_ref()).await?))
+}
+
+/// Lists a waiting game in the gallery.
+#[utoipa::path(
+    post,
+    path = "/moderation/{item}/approve",
+    tag = "moderation",
+    params(("item" = String, Path, description = "The queue item's id")),
+    responses(
+        (status = 204, description = "Listed"),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 404, description = "No such item waiting (decided, or withdrawn by its owner)", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn approve(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Path(item): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    moderation.approve(caller.as_ref(), &item).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns a waiting game down, with a reason its owner reads.
+#[utoipa::path(
+    post,
+    path = "/moderation/{item}/reject",
+    tag = "moderation",
+    params(("item" = String, Path, description = "The queue item's id")),
+    request_body = ModerationDecision,
+    responses(
+        (status = 204, description = "Rejected"),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 404, description = "No such item waiting", body = ApiErrorBody),
+        (status = 422, description = "No reason, or too long", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn reject(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Path(item): Path<String>,
+    ValidJson(decision): ValidJson<ModerationDecision>,
+) -> Result<StatusCode, HttpError> {
+    moderation.reject(caller.as_ref(), &item, decision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a listed game down: out of the gallery and search; its embed shows a notice.
+#[utoipa::path(
+    post,
+    path = "/moderation/games/{id}/hide",
+    tag = "moderation",
+    params(("id" = String, Path, description = "The game's id")),
+    request_body = ModerationDecision,
+    responses(
+        (status = 204, description = "Taken down"),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 404, description = "No such listed game", body = ApiErrorBody),
+        (status = 422, description = "No reason, or too long", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn hide(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Path(id): Path<String>,
+    ValidJson(decision): ValidJson<ModerationDecision>,
+) -> Result<StatusCode, HttpError> {
+    moderation.hide(caller.as_ref(), &id, decision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows a listed game among the featured, or stops.
+#[utoipa::path(
+    post,
+    path = "/games/{id}/feature",
+    tag = "moderation",
+    params(("id" = String, Path, description = "The game's id")),
+    request_body = FeatureRequest,
+    responses(
+        (status = 204, description = "Done"),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 404, description = "No such listed game", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn feature(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Path(id): Path<String>,
+    ValidJson(request): ValidJson<FeatureRequest>,
+) -> Result<StatusCode, HttpError> {
+    moderation
+        .feature(caller.as_ref(), &id, request.featured)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
