@@ -130,6 +130,7 @@ async fn hide(
         (status = 401, description = "Not signed in", body = ApiErrorBody),
         (status = 403, description = "Not a moderator", body = ApiErrorBody),
         (status = 404, description = "No such listed game", body = ApiErrorBody),
+        (status = 422, description = "Not a JSON `{featured}`", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
