@@ -268,56 +268,34 @@ impl GalleryStore for Db {
             Some(after) => (Some(after.at), Some(Id(after.id))),
             None => (None, None),
         };
-        let rows: Vec<ListedRow> = match self {
-            Db::Sqlite(pool) => {
-                let sql = match query.sort {
-                    Sort::New => sql::SQLITE_NEW,
-                    Sort::Featured => sql::SQLITE_FEATURED,
-                };
-                sqlx::query_as(sql)
-                    .bind(theme)
-                    .bind(difficulty)
-                    .bind(at)
-                    .bind(id)
-                    .bind(i64::from(query.limit))
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                let sql = match query.sort {
-                    Sort::New => sql::POSTGRES_NEW,
-                    Sort::Featured => sql::POSTGRES_FEATURED,
-                };
-                sqlx::query_as(sql)
-                    .bind(theme)
-                    .bind(difficulty)
-                    .bind(at)
-                    .bind(id)
-                    .bind(i64::from(query.limit))
-                    .fetch_all(pool)
-                    .await?
-            }
+        let sql = match (self, query.sort) {
+            (Db::Sqlite(_), Sort::New) => sql::SQLITE_NEW,
+            (Db::Sqlite(_), Sort::Featured) => sql::SQLITE_FEATURED,
+            (Db::Postgres(_), Sort::New) => sql::POSTGRES_NEW,
+            (Db::Postgres(_), Sort::Featured) => sql::POSTGRES_FEATURED,
         };
+        let rows: Vec<ListedRow> = each_engine!(self, pool => sqlx::query_as(sql)
+            .bind(theme)
+            .bind(difficulty)
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(query.limit))
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(ListedGame::try_from).collect()
     }
 
     async fn search(&self, terms: &SearchTerms, limit: u32) -> Result<Vec<ListedGame>, StoreError> {
-        let rows: Vec<ListedRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_SEARCH)
-                    .bind(terms.fts5())
-                    .bind(i64::from(limit))
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_SEARCH)
-                    .bind(terms.tsquery())
-                    .bind(i64::from(limit))
-                    .fetch_all(pool)
-                    .await?
-            }
+        // Each engine's own query syntax, built from the same words.
+        let (sql, words) = match self {
+            Db::Sqlite(_) => (sql::SQLITE_SEARCH, terms.fts5()),
+            Db::Postgres(_) => (sql::POSTGRES_SEARCH, terms.tsquery()),
         };
+        let rows: Vec<ListedRow> = each_engine!(self, pool => sqlx::query_as(sql)
+            .bind(&words)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(ListedGame::try_from).collect()
     }
 }

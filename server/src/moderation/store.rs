@@ -143,20 +143,14 @@ macro_rules! record {
 #[async_trait::async_trait]
 impl ModerationStore for Db {
     async fn queue(&self, limit: u32) -> Result<Vec<QueuedGame>, StoreError> {
-        let rows: Vec<QueueRow> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(sql::SQLITE_QUEUE)
-                    .bind(i64::from(limit))
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                sqlx::query_as(sql::POSTGRES_QUEUE)
-                    .bind(i64::from(limit))
-                    .fetch_all(pool)
-                    .await?
-            }
+        let sql = match self {
+            Db::Sqlite(_) => sql::SQLITE_QUEUE,
+            Db::Postgres(_) => sql::POSTGRES_QUEUE,
         };
+        let rows: Vec<QueueRow> = each_engine!(self, pool => sqlx::query_as(sql)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
         rows.into_iter()
             .map(|row| {
                 Ok(QueuedGame {

@@ -115,6 +115,18 @@ fn codes(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `who` approves queue item `item`: the answer's status.
+async fn approve(who: &reqwest::Client, app: &TestApp, item: &str) -> StatusCode {
+    post(
+        who,
+        app,
+        &format!("/api/v1/moderation/{item}/approve"),
+        json!({}),
+    )
+    .await
+    .status()
+}
+
 /// The queue item waiting for `game`.
 async fn item_of(client: &reqwest::Client, app: &TestApp, game: &str) -> String {
     let queue = get_json(client, app, "/api/v1/moderation/queue").await;
@@ -213,37 +225,16 @@ async fn a_published_game_is_listed_and_found_once_a_moderator_approves_it(app: 
             .is_some_and(|u| u.ends_with("cutout.png"))
     );
     assert_eq!(
-        post(
-            &owner,
-            app,
-            &format!("/api/v1/moderation/{item}/approve"),
-            json!({})
-        )
-        .await
-        .status(),
+        approve(&owner, app, &item).await,
         StatusCode::FORBIDDEN,
         "owners do not approve their own games"
     );
     assert_eq!(
-        post(
-            &moderator,
-            app,
-            &format!("/api/v1/moderation/{item}/approve"),
-            json!({})
-        )
-        .await
-        .status(),
+        approve(&moderator, app, &item).await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        post(
-            &moderator,
-            app,
-            &format!("/api/v1/moderation/{item}/approve"),
-            json!({})
-        )
-        .await
-        .status(),
+        approve(&moderator, app, &item).await,
         StatusCode::NOT_FOUND,
         "decided once"
     );
@@ -455,14 +446,7 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
         );
         let item = item_of(&moderator, app, &id).await;
         assert_eq!(
-            post(
-                &moderator,
-                app,
-                &format!("/api/v1/moderation/{item}/approve"),
-                json!({})
-            )
-            .await
-            .status(),
+            approve(&moderator, app, &item).await,
             StatusCode::NO_CONTENT
         );
         listed.push(game["short_code"].as_str().expect("code").to_owned());

@@ -1097,23 +1097,35 @@ async fn game_until(
         .unwrap_or_else(|_| panic!("game {id} did not get there in 120 s"))
 }
 
-/// Reads the caller's payment history until `done` holds (a webhook or the sweep writes it in
-/// the background; no stream tells of it), for at most a minute.
+/// What `probe` finds once it finds something, asking again for at most a minute: for what a
+/// webhook or the sweep writes in the background, which no stream announces.
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match probe().await {
+            Ok(found) => return found,
+            Err(last) => assert!(Instant::now() < deadline, "{what}: {last}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Reads the caller's payment history until `done` holds.
 async fn history_until(
     app: &TestApp,
     client: &reqwest::Client,
     what: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    eventually(what, async || {
         let mine = history(app, client).await;
         if done(&mine) {
-            return mine;
+            Ok(mine)
+        } else {
+            Err(mine.to_string())
         }
-        assert!(Instant::now() < deadline, "{what}: {mine}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 macro_rules! stripe_on_both_stacks {
@@ -1543,8 +1555,7 @@ async fn a_payment_finished_after_its_game_was_deleted_is_refunded(app: &TestApp
     // localstripe's `payment_intent.succeeded` reaches the webhook in the background; what it
     // leads to is read from the store and from Stripe until it shows, for at most a minute.
     let db = database(&app.config).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let refunded = loop {
+    let refunded = eventually("not refunded", async || {
         let at_stripe: Value = reqwest::Client::new()
             .get(format!("{}/v1/payment_intents/{intent}", peer.server))
             .basic_auth("sk_test_petpixel", Some(""))
@@ -1556,11 +1567,12 @@ async fn a_payment_finished_after_its_game_was_deleted_is_refunded(app: &TestApp
             .expect("json");
         let tallies = db.tallies().await.expect("tallies");
         if tallies.refunds == 1 && db.unearned_open(10).await.expect("owed").is_empty() {
-            break at_stripe;
+            Ok(at_stripe)
+        } else {
+            Err(at_stripe.to_string())
         }
-        assert!(Instant::now() < deadline, "not refunded: {at_stripe}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    })
+    .await;
     let charge = &refunded["charges"]["data"][0];
     assert_eq!(refunded["status"], "succeeded", "{refunded}");
     assert_eq!(
