@@ -44,7 +44,7 @@ TOML
 .venv/bin/st --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$examples" --workers 2 --no-color --seed 1 \
-  2>&1 | tee "$work/out.txt" | sed -n "/^=* FAILURES\|^=* SUMMARY/,$ p"
+  2>&1 | tee "$work/out.txt" | sed -n "/^=* \(ERRORS\|FAILURES\|SUMMARY\)/,$ p"
 status=${PIPESTATUS[0]}
 # One line for the record: operations, cases generated and passed.
 grep -E "^\s+(Tested|[0-9]+ generated)" "$work/out.txt" | tr -s ' ' | paste -sd ';' | sed "s|^|api contract on $base:|"

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationQueue, OrderList,
-    OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest, PixelArtView,
-    PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest, StyleView,
-    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationQueue,
+    OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest,
+    PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest,
+    ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView,
+    UploadedImage,
 };
 use crate::error::AppError;
 
@@ -95,6 +96,20 @@ pub async fn get_gallery(query: GalleryQuery) -> Result<GalleryPage, AppError> {
 pub async fn search_games(q: String) -> Result<GalleryPage, AppError> {
     let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
     port.0.search_games(q).await
+}
+
+/// Asks the moderators to look at a game.
+#[server(prefix = "/_sf", endpoint = "report_game")]
+pub async fn report_game(code: String, request: ReportRequest) -> Result<ReportReceived, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.report_game(&visitor, &code, request).await
+}
+
+/// A game's ten best verified times.
+#[server(prefix = "/_sf", endpoint = "get_leaderboard")]
+pub async fn get_leaderboard(code: String) -> Result<Leaderboard, AppError> {
+    let port = use_context::<crate::port::Port>().ok_or(AppError::Internal)?;
+    port.0.leaderboard(&code).await
 }
 
 /// What waits for a moderator.

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 pub use domain::{
     Currency, CutoutMethod, Difficulty, Email, Gait, GameStatus, LevelCount, Look,
-    MAX_PET_NAME_CHARS, OrderStatus, Package, Password, PetName, PipelineStage, Role, ShortCode,
-    SpriteSize, StudioState, Style, Theme, Visibility,
+    MAX_PET_NAME_CHARS, OrderStatus, Package, Password, PetName, PipelineStage, ReportReason, Role,
+    ShortCode, SpriteSize, StudioState, Style, Theme, Visibility,
 };
 
 /// What the REST API answers after an upload.
@@ -724,8 +724,12 @@ pub struct GalleryPage {
 pub struct ModerationItem {
     pub id: Uuid,
     pub game_id: Uuid,
-    /// Why it is in the queue: `published`.
+    /// Why it is in the queue: `published` (its owner asked for it to be listed) or
+    /// `report: {reason}` (someone reported it; see `ReportReason`).
     pub reason: String,
+    /// What the person reporting it wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     pub game: GalleryCard,
@@ -749,6 +753,24 @@ pub struct ModerationDecision {
     pub reason: Option<String>,
 }
 
+/// `POST /api/v1/play/{code}/report`: asks the moderators to look at a game.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub reason: ReportReason,
+    /// Anything the moderators should know (500 characters at most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A report received: it waits in the moderators' queue.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportReceived {
+    pub id: Uuid,
+}
+
 /// `POST /api/v1/games/{id}/feature` (moderators): show a public game among the featured,
 /// or stop.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -756,4 +778,59 @@ pub struct ModerationDecision {
 #[serde(deny_unknown_fields)]
 pub struct FeatureRequest {
     pub featured: bool,
+}
+
+/// One verified time on a game's leaderboard.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    /// 1 for the fastest; equal times share a rank.
+    pub rank: u32,
+    pub name: String,
+    /// The run's time in 1/60 s steps, as its replay took.
+    pub steps: u32,
+    /// The time as people read it: `1:02.45`.
+    pub time: String,
+    pub score: u32,
+    /// When the time was set, RFC 3339.
+    pub at: String,
+}
+
+/// `GET /api/v1/play/{code}/leaderboard`: the ten fastest verified runs of the game's current
+/// levels (new levels start a new board).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    pub entries: Vec<LeaderboardEntry>,
+    /// The name the signed-in caller last played under, to offer again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub your_name: Option<String>,
+}
+
+/// `POST /api/v1/play/{code}/leaderboard`: a finished run, as the game's page recorded it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSubmission {
+    /// The name shown on the board (1 to 24 characters).
+    pub name: String,
+    /// The time the page saw, in 1/60 s steps: the replay must take exactly as long.
+    pub steps: u32,
+    /// The buttons of every step from leaving the title screen to the last goal, run-length
+    /// encoded: `bits:steps` pairs joined by commas (bits 1 left, 2 right, 4 jump, 8 start,
+    /// 16 pause).
+    #[cfg_attr(feature = "ssr", schema(max_length = 180_000))]
+    pub run: String,
+}
+
+/// The answer to a believed run: where it placed and the board now.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecorded {
+    /// Where this time places among the board's names.
+    pub rank: u32,
+    /// False when this name already holds a faster (or equal) time, which stays.
+    pub best: bool,
+    pub entry: LeaderboardEntry,
+    pub board: Leaderboard,
 }

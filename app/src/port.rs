@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationQueue, OrderList,
-    OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest, PixelArtView,
-    PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest, StyleView,
-    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationQueue,
+    OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest,
+    PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest,
+    ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView,
+    UploadedImage,
 };
 use crate::error::AppError;
 
@@ -123,6 +124,15 @@ pub trait PetPixelPort: Send + Sync + 'static {
     async fn gallery(&self, query: GalleryQuery) -> Result<GalleryPage, AppError>;
     /// Listed games matching every word of `q`.
     async fn search_games(&self, q: String) -> Result<GalleryPage, AppError>;
+    /// Asks the moderators to look at a game.
+    async fn report_game(
+        &self,
+        visitor: &Visitor,
+        code: &str,
+        request: ReportRequest,
+    ) -> Result<ReportReceived, AppError>;
+    /// A game's leaderboard as everyone sees it (the public page is the same for everyone).
+    async fn leaderboard(&self, code: &str) -> Result<Leaderboard, AppError>;
     /// What waits for a moderator (moderators).
     async fn moderation_queue(&self) -> Result<ModerationQueue, AppError>;
     /// Lists (`reason: None`) or rejects a waiting game (moderators).

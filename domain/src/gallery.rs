@@ -45,6 +45,41 @@ impl Visibility {
     }
 }
 
+/// Why someone reports a game to the moderators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReportReason {
+    /// Not suitable for everyone (children play these games).
+    Inappropriate,
+    /// Hateful or offensive words in its title, name or description.
+    Offensive,
+    /// Made from a photo that is not the owner's to use.
+    SomeoneElses,
+    /// Advertising or junk.
+    Spam,
+    Other,
+}
+
+named_enum!(ReportReason, "report reason", {
+    Inappropriate => "inappropriate",
+    Offensive => "offensive",
+    SomeoneElses => "someone_elses",
+    Spam => "spam",
+    Other => "other",
+});
+
+impl ReportReason {
+    /// What the report form offers.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Inappropriate => "Not suitable for everyone",
+            Self::Offensive => "Offensive words",
+            Self::SomeoneElses => "Someone else's photo",
+            Self::Spam => "Advertising or junk",
+            Self::Other => "Something else",
+        }
+    }
+}
+
 /// Characters a game's description may have.
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 

@@ -8,6 +8,7 @@
 mod account;
 mod gallery;
 mod game;
+mod leaderboard;
 mod look;
 mod names;
 mod package;
@@ -16,9 +17,11 @@ mod schema;
 
 pub use account::{Email, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, Role};
 pub use gallery::{
-    Description, MAX_DESCRIPTION_CHARS, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, SearchTerms, Visibility,
+    Description, MAX_DESCRIPTION_CHARS, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, ReportReason,
+    SearchTerms, Visibility,
 };
 pub use game::{Difficulty, GameStatus, LevelCount, PipelineStage, StudioState, Theme};
+pub use leaderboard::{MAX_PLAYER_NAME_CHARS, PlayerName, run_time};
 pub use look::{CutoutMethod, Gait, Look, SpriteSize, Style};
 pub use names::{MAX_PET_NAME_CHARS, PetName, SHORT_CODE_LEN, ShortCode};
 pub use package::{Allowance, Currency, FREE_STYLES, OrderStatus, Package, Refusal};

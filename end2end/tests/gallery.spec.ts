@@ -1,6 +1,7 @@
 // The gallery as people use it: an owner publishes a finished game with a description, a
 // moderator approves it from the queue, and anyone finds it by searching and plays it; a
-// rejected game tells its owner why. Moderators are made with `petpixel admin grant`.
+// rejected game tells its owner why; a reported game is taken down. Moderators are made with
+// `petpixel admin grant`.
 import { Browser, expect, Page, test } from '@playwright/test';
 import { grantRole, makeGame, signUp, waitForHydration } from './helpers';
 
@@ -79,6 +80,37 @@ test('a rejected game tells its owner why', async ({ page, browser }) => {
   // A plain user cannot open the queue.
   await page.goto('/moderation');
   await expect(page.getByRole('alert').first()).toHaveText('Only moderators can see the queue.');
+});
+
+test('a game reported from its embed is taken down by a moderator', async ({ page, browser }) => {
+  const game = await makeGame(page.request, 'house', 1);
+  // The embed's report link opens the game's page at its report form.
+  await page.goto(`/embed/${game.short_code}`);
+  const link = page.getByRole('link', { name: 'Report' });
+  await expect(link).toHaveAttribute('href', `/g/${game.short_code}#report`);
+  await page.goto(`/g/${game.short_code}#report`);
+  await waitForHydration(page);
+  const form = page.locator('details.report');
+  await expect(form).toHaveJSProperty('open', true);
+  await form.getByLabel('What is wrong?').selectOption({ label: 'Offensive words' });
+  await form.getByLabel('Anything the moderators should know (optional)').fill('The title is rude');
+  await form.getByRole('button', { name: 'Send the report' }).click();
+  await expect(form.getByRole('status')).toHaveText('Thank you: a moderator will look at this game.');
+
+  const moderator = await moderatorPage(browser);
+  await moderator.goto('/moderation');
+  await waitForHydration(moderator);
+  const item = moderator.locator(`[data-testid="queue-item"][data-game="${game.id}"][data-kind="reported"]`);
+  await expect(item.locator('.report-reason')).toHaveText('Reported: Offensive words');
+  await expect(item.locator('.report-note')).toHaveText('The title is rude');
+  await item.getByLabel('Reason (the owner reads it)').fill('Taken down after a report');
+  await item.getByRole('button', { name: 'Take it down' }).click();
+  await expect(item).toHaveCount(0);
+  await moderator.close();
+
+  const embed = await page.request.get(`/embed/${game.short_code}`);
+  expect(embed.status()).toBe(410);
+  expect(await embed.text()).toContain('our moderators took it down');
 });
 
 test.describe('on a phone', () => {

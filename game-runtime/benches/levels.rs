@@ -4,14 +4,18 @@
 //!
 //! Prints candidates generated per second (the baseline: generation alone), levels
 //! generated *and* proven per second, the share of candidates the solver rejected,
-//! the time to build a 12-level game, and the time to inject its data into the
-//! runtime module against a plain copy of the module.
+//! the time to build a 12-level game, the time to inject its data into the
+//! runtime module against a plain copy of the module, and what the leaderboard's
+//! replay of a run costs: the 12-level game's whole run, and the worst a client can
+//! send (`run::MAX_STEPS` steps that never finish), against the solver's own run.
 
 use std::time::{Duration, Instant};
 
 use game_runtime::assemble;
 use game_runtime::format::{self, GameData, GameSpec, Sprite};
 use game_runtime::generate;
+use game_runtime::run::{self, Run};
+use game_runtime::sim::Buttons;
 use game_runtime::solve;
 use game_runtime::theme::{Difficulty, Theme};
 
@@ -87,6 +91,37 @@ fn main() {
         start.elapsed().as_secs_f64() * 1e3 / runs as f64
     );
     let Some(game) = game else { return };
+
+    let whole = run::solver_run(&game);
+    let rounds = 20;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(run::verify(&game, &whole).expect("believed"));
+    }
+    let replay = start.elapsed() / rounds;
+    // Right and jump held for half an hour from the start: it never reaches the last goal,
+    // so every step allowed is simulated before it is refused.
+    let worst = Run::from_buttons(std::iter::once(Buttons::START).chain(std::iter::repeat_n(
+        Buttons::RIGHT | Buttons::JUMP,
+        run::MAX_STEPS as usize - 1,
+    )));
+    let start = Instant::now();
+    let refused = run::verify(&game, &worst);
+    let worst_time = start.elapsed();
+    println!(
+        "replay: the 12-level game's whole run ({} steps, {:.0} s of play) in {:.2} ms, {:.2} us/step",
+        whole.steps(),
+        f64::from(whole.steps()) / 60.0,
+        replay.as_secs_f64() * 1e3,
+        replay.as_secs_f64() * 1e6 / f64::from(whole.steps()),
+    );
+    println!(
+        "replay: the longest run accepted ({} steps) in {:.1} ms ({:.1}x the whole game's run): {}",
+        worst.steps(),
+        worst_time.as_secs_f64() * 1e3,
+        worst_time.as_secs_f64() / replay.as_secs_f64().max(1e-12),
+        refused.map_or_else(|e| e.to_string(), |_| "believed".into()),
+    );
 
     let runtime_path = "site/pkg/game/petpixel_game_bg.wasm";
     let runtime = std::fs::read(runtime_path)

@@ -53,6 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         title,
         source: GameSource::Url {
             plays_url: None,
+            leaderboard_url: None,
+            report_url: None,
             glue_url: "./petpixel_game.js",
             loader_url: "./loader.js",
             module_url: "./game.wasm",

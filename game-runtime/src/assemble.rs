@@ -142,6 +142,10 @@ pub enum GameSource<'a> {
         module_url: &'a str,
         /// Where the loader reports the first start of play (a POST), if anywhere.
         plays_url: Option<&'a str>,
+        /// The game's leaderboard (`GET` the board, `POST` a finished run), if it has one.
+        leaderboard_url: Option<&'a str>,
+        /// Where a player reports the game to the moderators (opened in a new tab).
+        report_url: Option<&'a str>,
     },
     /// One self-contained file that plays offline: glue and loader inlined in one
     /// module script, the assembled module inlined as base64.
@@ -160,18 +164,31 @@ pub struct PageOptions<'a> {
 
 /// The game page: a full-window canvas, scaled crisply by the loader.
 pub fn html_page(options: &PageOptions<'_>) -> String {
+    let report = match options.source {
+        GameSource::Url {
+            report_url: Some(url),
+            ..
+        } => format!(
+            "<a id=\"pp-report\" href=\"{}\" target=\"_blank\" rel=\"noopener\">Report</a>\n",
+            html_escape(url)
+        ),
+        _ => String::new(),
+    };
     let script = match options.source {
         GameSource::Url {
             glue_url,
             loader_url,
             module_url,
             plays_url,
+            leaderboard_url,
+            ..
         } => format!(
-            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {}, plays: {} }}, document.getElementById('pp-canvas'));\n",
+            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {}, plays: {}, leaderboard: {} }}, document.getElementById('pp-canvas'));\n",
             js_string(glue_url),
             js_string(loader_url),
             js_string(module_url),
             plays_url.map_or_else(|| "null".to_owned(), js_string),
+            leaderboard_url.map_or_else(|| "null".to_owned(), js_string),
         ),
         GameSource::Inline {
             glue_js,
@@ -194,8 +211,9 @@ pub fn html_page(options: &PageOptions<'_>) -> String {
         }
     };
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\nhtml, body {{ margin: 0; height: 100%; background: #111; overflow: hidden; }}\nbody {{ display: flex; align-items: center; justify-content: center; }}\ncanvas {{ display: block; image-rendering: crisp-edges; image-rendering: pixelated; }}\n</style>\n</head>\n<body>\n<canvas id=\"pp-canvas\" width=\"400\" height=\"224\" tabindex=\"0\"></canvas>\n<script type=\"module\">\n{}</script>\n</body>\n</html>\n",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\nhtml, body {{ margin: 0; height: 100%; background: #111; overflow: hidden; }}\nbody {{ display: flex; align-items: center; justify-content: center; }}\ncanvas {{ display: block; image-rendering: crisp-edges; image-rendering: pixelated; }}\n#pp-report {{ position: fixed; left: 8px; top: 8px; z-index: 2; font: 12px sans-serif; color: #fffa; }}\n</style>\n</head>\n<body>\n<canvas id=\"pp-canvas\" width=\"400\" height=\"224\" tabindex=\"0\"></canvas>\n{}<script type=\"module\">\n{}</script>\n</body>\n</html>\n",
         html_escape(options.title),
+        report,
         script,
     )
 }
@@ -400,11 +418,15 @@ mod tests {
                 loader_url: "/pkg/loader.js",
                 module_url: "/g/abc123/game.wasm\"</script>",
                 plays_url: Some("/api/v1/play/abc123/plays"),
+                leaderboard_url: Some("/api/v1/play/abc123/leaderboard"),
+                report_url: Some("/g/abc123#report"),
             },
         });
         assert!(page.contains("import * as wbg from \"/pkg/petpixel_game.js\""));
         assert!(page.contains("import { start } from \"/pkg/loader.js\""));
         assert!(page.contains("url: \"/g/abc123/game.wasm\\\"\\u003c/script>\""));
+        assert!(page.contains("leaderboard: \"/api/v1/play/abc123/leaderboard\""));
+        assert!(page.contains("<a id=\"pp-report\" href=\"/g/abc123#report\" target=\"_blank\""));
         assert!(page.contains("image-rendering: pixelated"));
     }
 }

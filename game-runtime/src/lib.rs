@@ -9,6 +9,7 @@ pub mod generate;
 pub mod level;
 pub mod physics;
 pub mod render;
+pub mod run;
 pub mod sim;
 pub mod solve;
 pub mod theme;

@@ -4,6 +4,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::format::{self, GameData};
 use crate::render::{self, Frame, SCREEN_HEIGHT, SCREEN_WIDTH};
+use crate::run::{self, Recorder};
 use crate::sim::{self, Buttons, World};
 
 enum Mode {
@@ -12,9 +13,21 @@ enum Mode {
         world: Box<World>,
         /// While a stored playthrough plays itself: its buttons, and the next one.
         replay: Option<(Vec<Buttons>, usize)>,
+        /// The run from the title screen to the last goal, for the leaderboard.
+        recorder: Recorder,
     },
     /// The data could not be played; the screen says why.
     Failed(String),
+}
+
+/// A run that reached the last goal, as the page sends it to the leaderboard.
+#[wasm_bindgen(getter_with_clone)]
+pub struct FinishedRun {
+    /// The run's text (`run::Run::encode`).
+    pub text: String,
+    /// Its time in 1/60 s steps.
+    pub steps: u32,
+    pub score: u32,
 }
 
 /// One running game.
@@ -37,6 +50,7 @@ impl Game {
                 data: Box::new(data),
                 world: Box::new(world),
                 replay: None,
+                recorder: Recorder::default(),
             },
             frame: Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT),
         })
@@ -54,7 +68,13 @@ impl Game {
     /// 16 pause), ignored while a playthrough replays. Returns the step's `Events`
     /// bitset (1 jump, 2 treat, 4 stomp, 8 hurt, 16 checkpoint, 32 goal) for sounds.
     pub fn step(&mut self, buttons: u32) -> u32 {
-        let Mode::Playing { world, replay, .. } = &mut self.mode else {
+        let Mode::Playing {
+            world,
+            replay,
+            recorder,
+            ..
+        } = &mut self.mode
+        else {
             return 0;
         };
         let buttons = match replay {
@@ -68,7 +88,9 @@ impl Game {
             }
             None => Buttons::from_bits(buttons),
         };
+        let before = world.state;
         sim::step(world, buttons);
+        recorder.step(before, world, buttons);
         world.events.bits()
     }
 
@@ -80,6 +102,7 @@ impl Game {
             data,
             world,
             replay,
+            recorder,
         } = &mut self.mode
         else {
             return false;
@@ -90,7 +113,41 @@ impl Game {
         };
         **world = World::new(data, index);
         *replay = Some((playthrough.buttons().collect(), 0));
+        recorder.cancel();
         true
+    }
+
+    /// Plays the whole game by itself from the title screen with the solver's proofs, as a
+    /// player's input: the run is recorded like a player's (the page's demonstration and
+    /// test hook). False when the game failed to load.
+    pub fn autoplay(&mut self) -> bool {
+        let Mode::Playing {
+            data,
+            world,
+            replay,
+            recorder,
+        } = &mut self.mode
+        else {
+            return false;
+        };
+        **world = World::title(data);
+        *replay = Some((run::solver_run(data).buttons().collect(), 0));
+        recorder.cancel();
+        true
+    }
+
+    /// The run that last reached the last goal, once; `undefined` when none has since the
+    /// last call.
+    pub fn take_run(&mut self) -> Option<FinishedRun> {
+        let Mode::Playing { recorder, .. } = &mut self.mode else {
+            return None;
+        };
+        let (run, outcome) = recorder.take_finished()?;
+        Some(FinishedRun {
+            text: run.encode(),
+            steps: outcome.steps,
+            score: outcome.score,
+        })
     }
 
     /// Test hook: true while a playthrough replays.

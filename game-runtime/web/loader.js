@@ -163,6 +163,134 @@ function ppGamepadBits() {
   return bits;
 }
 
+// Whether a key event belongs to the leaderboard's form (typing a name), not to the game.
+function ppTyping(event) {
+  const target = event.target;
+  return target instanceof Element && target.closest('#pp-board') !== null;
+}
+
+// A run's time as people read it, from 1/60 s steps: m:ss.cc.
+function ppTime(steps) {
+  const hundredths = Math.floor(steps * 100 / 60);
+  const seconds = Math.floor(hundredths / 100) % 60;
+  const rest = String(hundredths % 100).padStart(2, '0');
+  return Math.floor(hundredths / 6000) + ':' + String(seconds).padStart(2, '0') + '.' + rest;
+}
+
+const ppNameKey = 'petpixel.player';
+
+// The end screen's leaderboard: the finished run's time, a name to keep it under (sent with
+// the run, which the server replays before believing it) and the game's ten best times.
+// Without a URL (the offline file) it shows the time alone.
+function ppLeaderboard(url, canvas) {
+  let panel = null;
+  let yourName = '';
+  const loadBoard = async () => {
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error('the leaderboard could not be loaded');
+    return response.json();
+  };
+  const element = (tag, text, css) => {
+    const node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (css) node.style.cssText = css;
+    return node;
+  };
+  const showBoard = (list, board) => {
+    list.replaceChildren(...board.entries.map((entry) => {
+      const row = element('li', '', 'display:flex;gap:12px;justify-content:space-between');
+      row.dataset.rank = entry.rank;
+      row.append(element('span', entry.rank + '. ' + entry.name), element('span', entry.time));
+      return row;
+    }));
+    if (!board.entries.length) list.append(element('li', 'No times yet: be the first.'));
+  };
+  const close = () => {
+    if (panel) panel.remove();
+    panel = null;
+    canvas.focus();
+  };
+  if (url) loadBoard().then((board) => { yourName = board.your_name || ''; }).catch(() => {});
+  return {
+    get open() { return panel !== null; },
+    close,
+    finished(run) {
+      close();
+      panel = element('section', '', 'position:fixed;z-index:3;left:50%;top:50%;'
+        + 'transform:translate(-50%,-50%);min-width:260px;max-width:90vw;max-height:90vh;'
+        + 'overflow:auto;padding:12px 16px;border-radius:12px;background:#000c;color:#fff;'
+        + 'font:16px sans-serif');
+      panel.id = 'pp-board';
+      panel.setAttribute('role', 'dialog');
+      panel.setAttribute('aria-label', 'Leaderboard');
+      const heading = element('h2', 'Your time: ' + ppTime(run.steps), 'margin:0 0 8px;font-size:20px');
+      heading.id = 'pp-time';
+      const status = element('p', '', 'margin:8px 0;min-height:1.2em');
+      status.id = 'pp-board-status';
+      status.setAttribute('role', 'status');
+      const list = element('ol', '', 'margin:8px 0;padding:0;list-style:none');
+      list.id = 'pp-board-list';
+      const done = element('button', 'Close', 'margin-top:8px');
+      done.type = 'button';
+      done.addEventListener('click', close);
+      panel.append(heading);
+      if (url) {
+        const form = element('form', '', 'display:flex;gap:8px;flex-wrap:wrap;align-items:end');
+        const label = element('label', 'Your name for the leaderboard', 'display:flex;flex-direction:column;gap:4px');
+        const input = element('input', '', 'font:16px sans-serif;padding:4px');
+        input.name = 'name';
+        input.maxLength = 24;
+        input.required = true;
+        input.autocomplete = 'nickname';
+        let remembered = '';
+        try { remembered = localStorage.getItem(ppNameKey) || ''; } catch (error) { /* storage off */ }
+        input.value = yourName || remembered;
+        label.append(input);
+        const save = element('button', 'Save my time');
+        save.type = 'submit';
+        form.append(label, save);
+        form.addEventListener('submit', async (event) => {
+          event.preventDefault();
+          save.disabled = true;
+          status.textContent = 'Checking your run…';
+          try {
+            const response = await fetch(url, {
+              method: 'POST',
+              credentials: 'same-origin',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: input.value, steps: run.steps, run: run.text }),
+            });
+            const body = await response.json().catch(() => ({}));
+            if (!response.ok) {
+              status.textContent = (body.error && body.error.message) || 'Your time could not be saved.';
+              save.disabled = false;
+              return;
+            }
+            try { localStorage.setItem(ppNameKey, body.entry.name); } catch (error) { /* storage off */ }
+            yourName = body.entry.name;
+            status.textContent = body.best
+              ? 'Saved: you are number ' + body.rank + '!'
+              : 'Verified, but ' + body.entry.name + ' already has a faster time.';
+            form.remove();
+            showBoard(list, body.board);
+          } catch (error) {
+            status.textContent = 'Your time could not be saved: ' + ppMessage(error);
+            save.disabled = false;
+          }
+        });
+        panel.append(form, status, list);
+        loadBoard().then((board) => showBoard(list, board)).catch(() => {});
+        panel.append(done);
+        document.body.append(panel);
+        input.focus();
+      } else {
+        panel.append(status, done);
+        document.body.append(panel);
+      }
+    },
+  };
+}
+
 export async function start(wbg, source, canvas) {
   let module, exports, game;
   try {
@@ -203,6 +331,7 @@ export async function start(wbg, source, canvas) {
     release(bit) { held &= ~bit; },
   };
   window.addEventListener('keydown', (event) => {
+    if (ppTyping(event)) return;
     const bit = ppKeys[event.code];
     if (event.code === 'KeyM' && !event.repeat) {
       setMuted(!muted);
@@ -215,6 +344,7 @@ export async function start(wbg, source, canvas) {
     }
   });
   window.addEventListener('keyup', (event) => {
+    if (ppTyping(event)) return;
     const bit = ppKeys[event.code];
     if (bit) {
       input.release(bit);
@@ -259,6 +389,8 @@ export async function start(wbg, source, canvas) {
     muted: () => muted,
     // Plays level `level` (from 0) by itself with its stored proof playthrough.
     replay: (level) => game.replay(level),
+    // Plays the whole game by itself from the title screen, recorded like a player's run.
+    autoplay: () => game.autoplay(),
     state: () => ({
       state: game.state(),
       x: game.player_x(),
@@ -275,6 +407,7 @@ export async function start(wbg, source, canvas) {
     frames: 0,
     ready: false,
   };
+  const board = ppLeaderboard(source.leaderboard, canvas);
   // The first start of play is reported once, where the page says where to.
   let reported = !source.plays;
   const report = () => {
@@ -300,6 +433,12 @@ export async function start(wbg, source, canvas) {
     }
     if (!muted) sound.play(events);
     report();
+    const finished = game.take_run();
+    if (finished) {
+      const run = { text: finished.text, steps: finished.steps, score: finished.score };
+      finished.free();
+      board.finished(run);
+    }
     game.render();
     // The view is made after stepping: memory may have grown and moved.
     const pixels = new Uint8ClampedArray(exports.memory.buffer, game.frame_ptr(), width * height * 4);

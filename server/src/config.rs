@@ -288,6 +288,12 @@ pub struct Limits {
     /// Plays counted per hour for one game from one client address (more are refused, so a
     /// script cannot inflate a game's count).
     pub plays_per_hour: u32,
+    /// Finished runs one client address may send to one game's leaderboard in an hour (each
+    /// is replayed on our CPU before it is believed).
+    pub runs_per_hour: u32,
+    /// Reports of one game (to the moderators) per hour per visitor or account and per client
+    /// address.
+    pub reports_per_hour: u32,
     /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -311,6 +317,8 @@ impl Default for Limits {
             regenerations_per_day: 20,
             studio_jobs_per_hour: 60,
             plays_per_hour: 30,
+            runs_per_hour: 20,
+            reports_per_hour: 5,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
@@ -630,13 +638,16 @@ impl Config {
             l.regenerations_per_day,
             l.studio_jobs_per_hour,
             l.plays_per_hour,
+            l.runs_per_hour,
+            l.reports_per_hour,
         ]
         .contains(&0)
         {
             return Err(ConfigError::Invalid(
                 "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address, \
                  limits.mails_per_address, limits.games_per_day, limits.regenerations_per_day, \
-                 limits.studio_jobs_per_hour and limits.plays_per_hour must be positive"
+                 limits.studio_jobs_per_hour, limits.plays_per_hour, limits.runs_per_hour \
+                 and limits.reports_per_hour must be positive"
                     .into(),
             ));
         }

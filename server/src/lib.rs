@@ -24,6 +24,7 @@ pub mod games;
 pub mod http;
 pub mod infra;
 pub mod jobs;
+pub mod leaderboard;
 pub mod moderation;
 pub mod notifications;
 pub mod photos;

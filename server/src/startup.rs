@@ -44,6 +44,8 @@ use crate::infra::pii::KeyRing;
 use crate::infra::runtime::GameRuntime;
 use crate::infra::sessions::{AnySessionStore, RedisSessionStore, SqlSessionStore};
 use crate::jobs::Worker;
+use crate::leaderboard::Leaderboards;
+use crate::leaderboard::store::LeaderboardStore;
 use crate::moderation::Moderation;
 use crate::moderation::store::ModerationStore;
 use crate::notifications::Notifications;
@@ -547,6 +549,11 @@ impl Application {
             Arc::clone(&parts.keys),
             Arc::new(sessions.clone()) as Arc<dyn SessionStore>,
         ));
+        let leaderboards = Arc::new(Leaderboards::new(
+            Arc::new(parts.db.clone()) as Arc<dyn LeaderboardStore>,
+            Arc::clone(&games),
+            quota("runs", limits.runs_per_hour, HOUR),
+        ));
         let accounts = Arc::new(Accounts::new(
             Arc::new(parts.db.clone()) as Arc<dyn AccountStore>,
             Arc::clone(&parts.keys),
@@ -556,6 +563,7 @@ impl Application {
                 Arc::clone(&games) as Arc<dyn Belongings>,
                 Arc::clone(&devices) as Arc<dyn Belongings>,
                 Arc::clone(&billing) as Arc<dyn Belongings>,
+                Arc::clone(&leaderboards) as Arc<dyn Belongings>,
             ],
             Arc::clone(&mail),
             config.limits.logins_per_address,
@@ -589,8 +597,11 @@ impl Application {
                 Arc::clone(&games),
             )),
             moderation: Arc::new(Moderation::new(
-                Arc::new(parts.db.clone()) as Arc<dyn ModerationStore>
+                Arc::new(parts.db.clone()) as Arc<dyn ModerationStore>,
+                Arc::clone(&games),
+                quota("reports", limits.reports_per_hour, HOUR),
             )),
+            leaderboards,
             games,
             notifications,
             health,

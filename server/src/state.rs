@@ -17,6 +17,7 @@ use crate::games::Games;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::http::health::Health;
 use crate::infra::metrics::Metrics;
+use crate::leaderboard::Leaderboards;
 use crate::moderation::Moderation;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub games: Arc<Games>,
     pub gallery: Arc<Gallery>,
     pub moderation: Arc<Moderation>,
+    pub leaderboards: Arc<Leaderboards>,
     pub notifications: Arc<Notifications>,
     pub health: Arc<Health>,
     pub scrape: Arc<Scrape>,

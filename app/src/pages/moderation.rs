@@ -1,6 +1,7 @@
-//! `/moderation`: the published games waiting for a moderator, oldest first, each with its
-//! cut-out, sprite and animated pet beside its title and description: approve it into the
-//! gallery, or reject it with a reason its owner reads. The server decides who may.
+//! `/moderation`: the published and reported games waiting for a moderator, oldest first,
+//! each with its cut-out, sprite and animated pet beside its title and description: approve a
+//! published game into the gallery or reject it, keep a reported game or take it down, with a
+//! reason its owner reads. The server decides who may.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -70,19 +71,32 @@ fn QueueItem(item: ModerationItem, decided: Callback<()>) -> impl IntoView {
         decide(Some(reason.get_untracked()));
     };
     let game = item.game;
+    // A report names its reason after `report: ` (the domain's `ReportReason`).
+    let reported = item.reason.strip_prefix("report: ").map(|name| {
+        name.parse::<crate::dto::ReportReason>()
+            .map_or(name.to_owned(), |r| r.label().to_owned())
+    });
+    let (keep, remove, what) = match &reported {
+        Some(_) => ("Keep the game", "Take it down", "reported"),
+        None => ("Approve", "Reject", "published"),
+    };
     view! {
-        <li class="queue-item" data-testid="queue-item" data-game=item.game_id.to_string()>
+        <li class="queue-item" data-testid="queue-item" data-game=item.game_id.to_string() data-kind=what>
             <div class="pictures">
                 {item.cutout.map(|src| view! { <figure><img class="cutout" src=src alt="The cut-out"/><figcaption>"Cut out"</figcaption></figure> })}
                 {item.sprite.map(|src| view! { <figure><img class="sprite pixelated" src=src alt="The sprite"/><figcaption>"Sprite"</figcaption></figure> })}
                 {game.preview.map(|src| view! { <figure><img class="preview pixelated" src=src alt="Animated"/><figcaption>"Animated"</figcaption></figure> })}
             </div>
             <h2>{game.title}</h2>
-            <p class="hint">{format!("{} · {} · published {}", game.pet_name, game.theme.as_str(), item.created_at.get(..10).unwrap_or_default())}</p>
+            <p class="hint">{format!("{} · {} · {what} {}", game.pet_name, game.theme.as_str(), item.created_at.get(..10).unwrap_or_default())}</p>
+            {reported.map(|why| view! {
+                <p class="report-reason"><strong>"Reported: "</strong>{why}</p>
+            })}
+            {item.note.map(|note| view! { <blockquote class="report-note">{note}</blockquote> })}
             {game.description.map(|d| view! { <p class="description">{d}</p> })}
             <p class="actions">
                 <a class="button" href=game.play rel="external" target="_blank">"Play it"</a>
-                <button class="button primary" type="button" on:click=approve disabled=move || busy.get()>"Approve"</button>
+                <button class="button primary" type="button" on:click=approve disabled=move || busy.get()>{keep}</button>
             </p>
             <form class="reject" on:submit=reject>
                 <label>
@@ -96,7 +110,7 @@ fn QueueItem(item: ModerationItem, decided: Callback<()>) -> impl IntoView {
                         on:input=move |ev| reason.set(event_target_value(&ev))
                     />
                 </label>
-                <button class="button" type="submit" disabled=move || busy.get()>"Reject"</button>
+                <button class="button" type="submit" disabled=move || busy.get()>{remove}</button>
             </form>
             <p class="error" role="alert">{move || error.get()}</p>
         </li>

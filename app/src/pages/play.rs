@@ -5,9 +5,9 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::get_game_by_code;
+use crate::api::{get_game_by_code, get_leaderboard, report_game};
 use crate::browser;
-use crate::dto::{GameStatus, GameView};
+use crate::dto::{GameStatus, GameView, Leaderboard, ReportReason, ReportRequest};
 use crate::error::AppError;
 
 #[component]
@@ -88,11 +88,111 @@ fn PlayCard(game: GameView) -> AnyView {
                     <a class="button" href=game.urls.download.clone() rel="external" download="">"Download"</a>
                 })}
             </div>
+            {(game.status == GameStatus::Ready).then(|| view! { <LeaderboardPanel code=game.short_code.to_string()/> })}
             <label class="field">
                 "Embed it on your site"
                 <textarea class="embed-snippet" readonly rows="3">{embed_snippet}</textarea>
             </label>
+            <ReportForm code=game.short_code.to_string()/>
         </section>
     }
     .into_any()
+}
+
+/// The game's ten fastest verified runs (each replayed by the server before it was kept).
+#[component]
+fn LeaderboardPanel(code: String) -> impl IntoView {
+    let board = Resource::new(move || code.clone(), get_leaderboard);
+    view! {
+        <section class="leaderboard" aria-labelledby="leaderboard-title">
+            <h2 id="leaderboard-title">"Fastest runs"</h2>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || board.get().map(|result| match result {
+                    Ok(board) => board_list(board),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+            </Suspense>
+            <p class="hint">"Finish the game to set a time: every run is replayed before it counts."</p>
+        </section>
+    }
+}
+
+fn board_list(board: Leaderboard) -> AnyView {
+    if board.entries.is_empty() {
+        return view! { <p class="empty">"No times yet: be the first."</p> }.into_any();
+    }
+    view! {
+        <ol class="board">
+            {board.entries.into_iter().map(|entry| view! {
+                <li data-rank=entry.rank>
+                    <span class="rank">{entry.rank}</span>
+                    <span class="name">{entry.name}</span>
+                    <span class="time">{entry.time}</span>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+/// "Report this game": a reason and an optional note for the moderators. Opened by the
+/// embed's report link (`#report`).
+#[component]
+fn ReportForm(code: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let sent = RwSignal::new(false);
+    let error = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if window().location().hash().is_ok_and(|h| h == "#report") {
+            open.set(true);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(reason) = reason.get_untracked().parse::<ReportReason>() else {
+            error.set("Choose a reason.".into());
+            return;
+        };
+        let text = note.get_untracked();
+        let request = ReportRequest {
+            reason,
+            note: (!text.trim().is_empty()).then_some(text),
+        };
+        let code = code.clone();
+        busy.set(true);
+        error.set(String::new());
+        spawn_local(async move {
+            match report_game(code, request).await {
+                Ok(_) => sent.set(true),
+                Err(e) => error.set(e.to_string()),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <details id="report" class="report" prop:open=move || open.get()>
+            <summary>"Report this game"</summary>
+            <form on:submit=submit>
+                <label class="field">
+                    "What is wrong?"
+                    <select name="reason" required=true on:change=move |ev| reason.set(event_target_value(&ev))>
+                        <option value="" selected=true disabled=true>"Choose a reason"</option>
+                        {ReportReason::ALL.map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    "Anything the moderators should know (optional)"
+                    <textarea name="note" maxlength="500" rows="3"
+                        prop:value=move || note.get()
+                        on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </label>
+                <button class="button" type="submit" disabled=move || busy.get() || sent.get()>"Send the report"</button>
+            </form>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <p class="status" role="status">{move || if sent.get() { "Thank you: a moderator will look at this game." } else { "" }}</p>
+        </details>
+    }
 }

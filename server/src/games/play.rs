@@ -56,6 +56,8 @@ async fn embed(
     let file = module_file(&game).unwrap_or("game.wasm");
     let module_url = urls::game_public_file(&game.short_code, file);
     let plays_url = urls::game_public_file(&game.short_code, "plays");
+    let leaderboard_url = urls::game_public_file(&game.short_code, "leaderboard");
+    let report_url = format!("{}#report", urls::play_page(&game.short_code));
     let runtime = games.runtime();
     let page = html_page(&PageOptions {
         title: &game.title,
@@ -64,6 +66,8 @@ async fn embed(
             loader_url: &runtime.loader_url(),
             module_url: &module_url,
             plays_url: Some(&plays_url),
+            leaderboard_url: Some(&leaderboard_url),
+            report_url: Some(&report_url),
         },
     });
     // Cache headers and the ETag come from `http::cache`, as for the other public pages.

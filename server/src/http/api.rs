@@ -14,7 +14,9 @@ use utoipa_axum::routes;
 
 use super::not_found;
 use crate::state::AppState;
-use crate::{accounts, billing, gallery, games, moderation, notifications, photos, studio};
+use crate::{
+    accounts, billing, gallery, games, leaderboard, moderation, notifications, photos, studio,
+};
 
 /// The API's routers: what needs the visitor, and the games' public files.
 pub struct ApiRouters {
@@ -64,6 +66,7 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
         .merge(billing::routes::routes())
         .merge(gallery::routes::routes())
         .merge(moderation::routes::routes())
+        .merge(leaderboard::routes::routes())
         .routes(routes!(openapi_json))
         .fallback(not_found);
     let (owner, mut document) = OpenApiRouter::with_openapi(Doc::openapi())
@@ -75,8 +78,10 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
             games::play::api_routes().merge(billing::routes::webhook_routes()),
         )
         .split_for_parts();
+    // Routes outside sessions read no bearer token: no 401 from the edge there.
+    let outside_sessions: Vec<String> = public_document.paths.paths.keys().cloned().collect();
     document.merge(public_document);
-    document_edge_answers(&mut document);
+    document_edge_answers(&mut document, &outside_sessions);
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let json = document
         .to_pretty_json()
@@ -103,7 +108,7 @@ async fn openapi_json(Extension(document): Extension<ApiDocument>) -> Response {
 /// a missing, expired or forged bearer token (every route that knows its caller), `429` once
 /// the address's API limit is spent (every counted route: not a game's public files, not
 /// this document).
-fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
+fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[String]) {
     use axum::http::Method;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
@@ -114,8 +119,8 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for (path, item) in document.paths.paths.iter_mut() {
-        // The webhook's credential is its signature: no bearer token is read there.
-        let public = path.starts_with("/api/v1/play/") || path == WEBHOOK_PATH;
+        // A game's public files and the webhook (whose credential is its signature).
+        let public = public.contains(path);
         let document_itself = path == "/api/v1/openapi.json";
         let operations = [
             (Method::GET, &mut item.get),

@@ -85,6 +85,7 @@ pub fn router(
         billing: Arc::clone(&state.billing),
         gallery: Arc::clone(&state.gallery),
         moderation: Arc::clone(&state.moderation),
+        leaderboards: Arc::clone(&state.leaderboards),
     }) as Arc<dyn PetPixelPort>);
     let site = Arc::new(page_policy::SitePolicy {
         https: sessions.https,

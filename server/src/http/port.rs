@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use app::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, ModerationDecision,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationDecision,
     ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress,
     PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson,
-    RefundRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
+    RefundRequest, ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep,
+    SubscriptionView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -24,6 +25,7 @@ use crate::gallery::{Gallery, PageParams};
 use crate::games::{Games, game_view};
 use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
+use crate::leaderboard::Leaderboards;
 use crate::moderation::Moderation;
 use crate::notifications::Notifications;
 use crate::photos::Photos;
@@ -40,6 +42,7 @@ pub struct Port {
     pub billing: Arc<Billing>,
     pub gallery: Arc<Gallery>,
     pub moderation: Arc<Moderation>,
+    pub leaderboards: Arc<Leaderboards>,
 }
 
 #[async_trait::async_trait]
@@ -234,6 +237,22 @@ impl PetPixelPort for Port {
 
     async fn search_games(&self, q: String) -> Result<GalleryPage, AppError> {
         self.gallery.search(&q).await
+    }
+
+    async fn report_game(
+        &self,
+        visitor: &Visitor,
+        code: &str,
+        request: ReportRequest,
+    ) -> Result<ReportReceived, AppError> {
+        let (caller, client) = caller_and_client().await?;
+        self.moderation
+            .report(visitor, caller.as_ref(), client, code, request)
+            .await
+    }
+
+    async fn leaderboard(&self, code: &str) -> Result<Leaderboard, AppError> {
+        self.leaderboards.board(code, None).await
     }
 
     async fn moderation_queue(&self) -> Result<ModerationQueue, AppError> {

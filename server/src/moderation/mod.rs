@@ -1,22 +1,30 @@
 //! Moderation: what owners publish waits in a queue until a moderator approves it (listed in
 //! the gallery) or rejects it (with a reason its owner reads); a listed game can be featured,
-//! or taken down. Every action is recorded with who, when and why.
+//! or taken down. Anyone holding a game's link may report it: the report waits in the same
+//! queue, where a moderator keeps the game or takes it down. Every action is recorded with
+//! who, when and why.
 
 pub mod routes;
 pub mod store;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use app::dto::{ModerationDecision, ModerationItem, ModerationQueue};
+use app::dto::{
+    ModerationDecision, ModerationItem, ModerationQueue, ReportReceived, ReportRequest,
+};
 use app::error::AppError;
+use app::port::Visitor;
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::accounts::SignedIn;
 use crate::accounts::roles::Permission;
 use crate::gallery::card;
+use crate::games::Games;
+use crate::infra::limits::Quota;
 use crate::urls;
-use store::{Decision, ModerationStore};
+use store::{Decision, ModerationStore, NewReport};
 
 /// Items the queue shows at once, oldest first.
 pub const QUEUE_LIMIT: u32 = 50;
@@ -25,11 +33,52 @@ pub const MAX_REASON_CHARS: usize = 500;
 
 pub struct Moderation {
     store: Arc<dyn ModerationStore>,
+    games: Arc<Games>,
+    /// Reports of one game one visitor, and one client address, may send in an hour.
+    reports: Quota,
 }
 
 impl Moderation {
-    pub fn new(store: Arc<dyn ModerationStore>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn ModerationStore>, games: Arc<Games>, reports: Quota) -> Self {
+        Self {
+            store,
+            games,
+            reports,
+        }
+    }
+
+    /// Asks the moderators to look at a game anyone holding its link can play.
+    pub async fn report(
+        &self,
+        visitor: &Visitor,
+        caller: Option<&SignedIn>,
+        client: Option<IpAddr>,
+        code: &str,
+        request: ReportRequest,
+    ) -> Result<ReportReceived, AppError> {
+        let note = match request.note.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(note) => Some(text(note, "note")?),
+        };
+        let game = self.games.public(code).await?;
+        // Counted per game, as plays are: one person cannot flood the queue about a game.
+        let parties: Vec<String> = crate::infra::limits::parties(visitor, client)
+            .into_iter()
+            .map(|party| format!("{}:{party}", game.short_code))
+            .collect();
+        self.reports.spend(&parties).await?;
+        let item = Uuid::new_v4();
+        self.store
+            .report(&NewReport {
+                item,
+                game: game.id,
+                reason: request.reason,
+                note: note.as_deref(),
+                reporter: caller.map(|c| c.id),
+                now: now(),
+            })
+            .await?;
+        Ok(ReportReceived { id: item })
     }
 
     /// What waits for a moderator, with the pictures to judge it by.
@@ -48,6 +97,7 @@ impl Moderation {
                         id: queued.item,
                         game_id: queued.game.id,
                         reason: queued.reason.clone(),
+                        note: queued.note.clone(),
                         created_at: crate::billing::rfc3339(queued.created_at),
                         game: card(&queued.game),
                         cutout: has(|a| a.cutout.is_some())
@@ -141,16 +191,22 @@ fn reason(decision: ModerationDecision) -> Result<String, AppError> {
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "say why: the owner reads it"));
     }
-    if reason.chars().count() > MAX_REASON_CHARS {
+    text(&reason, "reason")
+}
+
+/// Plain text someone else reads (a reason, a report's note): at most [`MAX_REASON_CHARS`],
+/// line breaks but no other control characters.
+fn text(text: &str, field: &str) -> Result<String, AppError> {
+    if text.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::invalid(
-            "reason",
+            field,
             format!("at most {MAX_REASON_CHARS} characters"),
         ));
     }
-    if reason.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::invalid("reason", "no control characters"));
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::invalid(field, "no control characters"));
     }
-    Ok(reason)
+    Ok(text.to_owned())
 }
 
 /// Times the gallery pages by are kept to microseconds, what its cursors carry.

@@ -1,8 +1,13 @@
-//! Moderation under `/api/v1` (moderators and admins).
+//! Moderation under `/api/v1`: reports from anyone holding a game's link; the queue and
+//! decisions (moderators and admins).
 
 use std::sync::Arc;
 
-use app::dto::{ApiErrorBody, FeatureRequest, ModerationDecision, ModerationQueue};
+use app::dto::{
+    ApiErrorBody, FeatureRequest, ModerationDecision, ModerationQueue, ReportReceived,
+    ReportRequest,
+};
+use app::port::Visitor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -10,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Moderation;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::http::extract::ValidJson;
 use crate::http::visitor::Caller;
@@ -22,6 +28,38 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reject))
         .routes(routes!(hide))
         .routes(routes!(feature))
+        .routes(routes!(report))
+}
+
+/// Asks the moderators to look at a game: it waits in their queue, where they keep it or take
+/// it down.
+#[utoipa::path(
+    post,
+    path = "/play/{code}/report",
+    tag = "moderation",
+    params(("code" = String, Path, description = "The game's short code")),
+    request_body = ReportRequest,
+    responses(
+        (status = 202, description = "Received: a moderator will look at it", body = ReportReceived),
+        (status = 404, description = "No game has that code", body = ApiErrorBody),
+        (status = 422, description = "An unknown reason, or a note too long", body = ApiErrorBody),
+        (status = 429, description = "This visitor or address reported enough for this hour", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until it may be tried again"))),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn report(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(visitor): Extension<Visitor>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
+    Path(code): Path<String>,
+    ValidJson(request): ValidJson<ReportRequest>,
+) -> Result<(StatusCode, Json<ReportReceived>), HttpError> {
+    let received = moderation
+        .report(&visitor, caller.as_ref(), client, &code, request)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(received)))
 }
 
 /// What waits for a moderator, oldest first, with the pictures to judge it by.

@@ -11,17 +11,32 @@ use crate::infra::db::{Db, Id, StoreError, each_engine};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedGame {
     pub item: Uuid,
-    /// Why it is in the queue (`published`).
+    /// Why it is in the queue (`published`, or `report: {reason}`).
     pub reason: String,
+    /// A report's note.
+    pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub game: ListedGame,
 }
 
-/// What a moderator decided about a queued game.
+/// What a moderator decided about a queued item: for a published game, list it or turn it
+/// down; for a report, keep the game as it is or take it down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     Approve,
     Reject,
+}
+
+/// A report to queue.
+#[derive(Clone, Debug)]
+pub struct NewReport<'a> {
+    pub item: Uuid,
+    pub game: Uuid,
+    pub reason: domain::ReportReason,
+    pub note: Option<&'a str>,
+    /// The account reporting, if signed in.
+    pub reporter: Option<Uuid>,
+    pub now: DateTime<Utc>,
 }
 
 /// A moderator's action as recorded.
@@ -29,7 +44,8 @@ pub enum Decision {
 pub struct ActionRecord {
     pub moderator: Option<Uuid>,
     pub game: Option<Uuid>,
-    /// `approve`, `reject`, `hide`, `feature`, `unfeature`.
+    /// `approve`, `reject`, `hide`, `feature`, `unfeature`; on a report `dismiss_report` or
+    /// `take_down`.
     pub action: String,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -68,16 +84,18 @@ pub trait ModerationStore: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// What moderators did to a game, oldest first.
     async fn actions(&self, game: Uuid) -> Result<Vec<ActionRecord>, StoreError>;
+    /// Queues a report about a game.
+    async fn report(&self, report: &NewReport<'_>) -> Result<(), StoreError>;
 }
 
 macro_rules! queue_sql {
     ($plays:literal) => {
         concat!(
             "SELECT q.id AS item, COALESCE(q.flagged_reason, '') AS reason, ",
-            "q.created_at AS queued_at, ",
+            "q.report_note AS note, q.created_at AS queued_at, ",
             listed_columns!($plays),
             " FROM moderation_queue q JOIN games g ON g.id = q.content_id ",
-            "WHERE q.status = 'pending' AND q.content_type = 'game' ",
+            "WHERE q.status = 'pending' AND q.content_type IN ('game', 'report') ",
             "ORDER BY q.created_at, q.id LIMIT $1"
         )
     };
@@ -89,8 +107,10 @@ mod sql {
     pub const SQLITE_QUEUE: &str =
         queue_sql!("CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)");
     pub const POSTGRES_QUEUE: &str = queue_sql!("COALESCE((g.stats->>'plays')::bigint, 0)");
-    pub const CLOSE_ITEM: &str = "UPDATE moderation_queue SET status = $2, reviewed_at = $3, \
-        notes = $4 WHERE id = $1 AND status = 'pending' RETURNING content_id";
+    /// `$2` is the status for a published game, `$6` for a report.
+    pub const CLOSE_ITEM: &str = "UPDATE moderation_queue SET status = CASE content_type \
+        WHEN 'report' THEN $6 ELSE $2 END, reviewed_at = $3, notes = $4, reviewed_by = $5 \
+        WHERE id = $1 AND status = 'pending' RETURNING content_id, content_type";
     pub const APPROVE: &str = "UPDATE games SET visibility = 'public', \
         published_at = COALESCE(published_at, $2), moderation_note = NULL \
         WHERE id = $1 AND visibility = 'pending'";
@@ -98,6 +118,13 @@ mod sql {
         WHERE id = $1 AND visibility = 'pending'";
     pub const HIDE: &str = "UPDATE games SET visibility = 'hidden', moderation_note = $2, \
         featured_at = NULL WHERE id = $1 AND visibility = 'public'";
+    /// A report upheld takes the game down whatever its visibility: a link-only game is
+    /// shared too.
+    pub const TAKE_DOWN: &str = "UPDATE games SET visibility = 'hidden', moderation_note = $2, \
+        featured_at = NULL WHERE id = $1 AND visibility <> 'hidden'";
+    pub const REPORT: &str = "INSERT INTO moderation_queue (id, content_type, content_id, \
+        user_id, status, flagged_reason, report_note, created_at) \
+        VALUES ($1, 'report', $2, $3, 'pending', $4, $5, $6)";
     pub const FEATURE: &str = "UPDATE games SET featured_at = $2 \
         WHERE id = $1 AND visibility = 'public'";
     pub const RECORD: &str = "INSERT INTO moderation_actions (id, moderator_id, game_id, \
@@ -110,6 +137,7 @@ mod sql {
 struct QueueRow {
     item: Id,
     reason: String,
+    note: Option<String>,
     queued_at: DateTime<Utc>,
     #[sqlx(flatten)]
     game: ListedRow,
@@ -156,6 +184,7 @@ impl ModerationStore for Db {
                 Ok(QueuedGame {
                     item: row.item.into(),
                     reason: row.reason,
+                    note: row.note,
                     created_at: row.queued_at,
                     game: ListedGame::try_from(row.game)?,
                 })
@@ -171,33 +200,43 @@ impl ModerationStore for Db {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<Uuid>, StoreError> {
-        let (status, action) = match decision {
-            Decision::Approve => ("approved", "approve"),
-            Decision::Reject => ("rejected", "reject"),
+        // A published game is approved or rejected; a report dismissed (the game stays) or
+        // upheld (the game is taken down): one statement closes either kind.
+        let (published, reported) = match decision {
+            Decision::Approve => ("approved", "dismissed"),
+            Decision::Reject => ("rejected", "upheld"),
         };
         Ok(each_engine!(self, pool => {
             let mut tx = pool.begin().await?;
-            let game: Option<Id> = sqlx::query_scalar(sql::CLOSE_ITEM)
+            let closed: Option<(Id, String)> = sqlx::query_as(sql::CLOSE_ITEM)
                 .bind(Id(item))
-                .bind(status)
+                .bind(published)
                 .bind(now)
                 .bind(reason)
+                .bind(Id(moderator))
+                .bind(reported)
                 .fetch_optional(&mut *tx)
                 .await?;
-            match game {
+            match closed {
                 None => None,
-                Some(Id(game)) => {
-                    match decision {
-                        Decision::Approve => sqlx::query(sql::APPROVE)
-                            .bind(Id(game))
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?,
-                        Decision::Reject => sqlx::query(sql::REJECT)
-                            .bind(Id(game))
-                            .bind(reason)
-                            .execute(&mut *tx)
-                            .await?,
+                Some((Id(game), kind)) => {
+                    let action = match (kind == "report", decision) {
+                        (false, Decision::Approve) => {
+                            sqlx::query(sql::APPROVE).bind(Id(game)).bind(now)
+                                .execute(&mut *tx).await?;
+                            "approve"
+                        }
+                        (false, Decision::Reject) => {
+                            sqlx::query(sql::REJECT).bind(Id(game)).bind(reason)
+                                .execute(&mut *tx).await?;
+                            "reject"
+                        }
+                        (true, Decision::Approve) => "dismiss_report",
+                        (true, Decision::Reject) => {
+                            sqlx::query(sql::TAKE_DOWN).bind(Id(game)).bind(reason)
+                                .execute(&mut *tx).await?;
+                            "take_down"
+                        }
                     };
                     record!(tx, moderator, game, Some(item), action, reason, now);
                     tx.commit().await?;
@@ -254,6 +293,20 @@ impl ModerationStore for Db {
             }
             done
         }))
+    }
+
+    async fn report(&self, report: &NewReport<'_>) -> Result<(), StoreError> {
+        each_engine!(self, pool => sqlx::query(sql::REPORT)
+            .bind(Id(report.item))
+            .bind(Id(report.game))
+            .bind(report.reporter.map(Id))
+            .bind(format!("report: {}", report.reason.as_str()))
+            .bind(report.note)
+            .bind(report.now)
+            .execute(pool)
+            .await
+            .map(|_| ())?);
+        Ok(())
     }
 
     async fn actions(&self, game: Uuid) -> Result<Vec<ActionRecord>, StoreError> {

@@ -47,6 +47,7 @@ on_both_stacks!(
     a_published_game_is_listed_and_found_once_a_moderator_approves_it,
     a_rejected_game_tells_its_owner_why_and_may_be_sent_again,
     the_gallery_pages_by_keyset_and_filters,
+    a_reported_game_is_kept_or_taken_down_by_a_moderator,
 );
 
 /// The app's own database, opened beside it.
@@ -483,4 +484,113 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
         let body: Value = response.json().await.expect("json");
         assert!(body["error"]["field"].is_string(), "{bad}: {body}");
     }
+}
+
+/// `client` reports the game `code`: the answer as it came.
+async fn report(
+    client: &reqwest::Client,
+    app: &TestApp,
+    code: &str,
+    body: Value,
+) -> reqwest::Response {
+    post(client, app, &format!("/api/v1/play/{code}/report"), body).await
+}
+
+async fn a_reported_game_is_kept_or_taken_down_by_a_moderator(app: &TestApp) {
+    // A link-only game: shared links are reported too, listed or not.
+    let (owner, game) = owner_with_game(app, "Pepper", "house").await;
+    let id = game["id"].as_str().expect("id");
+    let code = game["short_code"].as_str().expect("code");
+    let stranger = app.visitor();
+
+    // Bad reports are refused, naming the field, and cost nothing.
+    for (body, field) in [
+        (json!({"reason": "boring"}), "reason"),
+        (json!({"reason": "spam", "note": "x".repeat(501)}), "note"),
+        (json!({"reason": "spam", "note": "bell\u{7}"}), "note"),
+    ] {
+        let answer = report(&stranger, app, code, body).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let error: Value = answer.json().await.expect("json");
+        assert_eq!(error["error"]["field"], field, "{error}");
+    }
+    let unknown = report(&stranger, app, "zzzzzzzzzz", json!({"reason": "spam"})).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // A report waits for a moderator with its reason and note; kept, the game is untouched.
+    let sent = report(
+        &stranger,
+        app,
+        code,
+        json!({"reason": "offensive", "note": " Rude title "}),
+    )
+    .await;
+    assert_eq!(
+        sent.status(),
+        StatusCode::ACCEPTED,
+        "{:?}",
+        sent.text().await
+    );
+    let (moderator, moderator_id) = moderator(app).await;
+    let queue = get_json(&moderator, app, "/api/v1/moderation/queue").await;
+    let item = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["game_id"] == id)
+        .unwrap_or_else(|| panic!("the report is not queued: {queue}"))
+        .clone();
+    assert_eq!(item["reason"], "report: offensive");
+    assert_eq!(item["note"], "Rude title");
+    let item_id = item["id"].as_str().expect("item");
+    assert_eq!(
+        approve(&moderator, app, item_id).await,
+        StatusCode::NO_CONTENT
+    );
+    let mine = get_json(&owner, app, &format!("/api/v1/games/{id}")).await;
+    assert_eq!(mine["visibility"], "private");
+    let embed = get(&stranger, app, &format!("/embed/{code}")).await;
+    assert_eq!(embed.status(), StatusCode::OK);
+
+    // Reported again and upheld: taken down, its owner told why, its embed a notice.
+    let sent = report(&stranger, app, code, json!({"reason": "someone_elses"})).await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    let item = item_of(&moderator, app, id).await;
+    let take_down = post(
+        &moderator,
+        app,
+        &format!("/api/v1/moderation/{item}/reject"),
+        json!({"reason": "The photo belongs to someone else"}),
+    )
+    .await;
+    assert_eq!(take_down.status(), StatusCode::NO_CONTENT);
+    let mine = get_json(&owner, app, &format!("/api/v1/games/{id}")).await;
+    assert_eq!(mine["visibility"], "hidden");
+    assert_eq!(mine["moderation_note"], "The photo belongs to someone else");
+    let embed = get(&stranger, app, &format!("/embed/{code}")).await;
+    assert_eq!(embed.status(), StatusCode::GONE);
+    let actions = database(app)
+        .await
+        .actions(id.parse().expect("uuid"))
+        .await
+        .expect("actions");
+    let done: Vec<(&str, Option<Uuid>)> = actions
+        .iter()
+        .map(|a| (a.action.as_str(), a.moderator))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            ("dismiss_report", Some(moderator_id)),
+            ("take_down", Some(moderator_id)),
+        ]
+    );
+
+    // Each address may send five reports of a game an hour; the sixth waits.
+    for _ in 0..3 {
+        let sent = report(&app.visitor(), app, code, json!({"reason": "spam"})).await;
+        assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    }
+    let limited = report(&app.visitor(), app, code, json!({"reason": "spam"})).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
 }

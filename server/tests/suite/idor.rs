@@ -35,7 +35,7 @@ enum Access {
 
 /// Every route with a path parameter, in the order they are tried (what changes things
 /// last), with who may reach it.
-const MATRIX: [(&str, Access); 23] = [
+const MATRIX: [(&str, Access); 26] = [
     // The owner logs out another browser of theirs.
     ("DELETE /api/v1/auth/sessions/{id}", Access::Account(204)),
     ("GET /api/v1/images/{id}/status", Access::Owner(200)),
@@ -52,6 +52,10 @@ const MATRIX: [(&str, Access); 23] = [
     ("GET /api/v1/play/{code}/{file}", Access::Public(200)),
     ("GET /api/v1/play/{code}/download", Access::Public(200)),
     ("POST /api/v1/play/{code}/plays", Access::Public(204)),
+    ("GET /api/v1/play/{code}/leaderboard", Access::Public(200)),
+    // A run that does not finish the game: refused alike whoever sends it.
+    ("POST /api/v1/play/{code}/leaderboard", Access::Public(422)),
+    ("POST /api/v1/play/{code}/report", Access::Public(202)),
     ("POST /api/v1/games/{id}/push", Access::Owner(201)),
     // Publishing needs the owner's account; the game then waits for a moderator, so until
     // one approves it there is nothing listed to feature or hide.
@@ -305,6 +309,8 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
     let feature = json!({"featured": true});
     let reason = json!({"reason": "checked by the access matrix"});
     let empty = json!({});
+    let unfinished_run = json!({"name": "Matrix", "steps": 1, "run": "8:1"});
+    let report = json!({"reason": "other", "note": "checked by the access matrix"});
 
     let mut checks = 0;
     for (route, access) in MATRIX {
@@ -319,6 +325,10 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
             Some(&reason)
         } else if route.ends_with("/publish") {
             Some(&empty)
+        } else if route == "POST /api/v1/play/{code}/leaderboard" {
+            Some(&unfinished_run)
+        } else if route.ends_with("/report") {
+            Some(&report)
         } else {
             None
         };

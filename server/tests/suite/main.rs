@@ -15,6 +15,7 @@ mod idor;
 mod images;
 mod jobs;
 mod journey;
+mod leaderboard;
 mod payments;
 mod push;
 mod redis_conformance;
