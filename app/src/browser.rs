@@ -96,6 +96,29 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
     wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
+/// Opens the system's share sheet (the Web Share API) for a link: `None` where the browser
+/// has none (desktops, mostly), else whether it was shared (or the sheet closed).
+pub async fn share_link(title: &str, url: &str) -> Option<bool> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::js_sys::{Function, Object, Promise, Reflect};
+
+    let navigator = web_sys::window()?.navigator();
+    // Looked up, not bound: the API is missing from many browsers.
+    let share = Reflect::get(&navigator, &"share".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let data = Object::new();
+    Reflect::set(&data, &"title".into(), &title.into()).ok()?;
+    Reflect::set(&data, &"url".into(), &url.into()).ok()?;
+    let promise = share
+        .call1(&navigator, &data)
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()?;
+    Some(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok())
+}
+
 /// An object URL to preview a chosen file, if the browser can make one.
 pub fn object_url(file: &File) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(file).ok()

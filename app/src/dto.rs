@@ -270,6 +270,13 @@ pub struct GameUrls {
     pub hires_sheet: Option<String>,
     #[serde(default)]
     pub hires_preview: Option<String>,
+    /// The public page as an absolute URL, to share (filled where the site's address is
+    /// known: the public page's own answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    /// The pet's cut-out as an absolute URL: the picture a shared link unfurls with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_image: Option<String>,
 }
 
 /// The JSON body of every REST error: `{"error": {"code", "message", "field"?}}`.

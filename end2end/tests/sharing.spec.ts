@@ -1,4 +1,5 @@
-// A ready game is shared: its public page, an iframe on another site, the offline download.
+// A ready game is shared: its public page (its link copied or handed to the share sheet, and
+// the tags a shared link unfurls with), an iframe on another site, the offline download.
 import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -24,6 +25,55 @@ test('the public game page plays the game and copies its link', async ({ page, c
   await page.getByRole('button', { name: 'Copy link' }).click();
   await expect(page.getByRole('button', { name: 'Link copied!' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/g/${code}`);
+});
+
+test('a shared link unfurls: Open Graph and Twitter card tags name the game and show the pet', async ({ request, baseURL }) => {
+  // What a chat app's crawler reads: the page as served, no script run.
+  const html = await (await request.get(`/g/${code}`)).text();
+  const tag = (attr: string, name: string) =>
+    html.match(new RegExp(`<meta ${attr}="${name}" content="([^"]*)"`))?.[1];
+  expect(tag('property', 'og:title')).toBe("Chelsea's Great Adventure");
+  expect(tag('property', 'og:url')).toBe(`${baseURL}/g/${code}`);
+  expect(tag('property', 'og:description')).toContain('starring Chelsea');
+  expect(tag('name', 'twitter:card')).toBe('summary');
+  const image = tag('property', 'og:image');
+  expect(image).toBe(`${baseURL}/api/v1/play/${code}/cutout.png`);
+  const picture = await request.get(image!);
+  expect(picture.status()).toBe(200);
+  expect(picture.headers()['content-type']).toBe('image/png');
+});
+
+test('Share copies the link where the browser has no share sheet', async ({ page, context, baseURL }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(`/g/${code}`);
+  await waitForHydration(page);
+  expect(await page.evaluate(() => 'share' in navigator)).toBe(false);
+  await page.getByTestId('share').click();
+  await expect(page.getByTestId('share')).toHaveText('Link copied!');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/g/${code}`);
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('Share opens the system share sheet with the game', async ({ page, baseURL }) => {
+    // Chromium on Linux has no share sheet; the phone's is stood in for, recording what it
+    // was handed.
+    await page.addInitScript(() => {
+      (window as any).__shared = [];
+      (navigator as any).share = (data: unknown) => {
+        (window as any).__shared.push(data);
+        return Promise.resolve();
+      };
+    });
+    await page.goto(`/g/${code}`);
+    await waitForHydration(page);
+    await page.getByTestId('share').tap();
+    await expect(page.getByTestId('share')).toHaveText('Shared!');
+    expect(await page.evaluate(() => (window as any).__shared)).toEqual([
+      { title: "Chelsea's Great Adventure", url: `${baseURL}/g/${code}` },
+    ]);
+  });
 });
 
 test('the embed works inside an iframe on another site', async ({ page, baseURL }) => {

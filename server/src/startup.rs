@@ -608,6 +608,7 @@ impl Application {
             scrape: parts.scrape(Arc::clone(&metrics)),
             shutdown: Shutdown(stop.subscribe()),
             leptos,
+            public_url: config.public_url(addr),
         };
         let sweep = sessions.clone();
         let trusted_proxies = TrustedProxies::parse(&config.limits.trusted_proxies)

@@ -40,6 +40,8 @@ pub struct AppState {
     pub scrape: Arc<Scrape>,
     pub shutdown: Shutdown,
     pub leptos: LeptosOptions,
+    /// The site's address as people reach it, for links that leave it (a shared game).
+    pub public_url: crate::urls::PublicUrl,
 }
 
 /// Turns true when the server is stopping, so long-lived responses (progress streams) end and

@@ -1,8 +1,10 @@
-//! The public page of a game at `/g/{short_code}`: the game, a share link and the embed snippet.
+//! The public page of a game at `/g/{short_code}`: the game, its leaderboard, sharing (the
+//! system's share sheet, or the link copied), the embed snippet and a report form. Its head
+//! carries Open Graph and Twitter card tags, so a shared link unfurls with the pet.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
+use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_game_by_code, get_leaderboard, report_game};
@@ -37,6 +39,32 @@ pub fn PlayPage() -> impl IntoView {
 #[component]
 fn PlayCard(game: GameView) -> AnyView {
     let copied = RwSignal::new(false);
+    // What the share button says: what happened last.
+    let share_label = RwSignal::new("Share");
+    let share_path = game.urls.play.clone();
+    let share_url = game.urls.share.clone();
+    let share_title = game.title.clone();
+    let share = move |_| {
+        let path = share_url.clone().unwrap_or_else(|| share_path.clone());
+        let title = share_title.clone();
+        spawn_local(async move {
+            let origin = window().location().origin().unwrap_or_default();
+            let url = if path.starts_with('/') {
+                format!("{origin}{path}")
+            } else {
+                path
+            };
+            let label = match browser::share_link(&title, &url).await {
+                Some(true) => "Shared!",
+                // The sheet was closed without sharing.
+                Some(false) => "Share",
+                // No share sheet here: the link is copied instead.
+                None if browser::copy_to_clipboard(&url).await => "Link copied!",
+                None => "Share",
+            };
+            share_label.set(label);
+        });
+    };
     let share_path = game.urls.play.clone();
     let embed_snippet = format!(
         r#"<iframe src="{}" width="640" height="360" style="border:0" title="{}" allowfullscreen></iframe>"#,
@@ -63,8 +91,35 @@ fn PlayCard(game: GameView) -> AnyView {
         }
         .into_any();
     }
+    let summary = game
+        .description
+        .clone()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| {
+            format!(
+                "A platformer starring {}, made from a photo. Play it in your browser.",
+                game.pet_name
+            )
+        });
     view! {
         <Title text=game.title.clone()/>
+        <Meta name="description" content=summary.clone()/>
+        <Meta property="og:type" content="website"/>
+        <Meta property="og:site_name" content="PetPixel Games"/>
+        <Meta property="og:title" content=game.title.clone()/>
+        <Meta property="og:description" content=summary.clone()/>
+        <Meta name="twitter:card" content="summary"/>
+        <Meta name="twitter:title" content=game.title.clone()/>
+        <Meta name="twitter:description" content=summary/>
+        {game.urls.share.clone().map(|url| view! {
+            <Meta property="og:url" content=url.clone()/>
+            <Link rel="canonical" href=url/>
+        })}
+        {game.urls.share_image.clone().map(|image| view! {
+            <Meta property="og:image" content=image.clone()/>
+            <Meta property="og:image:alt" content=format!("{}, cut out of its photo", game.pet_name)/>
+            <Meta name="twitter:image" content=image/>
+        })}
         <section class="panel play">
             <h1>{game.title.clone()}</h1>
             <p class="plays">{match game.plays {
@@ -81,6 +136,9 @@ fn PlayCard(game: GameView) -> AnyView {
                 GameStatus::AwaitingPayment => view! { <p class="status" data-status="awaiting_payment">"This game is made once it is paid for."</p> }.into_any(),
             }}
             <div class="share">
+                <button class="button primary" type="button" data-testid="share" on:click=share>
+                    {move || share_label.get()}
+                </button>
                 <button class="button" type="button" on:click=copy>
                     {move || if copied.get() { "Link copied!" } else { "Copy link" }}
                 </button>

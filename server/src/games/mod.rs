@@ -533,6 +533,8 @@ pub fn game_view(game: &GameRecord) -> GameView {
             preview: picture(&assets.preview, "preview.gif"),
             hires_sheet: picture(&assets.hires_sheet, "sheet-64.png"),
             hires_preview: picture(&assets.hires_preview, "preview-64.gif"),
+            share: None,
+            share_image: None,
         },
     }
 }

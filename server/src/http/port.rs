@@ -43,6 +43,7 @@ pub struct Port {
     pub gallery: Arc<Gallery>,
     pub moderation: Arc<Moderation>,
     pub leaderboards: Arc<Leaderboards>,
+    pub public_url: crate::urls::PublicUrl,
 }
 
 #[async_trait::async_trait]
@@ -120,7 +121,15 @@ impl PetPixelPort for Port {
     }
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
-        Ok(game_view(&self.games.public(code).await?))
+        let mut view = game_view(&self.games.public(code).await?);
+        // What a shared link unfurls with needs absolute URLs.
+        view.urls.share = Some(self.public_url.absolute(&view.urls.play));
+        view.urls.share_image = view
+            .urls
+            .cutout
+            .as_deref()
+            .map(|path| self.public_url.absolute(path));
+        Ok(view)
     }
 
     fn styles(&self) -> Vec<StyleView> {
