@@ -60,6 +60,7 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "GET /api/v1/pixel-art/{id}/status",
             "GET /api/v1/play/{code}/download",
             "GET /api/v1/play/{code}/game.wasm",
+            "GET /api/v1/play/{code}/leaderboard",
             "GET /api/v1/play/{code}/{file}",
             "GET /api/v1/push/key",
             "POST /api/v1/auth/login",
@@ -92,7 +93,9 @@ async fn the_openapi_document_describes_every_route_of_the_api() {
             "POST /api/v1/payments/webhook",
             "POST /api/v1/pixel-art/animate",
             "POST /api/v1/pixel-art/generate",
+            "POST /api/v1/play/{code}/leaderboard",
             "POST /api/v1/play/{code}/plays",
+            "POST /api/v1/play/{code}/report",
             "PUT /api/v1/auth/password",
         ]
     );
