@@ -3,7 +3,7 @@
 // rejected game tells its owner why; a reported game is taken down. Moderators are made with
 // `petpixel admin grant`.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { grantRole, makeGame, signUp, waitForHydration } from './helpers';
+import { gameReady, gameState, grantRole, makeGame, signUp, waitForHydration } from './helpers';
 
 async function moderatorPage(browser: Browser): Promise<Page> {
   const page = await browser.newPage({ baseURL: `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}` });
@@ -58,6 +58,25 @@ test('a published game is approved by a moderator, then found by search and play
   await expect(card).toContainText(`Chelsea surfs the ${word} waves`);
   await card.getByRole('link').click();
   await expect(page).toHaveURL(new RegExp(`/g/${game.short_code}$`));
+  // Played once, it is among today's most played.
+  const frame = (await (await page.locator('iframe.game-frame').elementHandle())!.contentFrame())!;
+  await gameReady(frame);
+  await page.locator('iframe.game-frame').click();
+  await frame.locator('canvas').press('Space');
+  await expect.poll(async () => (await gameState(frame)).state).toBe('playing');
+  // The page reports the play as the game starts: wait until it has landed.
+  await expect
+    .poll(async () => {
+      const popular = await (await page.request.get('/api/v1/gallery?sort=popular')).json();
+      return popular.games.some((g: { short_code: string }) => g.short_code === game.short_code);
+    })
+    .toBe(true);
+  await page.goto('/games');
+  await waitForHydration(page);
+  await page.getByRole('link', { name: 'Popular today' }).click();
+  await expect(page).toHaveURL(/sort=popular$/);
+  await expect(page.getByRole('link', { name: 'Popular today' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.locator(`[data-testid="gallery-card"][data-code="${game.short_code}"]`)).toBeVisible();
   // And the owner sees it listed.
   await page.goto(`/games/${game.id}`);
   await expect(page.getByTestId('publish')).toHaveAttribute('data-visibility', 'public');

@@ -1,5 +1,5 @@
-//! `/games`: the public gallery — newest or featured games, by world and difficulty, a page at
-//! a time — and search over titles, pet names and descriptions. Everything the page shows is
+//! `/games`: the public gallery — newest or featured games a page at a time, or the most played
+//! today and this week, by world and difficulty — and search over titles, pet names and descriptions. Everything the page shows is
 //! in its address (`?q=`, `?sort=`, `?theme=`, `?difficulty=`, `?cursor=`), so its forms and
 //! links work before the app has loaded and every page can be shared.
 
@@ -39,11 +39,11 @@ pub fn GalleryPage() -> impl IntoView {
         }
     });
     let (q, page) = asked();
-    let sort = page.sort.clone().unwrap_or_else(|| "new".into());
+    // Read from the address each time: following a tab keeps this page and changes the query.
     let tab = move |value: &'static str, label: &'static str| {
-        let current = sort == value;
+        let current = move || param("sort").as_deref().unwrap_or("new") == value;
         view! {
-            <a class="tab" href=format!("/games?sort={value}") aria-current=current.then_some("page")>{label}</a>
+            <a class="tab" href=format!("/games?sort={value}") aria-current=move || current().then_some("page")>{label}</a>
         }
     };
     view! {
@@ -58,9 +58,12 @@ pub fn GalleryPage() -> impl IntoView {
                 </label>
                 <button class="button" type="submit">"Search"</button>
             </form>
-            <nav class="tabs" aria-label="Order">{tab("new", "Newest")}{tab("featured", "Featured")}</nav>
+            <nav class="tabs" aria-label="Order">
+                {tab("new", "Newest")}{tab("featured", "Featured")}
+                {tab("popular", "Popular today")}{tab("popular_week", "This week")}
+            </nav>
             <form class="gallery-filters" method="get" action="/games">
-                <input type="hidden" name="sort" value=page.sort.clone().unwrap_or_else(|| "new".into())/>
+                <input type="hidden" name="sort" prop:value=move || param("sort").unwrap_or_else(|| "new".into())/>
                 <label>"World"
                     <select name="theme">
                         <option value="">"Any"</option>

@@ -1,7 +1,8 @@
 //! The public gallery: owners publish their games (each enters moderation first), anyone
 //! browses what moderators approved — newest or featured, by world and difficulty, paged by
-//! keyset so a page costs the same at the hundred-thousandth game — and searches it by title,
-//! pet name and description.
+//! keyset so a page costs the same at the hundred-thousandth game; or the most played today
+//! and this week, counted from the plays game pages report in a sliding window — and searches
+//! it by title, pet name and description.
 
 pub mod routes;
 pub mod store;
@@ -18,7 +19,7 @@ use uuid::Uuid;
 use crate::accounts::SignedIn;
 use crate::games::{Games, game_view};
 use crate::urls;
-use store::{After, GalleryStore, ListedGame, PageQuery, Sort};
+use store::{After, GalleryStore, ListedGame, PageQuery, PopularQuery, Sort};
 
 /// Games a page of the gallery shows unless asked for fewer.
 pub const PAGE_SIZE: u32 = 24;
@@ -118,10 +119,17 @@ impl Gallery {
 
     /// A page of the gallery.
     pub async fn page(&self, params: PageParams) -> Result<GalleryPage, AppError> {
-        let sort = match params.sort.as_deref() {
-            None | Some("new") => Sort::New,
-            Some("featured") => Sort::Featured,
-            Some(_) => return Err(AppError::invalid("sort", "choose new or featured")),
+        let order = match params.sort.as_deref() {
+            None | Some("new") => Order::Listed(Sort::New),
+            Some("featured") => Order::Listed(Sort::Featured),
+            Some("popular") => Order::MostPlayed(chrono::Duration::days(1)),
+            Some("popular_week") => Order::MostPlayed(chrono::Duration::days(7)),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "sort",
+                    "choose new, featured, popular (today) or popular_week",
+                ));
+            }
         };
         let theme = params
             .theme
@@ -145,6 +153,31 @@ impl Gallery {
                 .ok_or_else(|| {
                     AppError::invalid("limit", format!("a number from 1 to {MAX_PAGE_SIZE}"))
                 })?,
+        };
+        let sort = match order {
+            Order::Listed(sort) => sort,
+            // The most played come on one page: a window's ranking moves under a cursor.
+            Order::MostPlayed(_) if after.is_some() => {
+                return Err(AppError::invalid(
+                    "cursor",
+                    "the most played games come on one page",
+                ));
+            }
+            Order::MostPlayed(window) => {
+                let games = self
+                    .store
+                    .popular(&PopularQuery {
+                        since: Utc::now() - window,
+                        theme,
+                        difficulty,
+                        limit,
+                    })
+                    .await?;
+                return Ok(GalleryPage {
+                    games: games.iter().map(card).collect(),
+                    next: None,
+                });
+            }
         };
         // One more than asked tells whether a next page exists.
         let mut games = self
@@ -182,6 +215,14 @@ impl Gallery {
             next: None,
         })
     }
+}
+
+/// What a gallery page is ordered by.
+enum Order {
+    /// When games were listed or featured, paged by keyset.
+    Listed(Sort),
+    /// Plays within this window before now, most first.
+    MostPlayed(chrono::Duration),
 }
 
 /// A page's position as the API hands it out: the sort time in microseconds and the id.

@@ -77,7 +77,8 @@ async fn unpublish(
 /// What a gallery page is asked for.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 struct GalleryQuery {
-    /// `new` (the default: newest listed first) or `featured`.
+    /// `new` (the default: newest listed first), `featured`, `popular` (most played in the last
+    /// 24 hours) or `popular_week` (the last 7 days); the most played come on one page.
     sort: Option<String>,
     /// Only games in this world.
     theme: Option<String>,
@@ -89,7 +90,8 @@ struct GalleryQuery {
     limit: Option<String>,
 }
 
-/// Listed games, newest or featured first, by world and difficulty; `next` continues.
+/// Listed games, newest, featured or most played first, by world and difficulty; `next`
+/// continues (newest and featured).
 #[utoipa::path(
     get,
     path = "/gallery",
@@ -97,7 +99,7 @@ struct GalleryQuery {
     params(GalleryQuery),
     responses(
         (status = 200, description = "A page of games", body = GalleryPage),
-        (status = 422, description = "An unknown sort, world or difficulty, a bad cursor or limit", body = ApiErrorBody),
+        (status = 422, description = "An unknown sort, world or difficulty, a bad cursor or limit (or a cursor with a most-played sort)", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]

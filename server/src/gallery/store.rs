@@ -71,6 +71,36 @@ pub trait GalleryStore: Send + Sync + 'static {
     async fn page(&self, query: &PageQuery) -> Result<Vec<ListedGame>, StoreError>;
     /// Public games matching every term (each a prefix), best first.
     async fn search(&self, terms: &SearchTerms, limit: u32) -> Result<Vec<ListedGame>, StoreError>;
+    /// Public games most played since `query.since`, most first (the play events the game
+    /// pages report: a sliding window, not a running total).
+    async fn popular(&self, query: &PopularQuery) -> Result<Vec<ListedGame>, StoreError>;
+}
+
+/// The most played public games of a window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PopularQuery {
+    pub since: DateTime<Utc>,
+    pub theme: Option<Theme>,
+    pub difficulty: Option<Difficulty>,
+    pub limit: u32,
+}
+
+/// `$1` theme, `$2` difficulty (either NULL), `$3` the window's start, `$4` how many; `$theme`
+/// and `$difficulty` the parameters as the engine reads a NULL of their type.
+macro_rules! popular_sql {
+    ($plays:literal, $theme:literal, $difficulty:literal) => {
+        concat!(
+            "SELECT ",
+            listed_columns!($plays),
+            " FROM (SELECT game_id, COUNT(*) AS recent FROM analytics_events ",
+            "WHERE event_type = 'play' AND created_at >= $3 GROUP BY game_id) p ",
+            "JOIN games g ON g.id = p.game_id WHERE g.visibility = 'public' AND (",
+            $theme,
+            " IS NULL OR g.theme = $1) AND (",
+            $difficulty,
+            " IS NULL OR g.difficulty = $2) ORDER BY p.recent DESC, g.id DESC LIMIT $4"
+        )
+    };
 }
 
 /// The columns of a listed game (`g`): only the play count's JSON access differs.
@@ -149,6 +179,16 @@ mod sql {
         "$2::text",
         "$3::timestamptz",
         "g.featured_at"
+    );
+    pub const SQLITE_POPULAR: &str = popular_sql!(
+        "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
+        "$1",
+        "$2"
+    );
+    pub const POSTGRES_POPULAR: &str = popular_sql!(
+        "COALESCE((g.stats->>'plays')::bigint, 0)",
+        "$1::text",
+        "$2::text"
     );
     /// Title and pet name weigh ten times the description (bm25 is lower for better).
     pub const SQLITE_SEARCH: &str = concat!(
@@ -279,6 +319,21 @@ impl GalleryStore for Db {
             .bind(difficulty)
             .bind(at)
             .bind(id)
+            .bind(i64::from(query.limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(ListedGame::try_from).collect()
+    }
+
+    async fn popular(&self, query: &PopularQuery) -> Result<Vec<ListedGame>, StoreError> {
+        let sql = match self {
+            Db::Sqlite(_) => sql::SQLITE_POPULAR,
+            Db::Postgres(_) => sql::POSTGRES_POPULAR,
+        };
+        let rows: Vec<ListedRow> = each_engine!(self, pool => sqlx::query_as(sql)
+            .bind(query.theme.map(|t| t.as_str()))
+            .bind(query.difficulty.map(|d| d.as_str()))
+            .bind(query.since)
             .bind(i64::from(query.limit))
             .fetch_all(pool)
             .await?);

@@ -414,6 +414,9 @@ pub(crate) mod sql {
     pub const POSTGRES_COUNT_PLAY: &str = "UPDATE games SET stats = jsonb_set(stats, '{plays}', \
         to_jsonb(COALESCE((stats->>'plays')::bigint, 0) + 1)) \
         WHERE short_code = $1 AND status = 'ready'";
+    /// A counted play, with its time: the gallery's "most played" windows count these.
+    pub const PLAY_EVENT: &str = "INSERT INTO analytics_events (game_id, event_type, created_at) \
+        SELECT id, 'play', $2 FROM games WHERE short_code = $1";
     pub const RESTART_GAME: &str = "UPDATE games SET status = 'generating', config = $1, \
         failure_reason = NULL, completed_at = NULL, remakes = remakes + 1 WHERE id = $2 AND \
         status IN ('ready', 'failed')";
@@ -626,12 +629,25 @@ impl GameStore for Db {
 
     async fn count_play(&self, code: &ShortCode) -> Result<bool, StoreError> {
         let count = self.pick(sql::SQLITE_COUNT_PLAY, sql::POSTGRES_COUNT_PLAY);
-        let counted = each_engine!(self, pool => sqlx::query(count)
-            .bind(code.as_str())
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(counted > 0)
+        let now = chrono::Utc::now();
+        Ok(each_engine!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let counted = sqlx::query(count)
+                .bind(code.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+            if counted {
+                sqlx::query(sql::PLAY_EVENT)
+                    .bind(code.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            counted
+        }))
     }
 
     async fn restart(

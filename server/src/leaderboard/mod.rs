@@ -36,7 +36,7 @@ const REPLAYS_AT_ONCE: usize = 2;
 pub struct Leaderboards {
     store: Arc<dyn LeaderboardStore>,
     games: Arc<Games>,
-    /// Runs one client address may send in an hour.
+    /// Runs one client address may send to one game's board in an hour.
     runs: Quota,
     replays: Semaphore,
 }
@@ -100,20 +100,20 @@ impl Leaderboards {
             self.runs.spend(&[party]).await?;
         }
         let data = self.data(&game).await?;
+        // Kept as sent: the proof a time can be replayed from again.
+        let text = run.encode();
         let outcome = {
             let _turn = self
                 .replays
                 .acquire()
                 .await
                 .map_err(|e| internal("replay queue", e))?;
-            let replay = run.clone();
-            tokio::task::spawn_blocking(move || run::verify(&data, &replay))
+            tokio::task::spawn_blocking(move || run::verify(&data, &run))
                 .await
                 .map_err(|e| internal("replay", e))?
                 .map_err(|refusal| AppError::invalid("run", refusal.to_string()))?
         };
         let at = Utc::now();
-        let text = run.encode();
         let kept = self
             .store
             .record(&NewEntry {

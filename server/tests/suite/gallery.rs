@@ -484,6 +484,67 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
         let body: Value = response.json().await.expect("json");
         assert!(body["error"]["field"].is_string(), "{bad}: {body}");
     }
+
+    // The most played: plays counted as the game pages report them, in a sliding window.
+    let (mochi, olive, pip) = (&listed[0], &listed[1], &listed[2]);
+    for (code, plays) in [(pip, 3), (olive, 1)] {
+        for _ in 0..plays {
+            let played = post(
+                &app.visitor(),
+                app,
+                &format!("/api/v1/play/{code}/plays"),
+                json!({}),
+            )
+            .await;
+            assert_eq!(played.status(), StatusCode::NO_CONTENT);
+        }
+    }
+    // Mochi was the rage two days ago: five plays then, none today.
+    let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    let old_play = "INSERT INTO analytics_events (game_id, event_type, created_at) \
+        SELECT id, 'play', $2 FROM games WHERE short_code = $1";
+    let db = database(app).await;
+    for _ in 0..5 {
+        match &db {
+            Db::Sqlite(pool) => sqlx::query(old_play)
+                .bind(mochi)
+                .bind(two_days_ago)
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            Db::Postgres(pool) => sqlx::query(old_play)
+                .bind(mochi)
+                .bind(two_days_ago)
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        }
+        .expect("an old play");
+    }
+    let today = get_json(&anyone, app, "/api/v1/gallery?sort=popular").await;
+    assert_eq!(codes(&today), [pip.clone(), olive.clone()]);
+    assert_eq!(today["next"], Value::Null, "one page");
+    let week = get_json(&anyone, app, "/api/v1/gallery?sort=popular_week").await;
+    assert_eq!(codes(&week), [mochi.clone(), pip.clone(), olive.clone()]);
+    let garden = get_json(
+        &anyone,
+        app,
+        "/api/v1/gallery?sort=popular_week&theme=garden",
+    )
+    .await;
+    assert_eq!(codes(&garden), std::slice::from_ref(olive));
+    let one = get_json(&anyone, app, "/api/v1/gallery?sort=popular&limit=1").await;
+    assert_eq!(codes(&one), std::slice::from_ref(pip));
+    let paged = get(
+        &anyone,
+        app,
+        &format!(
+            "/api/v1/gallery?sort=popular&cursor={}",
+            first["next"].as_str().unwrap_or_default()
+        ),
+    )
+    .await;
+    assert_eq!(paged.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// `client` reports the game `code`: the answer as it came.
