@@ -184,6 +184,7 @@ const ppNameKey = 'petpixel.player';
 // Without a URL (the offline file) it shows the time alone.
 function ppLeaderboard(url, canvas) {
   let panel = null;
+  // The name last saved on this page; the board offers a signed-in player's own.
   let yourName = '';
   const loadBoard = async () => {
     const response = await fetch(url, { credentials: 'same-origin' });
@@ -210,7 +211,6 @@ function ppLeaderboard(url, canvas) {
     panel = null;
     canvas.focus();
   };
-  if (url) loadBoard().then((board) => { yourName = board.your_name || ''; }).catch(() => {});
   return {
     get open() { return panel !== null; },
     close,
@@ -279,7 +279,11 @@ function ppLeaderboard(url, canvas) {
           }
         });
         panel.append(form, status, list);
-        loadBoard().then((board) => showBoard(list, board)).catch(() => {});
+        // Fetched only once a run is finished: a page that is only looked at asks nothing.
+        loadBoard().then((board) => {
+          showBoard(list, board);
+          if (!input.value && board.your_name) input.value = board.your_name;
+        }).catch(() => {});
         panel.append(done);
         document.body.append(panel);
         input.focus();
