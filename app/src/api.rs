@@ -4,11 +4,11 @@ use leptos::prelude::*;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationQueue,
-    OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest,
-    PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest,
-    ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView,
-    UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameStats, GameView, Leaderboard,
+    ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson,
+    RefundRequest, ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep,
+    SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -68,6 +68,13 @@ pub async fn create_game(request: GameRequest) -> Result<GameView, AppError> {
 pub async fn get_game(id: String) -> Result<GameView, AppError> {
     let (port, visitor) = ssr::context().await?;
     port.0.game(&visitor, &id).await
+}
+
+/// One of the visitor's games' audience.
+#[server(prefix = "/_sf", endpoint = "game_stats")]
+pub async fn get_game_stats(id: String) -> Result<GameStats, AppError> {
+    let (port, visitor) = ssr::context().await?;
+    port.0.game_stats(&visitor, &id).await
 }
 
 /// Asks for one of the visitor's games to be listed in the gallery.

@@ -123,3 +123,40 @@ pub async fn share_link(title: &str, url: &str) -> Option<bool> {
 pub fn object_url(file: &File) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(file).ok()
 }
+
+/// Follows the server-sent events named `event` at `url`, handing each one's JSON data to
+/// `each` until it answers true (then true), or until the stream cannot be opened or breaks
+/// (then false). What the server pushes (a webhook's effect, a worker's stage) reaches the
+/// page when it happens, with no asking again.
+#[cfg(feature = "hydrate")]
+pub async fn follow<T: serde::de::DeserializeOwned>(
+    url: &str,
+    event: &str,
+    mut each: impl FnMut(T) -> bool,
+) -> bool {
+    use futures_util::StreamExt;
+    use gloo_net::eventsource::futures::EventSource;
+
+    let Ok(mut source) = EventSource::new(url) else {
+        return false;
+    };
+    let Ok(mut events) = source.subscribe(event) else {
+        return false;
+    };
+    let mut done = false;
+    while let Some(Ok((_, message))) = events.next().await {
+        let Some(data) = message
+            .data()
+            .as_string()
+            .and_then(|data| serde_json::from_str::<T>(&data).ok())
+        else {
+            continue;
+        };
+        if each(data) {
+            done = true;
+            break;
+        }
+    }
+    source.close();
+    done
+}

@@ -625,6 +625,24 @@ pub struct PaymentHistory {
     pub credits: u32,
     /// `subscription` while a subscription is active, else `free`.
     pub tier: String,
+    /// Payments that bought nothing (a game deleted before its payment arrived, a second
+    /// payment for an order paid already), each given back in full.
+    pub returned: Vec<ReturnedPayment>,
+}
+
+/// A payment that bought nothing, refunded in full.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedPayment {
+    /// The order it was made for.
+    pub order_id: Option<Uuid>,
+    pub amount: Price,
+    /// Stripe's payment id.
+    pub reference: String,
+    /// When it arrived, RFC 3339.
+    pub received_at: String,
+    /// When it was refunded, RFC 3339; `None` while the refund is still being asked for.
+    pub refunded_at: Option<String>,
 }
 
 /// `GET /api/v1/payments/orders` (admins): the orders a search found, newest first.
@@ -742,6 +760,9 @@ pub struct ModerationItem {
     pub game: GalleryCard,
     pub cutout: Option<String>,
     pub sprite: Option<String>,
+    /// The owner's photo (moderators only), while it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 /// `GET /api/v1/moderation/queue` (moderators): what waits, oldest first.
@@ -840,4 +861,78 @@ pub struct RunRecorded {
     pub best: bool,
     pub entry: LeaderboardEntry,
     pub board: Leaderboard,
+}
+
+/// What a game's page or embed saw happen (`POST /api/v1/play/{code}/events`). A play is
+/// reported on its own route (`/play/{code}/plays`), once, when the game first starts.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageEventKind {
+    /// The game was shown (its page or an embed loaded).
+    View,
+    /// A player reached the last goal.
+    Complete,
+    /// Someone shared the game's link.
+    Share,
+}
+
+impl PageEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Complete => "complete",
+            Self::Share => "share",
+        }
+    }
+}
+
+/// One thing a page saw.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageEvent {
+    #[serde(rename = "type")]
+    pub kind: PageEventKind,
+}
+
+/// A batch of what a page saw, sent together (at most 20).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBatch {
+    pub events: Vec<PageEvent>,
+}
+
+/// How many of a batch were counted: none from a robot.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsCounted {
+    pub counted: u32,
+}
+
+/// One day of a game's audience (UTC).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub views: u64,
+    pub plays: u64,
+    pub completions: u64,
+}
+
+/// `GET /api/v1/games/{id}/stats`: a game's audience, for its owner.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GameStats {
+    /// Since the game was made.
+    pub views: u64,
+    pub plays: u64,
+    pub completions: u64,
+    pub shares: u64,
+    /// Completions per play, 0 to 1 (0 before the first play).
+    pub completion_rate: f64,
+    /// The last `days` days, oldest first, every day present (zeros included).
+    pub days: Vec<DayStats>,
 }

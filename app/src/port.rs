@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use crate::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationQueue,
-    OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress, PixelArtRequest,
-    PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson, RefundRequest,
-    ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep, SubscriptionView,
-    UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameStats, GameView, Leaderboard,
+    ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress,
+    PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson,
+    RefundRequest, ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep,
+    SubscriptionView, UploadedImage,
 };
 use crate::error::AppError;
 
@@ -133,6 +133,8 @@ pub trait PetPixelPort: Send + Sync + 'static {
     ) -> Result<ReportReceived, AppError>;
     /// A game's leaderboard as everyone sees it (the public page is the same for everyone).
     async fn leaderboard(&self, code: &str) -> Result<Leaderboard, AppError>;
+    /// One of `visitor`'s games' audience: totals and the last 30 days.
+    async fn game_stats(&self, visitor: &Visitor, id: &str) -> Result<GameStats, AppError>;
     /// What waits for a moderator (moderators).
     async fn moderation_queue(&self) -> Result<ModerationQueue, AppError>;
     /// Lists (`reason: None`) or rejects a waiting game (moderators).

@@ -42,6 +42,9 @@ test('a published game is approved by a moderator, then found by search and play
   const item = moderator.locator(`[data-testid="queue-item"][data-game="${game.id}"]`);
   await expect(item).toContainText(`Chelsea surfs the ${word} waves`);
   await expect(item.getByRole('img', { name: 'The cut-out' })).toBeVisible();
+  // The owner's photo beside it, which only moderators may see.
+  await expect(item.getByRole('img', { name: 'The photo' })).toHaveJSProperty('complete', true);
+  expect(await item.getByRole('img', { name: 'The photo' }).evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
   await item.getByRole('button', { name: 'Approve' }).click();
   await expect(item).toHaveCount(0);
   await moderator.close();
@@ -50,7 +53,12 @@ test('a published game is approved by a moderator, then found by search and play
   await page.goto('/');
   await page.getByRole('link', { name: 'Gallery' }).click();
   await expect(page).toHaveURL(/\/games$/);
-  await page.getByLabel('Search games').fill(word.slice(0, 9));
+  await waitForHydration(page);
+  // As the prefix is typed, the game is suggested under the box.
+  await page.getByLabel('Search games').pressSequentially(word.slice(0, 9));
+  const suggestion = page.getByRole('list', { name: 'Suggestions' }).locator(`a[href="/g/${game.short_code}"]`);
+  await expect(suggestion).toBeVisible();
+  await expect(suggestion).toContainText('Chelsea');
   await page.getByRole('button', { name: 'Search' }).click();
   const card = page.locator(`[data-testid="gallery-card"][data-code="${game.short_code}"]`);
   await expect(card).toBeVisible();
@@ -155,4 +163,32 @@ test.describe('on a phone', () => {
       await expect(card).toContainText('space');
     }
   });
+});
+
+test('the gallery pages through listed games with "More games"', async ({ page, browser }) => {
+  // Two games listed one after the other (published and approved through the REST API).
+  await signUp(page, 'e2e.pager');
+  const older = await makeGame(page.request, 'house', 1);
+  const newer = await makeGame(page.request, 'house', 1);
+  const moderator = await moderatorPage(browser);
+  for (const game of [older, newer]) {
+    expect((await page.request.post(`/api/v1/games/${game.id}/publish`, { data: {} })).status()).toBe(200);
+    const queue = await (await moderator.request.get('/api/v1/moderation/queue')).json();
+    const item = queue.items.find((i: { game_id: string }) => i.game_id === game.id);
+    expect(item).toBeTruthy();
+    expect((await moderator.request.post(`/api/v1/moderation/${item.id}/approve`, { data: {} })).status()).toBe(204);
+  }
+  await moderator.close();
+
+  // One game a page, newest first: the newer, then "More games" brings the older.
+  await page.goto('/games?sort=new&theme=house&limit=1');
+  await waitForHydration(page);
+  const cards = page.getByTestId('gallery-card');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveAttribute('data-code', newer.short_code);
+  await page.getByRole('link', { name: 'More games' }).click();
+  await expect(page).toHaveURL(/cursor=/);
+  await expect(page).toHaveURL(/limit=1/);
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveAttribute('data-code', older.short_code);
 });

@@ -53,6 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         title,
         source: GameSource::Url {
             plays_url: None,
+            events_url: None,
             leaderboard_url: None,
             report_url: None,
             glue_url: "./petpixel_game.js",

@@ -142,6 +142,8 @@ pub enum GameSource<'a> {
         module_url: &'a str,
         /// Where the loader reports the first start of play (a POST), if anywhere.
         plays_url: Option<&'a str>,
+        /// Where the loader sends what it saw (a view, a finished run), in batches.
+        events_url: Option<&'a str>,
         /// The game's leaderboard (`GET` the board, `POST` a finished run), if it has one.
         leaderboard_url: Option<&'a str>,
         /// Where a player reports the game to the moderators (opened in a new tab).
@@ -180,14 +182,16 @@ pub fn html_page(options: &PageOptions<'_>) -> String {
             loader_url,
             module_url,
             plays_url,
+            events_url,
             leaderboard_url,
             ..
         } => format!(
-            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {}, plays: {}, leaderboard: {} }}, document.getElementById('pp-canvas'));\n",
+            "import * as wbg from {};\nimport {{ start }} from {};\nstart(wbg, {{ url: {}, plays: {}, events: {}, leaderboard: {} }}, document.getElementById('pp-canvas'));\n",
             js_string(glue_url),
             js_string(loader_url),
             js_string(module_url),
             plays_url.map_or_else(|| "null".to_owned(), js_string),
+            events_url.map_or_else(|| "null".to_owned(), js_string),
             leaderboard_url.map_or_else(|| "null".to_owned(), js_string),
         ),
         GameSource::Inline {
@@ -418,6 +422,7 @@ mod tests {
                 loader_url: "/pkg/loader.js",
                 module_url: "/g/abc123/game.wasm\"</script>",
                 plays_url: Some("/api/v1/play/abc123/plays"),
+                events_url: Some("/api/v1/play/abc123/events"),
                 leaderboard_url: Some("/api/v1/play/abc123/leaderboard"),
                 report_url: Some("/g/abc123#report"),
             },
@@ -426,6 +431,7 @@ mod tests {
         assert!(page.contains("import { start } from \"/pkg/loader.js\""));
         assert!(page.contains("url: \"/g/abc123/game.wasm\\\"\\u003c/script>\""));
         assert!(page.contains("leaderboard: \"/api/v1/play/abc123/leaderboard\""));
+        assert!(page.contains("events: \"/api/v1/play/abc123/events\""));
         assert!(page.contains("<a id=\"pp-report\" href=\"/g/abc123#report\" target=\"_blank\""));
         assert!(page.contains("image-rendering: pixelated"));
     }

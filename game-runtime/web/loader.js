@@ -179,6 +179,43 @@ function ppTime(steps) {
 
 const ppNameKey = 'petpixel.player';
 
+// What the page saw (a view, a finished run), sent to the game's events URL in batches: what
+// happens within a second goes in one request, and whatever is still waiting when the page is
+// hidden or left goes with the browser's `keepalive`. Without a URL (the offline file) nothing
+// is sent.
+const ppEventsWait = 1000;
+const ppEventsMost = 20;
+function ppEvents(url) {
+  const waiting = [];
+  let timer = null;
+  const flush = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (!url || waiting.length === 0) return;
+    const events = waiting.splice(0, ppEventsMost);
+    fetch(url, {
+      method: 'POST',
+      keepalive: true,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events }),
+    }).catch(() => {});
+    if (waiting.length > 0) flush();
+  };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') flush();
+  });
+  return {
+    add(type) {
+      if (!url) return;
+      waiting.push({ type });
+      if (waiting.length >= ppEventsMost) flush();
+      else if (timer === null) timer = setTimeout(flush, ppEventsWait);
+    },
+  };
+}
+
 // The end screen's leaderboard: the finished run's time, a name to keep it under (sent with
 // the run, which the server replays before believing it) and the game's ten best times.
 // Without a URL (the offline file) it shows the time alone.
@@ -412,6 +449,8 @@ export async function start(wbg, source, canvas) {
     ready: false,
   };
   const board = ppLeaderboard(source.leaderboard, canvas);
+  const seen = ppEvents(source.events);
+  seen.add('view');
   // The first start of play is reported once, where the page says where to.
   let reported = !source.plays;
   const report = () => {
@@ -441,6 +480,7 @@ export async function start(wbg, source, canvas) {
     if (finished) {
       const run = { text: finished.text, steps: finished.steps, score: finished.score };
       finished.free();
+      seen.add('complete');
       board.finished(run);
     }
     game.render();

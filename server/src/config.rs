@@ -33,6 +33,10 @@ pub struct Config {
     /// PostgreSQL URL; SQLite under `data_dir` when unset.
     #[serde(skip_serializing)]
     pub database_url: Option<SecretString>,
+    /// A read replica of `database_url` (`DATABASE_READ_URL`): the gallery, search and
+    /// games' stats read from it. Unset, they read from `database_url`. PostgreSQL only.
+    #[serde(skip_serializing)]
+    pub database_read_url: Option<SecretString>,
     /// Redis URL for sessions and rate limits; in-process when unset.
     #[serde(skip_serializing)]
     pub redis_url: Option<SecretString>,
@@ -71,6 +75,29 @@ pub struct Config {
     pub metrics: MetricsAccess,
     /// Packages and payments through Stripe; off (every package free) without its keys.
     pub payments: Payments,
+    /// Games' audiences: the events pages send, and how long they are kept.
+    pub analytics: AnalyticsConfig,
+}
+
+/// The events games' pages send (views, completions, shares) and plays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnalyticsConfig {
+    /// Months of events kept (the current one included); older months are dropped (whole
+    /// partitions on PostgreSQL). A game's totals are kept for good.
+    pub keep_months: u32,
+    /// How often each node looks after the events table (next months' partitions, dropping
+    /// old ones), seconds.
+    pub upkeep_every_secs: u64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            keep_months: 13,
+            upkeep_every_secs: 3600,
+        }
+    }
 }
 
 /// Payments through Stripe (`STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`,
@@ -294,6 +321,9 @@ pub struct Limits {
     /// Reports of one game (to the moderators) per hour per visitor or account and per client
     /// address.
     pub reports_per_hour: u32,
+    /// Batches of page events (views, completions, shares) one game may receive per hour
+    /// per visitor and per client address.
+    pub events_per_hour: u32,
     /// Proxies (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from anyone else the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -319,6 +349,7 @@ impl Default for Limits {
             plays_per_hour: 30,
             runs_per_hour: 20,
             reports_per_hour: 5,
+            events_per_hour: 60,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
         }
@@ -515,6 +546,7 @@ impl Default for Config {
             site_root: PathBuf::from("site"),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_read_url: None,
             redis_url: None,
             s3: None,
             limits: Limits::default(),
@@ -532,16 +564,18 @@ impl Default for Config {
             auth: Auth::default(),
             metrics: MetricsAccess::default(),
             payments: Payments::default(),
+            analytics: AnalyticsConfig::default(),
         }
     }
 }
 
 /// The plain variables operators expect, mapped onto settings.
-const PLAIN_ENV: [(&str, &str); 17] = [
+const PLAIN_ENV: [(&str, &str); 18] = [
     ("LEPTOS_SITE_ADDR", "site_addr"),
     ("LEPTOS_SITE_ROOT", "site_root"),
     ("PETPIXEL_DATA_DIR", "data_dir"),
     ("DATABASE_URL", "database_url"),
+    ("DATABASE_READ_URL", "database_read_url"),
     ("REDIS_URL", "redis_url"),
     ("S3_BUCKET", "s3.bucket"),
     ("S3_ENDPOINT", "s3.endpoint"),
@@ -640,14 +674,15 @@ impl Config {
             l.plays_per_hour,
             l.runs_per_hour,
             l.reports_per_hour,
+            l.events_per_hour,
         ]
         .contains(&0)
         {
             return Err(ConfigError::Invalid(
                 "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address, \
                  limits.mails_per_address, limits.games_per_day, limits.regenerations_per_day, \
-                 limits.studio_jobs_per_hour, limits.plays_per_hour, limits.runs_per_hour \
-                 and limits.reports_per_hour must be positive"
+                 limits.studio_jobs_per_hour, limits.plays_per_hour, limits.runs_per_hour, \
+                 limits.reports_per_hour and limits.events_per_hour must be positive"
                     .into(),
             ));
         }
@@ -740,6 +775,23 @@ impl Config {
                  so every node seals and finds personal data with the same keys; \
                  `petpixel admin new-key` prints one"
                     .into(),
+            ));
+        }
+        if self.database_read_url.is_some() && self.database_url.is_none() {
+            return Err(ConfigError::Invalid(
+                "DATABASE_READ_URL names a replica of DATABASE_URL: set both (PostgreSQL), \
+                 or neither"
+                    .into(),
+            ));
+        }
+        if !(1..=120).contains(&self.analytics.keep_months) {
+            return Err(ConfigError::Invalid(
+                "analytics.keep_months must be between 1 and 120".into(),
+            ));
+        }
+        if self.analytics.upkeep_every_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "analytics.upkeep_every_secs must be positive".into(),
             ));
         }
         if let Some(s3) = &self.s3

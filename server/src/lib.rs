@@ -15,6 +15,7 @@
 //! wires it all from the [`config`].
 
 pub mod accounts;
+pub mod analytics;
 pub mod billing;
 pub mod clock;
 pub mod config;

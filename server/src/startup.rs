@@ -18,6 +18,8 @@ use crate::accounts::devices::{DeviceStore, Devices};
 use crate::accounts::social::SocialSignIn;
 use crate::accounts::store::AccountStore;
 use crate::accounts::{Accounts, Belongings};
+use crate::analytics::Analytics;
+use crate::analytics::store::AnalyticsStore;
 use crate::billing::Billing;
 use crate::billing::store::BillingStore;
 use crate::billing::stripe::Stripe;
@@ -71,6 +73,8 @@ const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 struct Parts {
     config: Arc<Config>,
     db: Db,
+    /// Where the gallery, search and stats read: the replica, or `db`.
+    read_db: Db,
     blobs: Blobs,
     runtime: Arc<GameRuntime>,
     redis: Option<ConnectionManager>,
@@ -95,6 +99,12 @@ impl Parts {
         let config = Arc::new(config);
         let runtime = Arc::new(GameRuntime::load(&config.site_root).map_err(anyhow::Error::msg)?);
         let db = open_db(&config).await?;
+        let read_db = match &config.database_read_url {
+            Some(url) => Db::postgres_replica(url.expose_secret())
+                .await
+                .context("connecting to the PostgreSQL read replica (DATABASE_READ_URL)")?,
+            None => db.clone(),
+        };
         let keys = Arc::new(key_ring(&config)?);
         let mailer = Arc::new(Mailer::new(&config)?);
         let vapid = vapid_key(&config, &db, &keys).await?;
@@ -109,6 +119,7 @@ impl Parts {
         Ok(Self {
             config,
             db,
+            read_db,
             blobs,
             runtime,
             redis,
@@ -463,6 +474,8 @@ pub struct Application {
     sweep: AnySessionStore,
     /// Payments, swept for lost webhooks and failed paid games while serving.
     billing: Arc<Billing>,
+    /// Page events, whose old months are dropped while serving.
+    analytics: Arc<Analytics>,
     /// Tells the server, its worker and its streams to stop.
     stop: watch::Sender<bool>,
 }
@@ -554,6 +567,15 @@ impl Application {
             Arc::clone(&games),
             quota("runs", limits.runs_per_hour, HOUR),
         ));
+        let analytics = Arc::new(Analytics::new(
+            Arc::new(parts.db.clone()) as Arc<dyn AnalyticsStore>,
+            Arc::new(parts.read_db.clone()) as Arc<dyn AnalyticsStore>,
+            Arc::clone(&games),
+            quota("events", limits.events_per_hour, HOUR),
+            Clock::system(),
+            config.analytics.clone(),
+            Arc::clone(&metrics),
+        ));
         let accounts = Arc::new(Accounts::new(
             Arc::new(parts.db.clone()) as Arc<dyn AccountStore>,
             Arc::clone(&parts.keys),
@@ -590,18 +612,21 @@ impl Application {
             devices,
             social: Arc::new(SocialSignIn::new(&config.auth, config.public_url(addr))?),
             billing: Arc::clone(&billing),
-            photos,
+            photos: Arc::clone(&photos),
             studio,
             gallery: Arc::new(Gallery::new(
                 Arc::new(parts.db.clone()) as Arc<dyn GalleryStore>,
+                Arc::new(parts.read_db.clone()) as Arc<dyn GalleryStore>,
                 Arc::clone(&games),
             )),
             moderation: Arc::new(Moderation::new(
                 Arc::new(parts.db.clone()) as Arc<dyn ModerationStore>,
                 Arc::clone(&games),
+                Arc::clone(&photos),
                 quota("reports", limits.reports_per_hour, HOUR),
             )),
             leaderboards,
+            analytics: Arc::clone(&analytics),
             games,
             notifications,
             health,
@@ -634,6 +659,7 @@ impl Application {
             work,
             sweep,
             billing,
+            analytics,
             stop,
         })
     }
@@ -662,6 +688,7 @@ impl Application {
             .map(|work| tokio::spawn(work.run(stopped.clone())));
         let sweep = tokio::spawn(self.sweep.sweep(SESSION_SWEEP));
         let payments = tokio::spawn(self.billing.run_sweeps(stopped.clone()));
+        let upkeep = tokio::spawn(self.analytics.run_upkeep(stopped.clone()));
         // Peers' addresses reach handlers: `/metrics` answers loopback peers without a token.
         axum::serve(
             self.listener,
@@ -672,6 +699,7 @@ impl Application {
         .await?;
         sweep.abort();
         payments.await?;
+        upkeep.await?;
         if let Some(work) = work {
             work.await??;
         }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use crate::accounts::Accounts;
 use crate::accounts::devices::Devices;
 use crate::accounts::social::SocialSignIn;
+use crate::analytics::Analytics;
 use crate::billing::Billing;
 use crate::billing::store::BillingStore;
 use crate::gallery::Gallery;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub gallery: Arc<Gallery>,
     pub moderation: Arc<Moderation>,
     pub leaderboards: Arc<Leaderboards>,
+    pub analytics: Arc<Analytics>,
     pub notifications: Arc<Notifications>,
     pub health: Arc<Health>,
     pub scrape: Arc<Scrape>,

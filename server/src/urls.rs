@@ -67,6 +67,11 @@ pub fn game_public_file(code: &ShortCode, file: &str) -> String {
     format!("{API}/play/{code}/{file}")
 }
 
+/// The photo a game waiting in the moderation queue (item `item`) was made from.
+pub fn moderation_photo(item: Uuid) -> String {
+    format!("{API}/moderation/{item}/photo")
+}
+
 /// An uploaded photo's resource.
 pub fn image(id: Uuid) -> String {
     format!("{API}/images/{id}")

@@ -28,7 +28,7 @@ pub fn GalleryPage() -> impl IntoView {
                 theme: param("theme"),
                 difficulty: param("difficulty"),
                 cursor: param("cursor"),
-                limit: None,
+                limit: param("limit"),
             },
         )
     };
@@ -39,6 +39,8 @@ pub fn GalleryPage() -> impl IntoView {
         }
     });
     let (q, page) = asked();
+    // What is in the search box as it is typed, for the suggestions under it.
+    let typed = RwSignal::new(String::new());
     // Read from the address each time: following a tab keeps this page and changes the query.
     let tab = move |value: &'static str, label: &'static str| {
         let current = move || param("sort").as_deref().unwrap_or("new") == value;
@@ -54,9 +56,12 @@ pub fn GalleryPage() -> impl IntoView {
                 <label>
                     "Search games"
                     <input type="search" name="q" maxlength="100" value=q.clone().unwrap_or_default()
-                        placeholder="A pet's name, a title, a word"/>
+                        placeholder="A pet's name, a title, a word" autocomplete="off"
+                        aria-describedby="search-suggestions-status"
+                        on:input=move |ev| typed.set(event_target_value(&ev))/>
                 </label>
                 <button class="button" type="submit">"Search"</button>
+                <Suggestions typed=typed/>
             </form>
             <nav class="tabs" aria-label="Order">
                 {tab("new", "Newest")}{tab("featured", "Featured")}
@@ -114,6 +119,7 @@ fn more_link(page: &GalleryQuery) -> String {
         ("sort", &page.sort),
         ("theme", &page.theme),
         ("difficulty", &page.difficulty),
+        ("limit", &page.limit),
         ("cursor", &page.cursor),
     ] {
         if let Some(value) = value {
@@ -139,6 +145,60 @@ fn encode_query_value(value: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// Letters typed before suggestions are looked for.
+const SUGGEST_FROM: usize = 2;
+/// Suggestions shown under the search box.
+#[cfg(feature = "hydrate")]
+const SUGGESTIONS: usize = 5;
+/// Typing pauses this long before the server is asked, so a word typed quickly is one search.
+#[cfg(feature = "hydrate")]
+const SUGGEST_AFTER_MS: u32 = 200;
+
+/// Games matching what is being typed (the search matches word prefixes), as links: the first
+/// few, looked up once typing pauses; an answer to an older text is dropped.
+#[component]
+fn Suggestions(typed: RwSignal<String>) -> impl IntoView {
+    let found = RwSignal::new(Vec::<GalleryCard>::new());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let text = typed.get().trim().to_owned();
+        if text.chars().count() < SUGGEST_FROM {
+            found.set(Vec::new());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SUGGEST_AFTER_MS).await;
+            if typed.get_untracked().trim() != text {
+                return;
+            }
+            let games = search_games(text.clone())
+                .await
+                .map(|p| p.games)
+                .unwrap_or_default();
+            if typed.get_untracked().trim() == text {
+                found.set(games.into_iter().take(SUGGESTIONS).collect());
+            }
+        });
+    });
+    let status = move || {
+        let text = typed.get();
+        match found.with(Vec::len) {
+            _ if text.trim().chars().count() < SUGGEST_FROM => String::new(),
+            0 => String::new(),
+            1 => "1 game suggested".to_owned(),
+            n => format!("{n} games suggested"),
+        }
+    };
+    view! {
+        <p id="search-suggestions-status" class="visually-hidden" aria-live="polite">{status}</p>
+        <ul class="suggestions" aria-label="Suggestions" data-testid="suggestions" hidden=move || found.with(Vec::is_empty)>
+            {move || found.get().into_iter().map(|card| view! {
+                <li><a href=card.play rel="external">{card.title}<span class="hint">{format!(" · {}", card.pet_name)}</span></a></li>
+            }).collect_view()}
+        </ul>
+    }
 }
 
 #[component]

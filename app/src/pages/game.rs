@@ -73,32 +73,16 @@ pub fn GamePage() -> impl IntoView {
 /// the stream cannot be opened or breaks first (false).
 #[cfg(feature = "hydrate")]
 async fn follow_progress(id: &str, live: RwSignal<Option<GameView>>) -> bool {
-    use futures_util::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
-
-    let Ok(mut source) = EventSource::new(&format!("/api/v1/games/{id}/events")) else {
-        return false;
-    };
-    let Ok(mut events) = source.subscribe("progress") else {
-        return false;
-    };
-    while let Some(Ok((_, message))) = events.next().await {
-        let Some(view) = message
-            .data()
-            .as_string()
-            .and_then(|data| serde_json::from_str::<GameView>(&data).ok())
-        else {
-            continue;
-        };
-        let done = view.status != GameStatus::Generating;
-        live.set(Some(view));
-        if done {
-            source.close();
-            return true;
-        }
-    }
-    source.close();
-    false
+    crate::browser::follow(
+        &format!("/api/v1/games/{id}/events"),
+        "progress",
+        |view: GameView| {
+            let done = view.status != GameStatus::Generating;
+            live.set(Some(view));
+            done
+        },
+    )
+    .await
 }
 
 /// Effects run in the browser only; this keeps the server build free of the browser API.
@@ -151,10 +135,10 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             }}
         </p>
         {(game.status == GameStatus::AwaitingPayment).then(|| {
-            let (id, was) = (game.id, (game.status, game.package));
-            // Once Stripe's confirmation changed the game, the page is drawn again from it.
+            let id = game.id;
+            // Once Stripe's confirmation has paid the order, the page is drawn again from it.
             let reload = Callback::new(|()| crate::browser::reload());
-            let paid = Callback::new(move |()| super::payments::when_game_changes(id, was, reload));
+            let paid = Callback::new(move |()| super::payments::when_paid(id, reload));
             let (game_id, package) = (game.id, game.package);
             view! {
                 <super::payments::ClientOnly>
@@ -163,9 +147,9 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             }
         })}
         {(game.status == GameStatus::Ready && game.package == Package::Free).then(|| {
-            let (id, was) = (game.id, (game.status, game.package));
+            let id = game.id;
             let reload = Callback::new(|()| crate::browser::reload());
-            let kept = Callback::new(move |()| super::payments::when_game_changes(id, was, reload));
+            let kept = Callback::new(move |()| super::payments::when_paid(id, reload));
             let open = RwSignal::new(game.expired);
             view! {
                 <div class="keep" data-testid="keep-game">
@@ -236,6 +220,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
                 </button>
             </p>
         })}
+        {(game.status == GameStatus::Ready).then(|| view! { <super::stats::StatsPanel id=game.id/> })}
         {(game.status == GameStatus::Ready).then(|| view! {
             <super::gallery::PublishPanel
                 id=game.id

@@ -12,6 +12,7 @@ mod my_games;
 mod payments;
 mod play;
 mod refunds;
+mod stats;
 
 pub use account::AccountPage;
 pub use auth::{LogInPage, SignUpPage};

@@ -83,6 +83,7 @@ fn QueueItem(item: ModerationItem, decided: Callback<()>) -> impl IntoView {
     view! {
         <li class="queue-item" data-testid="queue-item" data-game=item.game_id.to_string() data-kind=what>
             <div class="pictures">
+                {item.photo.map(|src| view! { <figure><img class="photo" src=src alt="The photo"/><figcaption>"Photo"</figcaption></figure> })}
                 {item.cutout.map(|src| view! { <figure><img class="cutout" src=src alt="The cut-out"/><figcaption>"Cut out"</figcaption></figure> })}
                 {item.sprite.map(|src| view! { <figure><img class="sprite pixelated" src=src alt="The sprite"/><figcaption>"Sprite"</figcaption></figure> })}
                 {game.preview.map(|src| view! { <figure><img class="preview pixelated" src=src alt="Animated"/><figcaption>"Animated"</figcaption></figure> })}

@@ -8,12 +8,12 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::{
-    cancel_subscription, confirm_payment, create_payment, get_game, get_payment_history,
-    get_payment_offer, subscribe,
+    cancel_subscription, confirm_payment, create_payment, get_payment_history, get_payment_offer,
+    subscribe,
 };
 use crate::dto::{
-    ConfirmPaymentRequest, CreateIntentRequest, Currency, OrderView, Package, PaymentOffer,
-    SubscribeRequest,
+    ConfirmPaymentRequest, CreateIntentRequest, Currency, OrderView, Package, PaymentHistory,
+    PaymentOffer, ReturnedPayment, SubscribeRequest,
 };
 use crate::stripe_js::{self, Card};
 
@@ -306,27 +306,52 @@ fn CurrencyPicker(
     }
 }
 
-/// Waits (polling once a second, for up to two minutes) until the game's status or package
-/// differs from what it was, then runs `done`: the webhook has arrived.
-pub fn when_game_changes(id: Uuid, was: (crate::dto::GameStatus, Package), done: Callback<()>) {
+/// Waits until Stripe's confirmation has paid the game's order (the account's payments
+/// stream says so), then runs `done`; runs it too should the stream break, so the page reads
+/// the game again either way.
+pub fn when_paid(game: Uuid, done: Callback<()>) {
+    #[cfg(feature = "hydrate")]
     spawn_local(async move {
-        for _ in 0..120 {
-            gloo_timers::future::TimeoutFuture::new(1_000).await;
-            if let Ok(game) = get_game(id.to_string()).await
-                && (game.status, game.package) != was
-            {
-                break;
-            }
-        }
+        follow_history(move |history| {
+            history
+                .orders
+                .iter()
+                .any(|o| o.game_id == Some(game) && o.status.is_paid())
+        })
+        .await;
         done.run(());
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (game, done);
 }
 
-/// `/account/payments`: receipts, the subscription and its credits.
+/// Follows the caller's payments stream, handing each new history to `each` until it answers
+/// true.
+#[cfg(feature = "hydrate")]
+async fn follow_history(each: impl FnMut(PaymentHistory) -> bool) -> bool {
+    crate::browser::follow("/api/v1/payments/events", "history", each).await
+}
+
+/// `/account/payments`: receipts, the subscription and its credits. The page follows the
+/// account's payments stream, so a refund, a month's credits or a subscription's new status
+/// shows as Stripe's webhook brings it.
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
     let history = Resource::new(|| (), |_| get_payment_history());
-    // A payment changes much of the page: it is drawn again from the new state.
+    let live = RwSignal::new(None::<PaymentHistory>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            spawn_local(async move {
+                follow_history(move |now| {
+                    live.set(Some(now));
+                    false
+                })
+                .await;
+            });
+        }
+    });
+    // Subscribing or cancelling changes much of the page: it is drawn again from the new state.
     let refetch = Callback::new(move |()| crate::browser::reload());
     view! {
         <Title text="Payments"/>
@@ -334,14 +359,16 @@ pub fn PaymentsPage() -> impl IntoView {
             <h1>"Payments"</h1>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || history.get().map(|result| match result {
-                    Ok(history) => {
-                        let subscription = history.subscription.clone();
+                    Ok(first) => {
+                        let subscription = first.subscription.clone();
                         let active = subscription
                             .as_ref()
                             .is_some_and(|s| matches!(s.status.as_str(), "active" | "trialing" | "past_due"));
+                        let first = StoredValue::new(first);
+                        let now = move || live.get().unwrap_or_else(|| first.get_value());
                         view! {
                             <h2>"Subscription"</h2>
-                            <p data-testid="subscription-status">{match &subscription {
+                            <p data-testid="subscription-status">{move || match &now().subscription {
                                 Some(s) => format!(
                                     "{} a month — {}{}",
                                     s.price.display,
@@ -350,14 +377,22 @@ pub fn PaymentsPage() -> impl IntoView {
                                 ),
                                 None => "No subscription.".into(),
                             }}</p>
-                            <p data-testid="credits">{format!("Premium games left this month: {}", history.credits)}</p>
+                            <p data-testid="credits">{move || format!("Premium games left this month: {}", now().credits)}</p>
                             <div class="subscription-action">{if active {
                                 view! { <CancelSubscription done=refetch/> }.into_any()
                             } else {
                                 view! { <ClientOnly><Subscribe done=refetch/></ClientOnly> }.into_any()
                             }}</div>
                             <h2>"Receipts"</h2>
-                            <div class="receipts-list"><Receipts orders=history.orders/></div>
+                            <div class="receipts-list">{move || view! { <Receipts orders=now().orders/> }}</div>
+                            {move || {
+                                let returned = now().returned;
+                                (!returned.is_empty()).then(|| view! {
+                                    <h2>"Given back"</h2>
+                                    <p>"Payments that bought nothing (a game deleted before its payment arrived, or paid twice), refunded in full."</p>
+                                    <Returned payments=returned/>
+                                })
+                            }}
                         }.into_any()
                     }
                     Err(e) => view! {
@@ -367,6 +402,28 @@ pub fn PaymentsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+#[component]
+fn Returned(payments: Vec<ReturnedPayment>) -> impl IntoView {
+    view! {
+        <table class="receipts">
+            <thead><tr><th>"Date"</th><th>"Amount"</th><th>"Status"</th><th>"Reference"</th></tr></thead>
+            <tbody>
+                {payments.into_iter().map(|p| {
+                    let status = if p.refunded_at.is_some() { "refunded" } else { "being refunded" };
+                    view! {
+                        <tr data-testid="returned" data-status=status>
+                            <td>{p.received_at.get(..10).unwrap_or_default().to_owned()}</td>
+                            <td>{p.amount.display}</td>
+                            <td>{status}</td>
+                            <td><code>{p.reference}</code></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -457,13 +514,10 @@ fn Subscribe(done: Callback<()>) -> impl IntoView {
                     step.set(Step::Working(
                         "Subscribed: waiting for the first month's credits…",
                     ));
-                    // The month's credits arrive with the invoice's webhook: look again then.
-                    for _ in 0..30 {
-                        gloo_timers::future::TimeoutFuture::new(1_000).await;
-                        if get_payment_history().await.is_ok_and(|h| h.credits > 0) {
-                            break;
-                        }
-                    }
+                    // The month's credits arrive with the invoice's webhook: the page is drawn
+                    // again once the payments stream brings them.
+                    #[cfg(feature = "hydrate")]
+                    follow_history(|h| h.credits > 0).await;
                     done.run(());
                 }
                 Err(message) => step.set(Step::Failed(message)),

@@ -44,9 +44,11 @@ fn PlayCard(game: GameView) -> AnyView {
     let share_path = game.urls.play.clone();
     let share_url = game.urls.share.clone();
     let share_title = game.title.clone();
+    let events_url = format!("/api/v1/play/{}/events", game.short_code);
     let share = move |_| {
         let path = share_url.clone().unwrap_or_else(|| share_path.clone());
         let title = share_title.clone();
+        let events_url = events_url.clone();
         spawn_local(async move {
             let origin = window().location().origin().unwrap_or_default();
             let url = if path.starts_with('/') {
@@ -63,6 +65,15 @@ fn PlayCard(game: GameView) -> AnyView {
                 None => "Share",
             };
             share_label.set(label);
+            if label != "Share" {
+                // Counted among the game's shares for its owner; a refusal changes nothing here.
+                let shared = crate::dto::EventBatch {
+                    events: vec![crate::dto::PageEvent {
+                        kind: crate::dto::PageEventKind::Share,
+                    }],
+                };
+                let _ = browser::send_json("POST", &events_url, &shared).await;
+            }
         });
     };
     let share_path = game.urls.play.clone();

@@ -8,6 +8,7 @@
 //! `docs/adr/0014-payments.md` says why it is built this way.
 
 pub mod events;
+mod live;
 pub mod routes;
 pub mod signature;
 pub mod store;
@@ -18,15 +19,15 @@ use std::sync::Arc;
 
 use app::dto::{
     Checkout, ConfirmPaymentRequest, CreateIntentRequest, OrderList, OrderView, PackageOffer,
-    PaymentHistory, PaymentOffer, PaymentProgress, Price, RefundRequest, SubscribeRequest,
-    SubscribeStep, SubscriptionView,
+    PaymentHistory, PaymentOffer, PaymentProgress, Price, RefundRequest, ReturnedPayment,
+    SubscribeRequest, SubscribeStep, SubscriptionView,
 };
 use app::error::AppError;
 use app::port::Visitor;
 use chrono::{DateTime, Utc};
 use domain::{Currency, GameStatus, OrderStatus, Package};
 use secrecy::ExposeSecret;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::accounts::SignedIn;
@@ -35,10 +36,10 @@ use crate::clock::Clock;
 use crate::config::Payments;
 use crate::error::internal;
 use crate::games::store::GameStore;
-use crate::infra::changes::Changes;
+use crate::infra::changes::{Change, Changes};
 use crate::infra::db::StoreError;
 use crate::infra::metrics::Metrics;
-use store::{Applied, BillingStore, Effect, EventKey, OrderRecord, RefundRecord};
+use store::{Applied, BillingStore, Effect, EventKey, OrderRecord, RefundRecord, Returned};
 use stripe::{GatewayError, IntentStatus, Stripe};
 
 /// The most orders the history lists (newest first).
@@ -594,18 +595,35 @@ impl Billing {
     /// The caller's orders, subscription and credits.
     pub async fn history(&self, caller: Option<&SignedIn>) -> Result<PaymentHistory, AppError> {
         let caller = signed_in(caller)?;
-        let orders = self.store.orders_of(caller.id, HISTORY_LIMIT).await?;
-        let account = self
-            .store
-            .account(caller.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let subscription = self.store.subscription_of(caller.id).await?;
+        self.history_of(caller.id, HISTORY_LIMIT).await
+    }
+
+    /// The caller's history as it is now, then again each time a payment, refund,
+    /// subscription change or credit reaches their account: see [`Billing::history`].
+    pub async fn follow_history(
+        &self,
+        caller: Option<&SignedIn>,
+    ) -> Result<(Uuid, broadcast::Receiver<Change>), AppError> {
+        let caller = signed_in(caller)?;
+        Ok((caller.id, self.changes.subscribe()))
+    }
+
+    /// An account's history: its newest `limit` orders and payments given back.
+    pub(crate) async fn history_of(
+        &self,
+        user: Uuid,
+        limit: u32,
+    ) -> Result<PaymentHistory, AppError> {
+        let orders = self.store.orders_of(user, limit).await?;
+        let returned = self.store.returned_to(user, limit).await?;
+        let account = self.store.account(user).await?;
+        let subscription = self.store.subscription_of(user).await?;
         Ok(PaymentHistory {
             orders: orders.iter().map(order_view).collect(),
             subscription: subscription.map(|s| self.subscription_view(&s)),
-            credits: account.credits,
-            tier: account.tier,
+            credits: account.as_ref().map_or(0, |a| a.credits),
+            tier: account.map_or_else(|| "free".into(), |a| a.tier),
+            returned: returned.iter().map(returned_view).collect(),
         })
     }
 
@@ -664,7 +682,8 @@ impl Billing {
                 created_at: now,
             })
             .await?;
-        self.store
+        let applied = self
+            .store
             .apply(
                 None,
                 &Effect::SubscriptionChanged {
@@ -677,6 +696,7 @@ impl Billing {
                 now,
             )
             .await?;
+        self.after(&applied).await;
         let stored = self.store.subscription_of(caller.id).await?;
         step.subscription = stored.map(|s| self.subscription_view(&s));
         Ok(step)
@@ -702,7 +722,8 @@ impl Billing {
             .map_err(gateway)?;
         let customer = self.customer(stripe, caller.id).await?;
         let now = self.clock.now();
-        self.store
+        let applied = self
+            .store
             .apply(
                 None,
                 &Effect::SubscriptionChanged {
@@ -715,6 +736,7 @@ impl Billing {
                 now,
             )
             .await?;
+        self.after(&applied).await;
         let stored = self
             .store
             .subscription_of(caller.id)
@@ -785,6 +807,9 @@ impl Billing {
             self.jobs_queued.notify_one();
             self.changes.game(game).await;
         }
+        if let Some(account) = applied.account {
+            self.changes.account(account).await;
+        }
         if let (Some(intent), Some(stripe)) = (&applied.unearned, &self.stripe)
             && let Err(e) = self.refund_unearned(stripe, intent).await
         {
@@ -807,10 +832,14 @@ impl Billing {
             refund,
             "refunded a payment for an order that was not waiting for it"
         );
-        Ok(self
+        let owner = self
             .store
             .unearned_refunded(intent, &refund, self.clock.now())
-            .await?)
+            .await?;
+        if let Some(owner) = owner {
+            self.changes.account(owner).await;
+        }
+        Ok(())
     }
 
     /// The account's Stripe customer, made the first time it pays.
@@ -928,15 +957,7 @@ impl crate::accounts::Belongings for Billing {
         let Ok(user) = Uuid::parse_str(&owner.0) else {
             return Ok(());
         };
-        let orders = self.store.orders_of(user, u32::MAX).await?;
-        let account = self.store.account(user).await?;
-        let subscription = self.store.subscription_of(user).await?;
-        let history = PaymentHistory {
-            orders: orders.iter().map(order_view).collect(),
-            subscription: subscription.map(|s| self.subscription_view(&s)),
-            credits: account.as_ref().map_or(0, |a| a.credits),
-            tier: account.map_or_else(|| "free".into(), |a| a.tier),
-        };
+        let history = self.history_of(user, u32::MAX).await?;
         zip.add_json("payments.json", &history).await
     }
 
@@ -1006,6 +1027,16 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// An order as its buyer sees it.
+fn returned_view(returned: &Returned) -> ReturnedPayment {
+    ReturnedPayment {
+        order_id: returned.order_id,
+        amount: Price::new(returned.currency, returned.amount_minor),
+        reference: returned.payment_intent.clone(),
+        received_at: rfc3339(returned.created_at),
+        refunded_at: returned.refunded_at.map(rfc3339),
+    }
+}
+
 pub fn order_view(order: &OrderRecord) -> OrderView {
     OrderView {
         id: order.id,

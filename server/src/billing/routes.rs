@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(refund))
         .routes(routes!(orders))
         .routes(routes!(history))
+        .routes(routes!(super::live::events))
         .routes(routes!(subscribe))
         .routes(routes!(cancel_subscription))
 }

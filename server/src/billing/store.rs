@@ -140,6 +140,9 @@ pub struct Applied {
     pub released: Option<Uuid>,
     /// An order that changed.
     pub order: Option<Uuid>,
+    /// The account whose payments, subscription or credits this touched: its payments
+    /// pages are told.
+    pub account: Option<Uuid>,
     /// A payment intent that succeeded for an order not waiting for it (paid already by
     /// another attempt, or canceled with its game): recorded, to be refunded in full.
     pub unearned: Option<String>,
@@ -212,12 +215,52 @@ pub trait BillingStore: Send + Sync + 'static {
     async fn tallies(&self) -> Result<PaymentTallies, StoreError>;
     /// Unearned payments (see [`Applied::unearned`]) not refunded yet, oldest first.
     async fn unearned_open(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Records an unearned payment's refund; returns the account that paid it.
     async fn unearned_refunded(
         &self,
         intent: &str,
         stripe_refund_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Option<Uuid>, StoreError>;
+    /// The account's unearned payments (refunded, or being refunded), newest first.
+    async fn returned_to(&self, user: Uuid, limit: u32) -> Result<Vec<Returned>, StoreError>;
+}
+
+/// A payment that bought nothing, given back (see [`Applied::unearned`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    pub payment_intent: String,
+    pub order_id: Option<Uuid>,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub created_at: DateTime<Utc>,
+    /// `None` while the refund has not reached Stripe (the sweep retries it).
+    pub refunded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReturnedRow {
+    payment_intent: String,
+    order_id: Option<Id>,
+    amount_minor: i64,
+    currency: String,
+    created_at: DateTime<Utc>,
+    refunded_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ReturnedRow> for Returned {
+    type Error = StoreError;
+
+    fn try_from(row: ReturnedRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            payment_intent: row.payment_intent,
+            order_id: row.order_id.map(Into::into),
+            amount_minor: row.amount_minor,
+            currency: parse_named(&row.currency)?,
+            created_at: row.created_at,
+            refunded_at: row.refunded_at,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -445,6 +488,13 @@ mod sql {
         WHERE refunded_at IS NULL ORDER BY created_at LIMIT $1";
     pub const UNEARNED_REFUNDED: &str = "UPDATE unearned_payments SET stripe_refund_id = $2, \
         refunded_at = $3 WHERE payment_intent = $1";
+    pub const UNEARNED_OWNER: &str = "SELECT o.user_id FROM unearned_payments u \
+        JOIN orders o ON o.id = u.order_id WHERE u.payment_intent = $1";
+    /// An attempt carries its order's amount: what the unearned payment took.
+    pub const RETURNED_TO: &str = "SELECT u.payment_intent, u.order_id, o.amount_minor, \
+        o.currency, u.created_at, u.refunded_at FROM unearned_payments u \
+        JOIN orders o ON o.id = u.order_id WHERE o.user_id = $1 \
+        ORDER BY u.created_at DESC, u.payment_intent LIMIT $2";
     /// What the order's succeeded refunds add up to.
     pub const REFUNDED_TOTAL: &str = "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) \
         FROM refunds WHERE order_id = $1 AND status = 'succeeded'";
@@ -453,6 +503,19 @@ mod sql {
 /// Whether a subscription in `status` gives its account the subscriber's tier.
 pub fn status_grants_tier(status: &str) -> bool {
     matches!(status, "active" | "trialing")
+}
+
+/// Inside an `apply` transaction: the account whose order has this payment intent, if any.
+macro_rules! owner_of_intent {
+    ($tx:ident, $intent:expr) => {{
+        let row: Option<OrderRow> = sqlx::query_as(sql::BY_INTENT)
+            .bind($intent)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        row.map(OrderRecord::try_from)
+            .transpose()?
+            .and_then(|o| o.user_id)
+    }};
 }
 
 /// Inside an `apply` transaction: a paid order's game takes its package (a free game kept for
@@ -695,6 +758,7 @@ impl BillingStore for Db {
                             .await?;
                         if let Some(order) = row.map(OrderRecord::try_from).transpose()? {
                             applied.order = Some(order.id);
+                            applied.account = order.user_id;
                             // Paying made this intent the order's; another intent, or a
                             // canceled order, means the money bought nothing.
                             let earned = order.payment_intent.as_deref() == Some(intent.as_str())
@@ -726,6 +790,7 @@ impl BillingStore for Db {
                         .await?
                         .rows_affected();
                     applied.outcome = if n == 1 { "attempt failed" } else { "no pending order" }.into();
+                    applied.account = owner_of_intent!(tx, intent);
                 }
                 Effect::IntentCanceled { intent } => {
                     let n = sqlx::query(sql::CANCEL)
@@ -735,6 +800,7 @@ impl BillingStore for Db {
                         .await?
                         .rows_affected();
                     applied.outcome = if n == 1 { "order canceled" } else { "no pending order" }.into();
+                    applied.account = owner_of_intent!(tx, intent);
                 }
                 Effect::Refunded { intent, total } => {
                     let n = sqlx::query(sql::REFUND)
@@ -751,6 +817,7 @@ impl BillingStore for Db {
                         .await?;
                     if let Some(order) = row.map(OrderRecord::try_from).transpose()? {
                         applied.order = Some(order.id);
+                        applied.account = order.user_id;
                         // A refund proves the payment: a game still waiting for it is made.
                         applied.released = settle_game!(tx, &order, now);
                     }
@@ -763,6 +830,7 @@ impl BillingStore for Db {
                     match user {
                         None => applied.outcome = "no account has this customer".into(),
                         Some(user) => {
+                            applied.account = Some(user.0);
                             let order = Uuid::new_v4();
                             let inserted = sqlx::query(sql::INSERT_INVOICE_ORDER)
                                 .bind(Id(order))
@@ -800,6 +868,7 @@ impl BillingStore for Db {
                     match user {
                         None => applied.outcome = "no account has this customer".into(),
                         Some(user) => {
+                            applied.account = Some(user.0);
                             let existing: Option<SubscriptionRow> = sqlx::query_as(sql::SUBSCRIPTION_BY_ID)
                                 .bind(id)
                                 .fetch_optional(&mut *tx)
@@ -995,14 +1064,28 @@ impl BillingStore for Db {
         intent: &str,
         stripe_refund_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        each_engine!(self, pool => sqlx::query(sql::UNEARNED_REFUNDED)
-            .bind(intent)
-            .bind(stripe_refund_id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(())
+    ) -> Result<Option<Uuid>, StoreError> {
+        let owner: Option<Option<Id>> = each_engine!(self, pool => {
+            sqlx::query(sql::UNEARNED_REFUNDED)
+                .bind(intent)
+                .bind(stripe_refund_id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar(sql::UNEARNED_OWNER)
+                .bind(intent)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(owner.flatten().map(Into::into))
+    }
+
+    async fn returned_to(&self, user: Uuid, limit: u32) -> Result<Vec<Returned>, StoreError> {
+        let rows: Vec<ReturnedRow> = each_engine!(self, pool => sqlx::query_as(sql::RETURNED_TO)
+            .bind(Id(user))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(Returned::try_from).collect()
     }
 }

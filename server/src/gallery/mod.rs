@@ -40,13 +40,24 @@ pub struct PageParams {
 }
 
 pub struct Gallery {
+    /// Publishing writes here.
     store: Arc<dyn GalleryStore>,
+    /// Listing and search read here: the read replica, when there is one.
+    reader: Arc<dyn GalleryStore>,
     games: Arc<Games>,
 }
 
 impl Gallery {
-    pub fn new(store: Arc<dyn GalleryStore>, games: Arc<Games>) -> Self {
-        Self { store, games }
+    pub fn new(
+        store: Arc<dyn GalleryStore>,
+        reader: Arc<dyn GalleryStore>,
+        games: Arc<Games>,
+    ) -> Self {
+        Self {
+            store,
+            reader,
+            games,
+        }
     }
 
     /// Asks for one of the caller's games to be listed: it waits for a moderator (`pending`)
@@ -165,7 +176,7 @@ impl Gallery {
             }
             Order::MostPlayed(window) => {
                 let games = self
-                    .store
+                    .reader
                     .popular(&PopularQuery {
                         since: Utc::now() - window,
                         theme,
@@ -181,7 +192,7 @@ impl Gallery {
         };
         // One more than asked tells whether a next page exists.
         let mut games = self
-            .store
+            .reader
             .page(&PageQuery {
                 sort,
                 theme,
@@ -209,7 +220,7 @@ impl Gallery {
     /// type), best first.
     pub async fn search(&self, q: &str) -> Result<GalleryPage, AppError> {
         let terms = SearchTerms::parse(q).map_err(|e| AppError::invalid("q", e))?;
-        let games = self.store.search(&terms, SEARCH_LIMIT).await?;
+        let games = self.reader.search(&terms, SEARCH_LIMIT).await?;
         Ok(GalleryPage {
             games: games.iter().map(card).collect(),
             next: None,

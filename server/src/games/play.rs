@@ -56,6 +56,7 @@ async fn embed(
     let file = module_file(&game).unwrap_or("game.wasm");
     let module_url = urls::game_public_file(&game.short_code, file);
     let plays_url = urls::game_public_file(&game.short_code, "plays");
+    let events_url = urls::game_public_file(&game.short_code, "events");
     let leaderboard_url = urls::game_public_file(&game.short_code, "leaderboard");
     let report_url = format!("{}#report", urls::play_page(&game.short_code));
     let runtime = games.runtime();
@@ -66,6 +67,7 @@ async fn embed(
             loader_url: &runtime.loader_url(),
             module_url: &module_url,
             plays_url: Some(&plays_url),
+            events_url: Some(&events_url),
             leaderboard_url: Some(&leaderboard_url),
             report_url: Some(&report_url),
         },

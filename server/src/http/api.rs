@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 use super::not_found;
 use crate::state::AppState;
 use crate::{
-    accounts, billing, gallery, games, leaderboard, moderation, notifications, photos, studio,
+    accounts, analytics, billing, gallery, games, leaderboard, moderation, notifications, photos,
+    studio,
 };
 
 /// The API's routers: what needs the visitor, and the games' public files.
@@ -67,6 +68,7 @@ pub fn routers(max_upload_bytes: usize) -> (ApiRouters, ApiDocument) {
         .merge(gallery::routes::routes())
         .merge(moderation::routes::routes())
         .merge(leaderboard::routes::routes())
+        .merge(analytics::routes::routes())
         .routes(routes!(openapi_json))
         .fallback(not_found);
     let (owner, mut document) = OpenApiRouter::with_openapi(Doc::openapi())

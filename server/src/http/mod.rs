@@ -86,6 +86,7 @@ pub fn router(
         gallery: Arc::clone(&state.gallery),
         moderation: Arc::clone(&state.moderation),
         leaderboards: Arc::clone(&state.leaderboards),
+        analytics: Arc::clone(&state.analytics),
         public_url: state.public_url.clone(),
     }) as Arc<dyn PetPixelPort>);
     let site = Arc::new(page_policy::SitePolicy {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use app::dto::{
     AccountView, Checkout, ConfirmPaymentRequest, CreateIntentRequest, CropRequest, CutoutView,
-    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameView, Leaderboard, ModerationDecision,
-    ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer, PaymentProgress,
-    PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed, PushSubscriptionJson,
-    RefundRequest, ReportReceived, ReportRequest, StyleView, SubscribeRequest, SubscribeStep,
-    SubscriptionView, UploadedImage,
+    DeviceView, GalleryPage, GalleryQuery, GameRequest, GameStats, GameView, Leaderboard,
+    ModerationDecision, ModerationQueue, OrderList, OrderView, PaymentHistory, PaymentOffer,
+    PaymentProgress, PixelArtRequest, PixelArtView, PublishRequest, PushSubscribed,
+    PushSubscriptionJson, RefundRequest, ReportReceived, ReportRequest, StyleView,
+    SubscribeRequest, SubscribeStep, SubscriptionView, UploadedImage,
 };
 use app::error::AppError;
 use app::port::{PetPixelPort, Visitor};
@@ -43,6 +43,7 @@ pub struct Port {
     pub gallery: Arc<Gallery>,
     pub moderation: Arc<Moderation>,
     pub leaderboards: Arc<Leaderboards>,
+    pub analytics: Arc<crate::analytics::Analytics>,
     pub public_url: crate::urls::PublicUrl,
 }
 
@@ -262,6 +263,10 @@ impl PetPixelPort for Port {
 
     async fn leaderboard(&self, code: &str) -> Result<Leaderboard, AppError> {
         self.leaderboards.board(code, None).await
+    }
+
+    async fn game_stats(&self, visitor: &Visitor, id: &str) -> Result<GameStats, AppError> {
+        self.analytics.stats(visitor, id, None).await
     }
 
     async fn moderation_queue(&self) -> Result<ModerationQueue, AppError> {

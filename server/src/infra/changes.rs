@@ -1,5 +1,6 @@
 //! "This changed" notices, from whoever moved a game or a studio job along (a worker, a
-//! retry) to everyone following it (progress streams, requests waiting for a cut-out). A notice
+//! retry) or applied a payment to an account (Stripe's webhook, the sweep) to everyone
+//! following it (progress streams, requests waiting for a cut-out, payments pages). A notice
 //! carries only an id: followers read the thing itself from the store, which stays the one
 //! source of truth, so a lost or repeated notice costs nothing but a moment's delay or one
 //! extra read.
@@ -28,6 +29,8 @@ const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 pub enum Change {
     Game(Uuid),
     Studio(Uuid),
+    /// An account's payments, subscription or credits.
+    Account(Uuid),
 }
 
 impl Change {
@@ -35,6 +38,7 @@ impl Change {
         match self {
             Self::Game(id) => format!("game:{id}"),
             Self::Studio(id) => format!("studio:{id}"),
+            Self::Account(id) => format!("account:{id}"),
         }
     }
 
@@ -44,6 +48,7 @@ impl Change {
         match kind {
             "game" => Some(Self::Game(id)),
             "studio" => Some(Self::Studio(id)),
+            "account" => Some(Self::Account(id)),
             _ => None,
         }
     }
@@ -90,6 +95,11 @@ impl Changes {
     /// Tells every follower that studio job `id` changed.
     pub async fn studio(&self, id: Uuid) {
         self.send(Change::Studio(id)).await;
+    }
+
+    /// Tells every follower that account `id`'s payments changed.
+    pub async fn account(&self, id: Uuid) {
+        self.send(Change::Account(id)).await;
     }
 
     /// Best effort: followers also re-read on their own from time to time.
@@ -149,7 +159,7 @@ mod tests {
     #[test]
     fn changes_survive_their_wire_form_and_odd_messages_are_dropped() {
         let id = Uuid::new_v4();
-        for change in [Change::Game(id), Change::Studio(id)] {
+        for change in [Change::Game(id), Change::Studio(id), Change::Account(id)] {
             assert_eq!(Change::decode(&change.encode()), Some(change));
         }
         for odd in [

@@ -87,6 +87,19 @@ impl Db {
         Ok(Self::Postgres(pool))
     }
 
+    /// Connects to a read replica of the PostgreSQL database: no migrations (the primary
+    /// has them), and every transaction read-only, so a query sent here by mistake fails
+    /// rather than writing where it should not.
+    pub async fn postgres_replica(url: &str) -> Result<Self, StoreError> {
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.options([("default_transaction_read_only", "on")]))
+            .await?;
+        Ok(Self::Postgres(pool))
+    }
+
     /// `sqlite` or `postgres`, for `/health`.
     pub fn engine(&self) -> &'static str {
         match self {

@@ -18,6 +18,7 @@ use crate::games::store::{DURATION_BUCKETS_MS, JobState, Outcomes};
 pub struct Metrics {
     requests: Mutex<BTreeMap<u16, u64>>,
     webhook_failures: Mutex<BTreeMap<&'static str, u64>>,
+    page_events: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -32,6 +33,14 @@ impl Metrics {
     pub fn webhook_failure(&self, reason: &'static str) {
         if let Ok(mut failures) = self.webhook_failures.lock() {
             *failures.entry(reason).or_default() += 1;
+        }
+    }
+
+    /// Page events received, by what became of them (`counted`, `robot`, `dropped`: the
+    /// writer's queue was full, `failed`: the database refused them).
+    pub fn page_events(&self, outcome: &'static str, n: u64) {
+        if let Ok(mut events) = self.page_events.lock() {
+            *events.entry(outcome).or_default() += n;
         }
     }
 
@@ -133,6 +142,19 @@ impl Metrics {
         for reason in ["signature", "unreadable", "store", "off"] {
             let count = failures.get(reason).copied().unwrap_or(0);
             let _ = writeln!(out, "webhook_failures_total{{reason=\"{reason}\"}} {count}");
+        }
+        let events = self
+            .page_events
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        out.push_str(
+            "# HELP page_events_total Events games' pages sent (views, completions, shares), by outcome.\n",
+        );
+        out.push_str("# TYPE page_events_total counter\n");
+        for outcome in ["counted", "robot", "dropped", "failed"] {
+            let count = events.get(outcome).copied().unwrap_or(0);
+            let _ = writeln!(out, "page_events_total{{outcome=\"{outcome}\"}} {count}");
         }
         out
     }

@@ -15,6 +15,7 @@ use app::dto::{
 };
 use app::error::AppError;
 use app::port::Visitor;
+use bytes::Bytes;
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
@@ -23,6 +24,7 @@ use crate::accounts::roles::Permission;
 use crate::gallery::card;
 use crate::games::Games;
 use crate::infra::limits::Quota;
+use crate::photos::Photos;
 use crate::urls;
 use store::{Decision, ModerationStore, NewReport};
 
@@ -34,17 +36,37 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub struct Moderation {
     store: Arc<dyn ModerationStore>,
     games: Arc<Games>,
+    photos: Arc<Photos>,
     /// Reports of one game one visitor, and one client address, may send in an hour.
     reports: Quota,
 }
 
 impl Moderation {
-    pub fn new(store: Arc<dyn ModerationStore>, games: Arc<Games>, reports: Quota) -> Self {
+    pub fn new(
+        store: Arc<dyn ModerationStore>,
+        games: Arc<Games>,
+        photos: Arc<Photos>,
+        reports: Quota,
+    ) -> Self {
         Self {
             store,
             games,
+            photos,
             reports,
         }
+    }
+
+    /// The owner's photo a waiting game was made from (its preview), for the moderator
+    /// judging it beside the cut-out and the sprite.
+    pub async fn photo(&self, caller: Option<&SignedIn>, item: &str) -> Result<Bytes, AppError> {
+        moderator(caller)?;
+        let item = Uuid::parse_str(item).map_err(|_| AppError::NotFound)?;
+        let photo = self
+            .store
+            .waiting_photo(item)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.photos.preview_for_moderation(photo).await
     }
 
     /// Asks the moderators to look at a game anyone holding its link can play.
@@ -104,6 +126,7 @@ impl Moderation {
                             .then(|| urls::game_public_file(code, "cutout.png")),
                         sprite: has(|a| a.sprite.is_some())
                             .then(|| urls::game_public_file(code, "sprite.png")),
+                        photo: queued.photo.map(|_| urls::moderation_photo(queued.item)),
                     }
                 })
                 .collect(),

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(queue))
         .routes(routes!(approve))
+        .routes(routes!(photo))
         .routes(routes!(reject))
         .routes(routes!(hide))
         .routes(routes!(feature))
@@ -79,6 +80,29 @@ async fn queue(
     Extension(Caller(caller)): Extension<Caller>,
 ) -> Result<Json<ModerationQueue>, HttpError> {
     Ok(Json(moderation.queue(caller.as_ref()).await?))
+}
+
+/// The owner's photo a waiting game was made from, to judge beside its cut-out and sprite.
+#[utoipa::path(
+    get,
+    path = "/moderation/{item}/photo",
+    tag = "moderation",
+    params(("item" = String, Path, description = "The queue item's id")),
+    responses(
+        (status = 200, description = "The photo (its preview)", content_type = "image/png", body = crate::http::Binary),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not a moderator", body = ApiErrorBody),
+        (status = 404, description = "No such item waiting, or its photo was deleted", body = ApiErrorBody),
+        (status = 500, description = "Our side failed", body = ApiErrorBody),
+    )
+)]
+async fn photo(
+    State(moderation): State<Arc<Moderation>>,
+    Extension(Caller(caller)): Extension<Caller>,
+    Path(item): Path<String>,
+) -> Result<axum::response::Response, HttpError> {
+    let bytes = moderation.photo(caller.as_ref(), &item).await?;
+    Ok(crate::http::owned_file("photo.png", bytes))
 }
 
 /// Lists a waiting game in the gallery.

@@ -17,6 +17,8 @@ pub struct QueuedGame {
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub game: ListedGame,
+    /// The owner's photo the game was made from, while it is kept.
+    pub photo: Option<Uuid>,
 }
 
 /// What a moderator decided about a queued item: for a published game, list it or turn it
@@ -55,6 +57,9 @@ pub struct ActionRecord {
 pub trait ModerationStore: Send + Sync + 'static {
     /// What waits, oldest first.
     async fn queue(&self, limit: u32) -> Result<Vec<QueuedGame>, StoreError>;
+    /// The photo a waiting item's game was made from; `None` when the item is not waiting or
+    /// the photo is gone.
+    async fn waiting_photo(&self, item: Uuid) -> Result<Option<Uuid>, StoreError>;
     /// Decides a waiting item: its game becomes public (listed from `now`) or rejected with
     /// `reason`. `None` when the item is not waiting (decided, withdrawn, or no such item);
     /// else its game's id.
@@ -92,7 +97,7 @@ macro_rules! queue_sql {
     ($plays:literal) => {
         concat!(
             "SELECT q.id AS item, COALESCE(q.flagged_reason, '') AS reason, ",
-            "q.report_note AS note, q.created_at AS queued_at, ",
+            "q.report_note AS note, q.created_at AS queued_at, g.image_id AS photo, ",
             listed_columns!($plays),
             " FROM moderation_queue q JOIN games g ON g.id = q.content_id ",
             "WHERE q.status = 'pending' AND q.content_type IN ('game', 'report') ",
@@ -107,6 +112,9 @@ mod sql {
     pub const SQLITE_QUEUE: &str =
         queue_sql!("CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)");
     pub const POSTGRES_QUEUE: &str = queue_sql!("COALESCE((g.stats->>'plays')::bigint, 0)");
+    pub const WAITING_PHOTO: &str = "SELECT g.image_id FROM moderation_queue q \
+        JOIN games g ON g.id = q.content_id WHERE q.id = $1 AND q.status = 'pending' \
+        AND q.content_type IN ('game', 'report')";
     /// `$2` is the status for a published game, `$6` for a report.
     pub const CLOSE_ITEM: &str = "UPDATE moderation_queue SET status = CASE content_type \
         WHEN 'report' THEN $6 ELSE $2 END, reviewed_at = $3, notes = $4, reviewed_by = $5 \
@@ -139,6 +147,7 @@ struct QueueRow {
     reason: String,
     note: Option<String>,
     queued_at: DateTime<Utc>,
+    photo: Option<Id>,
     #[sqlx(flatten)]
     game: ListedRow,
 }
@@ -187,9 +196,18 @@ impl ModerationStore for Db {
                     note: row.note,
                     created_at: row.queued_at,
                     game: ListedGame::try_from(row.game)?,
+                    photo: row.photo.map(Into::into),
                 })
             })
             .collect()
+    }
+
+    async fn waiting_photo(&self, item: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let photo: Option<Option<Id>> = each_engine!(self, pool => sqlx::query_scalar(sql::WAITING_PHOTO)
+            .bind(Id(item))
+            .fetch_optional(pool)
+            .await?);
+        Ok(photo.flatten().map(Into::into))
     }
 
     async fn decide(

@@ -181,6 +181,16 @@ impl Photos {
         self.blobs.get(&key).await.map_err(blob_read)
     }
 
+    /// A photo's preview for a moderator, whoever owns it: the caller's role is moderation's
+    /// to check.
+    pub async fn preview_for_moderation(&self, id: Uuid) -> Result<Bytes, AppError> {
+        let image = self.store.get(id).await?.ok_or(AppError::NotFound)?;
+        self.blobs
+            .get(&keys::preview(image.id))
+            .await
+            .map_err(blob_read)
+    }
+
     /// Deletes one of the visitor's photos with everything made from it (cut-out, mask,
     /// looks, thumbnail, preview). Games made from it keep their own copies and go on
     /// playing. Blobs go first: should that fail half-way, the row still leads a retry to the

@@ -225,6 +225,22 @@ async fn a_published_game_is_listed_and_found_once_a_moderator_approves_it(app: 
             .as_str()
             .is_some_and(|u| u.ends_with("cutout.png"))
     );
+    // The owner's photo, beside it, for moderators only.
+    let photo_url = queued["photo"].as_str().expect("the photo's address");
+    assert_eq!(photo_url, format!("/api/v1/moderation/{item}/photo"));
+    let photo = get(&moderator, app, photo_url).await;
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.headers()["content-type"], "image/png");
+    let png = photo.bytes().await.expect("bytes");
+    assert!(image::load_from_memory(&png).is_ok_and(|p| p.width() > 0));
+    assert_eq!(
+        get(&owner, app, photo_url).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&anyone, app, photo_url).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         approve(&owner, app, &item).await,
         StatusCode::FORBIDDEN,
@@ -238,6 +254,11 @@ async fn a_published_game_is_listed_and_found_once_a_moderator_approves_it(app: 
         approve(&moderator, app, &item).await,
         StatusCode::NOT_FOUND,
         "decided once"
+    );
+    assert_eq!(
+        get(&moderator, app, photo_url).await.status(),
+        StatusCode::NOT_FOUND,
+        "the photo goes with the item once decided"
     );
 
     // Listed, and found by any word of its title, pet name or description, as a prefix.

@@ -35,7 +35,7 @@ enum Access {
 
 /// Every route with a path parameter, in the order they are tried (what changes things
 /// last), with who may reach it.
-const MATRIX: [(&str, Access); 26] = [
+const MATRIX: [(&str, Access); 29] = [
     // The owner logs out another browser of theirs.
     ("DELETE /api/v1/auth/sessions/{id}", Access::Account(204)),
     ("GET /api/v1/images/{id}/status", Access::Owner(200)),
@@ -48,6 +48,7 @@ const MATRIX: [(&str, Access); 26] = [
     ("GET /api/v1/games/{id}", Access::Owner(200)),
     ("GET /api/v1/games/{id}/download", Access::Owner(200)),
     ("GET /api/v1/games/{id}/events", Access::Owner(200)),
+    ("GET /api/v1/games/{id}/stats", Access::Owner(200)),
     ("GET /api/v1/play/{code}/game.wasm", Access::Public(200)),
     ("GET /api/v1/play/{code}/{file}", Access::Public(200)),
     ("GET /api/v1/play/{code}/download", Access::Public(200)),
@@ -56,6 +57,7 @@ const MATRIX: [(&str, Access); 26] = [
     // A run that does not finish the game: refused alike whoever sends it.
     ("POST /api/v1/play/{code}/leaderboard", Access::Public(422)),
     ("POST /api/v1/play/{code}/report", Access::Public(202)),
+    ("POST /api/v1/play/{code}/events", Access::Public(202)),
     ("POST /api/v1/games/{id}/push", Access::Owner(201)),
     // Publishing needs the owner's account; the game then waits for a moderator, so until
     // one approves it there is nothing listed to feature or hide.
@@ -66,6 +68,10 @@ const MATRIX: [(&str, Access); 26] = [
         Access::Moderators(404),
     ),
     // An item no one queued.
+    (
+        "GET /api/v1/moderation/{item}/photo",
+        Access::Moderators(404),
+    ),
     (
         "POST /api/v1/moderation/{item}/approve",
         Access::Moderators(404),
@@ -311,6 +317,7 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
     let empty = json!({});
     let unfinished_run = json!({"name": "Matrix", "steps": 1, "run": "8:1"});
     let report = json!({"reason": "other", "note": "checked by the access matrix"});
+    let seen = json!({"events": [{"type": "view"}]});
 
     let mut checks = 0;
     for (route, access) in MATRIX {
@@ -329,6 +336,8 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
             Some(&unfinished_run)
         } else if route.ends_with("/report") {
             Some(&report)
+        } else if route == "POST /api/v1/play/{code}/events" {
+            Some(&seen)
         } else {
             None
         };

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod analytics;
 mod api_contract;
 mod blob_conformance;
 mod email;

@@ -6,7 +6,7 @@
 //! the history, a subscription's credits, and an order a lost webhook would have lost.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::StatusCode;
@@ -1056,20 +1056,39 @@ impl Peer {
 }
 
 /// Follows one of the caller's games on its event stream (`/games/{id}/events`, which stays
-/// open while the game waits for its payment) until `done` holds, for at most two minutes:
-/// each change (the webhook releasing it, a stage, the end) arrives as an event.
+/// open while the game waits for its payment) until `done` holds: each change (the webhook
+/// releasing it, a stage, the end) arrives as an event.
 async fn game_until(
     app: &TestApp,
     client: &reqwest::Client,
     id: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
+    follow_until(app, client, &format!("/api/v1/games/{id}/events"), done).await
+}
+
+/// Follows the caller's payment history on its event stream (`/payments/events`) until `done`
+/// holds: what a webhook or the sweep does to the account in the background arrives as an
+/// event.
+async fn history_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    follow_until(app, client, "/api/v1/payments/events", done).await
+}
+
+/// Reads the server-sent events at `path` until one's data satisfies `done`, for at most two
+/// minutes (localstripe's webhooks and the sweep run on their own time).
+async fn follow_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let follow = async {
-        let mut stream = client
-            .get(app.url(&format!("/api/v1/games/{id}/events")))
-            .send()
-            .await
-            .expect("events");
+        let mut stream = client.get(app.url(path)).send().await.expect("events");
+        assert_eq!(stream.status(), StatusCode::OK, "{path}");
         let mut buffer = String::new();
         let mut last = Value::Null;
         while let Some(chunk) = stream.chunk().await.expect("a clean stream") {
@@ -1084,48 +1103,17 @@ async fn game_until(
                 if data.is_empty() {
                     continue;
                 }
-                last = serde_json::from_str(&data.join("\n")).expect("a game");
+                last = serde_json::from_str(&data.join("\n")).expect("JSON data");
                 if done(&last) {
                     return last;
                 }
             }
         }
-        panic!("game {id}'s stream ended at {last}");
+        panic!("{path}'s stream ended at {last}");
     };
     tokio::time::timeout(Duration::from_secs(120), follow)
         .await
-        .unwrap_or_else(|_| panic!("game {id} did not get there in 120 s"))
-}
-
-/// What `probe` finds once it finds something, asking again for at most a minute: for what a
-/// webhook or the sweep writes in the background, which no stream announces.
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match probe().await {
-            Ok(found) => return found,
-            Err(last) => assert!(Instant::now() < deadline, "{what}: {last}"),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Reads the caller's payment history until `done` holds.
-async fn history_until(
-    app: &TestApp,
-    client: &reqwest::Client,
-    what: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    eventually(what, async || {
-        let mine = history(app, client).await;
-        if done(&mine) {
-            Ok(mine)
-        } else {
-            Err(mine.to_string())
-        }
-    })
-    .await
+        .unwrap_or_else(|_| panic!("{path} did not get there in 120 s"))
 }
 
 macro_rules! stripe_on_both_stacks {
@@ -1552,27 +1540,28 @@ async fn a_payment_finished_after_its_game_was_deleted_is_refunded(app: &TestApp
     assert!(deleted.status().is_success(), "{}", deleted.status());
     peer.authenticate(secret).await;
 
-    // localstripe's `payment_intent.succeeded` reaches the webhook in the background; what it
-    // leads to is read from the store and from Stripe until it shows, for at most a minute.
-    let db = database(&app.config).await;
-    let refunded = eventually("not refunded", async || {
-        let at_stripe: Value = reqwest::Client::new()
-            .get(format!("{}/v1/payment_intents/{intent}", peer.server))
-            .basic_auth("sk_test_petpixel", Some(""))
-            .send()
-            .await
-            .expect("intent")
-            .json()
-            .await
-            .expect("json");
-        let tallies = db.tallies().await.expect("tallies");
-        if tallies.refunds == 1 && db.unearned_open(10).await.expect("owed").is_empty() {
-            Ok(at_stripe)
-        } else {
-            Err(at_stripe.to_string())
-        }
+    // localstripe's `payment_intent.succeeded` reaches the webhook in the background; the
+    // buyer's history shows the payment given back once Stripe has refunded it.
+    let mine = history_until(app, &client, |h| {
+        h["returned"][0]["refunded_at"].is_string()
     })
     .await;
+    let returned = &mine["returned"][0];
+    assert_eq!(returned["reference"], intent.as_str(), "{mine}");
+    assert_eq!(returned["order_id"], order.to_string(), "{mine}");
+    assert_eq!(returned["amount"], checkout["order"]["amount"], "{mine}");
+    let db = database(&app.config).await;
+    assert_eq!(db.tallies().await.expect("tallies").refunds, 1);
+    assert!(db.unearned_open(10).await.expect("owed").is_empty());
+    let refunded: Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{intent}", peer.server))
+        .basic_auth("sk_test_petpixel", Some(""))
+        .send()
+        .await
+        .expect("intent")
+        .json()
+        .await
+        .expect("json");
     let charge = &refunded["charges"]["data"][0];
     assert_eq!(refunded["status"], "succeeded", "{refunded}");
     assert_eq!(
@@ -1624,7 +1613,7 @@ async fn a_subscription_credits_games(app: &TestApp, peer: &Peer) {
     let made: Value = made.json().await.expect("json");
     assert_eq!(made["subscription"]["status"], "active", "{made}");
     // Its first invoice's webhook brings the month's credits.
-    let mine = history_until(app, &client, "no credits arrived", |h| h["credits"] == 5).await;
+    let mine = history_until(app, &client, |h| h["credits"] == 5).await;
     assert_eq!(mine["tier"], "subscription");
     assert_eq!(mine["orders"][0]["package"], "subscription");
     let twice = post(
@@ -1791,7 +1780,7 @@ async fn the_sweep_finds_lost_webhooks_and_refunds_failed_games() {
     )
     .await;
     game_until(&app, &client, doomed_id, |g| g["status"] == "failed").await;
-    history_until(&app, &client, "not refunded", |h| {
+    history_until(&app, &client, |h| {
         h["orders"]
             .as_array()
             .into_iter()

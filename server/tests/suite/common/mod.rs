@@ -160,6 +160,7 @@ impl TestApp {
         config.limits.regenerations_per_day = 1_000_000;
         config.limits.studio_jobs_per_hour = 1_000_000;
         config.limits.plays_per_hour = 1_000_000;
+        config.limits.events_per_hour = 1_000_000;
         config
     }
 
