@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use app::dto::{ApiErrorBody, EventBatch, EventsCounted, GameStats};
 use app::port::Visitor;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::Analytics;
 use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
-use crate::http::extract::ValidJson;
+use crate::http::extract::{ValidJson, ValidQuery};
 use crate::state::AppState;
 
 /// Both know the caller: events are limited per visitor, stats are the owner's.
@@ -64,6 +64,7 @@ async fn events(
 #[into_params(parameter_in = Query)]
 struct StatsQuery {
     /// Days the chart spans, today included (1 to 90; 30 unless given).
+    #[param(minimum = 1, maximum = 90)]
     days: Option<u32>,
 }
 
@@ -77,7 +78,7 @@ struct StatsQuery {
     responses(
         (status = 200, description = "The game's audience", body = GameStats),
         (status = 404, description = "No such game of the caller's", body = ApiErrorBody),
-        (status = 422, description = "Days out of range", body = ApiErrorBody),
+        (status = 422, description = "Days out of range, or not a number", body = ApiErrorBody),
         (status = 500, description = "Our side failed", body = ApiErrorBody),
     )
 )]
@@ -85,7 +86,7 @@ async fn stats(
     State(analytics): State<Arc<Analytics>>,
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<String>,
-    Query(query): Query<StatsQuery>,
+    ValidQuery(query): ValidQuery<StatsQuery>,
 ) -> Result<Json<GameStats>, HttpError> {
     Ok(Json(analytics.stats(&visitor, &id, query.days).await?))
 }

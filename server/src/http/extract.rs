@@ -42,6 +42,29 @@ where
     }
 }
 
+/// A query string deserialized into typed parameters; a refusal (a parameter given twice, a
+/// value of the wrong kind) is a 422 naming `query`, like every other bad input, rather than
+/// axum's plain-text 400.
+pub struct ValidQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ValidQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(query)| ValidQuery(query))
+            .map_err(|e| HttpError::invalid("query", e.body_text()))
+    }
+}
+
 /// Deserializes `bytes`, naming the field of the first error (`body` for the whole document:
 /// malformed JSON, a missing field).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {

@@ -193,7 +193,7 @@ async fn events_are_counted_for_the_owner_and_old_months_dropped(app: &TestApp) 
         .await
         .expect("json");
     assert_eq!(week["days"].as_array().expect("days").len(), 7);
-    for query in ["?days=0", "?days=91"] {
+    for query in ["?days=0", "?days=91", "?days=-1", "?days=week"] {
         let refused = stats(&owner, app, &id, query).await;
         assert_eq!(
             refused.status(),
