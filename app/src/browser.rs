@@ -134,6 +134,16 @@ pub async fn follow<T: serde::de::DeserializeOwned>(
     event: &str,
     mut each: impl FnMut(T) -> bool,
 ) -> bool {
+    follow_text(url, event, &mut |data| {
+        serde_json::from_str::<T>(&data).is_ok_and(&mut each)
+    })
+    .await
+}
+
+/// The stream itself, once for every kind of data: only the parsing above is per type, which
+/// keeps the module small.
+#[cfg(feature = "hydrate")]
+async fn follow_text(url: &str, event: &str, each: &mut dyn FnMut(String) -> bool) -> bool {
     use futures_util::StreamExt;
     use gloo_net::eventsource::futures::EventSource;
 
@@ -145,14 +155,7 @@ pub async fn follow<T: serde::de::DeserializeOwned>(
     };
     let mut done = false;
     while let Some(Ok((_, message))) = events.next().await {
-        let Some(data) = message
-            .data()
-            .as_string()
-            .and_then(|data| serde_json::from_str::<T>(&data).ok())
-        else {
-            continue;
-        };
-        if each(data) {
+        if message.data().as_string().is_some_and(&mut *each) {
             done = true;
             break;
         }
