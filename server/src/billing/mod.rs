@@ -598,8 +598,9 @@ impl Billing {
         self.history_of(caller.id, HISTORY_LIMIT).await
     }
 
-    /// The caller's history as it is now, then again each time a payment, refund,
-    /// subscription change or credit reaches their account: see [`Billing::history`].
+    /// Whose history a stream follows, and the notices it follows it by (taken before the
+    /// first read, so nothing between the two is missed): each payment, refund, month's
+    /// credits or subscription change applied to an account is announced as the account's.
     pub async fn follow_history(
         &self,
         caller: Option<&SignedIn>,
