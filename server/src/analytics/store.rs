@@ -139,7 +139,8 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// Per game: views, completions and shares in a batch.
+/// Per game: views, completions and shares in a batch, games in id order (so two nodes'
+/// batches updating the same games never wait on each other's rows in a cycle).
 fn tally(events: &[NewEvent]) -> Vec<(Uuid, i64, i64, i64)> {
     let mut per_game: Vec<(Uuid, i64, i64, i64)> = Vec::new();
     for event in events {
@@ -158,6 +159,7 @@ fn tally(events: &[NewEvent]) -> Vec<(Uuid, i64, i64, i64)> {
             _ => {}
         }
     }
+    per_game.sort_by_key(|(game, ..)| *game);
     per_game
 }
 
@@ -168,6 +170,21 @@ impl AnalyticsStore for Db {
             return Ok(());
         }
         let per_game = tally(events);
+        let add = self.pick(sql::ADD_SQLITE, sql::ADD_POSTGRES);
+        // Inside the events' transaction: each game's totals grow by the batch's.
+        macro_rules! add_to_totals {
+            ($tx:ident) => {
+                for (game, views, completions, shares) in &per_game {
+                    sqlx::query(add)
+                        .bind(Id(*game))
+                        .bind(views)
+                        .bind(completions)
+                        .bind(shares)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            };
+        }
         match self {
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
@@ -179,15 +196,7 @@ impl AnalyticsStore for Db {
                         .execute(&mut *tx)
                         .await?;
                 }
-                for (game, views, completions, shares) in &per_game {
-                    sqlx::query(sql::ADD_SQLITE)
-                        .bind(Id(*game))
-                        .bind(views)
-                        .bind(completions)
-                        .bind(shares)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                add_to_totals!(tx);
                 tx.commit().await?;
             }
             Db::Postgres(pool) => {
@@ -201,19 +210,7 @@ impl AnalyticsStore for Db {
                     .bind(times)
                     .execute(&mut *tx)
                     .await?;
-                // Games in a fixed order, so two nodes' batches never wait on each other's
-                // rows in a cycle.
-                let mut per_game = per_game;
-                per_game.sort_by_key(|(game, ..)| *game);
-                for (game, views, completions, shares) in &per_game {
-                    sqlx::query(sql::ADD_POSTGRES)
-                        .bind(Id(*game))
-                        .bind(views)
-                        .bind(completions)
-                        .bind(shares)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                add_to_totals!(tx);
                 tx.commit().await?;
             }
         }
@@ -383,6 +380,8 @@ mod tests {
             event(a, "view"),
             event(a, "complete"),
         ]);
-        assert_eq!(tallied, vec![(a, 2, 1, 0), (b, 0, 0, 1)]);
+        let mut expected = vec![(a, 2, 1, 0), (b, 0, 0, 1)];
+        expected.sort_by_key(|(game, ..)| *game);
+        assert_eq!(tallied, expected);
     }
 }

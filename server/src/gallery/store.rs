@@ -159,78 +159,41 @@ mod sql {
     pub const WITHDRAW: &str = "UPDATE moderation_queue SET status = 'withdrawn', \
         reviewed_at = $2 WHERE content_id = $1 AND status = 'pending'";
 
-    pub const SQLITE_NEW: &str = page_sql!(
-        "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
-        "$1",
-        "$2",
-        "$3",
-        "$4",
-        "g.published_at",
-        first
-    );
-    pub const SQLITE_NEW_AFTER: &str = page_sql!(
-        "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
-        "$1",
-        "$2",
-        "$3",
-        "$4",
-        "g.published_at",
-        after
-    );
-    pub const SQLITE_FEATURED: &str = page_sql!(
-        "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
-        "$1",
-        "$2",
-        "$3",
-        "$4",
-        "g.featured_at",
-        first
-    );
-    pub const SQLITE_FEATURED_AFTER: &str = page_sql!(
-        "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
-        "$1",
-        "$2",
-        "$3",
-        "$4",
-        "g.featured_at",
-        after
-    );
-    pub const POSTGRES_NEW: &str = page_sql!(
-        "COALESCE((g.stats->>'plays')::bigint, 0)",
-        "$1::text",
-        "$2::text",
-        "$3::timestamptz",
-        "$4::uuid",
-        "g.published_at",
-        first
-    );
-    pub const POSTGRES_NEW_AFTER: &str = page_sql!(
-        "COALESCE((g.stats->>'plays')::bigint, 0)",
-        "$1::text",
-        "$2::text",
-        "$3::timestamptz",
-        "$4::uuid",
-        "g.published_at",
-        after
-    );
-    pub const POSTGRES_FEATURED: &str = page_sql!(
-        "COALESCE((g.stats->>'plays')::bigint, 0)",
-        "$1::text",
-        "$2::text",
-        "$3::timestamptz",
-        "$4::uuid",
-        "g.featured_at",
-        first
-    );
-    pub const POSTGRES_FEATURED_AFTER: &str = page_sql!(
-        "COALESCE((g.stats->>'plays')::bigint, 0)",
-        "$1::text",
-        "$2::text",
-        "$3::timestamptz",
-        "$4::uuid",
-        "g.featured_at",
-        after
-    );
+    /// A page's statement as each engine reads its parameters.
+    macro_rules! sqlite_page {
+        ($order:literal, $cursor:ident) => {
+            page_sql!(
+                "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
+                "$1",
+                "$2",
+                "$3",
+                "$4",
+                $order,
+                $cursor
+            )
+        };
+    }
+    macro_rules! postgres_page {
+        ($order:literal, $cursor:ident) => {
+            page_sql!(
+                "COALESCE((g.stats->>'plays')::bigint, 0)",
+                "$1::text",
+                "$2::text",
+                "$3::timestamptz",
+                "$4::uuid",
+                $order,
+                $cursor
+            )
+        };
+    }
+    pub const SQLITE_NEW: &str = sqlite_page!("g.published_at", first);
+    pub const SQLITE_NEW_AFTER: &str = sqlite_page!("g.published_at", after);
+    pub const SQLITE_FEATURED: &str = sqlite_page!("g.featured_at", first);
+    pub const SQLITE_FEATURED_AFTER: &str = sqlite_page!("g.featured_at", after);
+    pub const POSTGRES_NEW: &str = postgres_page!("g.published_at", first);
+    pub const POSTGRES_NEW_AFTER: &str = postgres_page!("g.published_at", after);
+    pub const POSTGRES_FEATURED: &str = postgres_page!("g.featured_at", first);
+    pub const POSTGRES_FEATURED_AFTER: &str = postgres_page!("g.featured_at", after);
     pub const SQLITE_POPULAR: &str = popular_sql!(
         "CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)",
         "$1",
