@@ -7,11 +7,15 @@
 //! `cargo bench -p server --bench gallery [-- GAMES [RUNS]]` (default 100000 games, 200 runs)
 //! - `BENCH_DATABASE_URL=postgres://…/postgres`: PostgreSQL instead (a database is made for
 //!   the run on that server and dropped after).
+//! - `BENCH_REDIS_URL=redis://…`: the most played from Redis's sorted sets too, the same
+//!   plays counted there (under a prefix of the run's own, deleted after).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::{Difficulty, SearchTerms, Theme};
+use server::gallery::ranking::{MostPlayed, Ranking, RedisRanking, Window};
 use server::gallery::store::{After, GalleryStore, PageQuery, PopularQuery, Sort};
 use server::infra::db::{Db, Id};
 use uuid::Uuid;
@@ -75,9 +79,10 @@ const INSERT: &str = "INSERT INTO games (id, visitor_id, short_code, title, desc
 const PLAY: &str = "INSERT INTO analytics_events (game_id, event_type, created_at) \
     VALUES ($1, 'play', $2)";
 
-async fn seed(db: &Db, games: &[Game], now: DateTime<Utc>) -> anyhow::Result<()> {
-    // A day of plays: 50,000 spread over the first 2,000 games.
-    let plays: Vec<(Uuid, DateTime<Utc>)> = (0..50_000u64)
+/// A day of plays: 50,000 spread over the first 2,000 games (game i² mod 2,000: garden, house
+/// and park games only, as squares mod 5 are 0, 1 and 4).
+fn plays(games: &[Game], now: DateTime<Utc>) -> Vec<(Uuid, DateTime<Utc>)> {
+    (0..50_000u64)
         .map(|i| {
             let game = &games[(i * i % 2_000) as usize % games.len()];
             (
@@ -85,7 +90,11 @@ async fn seed(db: &Db, games: &[Game], now: DateTime<Utc>) -> anyhow::Result<()>
                 now - chrono::Duration::seconds((i % 86_000) as i64),
             )
         })
-        .collect();
+        .collect()
+}
+
+async fn seed(db: &Db, games: &[Game], now: DateTime<Utc>) -> anyhow::Result<()> {
+    let plays = plays(games, now);
     match db {
         Db::Sqlite(pool) => {
             let mut tx = pool.begin().await?;
@@ -261,29 +270,77 @@ async fn main() -> anyhow::Result<()> {
     );
     measure!("search \"fluf\" (1 in 6 games)", db.search(&common, PAGE));
     measure!("search \"pepper6 spee\" (a few)", db.search(&rare, PAGE));
+    let today = |theme, difficulty| PopularQuery {
+        since: now - chrono::Duration::hours(24),
+        theme,
+        difficulty,
+        limit: PAGE,
+    };
+    measure!("most played today", db.popular(&today(None, None)));
     measure!(
-        "most played today",
-        db.popular(&PopularQuery {
-            since: now - chrono::Duration::hours(24),
-            theme: None,
-            difficulty: None,
-            limit: PAGE,
-        })
+        "most played today, house + hard",
+        db.popular(&today(Some(Theme::House), Some(Difficulty::Hard)))
     );
+    let redis = match std::env::var("BENCH_REDIS_URL") {
+        Ok(url) => {
+            let conn = redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?;
+            let prefix = format!("petpixel-bench:{}:", std::process::id());
+            let ranking = RedisRanking::new(conn.clone(), &prefix, Arc::new(db.clone()));
+            let start = Instant::now();
+            for (game, at) in plays(&all, now) {
+                ranking.played_at(game, at, now).await?;
+            }
+            println!(
+                "Redis: the same 50,000 plays ranked in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+            Some((ranking, conn, prefix))
+        }
+        Err(_) => None,
+    };
+    if let Some((ranking, _, _)) = &redis {
+        let today = |theme, difficulty| MostPlayed {
+            window: Window::Day,
+            now,
+            theme,
+            difficulty,
+            limit: PAGE,
+        };
+        measure!(
+            "most played today (Redis)",
+            ranking.most_played(&today(None, None))
+        );
+        measure!(
+            "most played today, house + hard (Redis)",
+            ranking.most_played(&today(Some(Theme::House), Some(Difficulty::Hard)))
+        );
+    }
 
     let baseline = rows[0].1;
     println!(
-        "{:<34} {:>9} {:>9} {:>7} {:>6}",
+        "{:<40} {:>9} {:>9} {:>7} {:>6}",
         "query", "p50 ms", "p99 ms", "x first", "games"
     );
     for (label, p50, p99, found) in &rows {
         println!(
-            "{label:<34} {:>9.3} {:>9.3} {:>7.2} {:>6}",
+            "{label:<40} {:>9.3} {:>9.3} {:>7.2} {:>6}",
             ms(*p50),
             ms(*p99),
             p50.as_secs_f64() / baseline.as_secs_f64(),
             found
         );
+    }
+    if let Some((_, mut conn, prefix)) = redis {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(keys)
+                .query_async::<()>(&mut conn)
+                .await?;
+        }
     }
     if let Some((admin, name)) = drop_after {
         sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -27,6 +27,7 @@ use crate::clock::Clock;
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::gallery::Gallery;
+use crate::gallery::ranking::{Ranking, RedisRanking, SqlRanking};
 use crate::gallery::store::GalleryStore;
 use crate::games::pipeline::GamePipeline;
 use crate::games::store::{GameStore, PipelineStore};
@@ -65,7 +66,7 @@ use crate::studio::work::StudioWork;
 use crate::urls::PublicUrl;
 
 /// Redis keys start with this, so one Redis can serve several deployments or test runs.
-const REDIS_PREFIX: &str = "petpixel:";
+pub const REDIS_PREFIX: &str = "petpixel:";
 /// How often a web node deletes expired sessions from the database.
 const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -200,6 +201,7 @@ impl Parts {
         role: Role,
         sessions: &'static str,
         rate_limits: &'static str,
+        ranking: &'static str,
         work: Option<&Work>,
     ) -> Arc<Health> {
         Arc::new(Health {
@@ -208,6 +210,7 @@ impl Parts {
             blobs: self.blobs.kind(),
             sessions,
             rate_limits,
+            ranking,
             ml_backend: work.map(|w| w.engine.backend()),
             runtime_module_bytes: self.runtime.module.len(),
         })
@@ -279,7 +282,7 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
             let metrics = Arc::new(Metrics::default());
-            let health = parts.health(Role::Worker, "none", "none", Some(&work));
+            let health = parts.health(Role::Worker, "none", "none", "none", Some(&work));
             let router = http::ops_router(health, parts.scrape(Arc::clone(&metrics)), metrics);
             let stopped = stopped.clone();
             Some(tokio::spawn(async move {
@@ -444,6 +447,15 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     }
 }
 
+/// The gallery's most played: Redis's sorted sets shared by every node, or SQL over the
+/// play events on the embedded default.
+fn ranking(redis: Option<ConnectionManager>, reader: Arc<dyn GalleryStore>) -> Arc<dyn Ranking> {
+    match redis {
+        Some(conn) => Arc::new(RedisRanking::new(conn, REDIS_PREFIX, reader)),
+        None => Arc::new(SqlRanking::new(reader)),
+    }
+}
+
 async fn redis(config: &Config) -> anyhow::Result<Option<(redis::Client, ConnectionManager)>> {
     let Some(url) = &config.redis_url else {
         return Ok(None);
@@ -600,7 +612,15 @@ impl Application {
             Arc::clone(&parts.notifications_due),
         ));
         let role = if work.is_some() { Role::All } else { Role::Web };
-        let health = parts.health(role, sessions.kind(), limiter.kind(), work.as_ref());
+        let gallery_reader = Arc::new(parts.read_db.clone()) as Arc<dyn GalleryStore>;
+        let ranking = ranking(parts.redis.clone(), Arc::clone(&gallery_reader));
+        let health = parts.health(
+            role,
+            sessions.kind(),
+            limiter.kind(),
+            ranking.kind(),
+            work.as_ref(),
+        );
         let leptos = LeptosOptions::builder()
             .output_name("petpixel")
             .site_root(config.site_root.to_string_lossy().into_owned())
@@ -616,7 +636,8 @@ impl Application {
             studio,
             gallery: Arc::new(Gallery::new(
                 Arc::new(parts.db.clone()) as Arc<dyn GalleryStore>,
-                Arc::new(parts.read_db.clone()) as Arc<dyn GalleryStore>,
+                gallery_reader,
+                ranking,
                 Arc::clone(&games),
             )),
             moderation: Arc::new(Moderation::new(

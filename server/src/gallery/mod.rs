@@ -4,6 +4,7 @@
 //! and this week, counted from the plays game pages report in a sliding window — and searches
 //! it by title, pet name and description.
 
+pub mod ranking;
 pub mod routes;
 pub mod store;
 
@@ -19,7 +20,8 @@ use uuid::Uuid;
 use crate::accounts::SignedIn;
 use crate::games::{Games, game_view};
 use crate::urls;
-use store::{After, GalleryStore, ListedGame, PageQuery, PopularQuery, Sort};
+use ranking::{MostPlayed, Ranking, Window};
+use store::{After, GalleryStore, ListedGame, PageQuery, Sort};
 
 /// Games a page of the gallery shows unless asked for fewer.
 pub const PAGE_SIZE: u32 = 24;
@@ -44,6 +46,8 @@ pub struct Gallery {
     store: Arc<dyn GalleryStore>,
     /// Listing and search read here: the read replica, when there is one.
     reader: Arc<dyn GalleryStore>,
+    /// The most played: counted in SQL, or in Redis's sorted sets when there is one.
+    ranking: Arc<dyn Ranking>,
     games: Arc<Games>,
 }
 
@@ -51,12 +55,22 @@ impl Gallery {
     pub fn new(
         store: Arc<dyn GalleryStore>,
         reader: Arc<dyn GalleryStore>,
+        ranking: Arc<dyn Ranking>,
         games: Arc<Games>,
     ) -> Self {
         Self {
             store,
             reader,
+            ranking,
             games,
+        }
+    }
+
+    /// Counts a play of a public game for the most-played windows. The play itself is
+    /// already counted; a ranking that cannot be reached is logged, not the player's problem.
+    pub async fn played(&self, game: Uuid) {
+        if let Err(e) = self.ranking.played(game, Utc::now()).await {
+            tracing::warn!(error = %e, %game, kind = self.ranking.kind(), "a play was not ranked");
         }
     }
 
@@ -133,8 +147,8 @@ impl Gallery {
         let order = match params.sort.as_deref() {
             None | Some("new") => Order::Listed(Sort::New),
             Some("featured") => Order::Listed(Sort::Featured),
-            Some("popular") => Order::MostPlayed(chrono::Duration::days(1)),
-            Some("popular_week") => Order::MostPlayed(chrono::Duration::days(7)),
+            Some("popular") => Order::MostPlayed(Window::Day),
+            Some("popular_week") => Order::MostPlayed(Window::Week),
             Some(_) => {
                 return Err(AppError::invalid(
                     "sort",
@@ -176,9 +190,10 @@ impl Gallery {
             }
             Order::MostPlayed(window) => {
                 let games = self
-                    .reader
-                    .popular(&PopularQuery {
-                        since: Utc::now() - window,
+                    .ranking
+                    .most_played(&MostPlayed {
+                        window,
+                        now: Utc::now(),
                         theme,
                         difficulty,
                         limit,
@@ -233,7 +248,7 @@ enum Order {
     /// When games were listed or featured, paged by keyset.
     Listed(Sort),
     /// Plays within this window before now, most first.
-    MostPlayed(chrono::Duration),
+    MostPlayed(Window),
 }
 
 /// A page's position as the API hands it out: the sort time in microseconds and the id.

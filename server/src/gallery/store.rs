@@ -74,6 +74,14 @@ pub trait GalleryStore: Send + Sync + 'static {
     /// Public games most played since `query.since`, most first (the play events the game
     /// pages report: a sliding window, not a running total).
     async fn popular(&self, query: &PopularQuery) -> Result<Vec<ListedGame>, StoreError>;
+    /// The public games among `ids` that match the filters (either may be absent), in no
+    /// particular order: a ranking kept elsewhere looks its games up here.
+    async fn listed_among(
+        &self,
+        ids: &[Uuid],
+        theme: Option<Theme>,
+        difficulty: Option<Difficulty>,
+    ) -> Result<Vec<ListedGame>, StoreError>;
 }
 
 /// The most played public games of a window.
@@ -203,6 +211,20 @@ mod sql {
         "COALESCE((g.stats->>'plays')::bigint, 0)",
         "$1::text",
         "$2::text"
+    );
+    /// `$1` the ids (a JSON array of text ids on SQLite, a `uuid[]` on PostgreSQL).
+    pub const SQLITE_AMONG: &str = concat!(
+        "SELECT ",
+        listed_columns!("CAST(COALESCE(json_extract(g.stats, '$.plays'), 0) AS INTEGER)"),
+        " FROM games g WHERE g.id IN (SELECT value FROM json_each($1)) ",
+        "AND g.visibility = 'public' AND ($2 IS NULL OR g.theme = $2) ",
+        "AND ($3 IS NULL OR g.difficulty = $3)"
+    );
+    pub const POSTGRES_AMONG: &str = concat!(
+        "SELECT ",
+        listed_columns!("COALESCE((g.stats->>'plays')::bigint, 0)"),
+        " FROM games g WHERE g.id = ANY($1) AND g.visibility = 'public' ",
+        "AND ($2::text IS NULL OR g.theme = $2) AND ($3::text IS NULL OR g.difficulty = $3)"
     );
     /// Title and pet name weigh ten times the description (bm25 is lower for better).
     pub const SQLITE_SEARCH: &str = concat!(
@@ -355,6 +377,44 @@ impl GalleryStore for Db {
             .bind(i64::from(query.limit))
             .fetch_all(pool)
             .await?);
+        rows.into_iter().map(ListedGame::try_from).collect()
+    }
+
+    async fn listed_among(
+        &self,
+        ids: &[Uuid],
+        theme: Option<Theme>,
+        difficulty: Option<Difficulty>,
+    ) -> Result<Vec<ListedGame>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let theme = theme.map(|t| t.as_str());
+        let difficulty = difficulty.map(|d| d.as_str());
+        let rows: Vec<ListedRow> = match self {
+            Db::Sqlite(pool) => {
+                let ids = serde_json::to_string(
+                    &ids.iter()
+                        .map(|id| id.hyphenated().to_string())
+                        .collect::<Vec<_>>(),
+                )
+                .map_err(|e| StoreError::corrupt("ids", e))?;
+                sqlx::query_as(sql::SQLITE_AMONG)
+                    .bind(ids)
+                    .bind(theme)
+                    .bind(difficulty)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(sql::POSTGRES_AMONG)
+                    .bind(ids)
+                    .bind(theme)
+                    .bind(difficulty)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
         rows.into_iter().map(ListedGame::try_from).collect()
     }
 

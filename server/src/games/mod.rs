@@ -350,16 +350,17 @@ impl Games {
         Ok(game)
     }
 
-    /// Counts a play of a public game (the page's loader reports the first start).
-    pub async fn count_play(&self, code: &str, client: Option<IpAddr>) -> Result<(), AppError> {
-        self.playable(code).await?;
+    /// Counts a play of a public game (the page's loader reports the first start): the
+    /// game's id once counted.
+    pub async fn count_play(&self, code: &str, client: Option<IpAddr>) -> Result<Uuid, AppError> {
+        let game = self.playable(code).await?;
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
         if let Some(ip) = client {
             let party = format!("{code}:{}", crate::http::client_ip::limit_key(ip));
             self.quotas.plays.spend(&[party]).await?;
         }
         if self.store.count_play(&code).await? {
-            Ok(())
+            Ok(game.id)
         } else {
             Err(AppError::NotFound)
         }

@@ -13,6 +13,7 @@ use game_runtime::assemble::{GameSource, PageOptions, html_page};
 
 use super::store::GameRecord;
 use super::{Games, Picture};
+use crate::gallery::Gallery;
 use crate::http::Binary;
 use crate::http::cache::etag_matches;
 use crate::http::client_ip::ClientIp;
@@ -139,10 +140,12 @@ fn html_escape(text: &str) -> String {
 )]
 async fn count_play(
     State(games): State<Arc<Games>>,
+    State(gallery): State<Arc<Gallery>>,
     Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
 ) -> Result<StatusCode, HttpError> {
-    games.count_play(&code, client).await?;
+    let game = games.count_play(&code, client).await?;
+    gallery.played(game).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

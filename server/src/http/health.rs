@@ -30,6 +30,8 @@ pub struct Health {
     pub blobs: &'static str,
     pub sessions: &'static str,
     pub rate_limits: &'static str,
+    /// Where the gallery's most played are counted: `sql` or `redis`.
+    pub ranking: &'static str,
     /// Where the image models run, when this node loaded them.
     pub ml_backend: Option<String>,
     pub runtime_module_bytes: usize,
@@ -65,6 +67,7 @@ pub async fn health(State(health): State<Arc<Health>>) -> (StatusCode, Json<Valu
             "blobs": health.blobs,
             "sessions": health.sessions,
             "rate_limits": health.rate_limits,
+            "ranking": health.ranking,
             "ml": ml,
             "game_runtime": {
                 "format_version": game_runtime::format::FORMAT_VERSION,

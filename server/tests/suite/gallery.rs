@@ -3,10 +3,14 @@
 //! rejected and hidden ones are not, and their owners read why; every moderator action is
 //! recorded.
 
+use std::sync::Arc;
+
+use domain::Theme;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use server::infra::db::Db;
+use server::gallery::ranking::{MostPlayed, Ranking, RedisRanking, SqlRanking, Window};
+use server::infra::db::{Db, Id};
 use server::moderation::store::ModerationStore;
 use uuid::Uuid;
 
@@ -59,6 +63,32 @@ async fn database(app: &TestApp) -> Db {
             .await
             .expect("sqlite"),
     }
+}
+
+/// The app's Redis ranking, opened beside it, when the app ranks in Redis.
+async fn redis_ranking(app: &TestApp, db: &Db) -> Option<RedisRanking> {
+    use secrecy::ExposeSecret;
+    let url = app.config.redis_url.as_ref()?;
+    let client = redis::Client::open(url.expose_secret()).expect("redis url");
+    let conn = redis::aio::ConnectionManager::new(client)
+        .await
+        .expect("redis");
+    Some(RedisRanking::new(
+        conn,
+        server::startup::REDIS_PREFIX,
+        Arc::new(db.clone()),
+    ))
+}
+
+/// A game's id by its short code.
+async fn id_of(db: &Db, code: &str) -> Uuid {
+    let sql = "SELECT id FROM games WHERE short_code = $1";
+    let (id,): (Id,) = match db {
+        Db::Sqlite(pool) => sqlx::query_as(sql).bind(code).fetch_one(pool).await,
+        Db::Postgres(pool) => sqlx::query_as(sql).bind(code).fetch_one(pool).await,
+    }
+    .expect("the game's id");
+    id.into()
 }
 
 /// A signed-in account's client and one finished game of theirs.
@@ -520,8 +550,10 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
             assert_eq!(played.status(), StatusCode::NO_CONTENT);
         }
     }
-    // Mochi was the rage two days ago: five plays then, none today.
-    let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    // Mochi was the rage two days ago: five plays then, none today — kept as the events
+    // they would have been, and counted in Redis's windows too when the app ranks there.
+    let now = chrono::Utc::now();
+    let two_days_ago = now - chrono::Duration::days(2);
     let old_play = "INSERT INTO analytics_events (game_id, event_type, created_at) \
         SELECT id, 'play', $2 FROM games WHERE short_code = $1";
     let db = database(app).await;
@@ -542,6 +574,16 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
         }
         .expect("an old play");
     }
+    let redis_ranking = redis_ranking(app, &db).await;
+    if let Some(ranking) = &redis_ranking {
+        let id = id_of(&db, mochi).await;
+        for _ in 0..5 {
+            ranking
+                .played_at(id, two_days_ago, now)
+                .await
+                .expect("an old play ranked");
+        }
+    }
     let today = get_json(&anyone, app, "/api/v1/gallery?sort=popular").await;
     assert_eq!(codes(&today), [pip.clone(), olive.clone()]);
     assert_eq!(today["next"], Value::Null, "one page");
@@ -556,6 +598,28 @@ async fn the_gallery_pages_by_keyset_and_filters(app: &TestApp) {
     assert_eq!(codes(&garden), std::slice::from_ref(olive));
     let one = get_json(&anyone, app, "/api/v1/gallery?sort=popular&limit=1").await;
     assert_eq!(codes(&one), std::slice::from_ref(pip));
+    // Conformance: what the app answered from Redis, SQL counts from the same plays.
+    if redis_ranking.is_some() {
+        let sql = SqlRanking::new(Arc::new(db.clone()));
+        for (window, theme, answer) in [
+            (Window::Day, None, &today),
+            (Window::Week, None, &week),
+            (Window::Week, Some(Theme::Garden), &garden),
+        ] {
+            let counted = sql
+                .most_played(&MostPlayed {
+                    window,
+                    now: chrono::Utc::now(),
+                    theme,
+                    difficulty: None,
+                    limit: 24,
+                })
+                .await
+                .expect("sql ranking");
+            let counted: Vec<String> = counted.iter().map(|g| g.short_code.to_string()).collect();
+            assert_eq!(counted, codes(answer), "{window:?} {theme:?}");
+        }
+    }
     let paged = get(
         &anyone,
         app,

@@ -85,6 +85,7 @@ async fn health_reports_the_versions_of_its_parts() {
     );
     assert_eq!(body["parts"]["blobs"], "local");
     assert_eq!(body["parts"]["sessions"], "sqlite");
+    assert_eq!(body["parts"]["ranking"], "sql");
     // The embedded default serves and works: it loaded the models, on the CPU.
     assert_eq!(body["role"], "all");
     assert_eq!(

@@ -137,3 +137,95 @@ async fn redis_session_store_round_trips_expires_and_deletes() {
         "expired sessions are gone"
     );
 }
+
+/// The most-played windows in Redis slide with time: a play counts in "today" for 24 hours
+/// and in "this week" for 168, then leaves each exactly once, whichever node reads first; a
+/// window lost from Redis is rebuilt from the hours' sets.
+#[tokio::test]
+async fn redis_ranking_windows_slide_by_the_hour() {
+    use std::sync::Arc;
+
+    use chrono::{DateTime, Duration as Hours, Utc};
+    use server::gallery::ranking::{RedisRanking, Window};
+    use server::infra::db::Db;
+    use uuid::Uuid;
+
+    let Some(conn) = redis().await else { return };
+    let prefix = test_prefix();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::sqlite(&dir.path().join("ranking.sqlite3"))
+        .await
+        .expect("sqlite");
+    // Two nodes sharing one Redis.
+    let node =
+        |conn: &ConnectionManager| RedisRanking::new(conn.clone(), &prefix, Arc::new(db.clone()));
+    let (one, two) = (node(&conn), node(&conn));
+    let start: DateTime<Utc> = "2026-12-07T12:30:00Z".parse().expect("time");
+    let hours = |n: i64| start + Hours::hours(n);
+    let (a, b, c, d) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    for _ in 0..3 {
+        one.played_at(a, start, start).await.expect("play");
+    }
+    two.played_at(b, start, start).await.expect("play");
+    for _ in 0..5 {
+        two.played_at(c, hours(-30), start).await.expect("play");
+    }
+    for _ in 0..9 {
+        one.played_at(d, hours(-200), start).await.expect("play");
+    }
+    assert_eq!(top(&one, Window::Day, start).await, [(a, 3), (b, 1)]);
+    assert_eq!(
+        top(&two, Window::Week, start).await,
+        [(c, 5), (a, 3), (b, 1)]
+    );
+    // Ranks past the first.
+    assert_eq!(
+        one.top(Window::Week, start, 1, 1).await.expect("top"),
+        [(a, 3)]
+    );
+
+    // 23 hours on, today still holds them; at 24 they have left it, but not the week.
+    assert_eq!(top(&two, Window::Day, hours(23)).await, [(a, 3), (b, 1)]);
+    assert_eq!(top(&one, Window::Day, hours(24)).await, []);
+    assert_eq!(top(&two, Window::Day, hours(24)).await, [], "left once");
+    assert_eq!(
+        top(&one, Window::Week, hours(24)).await,
+        [(c, 5), (a, 3), (b, 1)]
+    );
+    // A play now counts alone today.
+    two.played_at(b, hours(24), hours(24)).await.expect("play");
+    assert_eq!(top(&one, Window::Day, hours(24)).await, [(b, 1)]);
+    assert_eq!(
+        top(&one, Window::Week, hours(24)).await,
+        [(c, 5), (a, 3), (b, 2)]
+    );
+    // c's hour leaves the week at 138 hours; a's and b's first plays at 168.
+    assert_eq!(top(&two, Window::Week, hours(138)).await, [(a, 3), (b, 2)]);
+    assert_eq!(top(&one, Window::Week, hours(168)).await, [(b, 1)]);
+
+    // A window lost from Redis (evicted, flushed) is rebuilt from the hours it covers.
+    let mut raw = conn.clone();
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{prefix}popular:games:weekly"))
+        .arg(format!("{prefix}popular:games:weekly:through"))
+        .query_async(&mut raw)
+        .await
+        .expect("del");
+    assert_eq!(top(&two, Window::Week, hours(168)).await, [(b, 1)]);
+    // Long idle: every hour has left the window.
+    assert_eq!(top(&one, Window::Week, hours(1000)).await, []);
+}
+
+/// The first ten of a window at `at`.
+async fn top(
+    ranking: &server::gallery::ranking::RedisRanking,
+    window: server::gallery::ranking::Window,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<(uuid::Uuid, u64)> {
+    ranking.top(window, at, 0, 10).await.expect("top")
+}

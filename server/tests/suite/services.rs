@@ -25,9 +25,10 @@ async fn a_photo_becomes_a_game_on_postgres_redis_and_s3() {
     assert_eq!(
         (
             health["parts"]["blobs"].as_str(),
-            health["parts"]["sessions"].as_str()
+            health["parts"]["sessions"].as_str(),
+            health["parts"]["ranking"].as_str()
         ),
-        (Some("s3"), Some("redis"))
+        (Some("s3"), Some("redis"), Some("redis"))
     );
 
     let client = app.visitor();
