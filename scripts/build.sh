@@ -34,13 +34,34 @@ wasm-bindgen --target web --no-typescript --out-name petpixel_game --out-dir "$s
 wasm_opt "$stage/pkg/game/petpixel_game_bg.wasm" -O3
 cp game-runtime/web/loader.js "$stage/pkg/game/loader.js"
 
-cp style/main.css "$stage/pkg/petpixel.css"
+# The app's files are named by content (`petpixel.{tag}.js`, `…_bg.wasm`, `.css`), so they are
+# served as immutable and a new build is fetched at once; the server reads the names from
+# pkg/assets.json (`server::http::assets`).
+tag() { cat "$@" | sha256sum | cut -c1-16; }
+app="petpixel.$(tag "$stage/pkg/petpixel.js" "$stage/pkg/petpixel_bg.wasm")"
+mv "$stage/pkg/petpixel_bg.wasm" "$stage/pkg/${app}_bg.wasm"
+sed "s/'petpixel_bg\.wasm'/'${app}_bg.wasm'/" "$stage/pkg/petpixel.js" > "$stage/pkg/$app.js"
+rm "$stage/pkg/petpixel.js"
+css="petpixel.$(tag style/main.css).css"
+cp style/main.css "$stage/pkg/$css"
+printf '{"app":"%s","css":"%s"}\n' "$app" "$css" > "$stage/pkg/assets.json"
 cp -r public/. "$stage/"
+
+# Precompressed beside each file (brotli and gzip at their best): served by Accept-Encoding,
+# nothing compressed per request.
+log "precompressing"
+find "$stage" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.svg' \
+  -o -name '*.webmanifest' -o -name '*.json' \) -print0 |
+  while IFS= read -r -d '' f; do
+    brotli -q 11 -f -k -o "$f.br" "$f"
+    gzip -9 -n -k -c "$f" > "$f.gz"
+  done
 rm -rf "$site" && mkdir -p "$site" && cp -r "$stage/." "$site/"
 
 log "server (release)"
 cargo build -q --locked --release -p server --bin petpixel
 log "built: $site/ and $target_dir/release/petpixel"
-for f in "$site/pkg/petpixel_bg.wasm" "$site/pkg/game/petpixel_game_bg.wasm"; do
-  printf '  %-40s %8d bytes, %7d gzip\n' "${f#$site/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+for f in "$site/pkg/${app}_bg.wasm" "$site/pkg/$app.js" "$site/pkg/$css" "$site/pkg/game/petpixel_game_bg.wasm"; do
+  printf '  %-40s %8d bytes, %7d gzip, %7d brotli\n' "${f#$site/}" "$(stat -c %s "$f")" \
+    "$(stat -c %s "$f.gz")" "$(stat -c %s "$f.br")"
 done

@@ -15,6 +15,8 @@ command -v node >/dev/null || need_apt+=(nodejs npm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3 python3-venv python3-pip)
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v curl >/dev/null || need_apt+=(curl)
+# brotli: the build precompresses the site's files (scripts/build.sh).
+command -v brotli >/dev/null || need_apt+=(brotli)
 # psql: the API contract run makes itself a PostgreSQL database (scripts/test.sh).
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)

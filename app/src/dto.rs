@@ -274,6 +274,9 @@ pub struct GameUrls {
     /// known: the public page's own answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<String>,
+    /// The embed as an absolute URL: what the snippet for other sites points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_embed: Option<String>,
     /// The pet's cut-out as an absolute URL: the picture a shared link unfurls with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_image: Option<String>,

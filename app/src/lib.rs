@@ -12,18 +12,21 @@ pub mod stripe_js;
 pub mod web_push;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-/// The document around every page.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The document around every page. `stylesheet` is the style sheet's address as the build
+/// named it (by content): the server knows it, the hydrated app never needs to, so it is
+/// written here rather than by a component both sides render.
+pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -45,7 +48,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="petpixel" href="/pkg/petpixel.css"/>
         <Link rel="manifest" href="/manifest.webmanifest"/>
         <Link rel="icon" href="/favicon.svg"/>
         <Meta name="theme-color" content="#2b2d42"/>

@@ -16,7 +16,8 @@ test('the public game page plays the game and copies its link', async ({ page, c
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto(`/g/${code}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText("Chelsea's Great Adventure");
-  await expect(page.locator('.embed-snippet')).toHaveValue(new RegExp(`/embed/${code}`));
+  // The snippet works pasted on any site: its address is absolute.
+  await expect(page.locator('.embed-snippet')).toHaveValue(new RegExp(`<iframe src="${baseURL}/embed/${code}"`));
   const game = (await (await page.locator('iframe.game-frame').elementHandle())!.contentFrame())!;
   await gameReady(game);
   expect(await canvasColours(game)).toBeGreaterThan(8);

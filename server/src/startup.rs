@@ -32,6 +32,7 @@ use crate::gallery::store::GalleryStore;
 use crate::games::pipeline::GamePipeline;
 use crate::games::store::{GameStore, PipelineStore};
 use crate::games::{GameQuotas, Games};
+use crate::http::assets::SiteAssets;
 use crate::http::client_ip::TrustedProxies;
 use crate::http::health::{Health, Role};
 use crate::http::{self, EdgeLimits, SessionSettings};
@@ -621,8 +622,9 @@ impl Application {
             ranking.kind(),
             work.as_ref(),
         );
+        let assets = SiteAssets::load(&config.site_root).map_err(anyhow::Error::msg)?;
         let leptos = LeptosOptions::builder()
-            .output_name("petpixel")
+            .output_name(assets.app.clone())
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(addr)
@@ -654,6 +656,7 @@ impl Application {
             scrape: parts.scrape(Arc::clone(&metrics)),
             shutdown: Shutdown(stop.subscribe()),
             leptos,
+            assets: Arc::new(assets),
             public_url: config.public_url(addr),
         };
         let sweep = sessions.clone();

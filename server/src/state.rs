@@ -42,6 +42,8 @@ pub struct AppState {
     pub scrape: Arc<Scrape>,
     pub shutdown: Shutdown,
     pub leptos: LeptosOptions,
+    /// The app's files as the build named them (by content).
+    pub assets: Arc<crate::http::assets::SiteAssets>,
     /// The site's address as people reach it, for links that leave it (a shared game).
     pub public_url: crate::urls::PublicUrl,
 }

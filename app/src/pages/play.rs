@@ -79,7 +79,8 @@ fn PlayCard(game: GameView) -> AnyView {
     let share_path = game.urls.play.clone();
     let embed_snippet = format!(
         r#"<iframe src="{}" width="640" height="360" style="border:0" title="{}" allowfullscreen></iframe>"#,
-        game.urls.embed,
+        // Pasted on another site, a relative address would point at that site.
+        game.urls.share_embed.as_deref().unwrap_or(&game.urls.embed),
         game.title.replace('"', "&quot;")
     );
     let copy = move |_| {

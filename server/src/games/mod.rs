@@ -535,6 +535,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
             hires_sheet: picture(&assets.hires_sheet, "sheet-64.png"),
             hires_preview: picture(&assets.hires_preview, "preview-64.gif"),
             share: None,
+            share_embed: None,
             share_image: None,
         },
     }

@@ -15,7 +15,7 @@ use super::store::GameRecord;
 use super::{Games, Picture};
 use crate::gallery::Gallery;
 use crate::http::Binary;
-use crate::http::cache::etag_matches;
+use crate::http::cache::{etag_matches, weak_etag};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
 use crate::infra::runtime::content_tag;
@@ -196,7 +196,7 @@ fn tagged(
     content_type: &'static str,
     bytes: bytes::Bytes,
 ) -> Response {
-    let etag = format!("\"{tag}\"");
+    let etag = weak_etag(tag);
     let fresh = etag_matches(headers.get(header::IF_NONE_MATCH), &etag);
     let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
     let common = [

@@ -30,11 +30,20 @@ fn shared_max_age(path: &str) -> Option<u32> {
     }
 }
 
-/// Whether an `If-None-Match` header names `etag` (quoted) or `*`: the client holds it.
+/// A weak ETag for `tag`: the answer may go out compressed or not (`Content-Encoding` is
+/// chosen per request), and only a weak validator may name every encoding of one content.
+pub fn weak_etag(tag: &str) -> String {
+    format!("W/\"{tag}\"")
+}
+
+/// Whether an `If-None-Match` header names `etag` or `*`: the client holds it. The comparison
+/// is weak, as RFC 9110 asks of `If-None-Match`: `W/"x"` and `"x"` match.
 pub fn etag_matches(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let wanted = opaque(etag);
     if_none_match
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        .is_some_and(|v| v.split(',').any(|t| opaque(t) == wanted || t.trim() == "*"))
 }
 
 pub async fn public_pages(request: Request, next: Next) -> Response {
@@ -58,7 +67,7 @@ pub async fn public_pages(request: Request, next: Next) -> Response {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let etag = format!("\"{}\"", content_tag(&bytes));
+    let etag = weak_etag(&content_tag(&bytes));
     let headers = &mut parts.headers;
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
@@ -77,6 +86,21 @@ pub async fn public_pages(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        let etag = weak_etag("abc");
+        assert_eq!(etag, "W/\"abc\"");
+        for held in ["W/\"abc\"", "\"abc\"", "\"x\", W/\"abc\"", "*"] {
+            let header = HeaderValue::from_str(held).expect("header");
+            assert!(etag_matches(Some(&header), &etag), "{held}");
+        }
+        for other in ["W/\"abd\"", "\"ab\"", "abc", ""] {
+            let header = HeaderValue::from_str(other).expect("header");
+            assert!(!etag_matches(Some(&header), &etag), "{other}");
+        }
+        assert!(!etag_matches(None, &etag));
+    }
 
     #[test]
     fn only_the_public_pages_are_shared() {

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_limit;
+pub mod assets;
 pub mod cache;
 pub mod client_ip;
 mod csrf;
@@ -24,6 +25,8 @@ use axum::{Extension, Router};
 use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -104,6 +107,9 @@ pub fn router(
 
     // Pages, server functions and the REST API know the visitor; static files do not need to.
     let leptos = state.leptos.clone();
+    let stylesheet = state.assets.stylesheet();
+    let shell = move |options| app::shell(options, stylesheet.clone());
+    let page_shell = shell.clone();
     let visitor_routes = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -116,7 +122,7 @@ pub fn router(
                 // everyone, so shared caches can keep it and ETags match.
                 provide_context(Nonce::from_value(PAGE_NONCE));
             },
-            move || app::shell(leptos.clone()),
+            move || page_shell(leptos.clone()),
         )
         .merge(api.owner)
         .route_layer(axum::middleware::from_fn_with_state(
@@ -124,13 +130,14 @@ pub fn router(
             visitor::attach,
         ))
         .route_layer(sessions)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
 
+    // The build leaves brotli and gzip copies beside each file: sent as the client accepts.
     let pkg = ServeDir::new(
         std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir),
-    );
+    )
+    .precompressed_br()
+    .precompressed_gzip();
     let public_routes = games::play::page_routes()
         .merge(api.public)
         .route("/health", get(health::health))
@@ -177,6 +184,13 @@ pub fn router(
             HeaderValue::from_static("nosniff"),
         ))
         .layer(axum::middleware::from_fn(cache::public_pages))
+        // Pages, API answers and modules compressed as they go (brotli at quality 4, gzip),
+        // outside the page cache so ETags are of the content; files the build precompressed,
+        // pictures, archives (compressed already; Chromium cancelled the "Download my data"
+        // ZIP when it came brotli-wrapped), small answers and event streams are left alone.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(
             metrics,
@@ -326,29 +340,51 @@ fn may_scrape(scrape: &Scrape, request: &axum::http::request::Parts) -> bool {
     }
 }
 
-/// `/pkg` files asked for by content tag (`?v=`, from `GameRuntime`'s URLs) never
-/// change under that URL: cache them for a year, with the tag as ETag. Any other
-/// request revalidates every time, so a new build is picked up at once.
+/// `/pkg` files named by content (the app's, `assets`) or asked for by content tag (`?v=`,
+/// from `GameRuntime`'s URLs) never change under that URL: cache them for a year, with the
+/// tag as ETag. Any other request revalidates every time, so a new build is picked up at once.
 async fn pkg_cache_headers(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let is_tag = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric());
+    let named = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .filter(|name| assets::content_named(name))
+        .map(str::to_owned);
     let version = request
         .uri()
         .query()
         .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("v=")))
-        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .map(str::to_owned);
+        .filter(|v| is_tag(v))
+        .map(str::to_owned)
+        .or(named);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let mut response = next.run(request).await;
     let success = response.status().is_success();
     let headers = response.headers_mut();
-    match version.and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
-        Some(etag) if success => {
+    // Whichever copy went (brotli, gzip, none), a shared cache keeps one per encoding.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let etag = version.map(|v| cache::weak_etag(&v));
+    match etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+        Some(value) if success => {
             headers.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),
             );
-            headers.insert(header::ETAG, etag);
+            headers.insert(header::ETAG, value);
+            // The client holds this very file (it cannot change under its name): no body.
+            if cache::etag_matches(if_none_match.as_ref(), etag.as_deref().unwrap_or_default()) {
+                let (mut parts, _) = response.into_parts();
+                parts.status = StatusCode::NOT_MODIFIED;
+                for stale in [header::CONTENT_LENGTH, header::CONTENT_ENCODING] {
+                    parts.headers.remove(stale);
+                }
+                return Response::from_parts(parts, axum::body::Body::empty());
+            }
         }
         _ => {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

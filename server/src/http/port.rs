@@ -123,8 +123,10 @@ impl PetPixelPort for Port {
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
         let mut view = game_view(&self.games.public(code).await?);
-        // What a shared link unfurls with needs absolute URLs.
+        // What a shared link unfurls with, and the embed snippet pasted on other sites, need
+        // absolute URLs.
         view.urls.share = Some(self.public_url.absolute(&view.urls.play));
+        view.urls.share_embed = Some(self.public_url.absolute(&view.urls.embed));
         view.urls.share_image = view
             .urls
             .cutout

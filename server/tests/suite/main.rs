@@ -7,6 +7,7 @@ mod accounts;
 mod analytics;
 mod api_contract;
 mod blob_conformance;
+mod delivery;
 mod email;
 mod gallery;
 mod gdpr;
