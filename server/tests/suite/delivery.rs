@@ -36,7 +36,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     response
         .headers()
         .get(name)

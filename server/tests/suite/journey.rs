@@ -140,10 +140,15 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
         "{policy}"
     );
     assert!(html.contains("Your pet, starring in its own video game"));
-    assert!(
-        html.contains("/pkg/petpixel.js"),
-        "hydration scripts are linked"
-    );
+    // The app's files by the names the build gave them (by content).
+    let assets = server::http::assets::SiteAssets::load(&app.config.site_root).expect("assets");
+    for file in [
+        format!("/pkg/{}.js", assets.app),
+        format!("/pkg/{}_bg.wasm", assets.app),
+        assets.stylesheet(),
+    ] {
+        assert!(html.contains(&file), "{file} is linked");
+    }
 
     let create = client
         .get(app.url("/create"))

@@ -1612,8 +1612,12 @@ async fn a_subscription_credits_games(app: &TestApp, peer: &Peer) {
     assert_eq!(made.status(), StatusCode::OK);
     let made: Value = made.json().await.expect("json");
     assert_eq!(made["subscription"]["status"], "active", "{made}");
-    // Its first invoice's webhook brings the month's credits.
-    let mine = history_until(app, &client, |h| h["credits"] == 5).await;
+    // Its first invoice's webhook brings the month's credits and its receipt; they may reach
+    // the stream in separate updates.
+    let mine = history_until(app, &client, |h| {
+        h["credits"] == 5 && h["orders"][0]["package"] == "subscription"
+    })
+    .await;
     assert_eq!(mine["tier"], "subscription");
     assert_eq!(mine["orders"][0]["package"], "subscription");
     let twice = post(
