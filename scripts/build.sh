@@ -42,6 +42,8 @@ app="petpixel.$(tag "$stage/pkg/petpixel.js" "$stage/pkg/petpixel_bg.wasm")"
 mv "$stage/pkg/petpixel_bg.wasm" "$stage/pkg/${app}_bg.wasm"
 sed "s/'petpixel_bg\.wasm'/'${app}_bg.wasm'/" "$stage/pkg/petpixel.js" > "$stage/pkg/$app.js"
 rm "$stage/pkg/petpixel.js"
+grep -q "'${app}_bg.wasm'" "$stage/pkg/$app.js" ||
+  { log "the glue's own wasm address was not renamed (wasm-bindgen's output changed?)"; exit 1; }
 css="petpixel.$(tag style/main.css).css"
 cp style/main.css "$stage/pkg/$css"
 printf '{"app":"%s","css":"%s"}\n' "$app" "$css" > "$stage/pkg/assets.json"
