@@ -46,6 +46,16 @@ pub fn etag_matches(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| opaque(t) == wanted || t.trim() == "*"))
 }
 
+/// The answer `parts` described, as a 304 for a client that holds it: its validators and
+/// caching headers kept, no body (nor a length or encoding of one).
+pub fn not_modified(mut parts: axum::http::response::Parts) -> Response {
+    parts.status = StatusCode::NOT_MODIFIED;
+    for stale in [header::CONTENT_LENGTH, header::CONTENT_ENCODING] {
+        parts.headers.remove(stale);
+    }
+    Response::from_parts(parts, Body::empty())
+}
+
 pub async fn public_pages(request: Request, next: Next) -> Response {
     let Some(max_age) = shared_max_age(request.uri().path()) else {
         return next.run(request).await;
@@ -76,9 +86,7 @@ pub async fn public_pages(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, value);
     }
     if etag_matches(if_none_match.as_ref(), &etag) {
-        parts.status = StatusCode::NOT_MODIFIED;
-        headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
+        return not_modified(parts);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

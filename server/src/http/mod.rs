@@ -368,27 +368,22 @@ async fn pkg_cache_headers(
     let headers = response.headers_mut();
     // Whichever copy went (brotli, gzip, none), a shared cache keeps one per encoding.
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    let etag = version.map(|v| cache::weak_etag(&v));
-    match etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
-        Some(value) if success => {
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            headers.insert(header::ETAG, value);
-            // The client holds this very file (it cannot change under its name): no body.
-            if cache::etag_matches(if_none_match.as_ref(), etag.as_deref().unwrap_or_default()) {
-                let (mut parts, _) = response.into_parts();
-                parts.status = StatusCode::NOT_MODIFIED;
-                for stale in [header::CONTENT_LENGTH, header::CONTENT_ENCODING] {
-                    parts.headers.remove(stale);
-                }
-                return Response::from_parts(parts, axum::body::Body::empty());
-            }
-        }
-        _ => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        }
+    let etag = version
+        .filter(|_| success)
+        .map(|v| cache::weak_etag(&v))
+        .and_then(|e| Some((HeaderValue::from_str(&e).ok()?, e)));
+    let Some((value, etag)) = etag else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return response;
+    };
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    headers.insert(header::ETAG, value);
+    // The client holds this very file (it cannot change under its name): no body.
+    if cache::etag_matches(if_none_match.as_ref(), &etag) {
+        return cache::not_modified(response.into_parts().0);
     }
     response
 }
