@@ -17,7 +17,8 @@ fi
 # The push test stands in for the browser's push service on this machine (push.spec.ts), so
 # pushes may go to 127.0.0.1 over plain http here; the product's default allows only the real
 # push services, over https.
-export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true
+export PETPIXEL__PUSH__ALLOWED_HOSTS='["127.0.0.1"]' PETPIXEL__PUSH__ALLOW_HTTP=true \
+  PETPIXEL__PUSH__ALLOW_PRIVATE_ADDRESSES=true
 # Every test's browser is 127.0.0.1: the per-address limits (10 photos an hour, 100 API calls a
 # minute, 30 logins in 15 minutes, 20 games a day, ...) would count the whole suite as one person. The server's
 # tests cover the limits.
@@ -25,7 +26,7 @@ export PETPIXEL__LIMITS__UPLOADS_PER_HOUR=1000 PETPIXEL__LIMITS__API_PER_MINUTE=
   PETPIXEL__LIMITS__LOGINS_PER_ADDRESS=1000000 PETPIXEL__LIMITS__MAILS_PER_ADDRESS=1000000 \
   PETPIXEL__LIMITS__GAMES_PER_DAY=1000000 PETPIXEL__LIMITS__REGENERATIONS_PER_DAY=1000000 \
   PETPIXEL__LIMITS__STUDIO_JOBS_PER_HOUR=1000000 PETPIXEL__LIMITS__PLAYS_PER_HOUR=1000000 \
-  PETPIXEL__LIMITS__EVENTS_PER_HOUR=1000000
+  PETPIXEL__LIMITS__EVENTS_PER_HOUR=1000000 PETPIXEL__LIMITS__CODE_MISSES_PER_HOUR=1000000
 # Google and Facebook are the suite's OpenID Connect provider (playwright.config.ts starts it).
 oidc="http://127.0.0.1:${E2E_OIDC_PORT:-$(($1 + 50))}"
 export PETPIXEL__AUTH__GOOGLE__ISSUER="$oidc" PETPIXEL__AUTH__GOOGLE__CLIENT_ID=petpixel-e2e \

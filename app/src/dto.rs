@@ -203,7 +203,11 @@ pub struct PixelArtView {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameView {
-    pub id: Uuid,
+    /// The game's id, for its owner (`GET /api/v1/games/{id}`); absent where the game is
+    /// reached by its code (the play page, anyone holding the link), which says nothing that
+    /// would let a caller address the game any other way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     pub short_code: ShortCode,
     pub title: String,
     pub pet_name: PetName,

@@ -330,6 +330,29 @@ pub struct Limits {
     /// Memory all photo decodes in flight may use together, MiB (estimated from each
     /// header): uploads beyond it wait their turn instead of growing the process.
     pub decode_memory_mib: u32,
+    /// Requests one node handles at once; beyond it a request is answered `503` with
+    /// `Retry-After` at once (`/health` and `/metrics` are always answered).
+    pub max_in_flight: u32,
+    /// Memory request bodies in flight may take together, MiB, reserved by each request's
+    /// declared length (the largest upload when it does not say); beyond it, `503`.
+    pub body_memory_mib: u32,
+    /// Seconds a request body has to arrive before it must keep up `body_min_rate`.
+    pub body_grace_secs: u64,
+    /// Bytes per second a body must average after its grace: each this many bytes earn it
+    /// one more second. A slower body is cut off with `408`.
+    pub body_min_rate: u32,
+    /// Seconds a request may take until its answer begins (streams then run on).
+    pub request_timeout_secs: u64,
+    /// Live-update streams (a game's progress, the payments page) one client address may
+    /// hold open on a node.
+    pub streams_per_address: u32,
+    /// Live-update streams one node keeps open in all.
+    pub streams_total: u32,
+    /// Seconds a live-update stream stays open; the browser then reconnects.
+    pub stream_lifetime_secs: u64,
+    /// Lookups of game codes that do not exist one client address may make per hour; past
+    /// it, every lookup by code from that address is refused until the hour is over.
+    pub code_misses_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -352,6 +375,15 @@ impl Default for Limits {
             events_per_hour: 60,
             trusted_proxies: Vec::new(),
             decode_memory_mib: 256,
+            max_in_flight: 512,
+            body_memory_mib: 256,
+            body_grace_secs: 20,
+            body_min_rate: 1024,
+            request_timeout_secs: 120,
+            streams_per_address: 16,
+            streams_total: 2000,
+            stream_lifetime_secs: 600,
+            code_misses_per_hour: 30,
         }
     }
 }
@@ -400,6 +432,11 @@ pub struct Push {
     pub allowed_hosts: Vec<String>,
     /// Whether endpoints may be plain `http:` (only for a stand-in push service in tests).
     pub allow_http: bool,
+    /// Whether an endpoint may be (or resolve to) a private, loopback or link-local address
+    /// (only for a stand-in push service in tests). Off, the addresses a push service's name
+    /// resolves to are checked as each push connects, so a name that points inside our
+    /// network (or is re-pointed there later) reaches nothing.
+    pub allow_private_addresses: bool,
     /// Devices one game may notify.
     pub max_per_game: u32,
     /// Sends of one message before it is given up.
@@ -422,6 +459,7 @@ impl Default for Push {
             .map(String::from)
             .to_vec(),
             allow_http: false,
+            allow_private_addresses: false,
             max_per_game: 5,
             max_attempts: 5,
         }
@@ -675,6 +713,7 @@ impl Config {
             l.runs_per_hour,
             l.reports_per_hour,
             l.events_per_hour,
+            l.code_misses_per_hour,
         ]
         .contains(&0)
         {
@@ -682,7 +721,36 @@ impl Config {
                 "limits.uploads_per_hour, limits.api_per_minute, limits.logins_per_address, \
                  limits.mails_per_address, limits.games_per_day, limits.regenerations_per_day, \
                  limits.studio_jobs_per_hour, limits.plays_per_hour, limits.runs_per_hour, \
-                 limits.reports_per_hour and limits.events_per_hour must be positive"
+                 limits.reports_per_hour, limits.events_per_hour and \
+                 limits.code_misses_per_hour must be positive"
+                    .into(),
+            ));
+        }
+        if l.max_in_flight == 0
+            || l.body_min_rate == 0
+            || l.streams_per_address == 0
+            || l.streams_total < l.streams_per_address
+        {
+            return Err(ConfigError::Invalid(
+                "limits.max_in_flight, limits.body_min_rate and limits.streams_per_address \
+                 must be positive, and limits.streams_total at least limits.streams_per_address"
+                    .into(),
+            ));
+        }
+        if l.body_grace_secs == 0
+            || l.stream_lifetime_secs == 0
+            || l.request_timeout_secs < l.body_grace_secs
+        {
+            return Err(ConfigError::Invalid(
+                "limits.body_grace_secs and limits.stream_lifetime_secs must be positive, and \
+                 limits.request_timeout_secs at least limits.body_grace_secs"
+                    .into(),
+            ));
+        }
+        if u64::from(l.body_memory_mib) * 1024 * 1024 < l.max_upload_bytes as u64 {
+            return Err(ConfigError::Invalid(
+                "limits.body_memory_mib must hold at least one upload of \
+                 limits.max_upload_bytes"
                     .into(),
             ));
         }
@@ -743,6 +811,9 @@ impl Config {
                 "email.from must be an address such as `PetPixel <games@example.com>`".into(),
             ));
         }
+        if let Some(url) = &self.email.smtp_url {
+            smtp_login_is_encrypted(url.expose_secret()).map_err(ConfigError::Invalid)?;
+        }
         if self.email.max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "email.max_attempts must be positive".into(),
@@ -800,6 +871,30 @@ impl Config {
             return Err(ConfigError::Invalid("s3.bucket must not be empty".into()));
         }
         self.payments.validate()
+    }
+}
+
+/// An SMTP URL with a login must keep it encrypted: implicit TLS (`smtps://`) or STARTTLS
+/// that is required (`?tls=required`). Over plain `smtp://` (or STARTTLS only when offered,
+/// `tls=opportunistic`), anyone on the path between us and the mail server could read the
+/// password, or strip the server's STARTTLS offer to make it so.
+fn smtp_login_is_encrypted(url: &str) -> Result<(), String> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| format!("email.smtp_url is not a URL ({e})"))?;
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return Ok(());
+    }
+    let required_tls = parsed
+        .query_pairs()
+        .any(|(key, value)| key == "tls" && value == "required");
+    match parsed.scheme() {
+        "smtps" => Ok(()),
+        "smtp" if required_tls => Ok(()),
+        _ => Err(format!(
+            "email.smtp_url carries a login but would send it unencrypted to {}: use \
+             smtps://host:465 or smtp://host:587?tls=required",
+            parsed.host_str().unwrap_or("the server")
+        )),
     }
 }
 
@@ -915,6 +1010,61 @@ mod tests {
         assert!(!debug.contains("hunter2"));
         assert!(!debug.contains(keys.split_once(':').expect("spec").1));
         assert!(!debug.contains("scrape-secret"));
+    }
+
+    #[test]
+    fn an_smtp_login_is_only_sent_encrypted() {
+        let with = |url: &str| {
+            Config::from_figment(
+                Figment::from(Serialized::defaults(Config::default()))
+                    .merge(Serialized::default("email.smtp_url", url)),
+            )
+        };
+        for refused in [
+            "smtp://games:hunter2@mail.example.com:587",
+            "smtp://games:hunter2@mail.example.com:587?tls=opportunistic",
+            "smtp://games@mail.example.com:25",
+        ] {
+            let err = with(refused).expect_err(refused).to_string();
+            assert!(
+                err.contains("email.smtp_url") && err.contains("unencrypted"),
+                "{err}"
+            );
+            assert!(
+                !err.contains("hunter2"),
+                "the password is not repeated: {err}"
+            );
+        }
+        for accepted in [
+            "smtps://games:hunter2@mail.example.com:465",
+            "smtp://games:hunter2@mail.example.com:587?tls=required",
+            // No login, nothing to protect: a relay on the same machine or network.
+            "smtp://127.0.0.1:2525",
+        ] {
+            with(accepted).unwrap_or_else(|e| panic!("{accepted}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_web_tier_limits_must_hold_together() {
+        for (toml, named) in [
+            ("[limits]\nmax_in_flight = 0", "max_in_flight"),
+            (
+                "[limits]\nstreams_per_address = 5\nstreams_total = 4",
+                "streams_total",
+            ),
+            (
+                "[limits]\nbody_grace_secs = 30\nrequest_timeout_secs = 10",
+                "request_timeout_secs",
+            ),
+            ("[limits]\nbody_memory_mib = 1", "body_memory_mib"),
+            ("[limits]\ncode_misses_per_hour = 0", "code_misses_per_hour"),
+        ] {
+            let figment =
+                Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
+            let err = Config::from_figment(figment).expect_err(toml).to_string();
+            assert!(err.contains(named), "{toml}: {err}");
+        }
     }
 
     #[test]

@@ -551,6 +551,10 @@ impl Application {
                 started: quota("games", limits.games_per_day, DAY),
                 remade: quota("regenerations", limits.regenerations_per_day, DAY),
                 plays: quota("plays", limits.plays_per_hour, HOUR),
+                guesses: crate::games::guesses::CodeGuesses::new(
+                    Arc::clone(&limiter),
+                    limits.code_misses_per_hour,
+                ),
             },
         ));
         let studio = Arc::new(Studio::new(
@@ -655,6 +659,11 @@ impl Application {
             health,
             scrape: parts.scrape(Arc::clone(&metrics)),
             shutdown: Shutdown(stop.subscribe()),
+            streams: crate::http::streams::StreamSlots::new(
+                limits.streams_per_address,
+                limits.streams_total,
+                std::time::Duration::from_secs(limits.stream_lifetime_secs),
+            ),
             leptos,
             assets: Arc::new(assets),
             public_url: config.public_url(addr),
@@ -673,6 +682,16 @@ impl Application {
                 limiter: Arc::clone(&limiter),
                 api_per_minute: config.limits.api_per_minute,
                 trusted_proxies,
+                pressure: Arc::new(http::pressure::Pressure::new(
+                    http::pressure::PressureSettings {
+                        max_in_flight: limits.max_in_flight,
+                        body_memory_mib: limits.body_memory_mib,
+                        max_body_bytes: limits.max_upload_bytes,
+                        body_grace_secs: limits.body_grace_secs,
+                        body_min_rate: limits.body_min_rate,
+                        request_timeout_secs: limits.request_timeout_secs,
+                    },
+                )),
             },
             metrics,
             config.limits.max_upload_bytes,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub health: Arc<Health>,
     pub scrape: Arc<Scrape>,
     pub shutdown: Shutdown,
+    /// Open progress and history streams, capped (`http::streams`).
+    pub streams: Arc<crate::http::streams::StreamSlots>,
     pub leptos: LeptosOptions,
     /// The app's files as the build named them (by content).
     pub assets: Arc<crate::http::assets::SiteAssets>,

@@ -225,7 +225,13 @@ pub fn CreatePage() -> impl IntoView {
         };
         spawn_local(async move {
             match create_game(request).await {
-                Ok(game) => navigate(&format!("/games/{}", game.id), NavigateOptions::default()),
+                Ok(game) => {
+                    // The creator's own answer always carries the id; without it, their games.
+                    let to = game
+                        .id
+                        .map_or_else(|| "/games".to_owned(), |id| format!("/games/{id}"));
+                    navigate(&to, NavigateOptions::default())
+                }
                 Err(e) => {
                     error.set(Some(e.to_string()));
                     busy.set(false);

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{get_game, push_key, regenerate_game, retry_game, subscribe_push};
 use crate::dto::{GameStatus, GameView, Package, PipelineStage};
 use crate::web_push::{self, Support};
+use uuid::Uuid;
 
 /// How long the page waits before asking again when live progress is unavailable.
 const POLL_MS: u32 = 700;
@@ -31,7 +32,10 @@ pub fn GamePage() -> impl IntoView {
         {
             streaming.set_value(true);
             leptos::task::spawn_local(async move {
-                let finished = follow_progress(&view.id.to_string(), live).await;
+                let finished = match view.id {
+                    Some(id) => follow_progress(&id.to_string(), live).await,
+                    None => false,
+                };
                 streaming.set_value(false);
                 if !finished {
                     gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
@@ -61,7 +65,10 @@ pub fn GamePage() -> impl IntoView {
         <section class="panel">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || game.get().map(|result| match result.map(|view| live.get().filter(|l| l.id == view.id).unwrap_or(view)) {
-                    Ok(view) => view! { <GameCard game=view refetch=refetch push=push/> }.into_any(),
+                    Ok(view) => match view.id {
+                        Some(game_id) => view! { <GameCard game=view game_id refetch=refetch push=push/> }.into_any(),
+                        None => view! { <p class="error" role="alert">"This game could not be found."</p> }.into_any(),
+                    },
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -92,10 +99,15 @@ async fn follow_progress(_id: &str, _live: RwSignal<Option<GameView>>) -> bool {
 }
 
 #[component]
-fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) -> impl IntoView {
+fn GameCard(
+    game: GameView,
+    game_id: Uuid,
+    refetch: Callback<()>,
+    push: RwSignal<PushOffer>,
+) -> impl IntoView {
     let status = game.status.as_str();
     let urls = game.urls.clone();
-    let id = game.id.to_string();
+    let id = game_id.to_string();
     // New levels: the same pet and settings, a new seed; the page polls until ready.
     let regenerate = Action::new(move |id: &String| regenerate_game(id.clone()));
     Effect::new(move |_| {
@@ -120,7 +132,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
     };
     let finished = matches!(game.status, GameStatus::Ready | GameStatus::Failed);
     let failed = game.status == GameStatus::Failed;
-    let retry_id = game.id.to_string();
+    let retry_id = game_id.to_string();
     view! {
         <h1>{game.title.clone()}</h1>
         <p class="status" data-status=status>
@@ -135,11 +147,11 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             }}
         </p>
         {(game.status == GameStatus::AwaitingPayment).then(|| {
-            let id = game.id;
+            let id = game_id;
             // Once Stripe's confirmation has paid the order, the page is drawn again from it.
             let reload = Callback::new(|()| crate::browser::reload());
             let paid = Callback::new(move |()| super::payments::when_paid(id, reload));
-            let (game_id, package) = (game.id, game.package);
+            let package = game.package;
             view! {
                 <super::payments::ClientOnly>
                     <super::payments::CheckoutPanel game_id=game_id package=package on_paid=paid/>
@@ -147,7 +159,7 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
             }
         })}
         {(game.status == GameStatus::Ready && game.package == Package::Free).then(|| {
-            let id = game.id;
+            let id = game_id;
             let reload = Callback::new(|()| crate::browser::reload());
             let kept = Callback::new(move |()| super::payments::when_paid(id, reload));
             let open = RwSignal::new(game.expired);
@@ -174,8 +186,8 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
         // shows the newest state.
         {(game.status == GameStatus::Generating).then(|| view! {
             <p class="hint">"This page follows the stages as they finish. "
-                <a href=format!("/games/{}", game.id) rel="external">"Refresh"</a></p>
-            <NotifyMe id=game.id.to_string() state=push/>
+                <a href=format!("/games/{}", game_id) rel="external">"Refresh"</a></p>
+            <NotifyMe id=game_id.to_string() state=push/>
         })}
         <div class="pictures">
             {urls.cutout.clone().map(|src| view! {
@@ -220,10 +232,10 @@ fn GameCard(game: GameView, refetch: Callback<()>, push: RwSignal<PushOffer>) ->
                 </button>
             </p>
         })}
-        {(game.status == GameStatus::Ready).then(|| view! { <super::stats::StatsPanel id=game.id/> })}
+        {(game.status == GameStatus::Ready).then(|| view! { <super::stats::StatsPanel id=game_id/> })}
         {(game.status == GameStatus::Ready).then(|| view! {
             <super::gallery::PublishPanel
-                id=game.id
+                id=game_id
                 visibility=game.visibility
                 description=game.description.clone()
                 note=game.moderation_note.clone()

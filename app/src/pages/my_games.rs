@@ -27,7 +27,7 @@ pub fn MyGamesPage() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => view! {
                         <ul class="game-list">
-                            {list.into_iter().map(|game| view! { <GameRow game refetch/> }).collect_view()}
+                            {list.into_iter().filter_map(|game| game.id.map(|game_id| view! { <GameRow game game_id refetch/> })).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -38,7 +38,7 @@ pub fn MyGamesPage() -> impl IntoView {
 }
 
 #[component]
-fn GameRow(game: GameView, refetch: Callback<()>) -> impl IntoView {
+fn GameRow(game: GameView, game_id: uuid::Uuid, refetch: Callback<()>) -> impl IntoView {
     let regenerate = Action::new(move |id: &String| regenerate_game(id.clone()));
     let delete = Action::new(move |id: &String| delete_game(id.clone()));
     Effect::new(move |_| {
@@ -48,7 +48,7 @@ fn GameRow(game: GameView, refetch: Callback<()>) -> impl IntoView {
             refetch.run(());
         }
     });
-    let id = game.id.to_string();
+    let id = game_id.to_string();
     let picture = game.urls.preview.clone().or(game.urls.sprite.clone());
     let ready = game.status == GameStatus::Ready;
     let finished = game.status != GameStatus::Generating;

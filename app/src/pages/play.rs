@@ -97,8 +97,10 @@ fn PlayCard(game: GameView) -> AnyView {
             <section class="panel play" data-status="expired">
                 <h1>{game.title.clone()}</h1>
                 <p class="status">"This free game has expired."</p>
-                <p>"Free games play for 30 days. Its owner can keep it for good: "
-                    <a class="button" href=format!("/games/{}", game.id)>"Keep this game"</a></p>
+                // The page is the same for everyone holding the link: the owner finds the
+                // game (and its "Keep this game") among their own.
+                <p>"Free games play for 30 days. Its owner can keep it for good from their games: "
+                    <a class="button" href="/games">"Keep this game"</a></p>
             </section>
         }
         .into_any();

@@ -89,7 +89,7 @@ impl Analytics {
                 format!("send between 1 and {MOST_PER_BATCH} events at a time"),
             ));
         }
-        let game = self.games.public(code).await?;
+        let game = self.games.public(code, client).await?;
         if game.status != GameStatus::Ready {
             return Err(AppError::NotFound);
         }

@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{Billing, HISTORY_LIMIT};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
+use crate::http::streams::StreamSlots;
 use crate::http::visitor::Caller;
 use crate::infra::changes::Change;
 use crate::infra::runtime::content_tag;
@@ -44,9 +46,6 @@ struct HistoryEvent {
 
 /// The history is read again this often even without a notice, in case one was lost.
 const RECHECK: Duration = Duration::from_secs(30);
-/// A stream ends after this long; the browser's `EventSource` reconnects, and the session is
-/// checked again then (a signed-out tab stops hearing about the account).
-const OPEN_FOR: Duration = Duration::from_secs(30 * 60);
 
 /// The caller's payment history, then again each time it changes.
 #[utoipa::path(
@@ -59,17 +58,25 @@ const OPEN_FOR: Duration = Duration::from_secs(30 * 60);
     responses(
         (status = 200, description = "`history` events, each the history as JSON", content_type = "text/event-stream", body = HistoryEvent),
         (status = 401, description = "Not signed in", body = app::dto::ApiErrorBody),
+        (status = 429, description = "This address has as many streams open as it may", body = app::dto::ApiErrorBody),
         (status = 500, description = "Our side failed", body = app::dto::ApiErrorBody),
+        (status = 503, description = "This server has as many streams open as it keeps", body = app::dto::ApiErrorBody),
     )
 )]
 pub async fn events(
     State(billing): State<Arc<Billing>>,
     State(Shutdown(stopping)): State<Shutdown>,
+    State(slots): State<Arc<StreamSlots>>,
     Extension(Caller(caller)): Extension<Caller>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
     // Listen before the first read, so a change between the two is not missed.
     let (user, notices) = billing.follow_history(caller.as_ref()).await?;
+    // The stream ends after `limits.stream_lifetime_secs` (`http::streams`); the browser's
+    // `EventSource` reconnects, and the session is checked again then (a signed-out tab stops
+    // hearing about the account).
+    let slot = slots.take(client)?;
     let last_sent = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -81,12 +88,12 @@ pub async fn events(
         stopping,
         last_sent,
         first: true,
-        until: Instant::now() + OPEN_FOR,
     };
     let stream = futures_util::stream::unfold(follow, |mut follow| async move {
         let event = follow.next().await?;
         Some((Ok(event), follow))
     });
+    let stream = slots.bounded(slot, Box::pin(stream));
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -97,7 +104,6 @@ struct Follow {
     stopping: watch::Receiver<bool>,
     last_sent: Option<String>,
     first: bool,
-    until: Instant,
 }
 
 impl Follow {
@@ -120,13 +126,10 @@ impl Follow {
     }
 
     /// Waits until the account may have changed, or [`RECHECK`] has passed; false when the
-    /// stream should end (its time is up, no more notices can come, or the server stops).
+    /// stream should end (no more notices can come, or the server stops).
     async fn wait_for_notice(&mut self) -> bool {
-        let deadline = (Instant::now() + RECHECK).min(self.until);
+        let deadline = Instant::now() + RECHECK;
         loop {
-            if Instant::now() >= self.until {
-                return false;
-            }
             let notice = tokio::select! {
                 notice = tokio::time::timeout_at(deadline, self.notices.recv()) => notice,
                 _ = self.stopping.wait_for(|stopping| *stopping) => return false,
@@ -135,7 +138,7 @@ impl Follow {
                 Ok(Ok(Change::Account(id))) if id == self.user => return true,
                 Ok(Ok(_)) => {}
                 // Fell behind, or time to look anyway.
-                Ok(Err(RecvError::Lagged(_))) | Err(_) => return Instant::now() < self.until,
+                Ok(Err(RecvError::Lagged(_))) | Err(_) => return true,
                 Ok(Err(RecvError::Closed)) => return false,
             }
         }

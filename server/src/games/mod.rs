@@ -2,6 +2,7 @@
 //! (`progress`), played by anyone holding the short code (`play`), made over with new levels
 //! or tried again after a failure by their owner.
 
+pub mod guesses;
 pub mod keys;
 pub mod pipeline;
 pub mod play;
@@ -75,6 +76,8 @@ pub struct GameQuotas {
     pub started: Quota,
     pub remade: Quota,
     pub plays: Quota,
+    /// Lookups of codes that do not exist, per client address.
+    pub guesses: guesses::CodeGuesses,
 }
 
 pub struct Games {
@@ -335,15 +338,28 @@ impl Games {
         Ok(())
     }
 
-    /// A game by its public code (anyone holding the code may play it).
-    pub async fn public(&self, code: &str) -> Result<GameRecord, AppError> {
-        let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
-        self.store.by_code(&code).await?.ok_or(AppError::NotFound)
+    /// A game by its public code (anyone holding the code may play it), asked for from
+    /// `client`: an address that keeps asking for codes that do not exist is refused
+    /// (`guesses`).
+    pub async fn public(&self, code: &str, client: Option<IpAddr>) -> Result<GameRecord, AppError> {
+        self.quotas.guesses.admit(client).await?;
+        let found = match ShortCode::parse(code) {
+            Some(code) => self.store.by_code(&code).await?,
+            None => None,
+        };
+        match found {
+            Some(game) => Ok(game),
+            None => Err(self.quotas.guesses.missed(client).await),
+        }
     }
 
     /// A public game that still plays: a free game past its time is `Expired`.
-    pub async fn playable(&self, code: &str) -> Result<GameRecord, AppError> {
-        let game = self.public(code).await?;
+    pub async fn playable(
+        &self,
+        code: &str,
+        client: Option<IpAddr>,
+    ) -> Result<GameRecord, AppError> {
+        let game = self.public(code, client).await?;
         if game.expired(Utc::now()) {
             return Err(expired());
         }
@@ -353,7 +369,7 @@ impl Games {
     /// Counts a play of a public game (the page's loader reports the first start): the
     /// game's id once counted.
     pub async fn count_play(&self, code: &str, client: Option<IpAddr>) -> Result<Uuid, AppError> {
-        let game = self.playable(code).await?;
+        let game = self.playable(code, client).await?;
         let code = ShortCode::parse(code).ok_or(AppError::NotFound)?;
         if let Some(ip) = client {
             let party = format!("{code}:{}", crate::http::client_ip::limit_key(ip));
@@ -494,6 +510,17 @@ fn new_short_code() -> ShortCode {
 }
 
 /// A game as clients see it, with links to what exists so far.
+/// The game as anyone holding its code sees it: without its id (which addresses it on the
+/// owner's routes) or what a moderator told its owner.
+pub fn public_game_view(game: &GameRecord) -> GameView {
+    GameView {
+        id: None,
+        moderation_note: None,
+        ..game_view(game)
+    }
+}
+
+/// The game as its owner sees it.
 pub fn game_view(game: &GameRecord) -> GameView {
     let code = &game.short_code;
     let assets = game.assets.clone().unwrap_or_default();
@@ -501,7 +528,7 @@ pub fn game_view(game: &GameRecord) -> GameView {
         present.as_ref().map(|_| urls::game_public_file(code, file))
     };
     GameView {
-        id: game.id,
+        id: Some(game.id),
         short_code: code.clone(),
         title: game.title.clone(),
         pet_name: game.pet_name.clone(),

@@ -41,9 +41,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 async fn embed(
     State(games): State<Arc<Games>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
-    let game = games.public(&code).await?;
+    let game = games.public(&code, client).await?;
     if game.expired(chrono::Utc::now()) {
         return Ok(expired_page(&game));
     }
@@ -173,10 +174,11 @@ fn module_file(game: &GameRecord) -> Option<&str> {
 )]
 async fn module(
     State(games): State<Arc<Games>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let game = games.playable(&code).await?;
+    let game = games.playable(&code, client).await?;
     let bytes = games.module(&game).await?;
     let tag = content_tag(&bytes);
     Ok(tagged(
@@ -236,6 +238,7 @@ fn tagged(
 )]
 async fn game_file(
     State(games): State<Arc<Games>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path((code, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
@@ -243,7 +246,7 @@ async fn game_file(
         .strip_prefix("game-")
         .and_then(|rest| rest.strip_suffix(".wasm"))
     {
-        let game = games.playable(&code).await?;
+        let game = games.playable(&code, client).await?;
         if module_file(&game) != Some(file.as_str()) {
             return Err(HttpError(app::error::AppError::NotFound));
         }
@@ -257,7 +260,7 @@ async fn game_file(
         ));
     }
     let picture = Picture::parse(&file).ok_or(HttpError(app::error::AppError::NotFound))?;
-    let game = games.public(&code).await?;
+    let game = games.public(&code, client).await?;
     let bytes = games.picture(&game, picture).await?;
     Ok((
         [
@@ -285,9 +288,10 @@ async fn game_file(
 )]
 async fn download(
     State(games): State<Arc<Games>>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
 ) -> Result<Response, HttpError> {
-    let game = games.playable(&code).await?;
+    let game = games.playable(&code, client).await?;
     html_download(&games, &game).await
 }
 

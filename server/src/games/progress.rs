@@ -4,6 +4,9 @@
 //! The first event is the game as it is now, so a stream that opens late, or reconnects after a
 //! drop, misses nothing. Each event's id is a digest of its data: a client that reconnects with
 //! `Last-Event-ID` is not sent again what it already has.
+//!
+//! Streams are capped per client address and per node and end after a while (`http::streams`);
+//! the browser reconnects by itself.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -22,7 +25,9 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::Games;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::HttpError;
+use crate::http::streams::StreamSlots;
 use crate::infra::changes::Change;
 use crate::infra::runtime::content_tag;
 use crate::state::Shutdown;
@@ -55,19 +60,24 @@ const RECHECK: Duration = Duration::from_secs(5);
     responses(
         (status = 200, description = "`progress` events, each a game as JSON", content_type = "text/event-stream", body = ProgressEvent),
         (status = 404, description = "No such game of the caller's", body = app::dto::ApiErrorBody),
+        (status = 429, description = "This address has as many streams open as it may", body = app::dto::ApiErrorBody),
         (status = 500, description = "Our side failed", body = app::dto::ApiErrorBody),
+        (status = 503, description = "This server has as many streams open as it keeps", body = app::dto::ApiErrorBody),
     )
 )]
 pub async fn events(
     State(games): State<Arc<Games>>,
     State(Shutdown(stopping)): State<Shutdown>,
+    State(slots): State<Arc<StreamSlots>>,
     Extension(visitor): Extension<Visitor>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
     // Listen before the first read, so a change between the two is not missed.
     let notices = games.changes().subscribe();
     let game = games.owned(&visitor, &id).await?;
+    let slot = slots.take(client)?;
     let last_sent = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -86,6 +96,7 @@ pub async fn events(
         let event = follow.next().await?;
         Some((Ok(event), follow))
     });
+    let stream = slots.bounded(slot, Box::pin(stream));
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

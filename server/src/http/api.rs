@@ -109,7 +109,9 @@ async fn openapi_json(Extension(document): Extension<ApiDocument>) -> Response {
 /// The answers the edge gives before any handler runs, on the routes they apply to: `401` for
 /// a missing, expired or forged bearer token (every route that knows its caller), `429` once
 /// the address's API limit is spent (every counted route: not a game's public files, not
-/// this document).
+/// this document) or, on a game's public routes, once the address has asked for too many codes
+/// that do not exist (`games::guesses`); `503` when the node is full and `408` for a body that
+/// arrives too slowly (`pressure`), anywhere.
 fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[String]) {
     use axum::http::Method;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -118,6 +120,12 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[Stri
     let error = || {
         ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("ApiErrorBody")))
+            .build()
+    };
+    let retry_after = || {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+            .description(Some("Seconds until it may be asked again"))
             .build()
     };
     for (path, item) in document.paths.paths.iter_mut() {
@@ -150,13 +158,38 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[Stri
                     ResponseBuilder::new()
                         .description("Too many requests from this address this minute")
                         .content("application/json", error())
-                        .header(
-                            "Retry-After",
-                            HeaderBuilder::new()
-                                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-                                .description(Some("Seconds until it may be asked again"))
-                                .build(),
+                        .header("Retry-After", retry_after())
+                        .build()
+                        .into()
+                });
+            }
+            if path.starts_with("/api/v1/play/{code}") {
+                answers.entry("429".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description(
+                            "This address asked for too many codes that do not exist this hour",
                         )
+                        .content("application/json", error())
+                        .header("Retry-After", retry_after())
+                        .build()
+                        .into()
+                });
+            }
+            if !document_itself {
+                answers.entry("503".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("The server is busy: try again after `Retry-After`")
+                        .content("application/json", error())
+                        .header("Retry-After", retry_after())
+                        .build()
+                        .into()
+                });
+            }
+            if operation.request_body.is_some() {
+                answers.entry("408".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("The request's body arrived too slowly")
+                        .content("application/json", error())
                         .build()
                         .into()
                 });

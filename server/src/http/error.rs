@@ -69,6 +69,13 @@ impl IntoResponse for HttpError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        // Something we depend on, or this node, is out of room for now: a client (or a load
+        // balancer) may try again shortly rather than give up.
+        if let AppError::Unavailable(_) = self.0 {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         response
     }
 }

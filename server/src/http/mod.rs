@@ -12,6 +12,8 @@ pub mod extract;
 pub mod health;
 pub mod page_policy;
 mod port;
+pub mod pressure;
+pub mod streams;
 pub mod visitor;
 
 use std::sync::Arc;
@@ -67,6 +69,8 @@ pub struct EdgeLimits {
     pub limiter: Arc<dyn crate::infra::limits::RateLimiter>,
     pub api_per_minute: u32,
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// What one node takes on at once, and for how long.
+    pub pressure: Arc<pressure::Pressure>,
 }
 
 /// The whole application's router.
@@ -190,6 +194,11 @@ pub fn router(
         // ZIP when it came brotli-wrapped), small answers and event streams are left alone.
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
+        ))
+        // Before any work: a full node answers 503 at once; bodies are timed as they arrive.
+        .layer(axum::middleware::from_fn_with_state(
+            limits.pressure,
+            pressure::guard,
         ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(

@@ -22,7 +22,7 @@ use crate::accounts::social::SocialSignIn;
 use crate::accounts::{Accounts, SignedIn};
 use crate::billing::Billing;
 use crate::gallery::{Gallery, PageParams};
-use crate::games::{Games, game_view};
+use crate::games::{Games, public_game_view};
 use crate::http::client_ip::ClientIp;
 use crate::http::visitor::Caller;
 use crate::leaderboard::Leaderboards;
@@ -122,7 +122,8 @@ impl PetPixelPort for Port {
     }
 
     async fn game_by_code(&self, code: &str) -> Result<GameView, AppError> {
-        let mut view = game_view(&self.games.public(code).await?);
+        let (_, client) = caller_and_client().await?;
+        let mut view = public_game_view(&self.games.public(code, client).await?);
         // What a shared link unfurls with, and the embed snippet pasted on other sites, need
         // absolute URLs.
         view.urls.share = Some(self.public_url.absolute(&view.urls.play));
@@ -264,7 +265,8 @@ impl PetPixelPort for Port {
     }
 
     async fn leaderboard(&self, code: &str) -> Result<Leaderboard, AppError> {
-        self.leaderboards.board(code, None).await
+        let (_, client) = caller_and_client().await?;
+        self.leaderboards.board(code, None, client).await
     }
 
     async fn game_stats(&self, visitor: &Visitor, id: &str) -> Result<GameStats, AppError> {

@@ -25,9 +25,11 @@ pub trait RateLimiter: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
     /// Counts one hit on `key` and says whether it stays within `limit` per `window`.
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Decision, LimitError>;
+    /// Whether `key` has passed `limit` in its current window, without counting a hit.
+    async fn peek(&self, key: &str, limit: u32) -> Result<Decision, LimitError>;
 }
 
-/// One process's counters.
+/// One process's counters: each key's count and when its window ends.
 #[derive(Debug, Default)]
 pub struct MemoryLimiter {
     windows: Mutex<HashMap<String, (Instant, u32)>>,
@@ -45,20 +47,29 @@ impl RateLimiter for MemoryLimiter {
             .windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Forget finished windows so the map stays as small as the set of active visitors.
+        // Forget finished windows so the map stays as small as the set of active visitors
+        // (each by its own end: keys count over windows of different lengths).
         if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+            windows.retain(|_, (ends, _)| *ends > now);
         }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= window {
-            *entry = (now, 0);
+        let entry = windows.entry(key.to_owned()).or_insert((now + window, 0));
+        if now >= entry.0 {
+            *entry = (now + window, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        Ok(decide(
-            entry.1,
-            limit,
-            window.saturating_sub(now.duration_since(entry.0)),
-        ))
+        Ok(decide(entry.1, limit, entry.0 - now))
+    }
+
+    async fn peek(&self, key: &str, limit: u32) -> Result<Decision, LimitError> {
+        let now = Instant::now();
+        let windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(match windows.get(key) {
+            Some((ends, count)) if now < *ends => decide(*count, limit, *ends - now),
+            _ => Decision::Allowed { remaining: limit },
+        })
     }
 }
 
@@ -101,6 +112,20 @@ impl RateLimiter for RedisLimiter {
             .await?;
         let left = Duration::from_secs(u64::try_from(ttl).unwrap_or(secs));
         Ok(decide(count, limit, left))
+    }
+
+    async fn peek(&self, key: &str, limit: u32) -> Result<Decision, LimitError> {
+        let key = format!("{}rate_limit:{key}", self.prefix);
+        let mut conn = self.conn.clone();
+        let (count, ttl): (Option<u32>, i64) = redis::pipe()
+            .get(&key)
+            .ttl(&key)
+            .query_async(&mut conn)
+            .await?;
+        Ok(match count {
+            Some(count) if ttl > 0 => decide(count, limit, Duration::from_secs(ttl.unsigned_abs())),
+            _ => Decision::Allowed { remaining: limit },
+        })
     }
 }
 

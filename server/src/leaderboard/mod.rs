@@ -56,8 +56,9 @@ impl Leaderboards {
         &self,
         code: &str,
         caller: Option<&SignedIn>,
+        client: Option<IpAddr>,
     ) -> Result<Leaderboard, AppError> {
-        let (game, module) = self.game(code).await?;
+        let (game, module) = self.game(code, client).await?;
         let your_name = match caller {
             Some(caller) => self.store.player_name(caller.id).await?,
             None => None,
@@ -90,7 +91,7 @@ impl Leaderboards {
                 ),
             ));
         }
-        let (game, module) = self.game(code).await?;
+        let (game, module) = self.game(code, client).await?;
         if let Some(ip) = client {
             let party = format!(
                 "{}:{}",
@@ -155,8 +156,12 @@ impl Leaderboards {
 
     /// A game whose board may be seen and added to: ready, still playing, not taken down;
     /// and the module its levels are played from.
-    async fn game(&self, code: &str) -> Result<(GameRecord, String), AppError> {
-        let game = self.games.playable(code).await?;
+    async fn game(
+        &self,
+        code: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(GameRecord, String), AppError> {
+        let game = self.games.playable(code, client).await?;
         if game.status != GameStatus::Ready || game.visibility.taken_down() {
             return Err(AppError::NotFound);
         }

@@ -36,9 +36,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn board(
     State(boards): State<Arc<Leaderboards>>,
     Extension(Caller(caller)): Extension<Caller>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     Path(code): Path<String>,
 ) -> Result<Json<Leaderboard>, HttpError> {
-    Ok(Json(boards.board(&code, caller.as_ref()).await?))
+    Ok(Json(boards.board(&code, caller.as_ref(), client).await?))
 }
 
 /// A finished run, replayed through the game's simulation: its time is kept under `name`

@@ -82,7 +82,7 @@ impl Moderation {
             None | Some("") => None,
             Some(note) => Some(text(note, "note")?),
         };
-        let game = self.games.public(code).await?;
+        let game = self.games.public(code, client).await?;
         // Counted per game, as plays are: one person cannot flood the queue about a game.
         let parties: Vec<String> = crate::infra::limits::parties(visitor, client)
             .into_iter()

@@ -6,9 +6,13 @@
 //! key (RFC 8292) so the service knows the sender is the server the browser subscribed with.
 //!
 //! A subscription is user input that makes the server send a request somewhere, so its
-//! endpoint must be `https:` on a known push service (`push.allowed_hosts`), and the sender
-//! follows no redirects.
+//! endpoint must be `https:` on a known push service (`push.allowed_hosts`), the sender
+//! follows no redirects, and it connects only to public addresses: an IP endpoint must be
+//! one, and a name is resolved by [`PublicAddressesOnly`] as each push connects, so a name
+//! that resolves (or is later re-pointed) into our own network reaches nothing there.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::dto::PushSubscriptionJson;
@@ -154,6 +158,15 @@ impl Target {
         if !endpoint.username().is_empty() || endpoint.password().is_some() {
             return Err(refused("endpoint", "The endpoint must not carry a login."));
         }
+        if let Some(ip) = ip_host(&endpoint)
+            && !policy.allow_private_addresses
+            && !is_public(ip)
+        {
+            return Err(refused(
+                "endpoint",
+                format!("{ip} is not a public address."),
+            ));
+        }
         let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
         if !policy
             .allowed_hosts
@@ -190,6 +203,118 @@ impl Target {
     }
 }
 
+/// The endpoint's host when it is an address rather than a name.
+fn ip_host(endpoint: &Url) -> Option<IpAddr> {
+    let host = endpoint.host_str()?;
+    // An IPv6 host is written in brackets.
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
+}
+
+/// Whether `ip` is on the public internet: not private, loopback, link-local, shared (CGNAT),
+/// documentation, benchmarking, multicast, reserved or unspecified, nor an IPv6 form of one
+/// (IPv4-mapped, NAT64, 6to4).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        // Shared address space (carrier-grade NAT), RFC 6598.
+        || (a == 100 && (64..128).contains(&b))
+        // IETF protocol assignments, RFC 6890.
+        || (a == 192 && b == 0 && c == 0)
+        // Benchmarking, RFC 2544.
+        || (a == 198 && (18..20).contains(&b))
+        // Reserved for future use (and broadcast), RFC 1112.
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [.., hi, lo] = segments;
+        return is_public_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+    }
+    // 6to4 (2002::/16) carries one in bits 16..48.
+    if segments[0] == 0x2002 {
+        return is_public_v4(Ipv4Addr::from(
+            (u32::from(segments[1]) << 16) | u32::from(segments[2]),
+        ));
+    }
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        // Unique local, fc00::/7.
+        || (segments[0] & 0xfe00) == 0xfc00
+        // Link-local, fe80::/10.
+        || (segments[0] & 0xffc0) == 0xfe80
+        // Documentation, 2001:db8::/32.
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8)
+        // IPv4-compatible (deprecated) and other ::/96 forms.
+        || segments[..6] == [0; 6])
+}
+
+/// Why a push was not sent: its service's name resolved to an address inside a network.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to {address}, which is not a public address")]
+pub struct PrivateAddress {
+    host: String,
+    address: IpAddr,
+}
+
+/// Resolves names as the system does, and refuses any that resolves to an address that is
+/// not public (every address is checked: one bad answer among good ones refuses the name).
+#[derive(Debug, Default)]
+pub struct PublicAddressesOnly;
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(bad) = addresses.iter().find(|a| !is_public(a.ip())) {
+                return Err(Box::new(PrivateAddress {
+                    host,
+                    address: bad.ip(),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The [`PrivateAddress`] somewhere in `error`'s chain of causes.
+fn private_address<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a PrivateAddress> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<PrivateAddress>() {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
+}
+
 /// `pattern` is a host name or `*.` and a domain (which matches its subdomains only).
 fn host_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.to_ascii_lowercase();
@@ -223,10 +348,13 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new(key: VapidKey, subject: String, policy: PushConfig) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(SEND_TIMEOUT)
-            .build()?;
+            .timeout(SEND_TIMEOUT);
+        if !policy.allow_private_addresses {
+            client = client.dns_resolver(Arc::new(PublicAddressesOnly));
+        }
+        let client = client.build()?;
         Ok(Self {
             client,
             key,
@@ -263,8 +391,12 @@ impl Pusher {
             .send()
             .await
             // The URL is the device's push address: kept out of logs and the outbox.
-            .map_err(|e| {
-                SendFailed::transient(format!("push service unreachable: {}", e.without_url()))
+            .map_err(|e| match private_address(&e) {
+                // It will resolve the same way next time: not worth retrying.
+                Some(private) => permanent(private.to_string()),
+                None => {
+                    SendFailed::transient(format!("push service unreachable: {}", e.without_url()))
+                }
             })?;
         let status = response.status();
         if status.is_success() {
@@ -361,13 +493,136 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_when_allowed() {
+    fn plain_http_and_private_addresses_only_when_allowed() {
         let mut local = policy();
         local.allowed_hosts = vec!["127.0.0.1".into()];
         let sub = subscription("http://127.0.0.1:9/push");
         assert!(Target::parse(&sub, &local).is_err());
         local.allow_http = true;
+        let refused = Target::parse(&sub, &local).expect_err("a loopback address");
+        assert!(
+            refused.message.contains("not a public address"),
+            "{refused:?}"
+        );
+        local.allow_private_addresses = true;
         assert!(Target::parse(&sub, &local).is_ok());
+    }
+
+    #[test]
+    fn addresses_inside_networks_are_not_public() {
+        for inside in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "198.18.0.1",
+            "192.0.0.8",
+            "240.0.0.1",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
+        ] {
+            let ip: IpAddr = inside.parse().expect(inside);
+            assert!(!is_public(ip), "{inside}");
+        }
+        for outside in [
+            "8.8.8.8",
+            "142.250.74.110",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450:4001:80b::200a",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
+            let ip: IpAddr = outside.parse().expect(outside);
+            assert!(is_public(ip), "{outside}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_inside_the_network_is_not_connected_to() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        use reqwest::dns::Resolve as _;
+        let name: reqwest::dns::Name = "localhost".parse().expect("a name");
+        let err = match PublicAddressesOnly.resolve(name).await {
+            Ok(_) => panic!("localhost resolved through the public-only resolver"),
+            Err(err) => err,
+        };
+        assert!(private_address(&*err).is_some(), "{err}");
+
+        // Through the sender, end to end: a stand-in push service on this machine, named
+        // `localhost`, is never reached; allowed private addresses, it is.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut local = policy();
+        local.allowed_hosts = vec!["localhost".into()];
+        local.allow_http = true;
+        let endpoint = format!("http://localhost:{port}/push");
+        let target = serde_json::to_string(&subscription(&endpoint)).expect("json");
+        let message = PushMessage {
+            title: "t".into(),
+            body: "b".into(),
+            url: "/".into(),
+            icon: "/i.png".into(),
+            tag: "x".into(),
+        };
+        let pusher = Pusher::new(
+            VapidKey::generate(),
+            "mailto:a@example.com".into(),
+            local.clone(),
+        )
+        .expect("pusher");
+        let failed = pusher.send(&target, &message).await.expect_err("refused");
+        assert!(failed.permanent, "{}", failed.message);
+        assert!(
+            failed.message.contains("not a public address"),
+            "{}",
+            failed.message
+        );
+        // A connection made would wait in the listener's queue by now.
+        let listener = listener.into_std().expect("std listener");
+        listener.set_nonblocking(true).expect("nonblocking");
+        assert_eq!(
+            listener.accept().map(|_| ()).map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::WouldBlock),
+            "the push reached the private address"
+        );
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+
+        local.allow_private_addresses = true;
+        let pusher = Pusher::new(VapidKey::generate(), "mailto:a@example.com".into(), local)
+            .expect("pusher");
+        let serve = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("a connection");
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            let mut buf = vec![0u8; 65536];
+            let _ = socket.read(&mut buf).await;
+            socket
+                .write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .expect("answer");
+        });
+        pusher
+            .send(&target, &message)
+            .await
+            .expect("sent to the allowed stand-in");
+        serve.await.expect("served");
     }
 
     #[test]

@@ -178,6 +178,7 @@ async fn every_resource_route_answers_each_kind_of_caller_as_the_table_says() {
     let app = TestApp::spawn_with(|c| {
         c.push.allowed_hosts = vec!["127.0.0.1".into()];
         c.push.allow_http = true;
+        c.push.allow_private_addresses = true;
     })
     .await;
 

@@ -19,6 +19,7 @@ mod jobs;
 mod journey;
 mod leaderboard;
 mod payments;
+mod pressure;
 mod push;
 mod redis_conformance;
 mod services;

@@ -123,6 +123,7 @@ impl Device {
 fn push_config(c: &mut server::config::Config) {
     c.push.allowed_hosts = vec!["127.0.0.1".into()];
     c.push.allow_http = true;
+    c.push.allow_private_addresses = true;
 }
 
 async fn subscribe(

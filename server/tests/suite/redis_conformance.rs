@@ -31,6 +31,26 @@ async fn limiter_conformance(limiter: &dyn RateLimiter) {
         Decision::Allowed { remaining: 1 }
     );
 
+    // Peeking counts nothing: a key within its limit stays so however often it is looked at,
+    // and one past it reads as limited, with the time its window has left.
+    for _ in 0..3 {
+        assert_eq!(
+            limiter.peek(&other, 2).await.expect("peek"),
+            Decision::Allowed { remaining: 1 }
+        );
+    }
+    match limiter.peek(&key, 2).await.expect("peek") {
+        Decision::Limited { retry_after } => {
+            assert!(retry_after <= window && retry_after >= Duration::from_secs(1))
+        }
+        other => panic!("a key past its limit peeked as {other:?}"),
+    }
+    let unseen = format!("upload:{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        limiter.peek(&unseen, 2).await.expect("peek"),
+        Decision::Allowed { remaining: 2 }
+    );
+
     // A window that ends lets the visitor in again.
     let short = format!("short:{}", uuid::Uuid::new_v4());
     limiter

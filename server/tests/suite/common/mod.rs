@@ -161,6 +161,7 @@ impl TestApp {
         config.limits.studio_jobs_per_hour = 1_000_000;
         config.limits.plays_per_hour = 1_000_000;
         config.limits.events_per_hour = 1_000_000;
+        config.limits.code_misses_per_hour = 1_000_000;
         config
     }
 
@@ -311,6 +312,7 @@ impl ServerProcess {
             .env("PETPIXEL__LIMITS__REGENERATIONS_PER_DAY", "1000000")
             .env("PETPIXEL__LIMITS__STUDIO_JOBS_PER_HOUR", "1000000")
             .env("PETPIXEL__LIMITS__PLAYS_PER_HOUR", "1000000")
+            .env("PETPIXEL__LIMITS__CODE_MISSES_PER_HOUR", "1000000")
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
