@@ -78,8 +78,13 @@ test('held right, the pet runs, its run cycle drawn frame after frame', async ({
 test('the sound switch is remembered on the next visit', async ({ page }) => {
   await page.goto(`/embed/${code}`);
   await gameReady(page);
+  // A keyboard's player is told which keys to press.
+  expect(await hook<string>(page, 'controls()')).toBe('keys');
   const sound = page.getByRole('button', { name: 'Sound' });
   await expect(sound).toHaveAttribute('aria-pressed', 'false');
+  // Its icon is drawn, not a character a font may lack (an empty box in Debian's Chromium).
+  await expect(sound.locator('svg')).toHaveCount(1);
+  await expect(sound).toHaveText('');
   await sound.click();
   await expect(sound).toHaveAttribute('aria-pressed', 'true');
   await page.reload();
@@ -138,10 +143,17 @@ test.describe('on a phone', () => {
   test('touch controls appear, start the game and move the pet', async ({ page }) => {
     await page.goto(`/embed/${code}`);
     await gameReady(page);
-    for (const name of ['Move left', 'Move right', 'Jump', 'Pause']) {
-      await expect(page.getByRole('button', { name })).toBeVisible();
+    // The screens say "tap", not "press space".
+    expect(await hook<string>(page, 'controls()')).toBe('touch');
+    for (const name of ['Move left', 'Move right', 'Jump', 'Pause', 'Sound', 'Full screen']) {
+      const button = page.getByRole('button', { name });
+      await expect(button).toBeVisible();
+      // Drawn icons: nothing a font has to supply.
+      await expect(button.locator('svg')).toHaveCount(1);
+      await expect(button).toHaveText('');
     }
-    await page.getByRole('button', { name: 'Jump' }).tap();
+    // A tap on the picture starts the game.
+    await page.locator('canvas').tap();
     await expect.poll(async () => (await gameState(page)).state).toBe('playing');
     const start = await gameState(page);
 
@@ -152,6 +164,34 @@ test.describe('on a phone', () => {
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] });
     await expect.poll(async () => (await gameState(page)).x).toBeGreaterThan(start.x + 16);
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  });
+
+  test('the game goes full screen and back', async ({ page }) => {
+    await page.goto(`/embed/${code}`);
+    await gameReady(page);
+    const full = page.getByRole('button', { name: 'Full screen' });
+    await expect(full).toHaveAttribute('aria-pressed', 'false');
+    await full.tap();
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement !== null)).toBe(true);
+    await expect(full).toHaveAttribute('aria-pressed', 'true');
+    await full.tap();
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement !== null)).toBe(false);
+    await expect(full).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  test('held sideways, the picture fills the height with the buttons beside it', async ({ page }) => {
+    await page.setViewportSize({ width: 844, height: 390 });
+    await page.goto(`/embed/${code}`);
+    await gameReady(page);
+    const picture = (await page.locator('canvas').boundingBox())!;
+    // Larger than its 400×224 pixels, not a small box.
+    expect(picture.width).toBeGreaterThan(450);
+    for (const name of ['Move left', 'Move right', 'Jump']) {
+      const button = (await page.getByRole('button', { name }).boundingBox())!;
+      const overlaps = button.x < picture.x + picture.width && button.x + button.width > picture.x
+        && button.y < picture.y + picture.height && button.y + button.height > picture.y;
+      expect(overlaps, `${name} covers the picture`).toBe(false);
+    }
   });
 });
 

@@ -72,3 +72,28 @@ test('a photo can be dropped onto the create page', async ({ page }) => {
     'chelsea.png',
   );
 });
+
+test('on a desktop the photo picker offers no camera', async ({ page }) => {
+  await page.goto('/create');
+  await expect(page.locator('label.camera')).toBeHidden();
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('the camera opens straight from the page and its photo is used', async ({ page }) => {
+    await page.goto('/create');
+    await waitForHydration(page);
+    const camera = page.getByText('Take a photo');
+    await expect(camera).toBeVisible();
+    const input = page.locator('label.camera input[type="file"]');
+    await expect(input).toHaveAttribute('capture', 'environment');
+    // What the camera hands back arrives as a chosen file.
+    await input.setInputFiles(CHELSEA);
+    await expect(page.locator('img.preview')).toBeVisible();
+    await expect(page.locator('img.preview.cutout')).toBeVisible({ timeout: 60_000 });
+    expect(await page.locator('input[name="image"]').evaluate((i: HTMLInputElement) => i.files?.[0]?.name)).toBe(
+      'chelsea.png',
+    );
+  });
+});

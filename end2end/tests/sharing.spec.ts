@@ -28,6 +28,30 @@ test('the public game page plays the game and copies its link', async ({ page, c
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/g/${code}`);
 });
 
+test('the embed code is built to the size asked for and previewed as pasted', async ({ page, context, baseURL }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(`/g/${code}`);
+  await waitForHydration(page);
+  const snippet = page.locator('.embed-snippet');
+  await expect(snippet).toHaveValue(/width="640" height="360"/);
+  await page.getByRole('spinbutton', { name: 'Width' }).fill('800');
+  await page.getByRole('spinbutton', { name: 'Height' }).fill('450');
+  await expect(snippet).toHaveValue(new RegExp(`^<iframe src="${baseURL}/embed/${code}" width="800" height="450"`));
+  await page.getByRole('radio', { name: 'Fills the width (16:9)' }).check();
+  await expect(snippet).toHaveValue(/aspect-ratio:16\/9/);
+  await expect(page.getByRole('spinbutton', { name: 'Width' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Copy code' }).click();
+  await expect(page.getByRole('button', { name: 'Code copied!' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await snippet.inputValue());
+
+  // The preview is the code itself in a page of its own, and the game plays in it.
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.frameLocator('iframe.embed-preview').frameLocator('iframe').locator('canvas')).toBeVisible();
+  const frame = (await (await page.locator('iframe.embed-preview').elementHandle())!.contentFrame())!;
+  const game = (await (await frame.locator('iframe').elementHandle())!.contentFrame())!;
+  await gameReady(game);
+});
+
 test('a shared link unfurls: Open Graph and Twitter card tags name the game and show the pet', async ({ request, baseURL }) => {
   // What a chat app's crawler reads: the page as served, no script run.
   const html = await (await request.get(`/g/${code}`)).text();

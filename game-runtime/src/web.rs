@@ -35,6 +35,7 @@ pub struct FinishedRun {
 pub struct Game {
     mode: Mode,
     frame: Frame,
+    controls: render::Controls,
 }
 
 #[wasm_bindgen]
@@ -53,6 +54,7 @@ impl Game {
                 recorder: Recorder::default(),
             },
             frame: Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT),
+            controls: render::Controls::Keys,
         })
     }
 
@@ -61,7 +63,27 @@ impl Game {
         Game {
             mode: Mode::Failed(message.to_string()),
             frame: Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT),
+            controls: render::Controls::Keys,
         }
+    }
+
+    /// What the screens tell the player to press: `touch` or `keys`.
+    pub fn controls(&self) -> String {
+        match self.controls {
+            render::Controls::Touch => "touch",
+            render::Controls::Keys => "keys",
+        }
+        .into()
+    }
+
+    /// Whether the player has a touch screen: the screens then say "tap" rather than name
+    /// keys (the loader draws the buttons).
+    pub fn set_touch(&mut self, touch: bool) {
+        self.controls = if touch {
+            render::Controls::Touch
+        } else {
+            render::Controls::Keys
+        };
     }
 
     /// One 1/60 s step with the `Buttons` bitset (1 left, 2 right, 4 jump, 8 start,
@@ -164,7 +186,9 @@ impl Game {
     /// Draws the current screen into the framebuffer.
     pub fn render(&mut self) {
         match &self.mode {
-            Mode::Playing { data, world, .. } => render::draw(&mut self.frame, data, world),
+            Mode::Playing { data, world, .. } => {
+                render::draw(&mut self.frame, data, world, self.controls)
+            }
             Mode::Failed(message) => render::draw_error(&mut self.frame, message),
         }
     }

@@ -19,6 +19,24 @@ const ppKeys = {
   KeyP: ppPause, Escape: ppPause,
 };
 const ppMuteKey = 'petpixel.muted';
+// The buttons' icons, drawn (a font may lack a symbol and show an empty box instead).
+const ppSvg = (body) => '<svg viewBox="0 0 24 24" width="60%" height="60%" aria-hidden="true" '
+  + 'focusable="false" fill="currentColor" stroke="currentColor" stroke-width="2" '
+  + 'stroke-linecap="round" stroke-linejoin="round">' + body + '</svg>';
+const ppSpeaker = '<path d="M3 9h4l5-4v14l-5-4H3z"/>';
+const ppIcons = {
+  left: ppSvg('<path d="M16 4L6 12l10 8z"/>'),
+  right: ppSvg('<path d="M8 4l10 8-10 8z"/>'),
+  jump: ppSvg('<path d="M4 17L12 6l8 11z"/>'),
+  pause: ppSvg('<path d="M7 5v14M17 5v14" stroke-width="4"/>'),
+  soundOn: ppSvg(ppSpeaker + '<path d="M16 9a4 4 0 0 1 0 6M19 6a8 8 0 0 1 0 12" fill="none"/>'),
+  soundOff: ppSvg(ppSpeaker + '<path d="M16 9l6 6M22 9l-6 6" fill="none"/>'),
+  fullscreen: ppSvg('<path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" fill="none"/>'),
+  windowed: ppSvg('<path d="M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5" fill="none"/>'),
+};
+// Room kept beside the picture for the touch buttons, when the screen is wide enough that
+// the picture still shows at least one screen pixel per game pixel.
+const ppTouchSide = 176;
 
 function ppMessage(error) {
   return String((error && error.message) || error);
@@ -51,9 +69,15 @@ async function ppCompile(source) {
 
 // Scales the canvas to the largest whole multiple of its pixels that fits the window,
 // or below one pixel per pixel in a window smaller than the game (a small iframe).
-function ppFit(canvas) {
-  const fit = Math.min(window.innerWidth / canvas.width, window.innerHeight / canvas.height);
-  const scale = fit >= 1 ? Math.floor(fit) : fit;
+function ppFit(canvas, touch) {
+  const full = (width) => Math.min(width / canvas.width, window.innerHeight / canvas.height);
+  // A phone held sideways: the buttons go either side of the picture where there is room.
+  const landscape = window.innerWidth > window.innerHeight;
+  const beside = full(window.innerWidth - 2 * ppTouchSide);
+  const fit = touch && landscape && beside >= 1 ? beside : full(window.innerWidth);
+  // Whole multiples keep pixels square; between one and two, a fractional scale is better
+  // than a picture half the size it could be.
+  const scale = fit >= 2 ? Math.floor(fit) : fit;
   canvas.style.width = canvas.width * scale + 'px';
   canvas.style.height = canvas.height * scale + 'px';
 }
@@ -105,14 +129,15 @@ function ppSound() {
   };
 }
 
-function ppButton(label, text, css) {
+function ppButton(label, icon, css) {
   const button = document.createElement('button');
   button.type = 'button';
-  button.textContent = text;
+  // The icons are this file's own constant markup, never anything from outside.
+  button.innerHTML = icon;
   button.setAttribute('aria-label', label);
   button.style.cssText = 'position:fixed;z-index:2;border:2px solid #fff8;border-radius:12px;'
-    + 'background:#0006;color:#fff;font:bold 22px sans-serif;touch-action:none;user-select:none;'
-    + '-webkit-user-select:none;' + css;
+    + 'background:#0006;color:#fff;display:grid;place-items:center;padding:0;'
+    + 'touch-action:none;user-select:none;-webkit-user-select:none;' + css;
   document.body.append(button);
   return button;
 }
@@ -121,10 +146,10 @@ function ppButton(label, text, css) {
 function ppTouchControls(input) {
   const box = 'width:64px;height:64px;bottom:16px;';
   const controls = [
-    ['Move left', '\u25C0', 'left:16px;' + box, ppLeft],
-    ['Move right', '\u25B6', 'left:96px;' + box, ppRight],
-    ['Jump', '\u25B2', 'right:16px;width:80px;height:80px;bottom:16px;', ppJump],
-    ['Pause', '\u275A\u275A', 'right:16px;top:16px;width:48px;height:40px;font-size:14px;', ppPause],
+    ['Move left', ppIcons.left, 'left:16px;' + box, ppLeft],
+    ['Move right', ppIcons.right, 'left:96px;' + box, ppRight],
+    ['Jump', ppIcons.jump, 'right:16px;width:80px;height:80px;bottom:16px;', ppJump],
+    ['Pause', ppIcons.pause, 'right:16px;top:16px;width:48px;height:40px;', ppPause],
   ];
   const held = new Map();
   for (const [label, text, css, bit] of controls) {
@@ -145,6 +170,39 @@ function ppTouchControls(input) {
     button.addEventListener('pointercancel', release);
     button.addEventListener('contextmenu', (event) => event.preventDefault());
   }
+}
+
+// Full screen, where the page may have it (an iframe needs `allowfullscreen`); on a phone it
+// also turns the picture sideways, where the browser allows locking the orientation.
+function ppFullScreen(canvas, touch) {
+  const root = document.documentElement;
+  if (!document.fullscreenEnabled || !root.requestFullscreen) return;
+  const button = ppButton('Full screen', ppIcons.fullscreen, 'width:40px;height:32px;'
+    + (touch ? 'right:128px;top:16px;' : 'right:56px;bottom:8px;'));
+  button.id = 'pp-fullscreen';
+  button.setAttribute('aria-pressed', 'false');
+  button.addEventListener('click', async (event) => {
+    event.stopPropagation();
+    try {
+      if (document.fullscreenElement) {
+        await document.exitFullscreen();
+      } else {
+        await root.requestFullscreen({ navigationUI: 'hide' });
+        if (touch && screen.orientation && screen.orientation.lock) {
+          await screen.orientation.lock('landscape').catch(() => {});
+        }
+      }
+    } catch (error) {
+      // Refused (no user gesture, a policy): the game plays on as it was.
+    }
+    canvas.focus();
+  });
+  document.addEventListener('fullscreenchange', () => {
+    const on = Boolean(document.fullscreenElement);
+    button.innerHTML = on ? ppIcons.windowed : ppIcons.fullscreen;
+    button.setAttribute('aria-pressed', String(on));
+    if (!on && screen.orientation && screen.orientation.unlock) screen.orientation.unlock();
+  });
 }
 
 // Gamepad buttons held now: stick or d-pad to move, A/B to jump, Start to pause.
@@ -357,8 +415,11 @@ export async function start(wbg, source, canvas) {
   const height = game.height();
   canvas.width = width;
   canvas.height = height;
-  ppFit(canvas);
-  window.addEventListener('resize', () => ppFit(canvas));
+  const touch = navigator.maxTouchPoints > 0 || window.matchMedia('(pointer: coarse)').matches;
+  // The screens say "tap" rather than name keys.
+  game.set_touch(touch);
+  ppFit(canvas, touch);
+  window.addEventListener('resize', () => ppFit(canvas, touch));
   const context = canvas.getContext('2d');
   const sound = ppSound();
   let muted = ppMuted();
@@ -404,15 +465,15 @@ export async function start(wbg, source, canvas) {
     input.press(ppStart);
     input.release(ppStart);
   });
-  const touch = navigator.maxTouchPoints > 0 || window.matchMedia('(pointer: coarse)').matches;
   if (touch) ppTouchControls(input);
-  const muteButton = ppButton('Sound', '', 'width:40px;height:32px;font-size:16px;'
+  const muteButton = ppButton('Sound', '', 'width:40px;height:32px;'
     + (touch ? 'right:72px;top:16px;' : 'right:8px;bottom:8px;'));
   muteButton.id = 'pp-mute';
+  ppFullScreen(canvas, touch);
   function setMuted(value) {
     muted = value;
     ppSetMuted(muted);
-    muteButton.textContent = muted ? '\uD83D\uDD07' : '\uD83D\uDD0A';
+    muteButton.innerHTML = muted ? ppIcons.soundOff : ppIcons.soundOn;
     muteButton.setAttribute('aria-pressed', String(muted));
     muteButton.title = muted ? 'Sound off (M)' : 'Sound on (M)';
   }
@@ -428,6 +489,8 @@ export async function start(wbg, source, canvas) {
     game,
     error: failure,
     muted: () => muted,
+    // What the screens tell the player to press: `touch` or `keys`.
+    controls: () => game.controls(),
     // Plays level `level` (from 0) by itself with its stored proof playthrough.
     replay: (level) => game.replay(level),
     // Plays the whole game by itself from the title screen, recorded like a player's run.

@@ -31,6 +31,9 @@ enum PhotoState {
 #[component]
 pub fn CreatePage() -> impl IntoView {
     let file_input = NodeRef::<Input>::new();
+    // A phone's camera, opened straight from the page (`capture`); what it takes goes into
+    // the photo input like a chosen file.
+    let camera_input = NodeRef::<Input>::new();
     let preview = RwSignal::new(None::<String>);
     let photo = RwSignal::new(PhotoState::Empty);
     let style = RwSignal::new(Style::default());
@@ -173,6 +176,17 @@ pub fn CreatePage() -> impl IntoView {
         style.set(id);
         draw();
     };
+    let on_camera = move |_| {
+        let files = camera_input
+            .get_untracked()
+            .and_then(|camera| camera.files());
+        if let (Some(files), Some(input)) = (files, file_input.get_untracked())
+            && files.length() > 0
+        {
+            input.set_files(Some(&files));
+            show_preview();
+        }
+    };
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -268,6 +282,16 @@ pub fn CreatePage() -> impl IntoView {
                             <span class="hint">"Drop a photo of your pet here, or click to choose one"</span>
                         }.into_any(),
                     }}
+                </label>
+                <label class="button camera">
+                    "Take a photo"
+                    <input
+                        node_ref=camera_input
+                        type="file"
+                        accept="image/png,image/jpeg,image/webp"
+                        capture="environment"
+                        on:change=on_camera
+                    />
                 </label>
                 {move || match photo.get() {
                     PhotoState::Working(step) => Some(view! { <p class="progress" role="status">{step}</p> }.into_any()),

@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod create;
 mod email_links;
+mod embed_builder;
 mod gallery;
 mod game;
 mod home;

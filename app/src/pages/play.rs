@@ -77,12 +77,12 @@ fn PlayCard(game: GameView) -> AnyView {
         });
     };
     let share_path = game.urls.play.clone();
-    let embed_snippet = format!(
-        r#"<iframe src="{}" width="640" height="360" style="border:0" title="{}" allowfullscreen></iframe>"#,
-        // Pasted on another site, a relative address would point at that site.
-        game.urls.share_embed.as_deref().unwrap_or(&game.urls.embed),
-        game.title.replace('"', "&quot;")
-    );
+    // Pasted on another site, a relative address would point at that site.
+    let embed_url = game
+        .urls
+        .share_embed
+        .clone()
+        .unwrap_or_else(|| game.urls.embed.clone());
     let copy = move |_| {
         let path = share_path.clone();
         spawn_local(async move {
@@ -161,10 +161,7 @@ fn PlayCard(game: GameView) -> AnyView {
                 })}
             </div>
             {(game.status == GameStatus::Ready).then(|| view! { <LeaderboardPanel code=game.short_code.to_string()/> })}
-            <label class="field">
-                "Embed it on your site"
-                <textarea class="embed-snippet" readonly rows="3">{embed_snippet}</textarea>
-            </label>
+            <super::embed_builder::EmbedBuilder url=embed_url title=game.title.clone()/>
             <ReportForm code=game.short_code.to_string()/>
         </section>
     }

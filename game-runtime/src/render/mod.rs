@@ -87,8 +87,48 @@ impl Frame {
     }
 }
 
-/// Draws the current screen of `world`.
-pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
+/// How the player plays, which decides what the screens tell them to press.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Controls {
+    /// A keyboard (or a gamepad beside one).
+    #[default]
+    Keys,
+    /// A touch screen: the loader's on-screen buttons, and a tap on the picture to start.
+    Touch,
+}
+
+impl Controls {
+    fn start(self) -> &'static str {
+        match self {
+            Controls::Keys => "PRESS SPACE TO START",
+            Controls::Touch => "TAP TO START",
+        }
+    }
+
+    fn how_to_play(self) -> &'static str {
+        match self {
+            Controls::Keys => "ARROWS OR A/D MOVE - SPACE OR W JUMPS - P PAUSES",
+            Controls::Touch => "LEFT AND RIGHT BUTTONS MOVE - UP BUTTON JUMPS",
+        }
+    }
+
+    fn play_on(self) -> &'static str {
+        match self {
+            Controls::Keys => "PRESS P OR ESC TO PLAY ON",
+            Controls::Touch => "TAP TO PLAY ON",
+        }
+    }
+
+    fn play_again(self) -> &'static str {
+        match self {
+            Controls::Keys => "PRESS SPACE TO PLAY AGAIN",
+            Controls::Touch => "TAP TO PLAY AGAIN",
+        }
+    }
+}
+
+/// Draws the current screen of `world`, its words for `controls`.
+pub fn draw(frame: &mut Frame, data: &GameData, world: &World, controls: Controls) {
     let palette = crate::theme::palette(data.theme);
     let camera = camera(frame, world);
     draw_backdrop(frame, data.theme, &palette, camera.0, world.steps);
@@ -104,11 +144,11 @@ pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
     }
     draw_player(frame, &data.sprite, world, camera);
     match world.state {
-        State::Title => draw_title(frame, data, world),
+        State::Title => draw_title(frame, data, world, controls),
         State::Playing => draw_hud(frame, world, &palette, &content),
         State::Paused => {
             draw_hud(frame, world, &palette, &content);
-            draw_panel(frame, &[("PAUSED", 2), ("PRESS P OR ESC TO PLAY ON", 1)]);
+            draw_panel(frame, &[("PAUSED", 2), (controls.play_on(), 1)]);
         }
         State::LevelComplete => {
             draw_hud(frame, world, &palette, &content);
@@ -127,7 +167,7 @@ pub fn draw(frame: &mut Frame, data: &GameData, world: &World) {
             let mut line = String::from("ALL LEVELS DONE - SCORE: ");
             push_number(&mut line, world.score);
             let again = if world.state_steps > 30 && blink(world.steps) {
-                "PRESS SPACE TO PLAY AGAIN"
+                controls.play_again()
             } else {
                 ""
             };
@@ -542,18 +582,18 @@ fn draw_hud(frame: &mut Frame, world: &World, palette: &Palette, content: &Conte
     }
 }
 
-fn draw_title(frame: &mut Frame, data: &GameData, world: &World) {
+fn draw_title(frame: &mut Frame, data: &GameData, world: &World, controls: Controls) {
     let title = wrap(&data.title, 44);
     let starring = format_name("STARRING ", &data.pet_name, "");
     let press = if blink(world.steps) {
-        "PRESS SPACE TO START"
+        controls.start()
     } else {
         ""
     };
     let mut lines: Vec<(&str, i32)> = title.iter().map(|line| (line.as_str(), 2)).collect();
     lines.push((&starring, 1));
     lines.push((press, 1));
-    lines.push(("ARROWS OR A/D MOVE - SPACE OR W JUMPS - P PAUSES", 1));
+    lines.push((controls.how_to_play(), 1));
     draw_panel(frame, &lines);
 }
 
@@ -685,19 +725,49 @@ mod tests {
             let data = data(theme);
             let mut world = World::title(&data);
             let mut frame = Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT);
-            draw(&mut frame, &data, &world);
+            draw(&mut frame, &data, &world, Controls::Keys);
             assert!(colours(&frame) > 8, "{theme:?} title is nearly blank");
             step(&mut world, Buttons::JUMP);
             for _ in 0..30 {
                 step(&mut world, Buttons::RIGHT);
             }
-            draw(&mut frame, &data, &world);
+            draw(&mut frame, &data, &world, Controls::Keys);
             let fur = [196, 136, 72, 255];
             assert!(
                 frame.pixels().chunks_exact(4).any(|p| p == fur),
                 "{theme:?}: the pet is not on screen"
             );
         }
+    }
+
+    #[test]
+    fn a_touch_screen_is_told_to_tap_and_a_keyboard_which_keys() {
+        let data = data(Theme::Garden);
+        let world = World::title(&data);
+        let mut keys = Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT);
+        let mut touch = Frame::new(SCREEN_WIDTH, SCREEN_HEIGHT);
+        draw(&mut keys, &data, &world, Controls::Keys);
+        draw(&mut touch, &data, &world, Controls::Touch);
+        assert_ne!(keys.pixels(), touch.pixels(), "the title's words differ");
+        for controls in [Controls::Keys, Controls::Touch] {
+            for words in [
+                controls.start(),
+                controls.how_to_play(),
+                controls.play_on(),
+                controls.play_again(),
+            ] {
+                // Every word drawable in the font, and within the title panel's width.
+                assert!(
+                    words
+                        .chars()
+                        .all(|c| c == ' ' || font::glyph(c) != font::glyph('?') || c == '?'),
+                    "{words}"
+                );
+                assert!(words.len() <= 48, "{words}");
+            }
+        }
+        assert_eq!(Controls::Touch.start(), "TAP TO START");
+        assert!(!Controls::Touch.how_to_play().contains("SPACE"));
     }
 
     #[test]
