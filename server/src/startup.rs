@@ -666,6 +666,10 @@ impl Application {
             ),
             leptos,
             assets: Arc::new(assets),
+            pkg: Arc::new(
+                crate::http::static_files::StaticFiles::load(&config.site_root.join("pkg"))
+                    .context("reading the site's pkg files")?,
+            ),
             public_url: config.public_url(addr),
         };
         let sweep = sessions.clone();

@@ -46,6 +46,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The app's files as the build named them (by content).
     pub assets: Arc<crate::http::assets::SiteAssets>,
+    /// Everything under the site's `pkg`, read once (`http::static_files`).
+    pub pkg: Arc<crate::http::static_files::StaticFiles>,
     /// The site's address as people reach it, for links that leave it (a shared game).
     pub public_url: crate::urls::PublicUrl,
 }

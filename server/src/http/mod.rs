@@ -13,6 +13,7 @@ pub mod health;
 pub mod page_policy;
 mod port;
 pub mod pressure;
+pub mod static_files;
 pub mod streams;
 pub mod visitor;
 
@@ -29,7 +30,6 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::SessionManagerLayer;
@@ -136,21 +136,24 @@ pub fn router(
         .route_layer(sessions)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
 
-    // The build leaves brotli and gzip copies beside each file: sent as the client accepts.
-    let pkg = ServeDir::new(
-        std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir),
-    )
-    .precompressed_br()
-    .precompressed_gzip();
+    // The build's files with the brotli and gzip copies it left beside each, from memory,
+    // sent as the client accepts.
+    let pkg = Router::new().route(
+        "/{*path}",
+        get(
+            |State(files): State<Arc<static_files::StaticFiles>>,
+             axum::extract::Path(path): axum::extract::Path<String>,
+             headers: axum::http::HeaderMap| async move { files.answer(&path, &headers) },
+        )
+        .with_state(Arc::clone(&state.pkg)),
+    );
     let public_routes = games::play::page_routes()
         .merge(api.public)
         .route("/health", get(health::health))
         .route("/metrics", get(metrics_page))
-        .nest_service(
+        .nest(
             "/pkg",
-            tower::ServiceBuilder::new()
-                .layer(axum::middleware::from_fn(pkg_cache_headers))
-                .service(pkg),
+            pkg.layer(axum::middleware::from_fn(pkg_cache_headers)),
         );
 
     public_routes
