@@ -31,7 +31,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 
 use super::error::HttpError;
@@ -149,11 +149,13 @@ pub async fn guard(
     if NEVER_SHED.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let Ok(permit) = Arc::clone(&pressure.in_flight).try_acquire_owned() else {
+    // Both held until the answer's head is ready (this function returns); a stream's body
+    // runs on without them.
+    let Ok(_in_flight) = Arc::clone(&pressure.in_flight).try_acquire_owned() else {
         return busy("the server is busy; please try again in a moment");
     };
     let reserve = pressure.body_reservation(&request);
-    let reserved = match reserve {
+    let _reserved = match reserve {
         0 => None,
         kib => match Arc::clone(&pressure.body_memory).try_acquire_many_owned(kib) {
             Ok(reserved) => Some(reserved),
@@ -178,8 +180,7 @@ pub async fn guard(
         next.run(Request::from_parts(parts, body)),
     )
     .await;
-    let held: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>) = (permit, reserved);
-    let response = match answer {
+    match answer {
         Ok(_) if state.load(Ordering::Acquire) == BODY_TOO_SLOW => too_slow(),
         Ok(response) => response,
         // Out of time with the body still coming: the client was too slow.
@@ -191,9 +192,7 @@ pub async fn guard(
             );
             busy("the server took too long to answer; please try again")
         }
-    };
-    drop(held);
-    response
+    }
 }
 
 /// A request body that must keep arriving: it fails once its deadline passes, the deadline
