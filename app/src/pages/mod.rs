@@ -40,6 +40,20 @@ fn not_found_status() {
     }
 }
 
+/// Answers the page being rendered with 429 and when to try again (an address that asked for
+/// too many game codes that do not exist).
+fn rate_limited_status(retry_after_secs: u64) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+            response.insert_header(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = retry_after_secs;
+}
+
 /// Answers the page being rendered with 410 Gone (a free game past its time).
 fn gone_status() {
     #[cfg(feature = "ssr")]

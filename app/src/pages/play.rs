@@ -22,9 +22,14 @@ pub fn PlayPage() -> impl IntoView {
             {move || game.get().map(|result| match result {
                 Ok(view) => view! { <PlayCard game=view/> }.into_any(),
                 Err(e) => {
-                    // A code that names no game (any more) is a 404, for people and crawlers.
-                    if e == AppError::NotFound {
-                        super::not_found_status();
+                    // A code that names no game (any more) is a 404, for people and crawlers;
+                    // an address refused for guessing codes is told so, with when to retry.
+                    match e {
+                        AppError::NotFound => super::not_found_status(),
+                        AppError::RateLimited { retry_after_secs } => {
+                            super::rate_limited_status(retry_after_secs)
+                        }
+                        _ => {}
                     }
                     view! {
                         <Title text="Game not found"/>

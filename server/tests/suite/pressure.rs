@@ -347,26 +347,32 @@ async fn an_address_guessing_codes_is_refused_and_others_play_on() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=3600).contains(&wait), "{wait}");
-    let embed = anyone
-        .get(app.url(&format!("/embed/{code}")))
-        .header("x-forwarded-for", guesser)
-        .send()
-        .await
-        .expect("embed");
-    assert_eq!(embed.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The pages too: the embed, and the play page rendered on the server.
+    for page in [format!("/embed/{code}"), format!("/g/{code}")] {
+        let refused = anyone
+            .get(app.url(&page))
+            .header("x-forwarded-for", guesser)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "{page}");
+        assert!(refused.headers().contains_key("retry-after"), "{page}");
+    }
 
     // Another address plays the game as before.
     assert_eq!(
         ask(code, "198.51.100.9").await.expect("ask").status(),
         StatusCode::OK
     );
-    let embed = anyone
-        .get(app.url(&format!("/embed/{code}")))
-        .header("x-forwarded-for", "198.51.100.9")
-        .send()
-        .await
-        .expect("embed");
-    assert_eq!(embed.status(), StatusCode::OK);
+    for page in [format!("/embed/{code}"), format!("/g/{code}")] {
+        let played = anyone
+            .get(app.url(&page))
+            .header("x-forwarded-for", "198.51.100.9")
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(played.status(), StatusCode::OK, "{page}");
+    }
 }
 
 #[tokio::test]
