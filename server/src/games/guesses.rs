@@ -4,9 +4,16 @@
 //! missed that often, every lookup by code from it — found or not — is refused (`429`) until
 //! its hour is over. Codes are ten characters of 31 (about 8 × 10¹⁴), so a person who
 //! mistypes a link never meets the limit; a script enumerating them meets it at once.
+//!
+//! Every game file is looked up by its code, so reading the shared count on each lookup
+//! would put a Redis round trip on the players' hot path. Each node remembers the addresses
+//! that missed on it within the hour and reads the shared count only for those: a player who
+//! never mistyped costs nothing, and a guesser's misses reach every node behind a balancer.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use app::error::AppError;
 
@@ -16,6 +23,8 @@ use crate::infra::limits::{Decision, HOUR, RateLimiter};
 pub struct CodeGuesses {
     limiter: Arc<dyn RateLimiter>,
     misses_per_hour: u32,
+    /// Addresses that missed on this node, and when last.
+    missed_here: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 impl CodeGuesses {
@@ -23,7 +32,23 @@ impl CodeGuesses {
         Self {
             limiter,
             misses_per_hour,
+            missed_here: Mutex::default(),
         }
+    }
+
+    /// Whether `client` missed on this node within the hour.
+    fn missed_lately(&self, client: IpAddr) -> bool {
+        let missed = self.missed_here.lock().unwrap_or_else(|p| p.into_inner());
+        missed.get(&client).is_some_and(|at| at.elapsed() < HOUR)
+    }
+
+    fn remember_miss(&self, client: IpAddr) {
+        let mut missed = self.missed_here.lock().unwrap_or_else(|p| p.into_inner());
+        // Kept as small as the set of addresses missing this hour.
+        if missed.len() > 10_000 {
+            missed.retain(|_, at| at.elapsed() < HOUR);
+        }
+        missed.insert(client, Instant::now());
     }
 
     fn key(client: IpAddr) -> String {
@@ -33,7 +58,9 @@ impl CodeGuesses {
     /// Refuses an address that has missed too often this hour. The limiter being out of
     /// reach lets the lookup through: games keep playing while Redis is down.
     pub async fn admit(&self, client: Option<IpAddr>) -> Result<(), AppError> {
-        let Some(client) = client else { return Ok(()) };
+        let Some(client) = client.filter(|c| self.missed_lately(*c)) else {
+            return Ok(());
+        };
         match self
             .limiter
             .peek(&Self::key(client), self.misses_per_hour)
@@ -55,6 +82,7 @@ impl CodeGuesses {
         let Some(client) = client else {
             return AppError::NotFound;
         };
+        self.remember_miss(client);
         match self
             .limiter
             .hit(&Self::key(client), self.misses_per_hour, HOUR)
@@ -105,5 +133,28 @@ mod tests {
         // Without an address (a test client, a unix socket) nothing is counted.
         guesses.admit(None).await.expect("no address");
         assert_eq!(guesses.missed(None).await, AppError::NotFound);
+    }
+
+    #[tokio::test]
+    async fn a_node_reads_the_shared_count_only_for_addresses_that_missed_on_it() {
+        // Two nodes counting in one limiter (Redis, in production).
+        let shared: Arc<dyn RateLimiter> = Arc::new(MemoryLimiter::default());
+        let (a, b) = (
+            CodeGuesses::new(Arc::clone(&shared), 2),
+            CodeGuesses::new(Arc::clone(&shared), 2),
+        );
+        let guesser: Option<IpAddr> = "203.0.113.10".parse().ok();
+        for _ in 0..3 {
+            let _ = a.missed(guesser).await;
+        }
+        assert!(a.admit(guesser).await.is_err(), "refused where it missed");
+        // Node B has not seen this address miss: its players' lookups skip the shared read.
+        b.admit(guesser).await.expect("not looked up on B yet");
+        // One miss on B, and B reads the count every node keeps.
+        assert!(matches!(
+            b.missed(guesser).await,
+            AppError::RateLimited { .. }
+        ));
+        assert!(b.admit(guesser).await.is_err());
     }
 }

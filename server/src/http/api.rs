@@ -122,11 +122,20 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[Stri
             .schema(Some(Ref::from_schema_name("ApiErrorBody")))
             .build()
     };
-    let retry_after = || {
-        HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-            .description(Some("Seconds until it may be asked again"))
+    // An answer that says when to ask again.
+    let retry_later = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", error())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds until it may be asked again"))
+                    .build(),
+            )
             .build()
+            .into()
     };
     for (path, item) in document.paths.paths.iter_mut() {
         // A game's public files and the webhook (whose credential is its signature).
@@ -155,34 +164,17 @@ fn document_edge_answers(document: &mut utoipa::openapi::OpenApi, public: &[Stri
             }
             if super::api_limit::counted(&method, path) {
                 answers.entry("429".into()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("Too many requests from this address this minute")
-                        .content("application/json", error())
-                        .header("Retry-After", retry_after())
-                        .build()
-                        .into()
+                    retry_later("Too many requests from this address this minute")
                 });
             }
             if path.starts_with("/api/v1/play/{code}") {
                 answers.entry("429".into()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description(
-                            "This address asked for too many codes that do not exist this hour",
-                        )
-                        .content("application/json", error())
-                        .header("Retry-After", retry_after())
-                        .build()
-                        .into()
+                    retry_later("This address asked for too many codes that do not exist this hour")
                 });
             }
             if !document_itself {
                 answers.entry("503".into()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("The server is busy: try again after `Retry-After`")
-                        .content("application/json", error())
-                        .header("Retry-After", retry_after())
-                        .build()
-                        .into()
+                    retry_later("The server is busy: try again after `Retry-After`")
                 });
             }
             if operation.request_body.is_some() {
